@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# One non-recursive Makefile; everything is built under build/.
+#   make            build/skbdrop (static, BPF object embedded)
+#   make run        install dependencies, build, start the monitor
+#   make check      install dependencies, build, run every test
+#   make unit SANITIZE=address,undefined   unit tests under sanitizers
+
+CC      ?= gcc
+CLANG   ?= clang
+STRIP   ?= strip
+BUILD   ?= build
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ibpf -DSKBD_VERSION='"$(VERSION)"'
+
+ifdef SANITIZE
+BUILD   := build/sanitize
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+E2E_HELPERS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(wildcard tests/e2e/*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+
+BPF_OBJ   := $(BUILD)/skbdrop.bpf.o
+# clang -target bpf does not search the multiarch dir: take clang's own list.
+BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | sed 's/^ */-idirafter /')
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
+
+STATIC_LIBS := -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
+DYN_LIBS    := -lelf
+
+.PHONY: all run check unit e2e deps clean size
+all: $(BUILD)/skbdrop
+
+$(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -DSKBD_FIXTURES='"$(CURDIR)/tests/fixtures"' -c $< -o $@
+
+$(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	# keep .BTF/.BTF.ext (field relocations), drop DWARF
+	llvm-strip -g $@.tmp -o $@
+	@rm -f $@.tmp
+
+$(BUILD)/obj/bpf_embed.o: bpf/embed.S $(BPF_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -c -DSKBD_BPF_OBJ='"$(BPF_OBJ)"' $< -o $@
+
+$(BUILD)/skbdrop: $(CLI_OBJS) $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+	$(CC) -static $(CFLAGS) -o $@.full $^ $(STATIC_LIBS)
+	$(STRIP) -o $@ $@.full
+
+$(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ -lcunit $(DYN_LIBS)
+
+$(BUILD)/e2e/%: tests/e2e/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+deps:
+	@scripts/install-deps.sh
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+e2e: $(BUILD)/skbdrop $(E2E_HELPERS)
+	tests/e2e/run.sh $(BUILD)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit SANITIZE=address,undefined
+	$(MAKE) e2e
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/skbdrop $(ARGS)
+
+size: $(BUILD)/skbdrop
+	@file $<; ls -l $<
+
+clean:
+	rm -rf build

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The one contract between the BPF program and user space: the event record,
+ * the map-definition struct, map names and statistics slots. Fixed-width
+ * fields with explicit padding only; user space asserts the sizes. */
+#ifndef SKBDROP_ABI_H
+#define SKBDROP_ABI_H
+
+#include <linux/types.h>
+
+/* Legacy "maps" section entry, read by our own ELF loader (not libbpf's). */
+struct skbd_map_def {
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries; /* 0 for the perf event array: the loader sets it */
+	__u32 map_flags;
+};
+
+#define SKBD_MAP_EVENTS "events"   /* PERF_EVENT_ARRAY, one perf ring per CPU */
+#define SKBD_MAP_CONFIG "config"   /* ARRAY[1] of struct skbd_config */
+#define SKBD_MAP_REASONS "reasons" /* ARRAY[SKBD_REASON_SLOTS] of __u32 verdict */
+#define SKBD_MAP_STATS "stats"     /* PERCPU_ARRAY[SKBD_STAT_MAX] of __u64 */
+
+/* Name of the struct the program uses for the tracepoint record. Its field
+ * offsets are placeholders: the loader rewrites every access from the running
+ * kernel's tracefs format file (see README, "Design"). */
+#define SKBD_TP_STRUCT "skbd_tp_kfree_skb"
+
+/* Reasons below this have a slot in the reasons map; larger codes (subsystem
+ * reasons, 6.4+, upper 16 bits set) take config.reason_default. */
+#define SKBD_REASON_SLOTS 1024
+
+enum skbd_verdict {
+	SKBD_VERDICT_SKIP = 0,
+	SKBD_VERDICT_REPORT = 1,
+};
+
+struct skbd_config {
+	__u32 filter_tgid;    /* 0: any process */
+	__u32 reason_default; /* enum skbd_verdict for reasons without a slot */
+	__u32 flags;          /* SKBD_CFG_* */
+	__u32 pad;
+};
+
+#define SKBD_CFG_COUNT_ONLY 0x1 /* count in stats, write no record */
+
+enum skbd_stat {
+	SKBD_STAT_SEEN = 0,        /* program runs */
+	SKBD_STAT_FILTERED = 1,    /* discarded by pid/reason filters */
+	SKBD_STAT_OUTPUT_FAIL = 2, /* bpf_perf_event_output failed (ring full) */
+	SKBD_STAT_EMITTED = 3,     /* records written (or counted with COUNT_ONLY) */
+	SKBD_STAT_MAX = 4,
+};
+
+#define SKBD_EV_HAS_REASON 0x1
+
+/* One drop. 64 bytes. */
+struct skbd_event {
+	__u64 ts_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 skbaddr;
+	__u64 location; /* kernel text address that dropped the skb */
+	__u32 pid;      /* tgid */
+	__u32 tid;
+	__u32 reason;   /* raw enum skb_drop_reason; 0 when the kernel has none */
+	__u32 cpu;
+	__u16 protocol; /* skb->protocol, host byte order (ethertype) */
+	__u16 flags;    /* SKBD_EV_* */
+	__u32 pad;
+	char comm[16];
+};
+
+#endif

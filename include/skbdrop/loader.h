@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The hand-written BPF ELF loader, the bpf(2)/perf_event_open(2) wrappers and
+ * tracepoint attach. No libbpf. */
+#ifndef SKBDROP_LOADER_H
+#define SKBDROP_LOADER_H
+
+#include <stddef.h>
+#include <stdbool.h>
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+
+/* ---- syscall wrappers: the only syscall() sites; return fd/0 or -errno ---- */
+int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 value_size,
+			__u32 max_entries, __u32 flags);
+int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
+int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value);
+int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
+		       const char *license, __u32 log_level, char *log_buf, size_t log_size);
+int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
+			 unsigned long flags);
+
+/* ---- ELF object ---- */
+struct skbd_obj;
+
+/* Where a field of a struct lives in the running kernel. */
+struct skbd_field_loc {
+	bool exists;
+	__u32 offset;
+	__u32 size;
+};
+
+/* Resolve struct_name.field_name. Return 0 (out filled; exists=false for a
+ * field the kernel lacks), -ENOENT for a struct the resolver does not know. */
+typedef int (*skbd_field_resolve_fn)(void *ctx, const char *struct_name, const char *field_name,
+				     struct skbd_field_loc *out);
+
+/* Parse an ELF BPF object from memory (copied; buf may be freed after).
+ * Collects maps ("maps" section of struct skbd_map_def), programs (executable
+ * sections other than .text), license, map relocations and CO-RE field
+ * relocations (.BTF/.BTF.ext). Unknown sections are skipped. Returns 0 and
+ * *out, -EINVAL for a malformed object (message names section/offset), -ENOMEM. */
+int skbd_obj__open_mem(const void *buf, size_t size, struct skbd_obj **out);
+/* Destroys everything, closing map and program fds. Accepts NULL. */
+void skbd_obj__close(struct skbd_obj *obj);
+
+/* Rewrite every recorded field access with the resolver's answer: loads get the
+ * kernel's offset (and size), loads of absent fields become "dst = 0", field-exists
+ * checks become 0/1. Must be called before load. Returns 0 or -errno (message
+ * names the instruction and field). */
+int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, void *ctx);
+
+/* Override a map's max_entries before load (e.g. the perf array's CPU count). */
+int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
+/* Create the maps, patch map references (BPF_PSEUDO_MAP_FD), load every program.
+ * A rejected program is loaded again with a verifier log, which is logged.
+ * Returns 0 or -errno. */
+int skbd_obj__load(struct skbd_obj *obj);
+
+int skbd_obj__map_fd(const struct skbd_obj *obj, const char *name);   /* fd or -ENOENT */
+int skbd_obj__prog_count(const struct skbd_obj *obj);
+const char *skbd_obj__prog_section(const struct skbd_obj *obj, int idx); /* NULL if out of range */
+int skbd_obj__prog_fd(const struct skbd_obj *obj, int idx);           /* fd, -ENOENT, or -EBADF before load */
+/* Instructions of program idx (after relocation); for tests. */
+const struct bpf_insn *skbd_obj__prog_insns(const struct skbd_obj *obj, int idx, size_t *cnt);
+const char *skbd_obj__license(const struct skbd_obj *obj);
+
+/* ---- attach ---- */
+/* perf_event_open(PERF_TYPE_TRACEPOINT, tp_id) on CPU 0 for all processes,
+ * PERF_EVENT_IOC_SET_BPF, PERF_EVENT_IOC_ENABLE. Works on 5.10 (no BPF links).
+ * Returns the perf fd (closing it detaches) or -errno. */
+int skbd_tp_attach(int prog_fd, __u32 tp_id);
+
+/* Raise RLIMIT_MEMLOCK to infinity (BPF memory is charged to it before 5.11). */
+int skbd_raise_memlock(void);
+
+#endif

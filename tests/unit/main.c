@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* CUnit runner: one suite per module. Each test_<module>.c defines the
+ * NULL-terminated array skbd_tests_<module>; absent modules are skipped. */
+#include <stdio.h>
+#include <string.h>
+#include <CUnit/Basic.h>
+
+#define SUITE(n) extern CU_TestInfo skbd_tests_##n[] __attribute__((weak));
+SUITE(tpformat)
+SUITE(kallsyms)
+SUITE(perfring)
+SUITE(elf)
+SUITE(btf)
+SUITE(cli)
+#undef SUITE
+
+int main(int argc, char **argv)
+{
+	struct { const char *name; CU_TestInfo *tests; } all[] = {
+		{ "tpformat", skbd_tests_tpformat }, { "kallsyms", skbd_tests_kallsyms },
+		{ "perfring", skbd_tests_perfring }, { "elf", skbd_tests_elf },
+		{ "btf", skbd_tests_btf },           { "cli", skbd_tests_cli },
+	};
+	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
+	unsigned int n = 0, failures;
+
+	memset(suites, 0, sizeof(suites));
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (!all[i].tests)
+			continue;
+		if (argc > 1 && strcmp(argv[1], all[i].name))
+			continue;
+		suites[n++] = (CU_SuiteInfo){ .pName = all[i].name, .pTests = all[i].tests };
+	}
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if (CU_register_suites(suites) != CUE_SUCCESS) {
+		fprintf(stderr, "unit: %s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_NORMAL);
+	CU_basic_run_tests();
+	failures = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	if (CU_get_number_of_suites_failed())
+		failures++;
+	CU_cleanup_registry();
+	return failures ? 1 : 0;
+}
