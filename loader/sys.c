@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bpf(2) and perf_event_open(2) wrappers: the only syscall() sites. Each is
+ * sized to the attr fields it uses and returns an fd/0 or -errno. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <skbdrop/loader.h>
+
+static int sys_bpf(int cmd, union bpf_attr *attr, size_t size)
+{
+	long ret = syscall(__NR_bpf, cmd, attr, size);
+
+	return ret < 0 ? -errno : (int)ret;
+}
+
+/* Size of attr up to and including the member, so older kernels that
+ * reject unknown non-zero tails see only what we use. */
+#define ATTR_SIZE(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
+
+int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 value_size,
+			__u32 max_entries, __u32 flags)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = key_size;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	attr.map_flags = flags;
+	if (name)
+		strncpy(attr.map_name, name, sizeof(attr.map_name) - 1);
+	fd = sys_bpf(BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
+	if (fd == -EINVAL && name) {
+		/* map names need 4.15; retry without one */
+		memset(attr.map_name, 0, sizeof(attr.map_name));
+		fd = sys_bpf(BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
+	}
+	return fd;
+}
+
+int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (__u64)(unsigned long)key;
+	attr.value = (__u64)(unsigned long)value;
+	attr.flags = flags;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr, ATTR_SIZE(flags));
+}
+
+int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (__u64)(unsigned long)key;
+	attr.value = (__u64)(unsigned long)value;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
+}
+
+int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
+		       const char *license, __u32 log_level, char *log_buf, size_t log_size)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.insns = (__u64)(unsigned long)insns;
+	attr.insn_cnt = (__u32)insn_cnt;
+	attr.license = (__u64)(unsigned long)license;
+	/* log_buf without log_level > 0 is EINVAL */
+	if (log_level && log_buf && log_size) {
+		attr.log_level = log_level;
+		attr.log_buf = (__u64)(unsigned long)log_buf;
+		attr.log_size = (__u32)log_size;
+		log_buf[0] = '\0';
+	}
+	if (name)
+		strncpy(attr.prog_name, name, sizeof(attr.prog_name) - 1);
+	fd = sys_bpf(BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+	if (fd == -EINVAL && name) {
+		memset(attr.prog_name, 0, sizeof(attr.prog_name));
+		fd = sys_bpf(BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+	}
+	return fd;
+}
+
+int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
+			 unsigned long flags)
+{
+	long ret = syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags | PERF_FLAG_FD_CLOEXEC);
+
+	return ret < 0 ? -errno : (int)ret;
+}
