@@ -30,9 +30,10 @@ struct skbd_map_def {
  * reasons, 6.4+, upper 16 bits set) take config.reason_default. */
 #define SKBD_REASON_SLOTS 1024
 
+/* Zero (an untouched slot) means report. */
 enum skbd_verdict {
-	SKBD_VERDICT_SKIP = 0,
-	SKBD_VERDICT_REPORT = 1,
+	SKBD_VERDICT_REPORT = 0,
+	SKBD_VERDICT_SKIP = 1,
 };
 
 struct skbd_config {

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* skb:kfree_skb tracepoint program: filter by pid and reason in the kernel,
+ * then write one struct skbd_event per drop to the CPU's perf ring. */
+#include <linux/bpf.h>
+#include "skbdrop_abi.h"
+
+#define SEC(name) __attribute__((section(name), used))
+
+/* Helpers by number: no libbpf headers. */
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
+static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
+static __u32 (*bpf_get_smp_processor_id)(void) = (void *)BPF_FUNC_get_smp_processor_id;
+static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)BPF_FUNC_get_current_pid_tgid;
+static long (*bpf_get_current_comm)(void *buf, __u32 size) = (void *)BPF_FUNC_get_current_comm;
+static long (*bpf_perf_event_output)(void *ctx, void *map, __u64 flags, void *data,
+				     __u64 size) = (void *)BPF_FUNC_perf_event_output;
+
+/* The tracepoint record. The offsets clang computes here are placeholders:
+ * every access carries a CO-RE field relocation (preserve_access_index) that
+ * the loader resolves by field name against the running kernel's tracefs
+ * format (5.10: no reason; 6.11+: rx_sk inserted, protocol and reason move). */
+struct skbd_tp_kfree_skb {
+	__u64 skbaddr;
+	__u64 location;
+	__u64 rx_sk;
+	__u16 protocol;
+	__u32 reason;
+} __attribute__((preserve_access_index));
+
+#define FIELD_EXISTS 2 /* enum bpf_field_info_kind BPF_FIELD_EXISTS */
+
+struct skbd_map_def SEC("maps") events = {
+	.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u32),
+	.max_entries = 0,
+};
+
+struct skbd_map_def SEC("maps") config = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_config),
+	.max_entries = 1,
+};
+
+struct skbd_map_def SEC("maps") reasons = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u32),
+	.max_entries = SKBD_REASON_SLOTS,
+};
+
+struct skbd_map_def SEC("maps") stats = {
+	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u64),
+	.max_entries = SKBD_STAT_MAX,
+};
+
+static __attribute__((always_inline)) void count(__u32 slot)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+
+	if (v)
+		*v += 1; /* per-CPU slot: no atomics needed */
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
+{
+	struct skbd_event ev = {};
+	struct skbd_config *cfg;
+	__u32 zero = 0, reason = 0, verdict;
+	__u64 pid_tgid;
+	__u32 *slot;
+
+	count(SKBD_STAT_SEEN);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return 0;
+
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
+		goto filtered;
+
+	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
+		reason = ctx->reason;
+		ev.flags = SKBD_EV_HAS_REASON;
+	}
+	verdict = cfg->reason_default;
+	if (reason < SKBD_REASON_SLOTS) {
+		slot = bpf_map_lookup_elem(&reasons, &reason);
+		if (slot)
+			verdict = *slot;
+	}
+	if (verdict != SKBD_VERDICT_REPORT)
+		goto filtered;
+
+	if (cfg->flags & SKBD_CFG_COUNT_ONLY) {
+		count(SKBD_STAT_EMITTED);
+		return 0;
+	}
+
+	ev.ts_ns = bpf_ktime_get_ns();
+	ev.skbaddr = ctx->skbaddr;
+	ev.location = ctx->location;
+	ev.protocol = __builtin_bswap16(ctx->protocol);
+	ev.reason = reason;
+	ev.pid = pid_tgid >> 32;
+	ev.tid = (__u32)pid_tgid;
+	ev.cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &ev, sizeof(ev)) < 0)
+		count(SKBD_STAT_OUTPUT_FAIL);
+	else
+		count(SKBD_STAT_EMITTED);
+	return 0;
+
+filtered:
+	count(SKBD_STAT_FILTERED);
+	return 0;
+}
+
+char _license[] SEC("license") = "GPL";

@@ -1,0 +1,836 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The BPF ELF loader: reads maps, programs, license and relocations from an
+ * object in memory (libelf), rewrites CO-RE field accesses from a resolver,
+ * creates maps and loads programs with bpf(2). Attach is the caller's job. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <skbdrop/btf.h>
+#include <skbdrop/loader.h>
+#include <skbdrop/log.h>
+#include "skbdrop_abi.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+struct map_reloc {
+	size_t insn;  /* index of the ld_imm64 */
+	int map;      /* index into obj->maps */
+};
+
+/* One field relocation from .BTF.ext, decoded at open time. */
+struct field_reloc {
+	size_t insn;
+	__u32 kind;             /* enum bpf_core_relo_kind */
+	char struct_name[64];
+	char field[128];        /* member name, dotted for nested members */
+};
+
+struct prog {
+	char *section;
+	char *name;
+	__u32 type;
+	struct bpf_insn *insns;
+	size_t insn_cnt;
+	struct map_reloc *map_relocs;
+	size_t nr_map_relocs;
+	struct field_reloc *field_relocs;
+	size_t nr_field_relocs;
+	int fd;
+};
+
+struct map {
+	char *name;
+	__u32 offset; /* in the maps section */
+	struct skbd_map_def def;
+	int fd;
+};
+
+struct skbd_obj {
+	struct map *maps;
+	size_t nr_maps;
+	struct prog *progs;
+	size_t nr_progs;
+	char license[128];
+	bool fields_resolved;
+};
+
+/* Program types by section prefix; other executable sections are skipped. */
+static const struct {
+	const char *prefix;
+	__u32 type;
+} prog_types[] = {
+	{ "tracepoint/", BPF_PROG_TYPE_TRACEPOINT },
+};
+
+/* BPF_CORE_* relocation kinds we apply (enum bpf_core_relo_kind). */
+enum {
+	RELO_FIELD_BYTE_OFFSET = 0,
+	RELO_FIELD_BYTE_SIZE = 1,
+	RELO_FIELD_EXISTS = 2,
+};
+
+/* Everything collected while libelf's memory is alive. */
+struct elf_ctx {
+	Elf *elf;
+	size_t shstrndx;
+	Elf_Data *symtab;
+	size_t nr_syms;
+	size_t symtab_idx;
+	size_t strtab_idx;
+	size_t maps_idx;
+	Elf_Data *btf;
+	Elf_Data *btf_ext;
+	size_t nr_sections;
+	int *sec_prog; /* section index -> program index, -1 if none */
+};
+
+static const char *sec_name(struct elf_ctx *ec, Elf_Scn *scn, GElf_Shdr *sh)
+{
+	const char *n;
+
+	if (!gelf_getshdr(scn, sh))
+		return NULL;
+	n = elf_strptr(ec->elf, ec->shstrndx, sh->sh_name);
+	return n;
+}
+
+static int get_sym(struct elf_ctx *ec, size_t i, GElf_Sym *sym)
+{
+	if (i >= ec->nr_syms || !gelf_getsym(ec->symtab, (int)i, sym))
+		return -EINVAL;
+	return 0;
+}
+
+static int add_prog(struct skbd_obj *obj, struct elf_ctx *ec, size_t idx, const char *name,
+		    __u32 type, Elf_Data *data)
+{
+	struct prog *p, *n;
+
+	if (!data || !data->d_buf || data->d_size % sizeof(struct bpf_insn)) {
+		skbd_log(SKBD_LOG_WARN, "elf: section %zu '%s': size is not a multiple of 8", idx, name);
+		return -EINVAL;
+	}
+	n = realloc(obj->progs, (obj->nr_progs + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	obj->progs = n;
+	p = &obj->progs[obj->nr_progs];
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->type = type;
+	p->section = strdup(name);
+	p->insn_cnt = data->d_size / sizeof(struct bpf_insn);
+	p->insns = malloc(data->d_size);
+	obj->nr_progs++; /* counted now so close() frees a half-built one */
+	if (!p->section || !p->insns)
+		return -ENOMEM;
+	memcpy(p->insns, data->d_buf, data->d_size);
+	ec->sec_prog[idx] = (int)(obj->nr_progs - 1);
+	return 0;
+}
+
+static int collect_sections(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int err;
+
+	while ((scn = elf_nextscn(ec->elf, scn))) {
+		size_t idx = elf_ndxscn(scn);
+		const char *name = sec_name(ec, scn, &sh);
+		Elf_Data *data;
+
+		if (!name) {
+			skbd_log(SKBD_LOG_WARN, "elf: section %zu: bad header or name", idx);
+			return -EINVAL;
+		}
+		if (sh.sh_type == SHT_NOBITS)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (sh.sh_type == SHT_SYMTAB) {
+			if (ec->symtab) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu: second symbol table", idx);
+				return -EINVAL;
+			}
+			if (!data || sh.sh_entsize != sizeof(Elf64_Sym)) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu '%s': bad sh_entsize", idx, name);
+				return -EINVAL;
+			}
+			ec->symtab = data;
+			ec->nr_syms = data->d_size / sizeof(Elf64_Sym);
+			ec->symtab_idx = idx;
+			ec->strtab_idx = sh.sh_link;
+		} else if (!strcmp(name, "maps")) {
+			ec->maps_idx = idx;
+		} else if (!strcmp(name, "license")) {
+			if (!data || !data->d_buf || !data->d_size || data->d_size >= sizeof(obj->license) ||
+			    memchr(data->d_buf, '\0', data->d_size) == NULL) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu 'license': not a short NUL-terminated string", idx);
+				return -EINVAL;
+			}
+			memcpy(obj->license, data->d_buf, data->d_size);
+		} else if (!strcmp(name, ".BTF")) {
+			ec->btf = data;
+		} else if (!strcmp(name, ".BTF.ext")) {
+			ec->btf_ext = data;
+		} else if (sh.sh_type == SHT_PROGBITS && (sh.sh_flags & SHF_EXECINSTR) && sh.sh_size) {
+			size_t i;
+
+			for (i = 0; i < sizeof(prog_types) / sizeof(prog_types[0]); i++)
+				if (!strncmp(name, prog_types[i].prefix, strlen(prog_types[i].prefix)))
+					break;
+			if (i == sizeof(prog_types) / sizeof(prog_types[0])) {
+				skbd_log(SKBD_LOG_DEBUG, "elf: section %zu '%s': not a known program type, skipped", idx, name);
+				continue;
+			}
+			err = add_prog(obj, ec, idx, name, prog_types[i].type, data);
+			if (err)
+				return err;
+		}
+	}
+	if (!ec->symtab) {
+		skbd_log(SKBD_LOG_WARN, "elf: no symbol table");
+		return -EINVAL;
+	}
+	if (!obj->nr_progs) {
+		skbd_log(SKBD_LOG_WARN, "elf: no program sections");
+		return -EINVAL;
+	}
+	if (!obj->license[0]) {
+		skbd_log(SKBD_LOG_WARN, "elf: no license section");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmp_map_offset(const void *a, const void *b)
+{
+	const struct map *x = a, *y = b;
+
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Maps are the symbols of the "maps" section, each a struct skbd_map_def. */
+static int collect_maps(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	Elf_Scn *scn;
+	Elf_Data *data;
+	GElf_Sym sym;
+
+	if (!ec->maps_idx)
+		return 0;
+	scn = elf_getscn(ec->elf, ec->maps_idx);
+	data = scn ? elf_getdata(scn, NULL) : NULL;
+	if (!data || !data->d_buf) {
+		skbd_log(SKBD_LOG_WARN, "elf: section %zu 'maps': no data", ec->maps_idx);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ec->nr_syms; i++) {
+		struct map *m, *n;
+		const char *name;
+
+		if (get_sym(ec, i, &sym) || sym.st_shndx != ec->maps_idx ||
+		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+			continue;
+		name = elf_strptr(ec->elf, ec->strtab_idx, sym.st_name);
+		if (!name || !name[0]) {
+			skbd_log(SKBD_LOG_WARN, "elf: symbol %zu in 'maps': bad name", i);
+			return -EINVAL;
+		}
+		if (sym.st_value % 4 || sym.st_value > data->d_size ||
+		    data->d_size - sym.st_value < sizeof(struct skbd_map_def)) {
+			skbd_log(SKBD_LOG_WARN, "elf: map '%s': definition at %llu outside 'maps' (%zu bytes)",
+				 name, (unsigned long long)sym.st_value, data->d_size);
+			return -EINVAL;
+		}
+		n = realloc(obj->maps, (obj->nr_maps + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		obj->maps = n;
+		m = &obj->maps[obj->nr_maps++];
+		memset(m, 0, sizeof(*m));
+		m->fd = -1;
+		m->offset = (__u32)sym.st_value;
+		memcpy(&m->def, (const char *)data->d_buf + sym.st_value, sizeof(m->def));
+		m->name = strdup(name);
+		if (!m->name)
+			return -ENOMEM;
+	}
+	qsort(obj->maps, obj->nr_maps, sizeof(*obj->maps), cmp_map_offset);
+	return 0;
+}
+
+/* Program names: the function symbol at offset 0 of each program section. */
+static int collect_prog_names(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	GElf_Sym sym;
+
+	for (size_t i = 0; i < ec->nr_syms; i++) {
+		const char *name;
+		int p;
+
+		if (get_sym(ec, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx >= ec->nr_sections || sym.st_value != 0)
+			continue;
+		p = ec->sec_prog[sym.st_shndx];
+		if (p < 0 || obj->progs[p].name)
+			continue;
+		name = elf_strptr(ec->elf, ec->strtab_idx, sym.st_name);
+		if (name && name[0] && !(obj->progs[p].name = strdup(name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* .rel<prog section>: ld_imm64 of a map address -> (insn, map). */
+static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(ec->elf, scn))) {
+		size_t idx = elf_ndxscn(scn);
+		Elf_Data *data;
+		struct prog *p;
+		size_t n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
+			continue;
+		if (sh.sh_info >= ec->nr_sections || ec->sec_prog[sh.sh_info] < 0)
+			continue; /* relocations of .BTF, debug info, skipped programs */
+		if (sh.sh_entsize != sizeof(Elf64_Rel)) {
+			skbd_log(SKBD_LOG_WARN, "elf: section %zu: bad sh_entsize for relocations", idx);
+			return -EINVAL;
+		}
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			return -EINVAL;
+		p = &obj->progs[ec->sec_prog[sh.sh_info]];
+		n = data->d_size / sizeof(Elf64_Rel);
+		p->map_relocs = calloc(n ? n : 1, sizeof(*p->map_relocs));
+		if (!p->map_relocs)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Rel rel;
+			GElf_Sym sym;
+			size_t insn, m;
+
+			if (!gelf_getrel(data, (int)i, &rel) || get_sym(ec, GELF_R_SYM(rel.r_info), &sym)) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu: bad symbol", idx, i);
+				return -EINVAL;
+			}
+			insn = rel.r_offset / sizeof(struct bpf_insn);
+			if (rel.r_offset % sizeof(struct bpf_insn) || insn + 1 >= p->insn_cnt ||
+			    p->insns[insn].code != (BPF_LD | BPF_IMM | BPF_DW)) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu at %llu is not on an ld_imm64",
+					 idx, i, (unsigned long long)rel.r_offset);
+				return -EINVAL;
+			}
+			if (!ec->maps_idx || sym.st_shndx != ec->maps_idx) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu refers to section %u, not 'maps' (calls and global data are not supported)",
+					 idx, i, sym.st_shndx);
+				return -EINVAL;
+			}
+			for (m = 0; m < obj->nr_maps; m++)
+				if (obj->maps[m].offset == sym.st_value + (__u64)p->insns[insn].imm)
+					break;
+			if (m == obj->nr_maps) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu: no map at offset %llu",
+					 idx, i, (unsigned long long)sym.st_value);
+				return -EINVAL;
+			}
+			p->map_relocs[p->nr_map_relocs++] = (struct map_reloc){ .insn = insn, .map = (int)m };
+		}
+	}
+	return 0;
+}
+
+/* Turn a relocation's access string ("0:4" or "0:1:2") into the root struct's
+ * name and the dotted member path. */
+static int decode_access(const struct skbd_btf *btf, __u32 type_id, const char *access,
+			 struct field_reloc *fr)
+{
+	const struct btf_type *t;
+	const char *s = access;
+	char *end;
+	__u32 id = skbd_btf__skip_mods(btf, type_id);
+	size_t used = 0;
+	unsigned long idx;
+	int depth = 0;
+
+	t = skbd_btf__type(btf, id);
+	if (!t || !skbd_btf__members(t, &(__u32){ 0 }) || !skbd_btf__str(btf, t->name_off)) {
+		skbd_log(SKBD_LOG_WARN, "elf: field relocation on type %u, which is not a struct", type_id);
+		return -EINVAL;
+	}
+	snprintf(fr->struct_name, sizeof(fr->struct_name), "%s", skbd_btf__str(btf, t->name_off));
+	idx = strtoul(s, &end, 10);
+	if (end == s || idx != 0) {
+		skbd_log(SKBD_LOG_WARN, "elf: access string '%s' does not start with 0", access);
+		return -EINVAL;
+	}
+	fr->field[0] = '\0';
+	for (s = end; *s == ':'; s = end) {
+		const struct btf_member *m;
+		const char *mname;
+		__u32 n = 0;
+		int w;
+
+		idx = strtoul(s + 1, &end, 10);
+		if (end == s + 1 || depth++ > 8)
+			goto bad;
+		t = skbd_btf__type(btf, id);
+		m = skbd_btf__members(t, &n);
+		if (!m || idx >= n)
+			goto bad; /* arrays inside the accessed struct are not needed yet */
+		mname = skbd_btf__str(btf, m[idx].name_off);
+		if (!mname || !mname[0])
+			goto bad;
+		w = snprintf(fr->field + used, sizeof(fr->field) - used, "%s%s", used ? "." : "", mname);
+		if (w < 0 || (size_t)w >= sizeof(fr->field) - used)
+			goto bad;
+		used += (size_t)w;
+		id = skbd_btf__skip_mods(btf, m[idx].type);
+	}
+	if (*s || !used)
+		goto bad;
+	return 0;
+bad:
+	skbd_log(SKBD_LOG_WARN, "elf: bad access string '%s' on struct %s", access, fr->struct_name);
+	return -EINVAL;
+}
+
+/* .BTF.ext core_relo section: per program section, records of
+ * { insn_off, type_id, access_str_off, kind }. */
+static int collect_field_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	struct skbd_btf *btf = NULL;
+	const __u8 *ext, *p, *end;
+	__u32 hdr_len, relo_off, relo_len, rec_size;
+	int err;
+
+	if (!ec->btf_ext)
+		return 0;
+	if (!ec->btf) {
+		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext without .BTF");
+		return -EINVAL;
+	}
+	ext = ec->btf_ext->d_buf;
+	if (!ext || ec->btf_ext->d_size < 8) {
+		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: too short");
+		return -EINVAL;
+	}
+	memcpy(&hdr_len, ext + 4, 4);
+	if (((const __u16 *)(const void *)ext)[0] != BTF_MAGIC || hdr_len > ec->btf_ext->d_size) {
+		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: bad header");
+		return -EINVAL;
+	}
+	if (hdr_len < 32)
+		return 0; /* no core_relo section: nothing to rewrite */
+	memcpy(&relo_off, ext + 24, 4);
+	memcpy(&relo_len, ext + 28, 4);
+	if (!relo_len)
+		return 0;
+	if ((__u64)hdr_len + relo_off + relo_len > ec->btf_ext->d_size || relo_len < 4) {
+		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: field relocations outside the section");
+		return -EINVAL;
+	}
+	err = skbd_btf__new(ec->btf->d_buf, ec->btf->d_size, &btf);
+	if (err)
+		return err;
+	p = ext + hdr_len + relo_off;
+	end = p + relo_len;
+	memcpy(&rec_size, p, 4);
+	p += 4;
+	err = -EINVAL;
+	if (rec_size < 16) {
+		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: field relocation record size %u", rec_size);
+		goto out;
+	}
+	while (p < end) {
+		__u32 sec_off, num;
+		const char *sname;
+		struct prog *prog = NULL;
+
+		if (end - p < 8)
+			goto truncated;
+		memcpy(&sec_off, p, 4);
+		memcpy(&num, p + 4, 4);
+		p += 8;
+		if ((__u64)num * rec_size > (__u64)(end - p))
+			goto truncated;
+		sname = skbd_btf__str(btf, sec_off);
+		for (size_t i = 0; sname && i < obj->nr_progs; i++)
+			if (!strcmp(obj->progs[i].section, sname))
+				prog = &obj->progs[i];
+		if (!prog) { /* relocations of a skipped section */
+			p += (size_t)num * rec_size;
+			continue;
+		}
+		prog->field_relocs = calloc(num ? num : 1, sizeof(*prog->field_relocs));
+		if (!prog->field_relocs) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (__u32 i = 0; i < num; i++, p += rec_size) {
+			struct field_reloc *fr = &prog->field_relocs[prog->nr_field_relocs];
+			__u32 rec[4];
+			const char *access;
+
+			memcpy(rec, p, sizeof(rec));
+			access = skbd_btf__str(btf, rec[2]);
+			if (rec[0] % 8 || rec[0] / 8 >= prog->insn_cnt || !access) {
+				skbd_log(SKBD_LOG_WARN, "elf: %s: field relocation %u: bad instruction offset or access string",
+					 prog->section, i);
+				goto out;
+			}
+			fr->insn = rec[0] / 8;
+			fr->kind = rec[3];
+			if (decode_access(btf, rec[1], access, fr))
+				goto out;
+			prog->nr_field_relocs++;
+		}
+	}
+	err = 0;
+	goto out;
+truncated:
+	skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: truncated field relocation records");
+out:
+	skbd_btf__free(btf);
+	return err;
+}
+
+int skbd_obj__open_mem(const void *buf, size_t size, struct skbd_obj **out)
+{
+	struct elf_ctx ec = { 0 };
+	struct skbd_obj *obj;
+	GElf_Ehdr eh;
+	void *copy;
+	int err = -EINVAL;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	if (!buf || size < sizeof(Elf64_Ehdr)) {
+		skbd_log(SKBD_LOG_WARN, "elf: %zu bytes is too short for an ELF header", size);
+		return -EINVAL;
+	}
+	obj = calloc(1, sizeof(*obj));
+	copy = malloc(size); /* libelf may want writable memory; keep callers' const */
+	if (!obj || !copy) {
+		free(copy);
+		free(obj);
+		return -ENOMEM;
+	}
+	memcpy(copy, buf, size);
+	ec.elf = elf_memory(copy, size);
+	if (!ec.elf || elf_kind(ec.elf) != ELF_K_ELF || !gelf_getehdr(ec.elf, &eh)) {
+		skbd_log(SKBD_LOG_WARN, "elf: not an ELF object: %s", elf_errmsg(-1));
+		goto err_close;
+	}
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_BPF || eh.e_type != ET_REL) {
+		skbd_log(SKBD_LOG_WARN, "elf: not a 64-bit relocatable BPF object (machine %u, type %u)",
+			 eh.e_machine, eh.e_type);
+		goto err_close;
+	}
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB) {
+		skbd_log(SKBD_LOG_WARN, "elf: big-endian objects are not supported");
+		goto err_close;
+	}
+	if (elf_getshdrstrndx(ec.elf, &ec.shstrndx) || elf_getshdrnum(ec.elf, &ec.nr_sections) ||
+	    !elf_rawdata(elf_getscn(ec.elf, ec.shstrndx), NULL)) {
+		skbd_log(SKBD_LOG_WARN, "elf: bad section header table: %s", elf_errmsg(-1));
+		goto err_close;
+	}
+	ec.sec_prog = malloc(ec.nr_sections * sizeof(int));
+	if (!ec.sec_prog) {
+		err = -ENOMEM;
+		goto err_close;
+	}
+	for (size_t i = 0; i < ec.nr_sections; i++)
+		ec.sec_prog[i] = -1;
+	err = collect_sections(obj, &ec);
+	if (!err)
+		err = collect_maps(obj, &ec);
+	if (!err)
+		err = collect_prog_names(obj, &ec);
+	if (!err)
+		err = collect_map_relocs(obj, &ec);
+	if (!err)
+		err = collect_field_relocs(obj, &ec);
+	if (err)
+		goto err_close;
+	free(ec.sec_prog);
+	elf_end(ec.elf);
+	free(copy);
+	*out = obj;
+	return 0;
+
+err_close:
+	free(ec.sec_prog);
+	if (ec.elf)
+		elf_end(ec.elf);
+	free(copy);
+	skbd_obj__close(obj);
+	return err;
+}
+
+void skbd_obj__close(struct skbd_obj *obj)
+{
+	if (!obj)
+		return;
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		if (obj->progs[i].fd >= 0)
+			close(obj->progs[i].fd);
+		free(obj->progs[i].section);
+		free(obj->progs[i].name);
+		free(obj->progs[i].insns);
+		free(obj->progs[i].map_relocs);
+		free(obj->progs[i].field_relocs);
+	}
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (obj->maps[i].fd >= 0)
+			close(obj->maps[i].fd);
+		free(obj->maps[i].name);
+	}
+	free(obj->progs);
+	free(obj->maps);
+	free(obj);
+}
+
+static int ldx_size_code(__u32 bytes)
+{
+	switch (bytes) {
+	case 1: return BPF_B;
+	case 2: return BPF_H;
+	case 4: return BPF_W;
+	case 8: return BPF_DW;
+	default: return -1;
+	}
+}
+
+static int apply_field_reloc(struct prog *p, const struct field_reloc *fr, const struct skbd_field_loc *loc)
+{
+	struct bpf_insn *insn = &p->insns[fr->insn];
+	__u8 cls = BPF_CLASS(insn->code);
+	bool is_mov_imm = (cls == BPF_ALU64 || cls == BPF_ALU) && BPF_OP(insn->code) == BPF_MOV &&
+			  BPF_SRC(insn->code) == BPF_K;
+
+	switch (fr->kind) {
+	case RELO_FIELD_EXISTS:
+	case RELO_FIELD_BYTE_SIZE:
+		if (!is_mov_imm)
+			break;
+		insn->imm = fr->kind == RELO_FIELD_EXISTS ? loc->exists : (__s32)loc->size;
+		return 0;
+	case RELO_FIELD_BYTE_OFFSET:
+		if (cls == BPF_LDX && BPF_MODE(insn->code) == BPF_MEM) {
+			int sz;
+
+			if (!loc->exists) {
+				/* the kernel has no such field (e.g. reason before 5.17): reading
+				 * past the record would make the attach fail with EACCES */
+				*insn = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = insn->dst_reg };
+				return 0;
+			}
+			sz = ldx_size_code(loc->size);
+			if (sz < 0 || loc->offset > 0x7fff) {
+				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: field %s.%s has size %u at %u, not loadable",
+					 p->section, fr->insn, fr->struct_name, fr->field, loc->size, loc->offset);
+				return -EINVAL;
+			}
+			insn->off = (__s16)loc->offset;
+			insn->code = (__u8)(BPF_LDX | BPF_MEM | sz); /* unsigned fields: width follows the kernel */
+			return 0;
+		}
+		if (cls == BPF_ALU64 && BPF_OP(insn->code) == BPF_ADD && BPF_SRC(insn->code) == BPF_K) {
+			if (!loc->exists) {
+				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: address of missing field %s.%s",
+					 p->section, fr->insn, fr->struct_name, fr->field);
+				return -ENOENT;
+			}
+			insn->imm = (__s32)loc->offset;
+			return 0;
+		}
+		break;
+	default:
+		skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: relocation kind %u is not supported",
+			 p->section, fr->insn, fr->kind);
+		return -EOPNOTSUPP;
+	}
+	skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: unexpected instruction 0x%02x for relocation kind %u of %s.%s",
+		 p->section, fr->insn, insn->code, fr->kind, fr->struct_name, fr->field);
+	return -EINVAL;
+}
+
+int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, void *ctx)
+{
+	if (obj->fields_resolved)
+		return -EALREADY;
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		struct prog *p = &obj->progs[i];
+
+		for (size_t r = 0; r < p->nr_field_relocs; r++) {
+			const struct field_reloc *fr = &p->field_relocs[r];
+			struct skbd_field_loc loc = { 0 };
+			int err = fn(ctx, fr->struct_name, fr->field, &loc);
+
+			if (err) {
+				skbd_log(SKBD_LOG_WARN, "elf: %s: no layout for %s.%s: %s", p->section,
+					 fr->struct_name, fr->field, strerror(-err));
+				return err;
+			}
+			err = apply_field_reloc(p, fr, &loc);
+			if (err)
+				return err;
+		}
+	}
+	obj->fields_resolved = true;
+	return 0;
+}
+
+int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries)
+{
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (!strcmp(obj->maps[i].name, map)) {
+			if (obj->maps[i].fd >= 0)
+				return -EBUSY;
+			obj->maps[i].def.max_entries = max_entries;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Log the verifier's output line by line; the end of a long log says why
+ * the program was rejected, so only the last 80 lines are kept. */
+static void log_verifier(const char *section, char *log)
+{
+	size_t lines = 0, skip;
+	char *line, *save = NULL;
+
+	for (const char *c = log; *c; c++)
+		lines += *c == '\n';
+	skip = lines > 80 ? lines - 80 : 0;
+	skbd_log(SKBD_LOG_WARN, "elf: verifier log for %s%s:", section, skip ? " (last 80 lines)" : "");
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (skip) {
+			skip--;
+			continue;
+		}
+		skbd_log(SKBD_LOG_WARN, "  %s", line);
+	}
+}
+
+static int load_prog(struct skbd_obj *obj, struct prog *p)
+{
+	const size_t log_size = 4 << 20;
+	char *log;
+	int fd, err;
+
+	for (size_t r = 0; r < p->nr_map_relocs; r++) {
+		struct bpf_insn *insn = &p->insns[p->map_relocs[r].insn];
+
+		insn[0].src_reg = BPF_PSEUDO_MAP_FD;
+		insn[0].imm = obj->maps[p->map_relocs[r].map].fd;
+		insn[1].imm = 0;
+	}
+	fd = skbd_bpf_prog_load(p->type, p->name, p->insns, p->insn_cnt, obj->license, 0, NULL, 0);
+	if (fd >= 0) {
+		p->fd = fd;
+		return 0;
+	}
+	err = fd;
+	skbd_log(SKBD_LOG_WARN, "elf: loading %s failed: %s", p->section, strerror(-err));
+	if (err == -EPERM)
+		return err; /* privileges, not the program: no log to show */
+	log = malloc(log_size);
+	if (!log)
+		return err;
+	fd = skbd_bpf_prog_load(p->type, p->name, p->insns, p->insn_cnt, obj->license, 1, log, log_size);
+	if (fd >= 0) { /* loads with a log (should not happen): keep it */
+		p->fd = fd;
+		free(log);
+		return 0;
+	}
+	log[log_size - 1] = '\0';
+	if (log[0])
+		log_verifier(p->section, log);
+	free(log);
+	return err;
+}
+
+int skbd_obj__load(struct skbd_obj *obj)
+{
+	int err;
+
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		struct map *m = &obj->maps[i];
+
+		if (m->fd >= 0)
+			return -EALREADY;
+		m->fd = skbd_bpf_map_create(m->def.type, m->name, m->def.key_size, m->def.value_size,
+					    m->def.max_entries, m->def.map_flags);
+		if (m->fd < 0) {
+			err = m->fd;
+			m->fd = -1;
+			skbd_log(SKBD_LOG_WARN, "elf: creating map '%s' (type %u, %u entries): %s", m->name,
+				 m->def.type, m->def.max_entries, strerror(-err));
+			return err;
+		}
+	}
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		for (size_t r = 0; r < obj->progs[i].nr_field_relocs && !obj->fields_resolved; r++) {
+			skbd_log(SKBD_LOG_WARN, "elf: %s has field relocations: resolve them before load",
+				 obj->progs[i].section);
+			return -EINVAL;
+		}
+		err = load_prog(obj, &obj->progs[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int skbd_obj__map_fd(const struct skbd_obj *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nr_maps; i++)
+		if (!strcmp(obj->maps[i].name, name))
+			return obj->maps[i].fd >= 0 ? obj->maps[i].fd : -EBADF;
+	return -ENOENT;
+}
+
+int skbd_obj__prog_count(const struct skbd_obj *obj)
+{
+	return (int)obj->nr_progs;
+}
+
+const char *skbd_obj__prog_section(const struct skbd_obj *obj, int idx)
+{
+	return idx >= 0 && (size_t)idx < obj->nr_progs ? obj->progs[idx].section : NULL;
+}
+
+int skbd_obj__prog_fd(const struct skbd_obj *obj, int idx)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return -ENOENT;
+	return obj->progs[idx].fd >= 0 ? obj->progs[idx].fd : -EBADF;
+}
+
+const struct bpf_insn *skbd_obj__prog_insns(const struct skbd_obj *obj, int idx, size_t *cnt)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return NULL;
+	*cnt = obj->progs[idx].insn_cnt;
+	return obj->progs[idx].insns;
+}
+
+const char *skbd_obj__license(const struct skbd_obj *obj)
+{
+	return obj->license;
+}
