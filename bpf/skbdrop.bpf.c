@@ -104,7 +104,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	ev.ts_ns = bpf_ktime_get_ns();
 	ev.skbaddr = ctx->skbaddr;
 	ev.location = ctx->location;
-	ev.protocol = __builtin_bswap16(ctx->protocol);
+	ev.protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
 	ev.reason = reason;
 	ev.pid = pid_tgid >> 32;
 	ev.tid = (__u32)pid_tgid;

@@ -64,7 +64,7 @@ struct skbd_event {
 	__u32 tid;
 	__u32 reason;   /* raw enum skb_drop_reason; 0 when the kernel has none */
 	__u32 cpu;
-	__u16 protocol; /* skb->protocol, host byte order (ethertype) */
+	__u16 protocol; /* ethertype, host byte order (the tracepoint ntohs()es it) */
 	__u16 flags;    /* SKBD_EV_* */
 	__u32 pad;
 	char comm[16];

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* CLI internals shared by main.c, options.c, output.c and the unit tests. */
+#ifndef SKBDROP_CLI_H
+#define SKBDROP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include <skbdrop/kallsyms.h>
+#include <skbdrop/tpformat.h>
+#include "skbdrop_abi.h"
+
+enum cli_output { CLI_OUT_TEXT, CLI_OUT_JSON };
+
+#define CLI_DEFAULT_PAGES 512           /* 2 MiB per CPU with 4 KiB pages */
+#define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
+#define CLI_POLL_MS 100                 /* a lone drop shows within this */
+
+struct cli_opts {
+	enum cli_output output;
+	double duration;          /* seconds; 0: until stopped */
+	unsigned long long count; /* 0: unlimited */
+	unsigned int pid;         /* 0: any */
+	const char *reasons;      /* -r list, validated against the kernel later */
+	const char *exclude_reasons;
+	unsigned int pages;
+	bool list_reasons;
+	bool count_only;
+	bool no_output;
+	bool help;
+	bool version;
+};
+
+/* Parse argv. Returns 0, or -EINVAL after writing one line to err. */
+int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t err_size);
+void cli_usage(FILE *f);
+
+/* Which reasons to report: verdicts[code] for codes < SKBD_REASON_SLOTS and
+ * the default for the rest. Returns 0, or -EINVAL with a one-line message
+ * naming the unknown reason and listing the valid ones (malloc'd in *err). */
+struct cli_reason_plan {
+	__u32 verdicts[SKBD_REASON_SLOTS];
+	__u32 other;          /* verdict for codes without a slot */
+	size_t nr_skip_slots; /* how many slots are SKBD_VERDICT_SKIP */
+};
+int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const char *exclude,
+		     struct cli_reason_plan *plan, char **err);
+
+struct cli_fmt_ctx {
+	const struct skbd_tpformat *fmt;
+	const struct skbd_ksyms *ks;
+	__s64 mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp to get wall time */
+	bool has_reason;       /* the kernel's record has a reason field */
+};
+
+/* Format one event as a text line / an NDJSON object, with '\n'. Return the
+ * length (truncated to size - 1 like snprintf if buf is short). */
+size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
+size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
+/* "IPv4", "IPv6", "ARP", ... or NULL when unnamed. */
+const char *cli_ethertype_name(__u16 proto);
+
+#endif

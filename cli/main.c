@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* skbdrop: load the kfree_skb program, stream drops from the per-CPU perf
+ * rings, print them, and report delivered/lost/per-reason counts at exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <skbdrop/bpfobj.h>
+#include <skbdrop/kallsyms.h>
+#include <skbdrop/loader.h>
+#include <skbdrop/log.h>
+#include <skbdrop/perfbuf.h>
+#include <skbdrop/tpformat.h>
+#include "cli.h"
+
+_Static_assert(sizeof(struct skbd_event) == 64, "event record is 64 bytes");
+_Static_assert(sizeof(struct skbd_config) == 16, "config is 16 bytes");
+_Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
+
+/* The CLI's one stop flag, set from signal handlers. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* Setup-phase library messages are kept and folded into the one error line;
+ * once tracing, warnings print as they come. */
+static char last_msg[1024];
+static bool log_live;
+
+static void cli_log(enum skbd_log_level level, const char *msg)
+{
+	if (level != SKBD_LOG_WARN)
+		return;
+	/* a verifier log is the diagnosis itself: always print it */
+	if (log_live || !strncmp(msg, "elf: verifier log", 17) || !strncmp(msg, "  ", 2)) {
+		fprintf(stderr, "skbdrop: %s\n", msg);
+		return;
+	}
+	snprintf(last_msg, sizeof(last_msg), "%s", msg);
+}
+
+static void error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void error_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("skbdrop: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (last_msg[0])
+		fprintf(stderr, " (%s)", last_msg);
+	fputc('\n', stderr);
+	last_msg[0] = '\0';
+}
+
+struct run {
+	struct cli_opts *o;
+	struct cli_fmt_ctx fc;
+	FILE *out;
+	char line[1024];
+	unsigned long long delivered;
+	unsigned long long lost;
+	unsigned long long by_reason[SKBD_REASON_SLOTS];
+	unsigned long long by_reason_other;
+	bool out_closed; /* EPIPE: reader went away */
+	int write_err;
+};
+
+static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+{
+	struct run *r = ctx;
+	struct skbd_event ev;
+	size_t n;
+
+	if (size < sizeof(ev)) /* raw size may include padding, never less */
+		return 0;
+	r->delivered++;
+	if (r->o->count_only)
+		goto counted;
+	memcpy(&ev, data, sizeof(ev));
+	if (ev.reason < SKBD_REASON_SLOTS)
+		r->by_reason[ev.reason]++;
+	else
+		r->by_reason_other++;
+	if (r->o->output == CLI_OUT_JSON)
+		n = cli_format_json(&r->fc, &ev, r->line, sizeof(r->line));
+	else
+		n = cli_format_text(&r->fc, &ev, r->line, sizeof(r->line));
+	if (!r->o->no_output && fwrite(r->line, 1, n, r->out) != n) {
+		if (errno == EPIPE)
+			r->out_closed = true;
+		else
+			r->write_err = errno ? errno : EIO;
+		return 1;
+	}
+counted:
+	if (r->o->count && r->delivered >= r->o->count)
+		return 1;
+	return 0;
+}
+
+static int on_lost(void *ctx, int cpu, __u64 lost)
+{
+	struct run *r = ctx;
+
+	r->lost += lost;
+	return 0;
+}
+
+/* One line naming what is missing, or 0 when we may load and attach. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	bool admin, bpf, perfmon;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0; /* cannot tell: let the syscalls decide */
+#define HAS(cap) (!!(d[(cap) / 32].effective & (1u << ((cap) % 32))))
+	admin = HAS(CAP_SYS_ADMIN);
+	bpf = HAS(39 /* CAP_BPF, 5.8+ */);
+	perfmon = HAS(38 /* CAP_PERFMON, 5.8+ */);
+#undef HAS
+	if (admin || (bpf && perfmon))
+		return 0;
+	error_line("missing %s%s%s (or CAP_SYS_ADMIN): run as root", bpf ? "" : "CAP_BPF",
+		   !bpf && !perfmon ? " and " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+struct tp_layout {
+	const struct skbd_tpformat *fmt;
+};
+
+/* The tracepoint struct of the BPF program is laid out from the format file. */
+static int resolve_tp_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+{
+	const struct tp_layout *l = ctx;
+	const struct skbd_tp_field *f;
+
+	if (strcmp(struct_name, SKBD_TP_STRUCT))
+		return -ENOENT;
+	f = skbd_tpformat__field(l->fmt, field);
+	out->exists = f != NULL;
+	out->offset = f ? f->offset : 0;
+	out->size = f ? f->size : 0;
+	return 0;
+}
+
+static int load_format(struct skbd_tpformat **fmt)
+{
+	char dir[PATH_MAX], *text = NULL;
+	int mounted = 0, err;
+	size_t len;
+
+	err = skbd_tracefs__find(dir, sizeof(dir), &mounted);
+	if (err) {
+		error_line("tracefs is not mounted and could not be mounted at /sys/kernel/tracing: %s", strerror(-err));
+		return err;
+	}
+	err = skbd_tracefs__read_format(dir, "skb", "kfree_skb", &text, &len);
+	if (mounted)
+		skbd_tracefs__unmount(dir); /* read once; leave the host as it was */
+	if (err == -ENOENT) {
+		error_line("this kernel has no skb:kfree_skb tracepoint (%s/events/skb/kfree_skb)", dir);
+		return err;
+	}
+	if (err) {
+		error_line("reading %s/events/skb/kfree_skb/format: %s", dir, strerror(-err));
+		return err;
+	}
+	err = skbd_tpformat__parse(text, len, fmt);
+	free(text);
+	if (err) {
+		error_line("cannot parse the kfree_skb tracepoint format");
+		return err;
+	}
+	return 0;
+}
+
+static void list_reasons(const struct skbd_tpformat *fmt, enum cli_output output)
+{
+	if (output == CLI_OUT_JSON) {
+		printf("[");
+		for (size_t i = 0; i < fmt->nr_reasons; i++)
+			printf("%s{\"code\":%u,\"name\":\"%s\"}", i ? "," : "", fmt->reasons[i].code,
+			       fmt->reasons[i].name);
+		printf("]\n");
+		return;
+	}
+	if (!fmt->nr_reasons) {
+		printf("# this kernel's kfree_skb tracepoint has no drop reasons (added in 5.17)\n");
+		return;
+	}
+	for (size_t i = 0; i < fmt->nr_reasons; i++)
+		printf("%u\t%s\n", fmt->reasons[i].code, fmt->reasons[i].name);
+}
+
+static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const struct cli_reason_plan *plan)
+{
+	struct skbd_config cfg = { .filter_tgid = o->pid, .reason_default = plan->other };
+	int cfd = skbd_obj__map_fd(obj, SKBD_MAP_CONFIG), rfd = skbd_obj__map_fd(obj, SKBD_MAP_REASONS);
+	__u32 zero = 0;
+	int err;
+
+	if (cfd < 0 || rfd < 0)
+		return cfd < 0 ? cfd : rfd;
+	/* untouched slots already mean "report": write only the others */
+	for (__u32 code = 0; code < SKBD_REASON_SLOTS; code++) {
+		if (plan->verdicts[code] == SKBD_VERDICT_REPORT)
+			continue;
+		err = skbd_bpf_map_update_elem(rfd, &code, &plan->verdicts[code], BPF_ANY);
+		if (err)
+			return err;
+	}
+	return skbd_bpf_map_update_elem(cfd, &zero, &cfg, BPF_ANY);
+}
+
+static __s64 mono_to_real(void)
+{
+	struct timespec m1, r, m2;
+
+	clock_gettime(CLOCK_MONOTONIC, &m1);
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m2);
+	return (__s64)r.tv_sec * 1000000000 + r.tv_nsec -
+	       (((__s64)m1.tv_sec * 1000000000 + m1.tv_nsec) + ((__s64)m2.tv_sec * 1000000000 + m2.tv_nsec)) / 2;
+}
+
+static double now_sec(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void read_stats(struct skbd_obj *obj, int nr_cpus, __u64 totals[SKBD_STAT_MAX])
+{
+	int fd = skbd_obj__map_fd(obj, SKBD_MAP_STATS);
+	__u64 *vals = calloc((size_t)nr_cpus, sizeof(__u64));
+
+	memset(totals, 0, sizeof(__u64) * SKBD_STAT_MAX);
+	if (fd < 0 || !vals) {
+		free(vals);
+		return;
+	}
+	for (__u32 k = 0; k < SKBD_STAT_MAX; k++) {
+		if (skbd_bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < nr_cpus; c++)
+			totals[k] += vals[c];
+	}
+	free(vals);
+}
+
+static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, const __u64 st[SKBD_STAT_MAX])
+{
+	const char *sep = "";
+
+	fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel\n",
+		r->delivered, (unsigned long long)(r->lost > st[SKBD_STAT_OUTPUT_FAIL] ? r->lost : st[SKBD_STAT_OUTPUT_FAIL]),
+		r->lost, (unsigned long long)st[SKBD_STAT_OUTPUT_FAIL], (unsigned long long)st[SKBD_STAT_FILTERED]);
+	if (r->o->count_only) {
+		fprintf(stderr, "skbdrop: per-reason counts not collected with --count-only\n");
+		return;
+	}
+	if (!r->delivered)
+		return;
+	fprintf(stderr, "skbdrop: by reason:");
+	for (__u32 code = 0; code < SKBD_REASON_SLOTS; code++) {
+		const char *name;
+
+		if (!r->by_reason[code])
+			continue;
+		name = r->fc.has_reason ? skbd_tpformat__reason_name(fmt, code) : "(no reason field)";
+		if (name)
+			fprintf(stderr, "%s %s %llu", sep, name, r->by_reason[code]);
+		else
+			fprintf(stderr, "%s reason#%u %llu", sep, code, r->by_reason[code]);
+		sep = ",";
+	}
+	if (r->by_reason_other)
+		fprintf(stderr, "%s other %llu", sep, r->by_reason_other);
+	fputc('\n', stderr);
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct skbd_tpformat *fmt = NULL;
+	struct skbd_obj *obj = NULL;
+	struct skbd_perfbuf *pb = NULL;
+	struct skbd_ksyms *ks = NULL;
+	struct cli_reason_plan *plan = NULL;
+	struct run *r = NULL;
+	struct tp_layout layout;
+	struct skbd_perfbuf_opts pbo;
+	struct utsname uts;
+	struct sigaction sa;
+	__u64 stats[SKBD_STAT_MAX];
+	char err_buf[256], *plan_err = NULL;
+	int err, ret = 1, perf_fd = -1, nr_cpus;
+	double deadline = 0;
+	FILE *kf;
+
+	skbd_set_log(cli_log);
+	if (cli_parse_args(argc, argv, &o, err_buf, sizeof(err_buf))) {
+		fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", err_buf);
+		return 2;
+	}
+	if (o.help) {
+		cli_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("skbdrop %s\n", SKBD_VERSION);
+		return 0;
+	}
+	/* a closed stdout must surface as EPIPE, not kill us mid-summary */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (load_format(&fmt))
+		return 1;
+	if (o.list_reasons) {
+		list_reasons(fmt, o.output);
+		skbd_tpformat__free(fmt);
+		return fflush(stdout) ? 1 : 0;
+	}
+	plan = calloc(1, sizeof(*plan));
+	r = calloc(1, sizeof(*r));
+	if (!plan || !r) {
+		error_line("out of memory");
+		goto out;
+	}
+	err = cli_plan_reasons(fmt, o.reasons, o.exclude_reasons, plan, &plan_err);
+	if (err) {
+		fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", plan_err ? plan_err : "bad reason list");
+		free(plan_err);
+		ret = 2;
+		goto out;
+	}
+	if (check_privileges())
+		goto out;
+	skbd_raise_memlock();
+
+	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &obj);
+	if (err) {
+		error_line("embedded BPF object is malformed");
+		goto out;
+	}
+	layout.fmt = fmt;
+	if (skbd_obj__resolve_fields(obj, resolve_tp_field, &layout)) {
+		error_line("cannot lay out the BPF program for this kernel's kfree_skb record");
+		goto out;
+	}
+	nr_cpus = skbd_cpus_possible();
+	if (nr_cpus <= 0) {
+		error_line("cannot read /sys/devices/system/cpu/possible: %s", strerror(nr_cpus ? -nr_cpus : EINVAL));
+		goto out;
+	}
+	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)nr_cpus);
+	err = skbd_obj__load(obj);
+	if (err) {
+		if (err == -EPERM)
+			error_line("the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
+		else
+			error_line("loading the BPF program failed: %s", strerror(-err));
+		goto out;
+	}
+	err = configure_maps(obj, &o, plan);
+	if (err) {
+		error_line("configuring BPF maps: %s", strerror(-err));
+		goto out;
+	}
+
+	r->o = &o;
+	r->out = stdout;
+	r->fc.fmt = fmt;
+	r->fc.has_reason = skbd_tpformat__field(fmt, "reason") != NULL;
+	r->fc.mono_to_real_ns = mono_to_real();
+	pbo.pages = o.pages;
+	pbo.watermark_bytes = CLI_DEFAULT_WATERMARK;
+	err = skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &pb);
+	if (err) {
+		error_line("setting up per-CPU perf rings (%u pages each): %s", o.pages, strerror(-err));
+		goto out;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: epoll_wait returns EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	perf_fd = skbd_tp_attach(skbd_obj__prog_fd(obj, 0), fmt->id);
+	if (perf_fd < 0) {
+		error_line("attaching to skb:kfree_skb: %s", strerror(-perf_fd));
+		goto out;
+	}
+	uname(&uts);
+	fprintf(stderr, "skbdrop: tracing skb:kfree_skb on %d CPUs, kernel %s%s\n", nr_cpus, uts.release,
+		r->fc.has_reason ? "" : " (no drop reasons before 5.17)");
+	log_live = true;
+
+	/* symbols after attach: startup time is exec until tracing */
+	kf = fopen("/proc/kallsyms", "re");
+	if (!kf || skbd_ksyms__new(kf, &ks)) {
+		fprintf(stderr, "skbdrop: warning: cannot read /proc/kallsyms: locations are raw addresses\n");
+		ks = NULL;
+	} else if (skbd_ksyms__restricted(ks)) {
+		fprintf(stderr, "skbdrop: warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses\n");
+	}
+	if (kf)
+		fclose(kf);
+	r->fc.ks = ks;
+
+	if (o.duration > 0)
+		deadline = now_sec() + o.duration;
+	while (!stop_signal) {
+		int timeout = CLI_POLL_MS;
+
+		if (deadline) {
+			double left = deadline - now_sec();
+
+			if (left <= 0)
+				break;
+			if (left * 1000 < timeout)
+				timeout = (int)(left * 1000) + 1;
+		}
+		err = skbd_perfbuf__poll(pb, timeout);
+		if (r->out_closed || r->write_err || (o.count && r->delivered >= o.count))
+			break;
+		if (err < 0 && err != -EINTR) {
+			error_line("polling perf rings: %s", strerror(-err));
+			goto out;
+		}
+		if (!o.no_output && !o.count_only && fflush(r->out)) {
+			if (errno == EPIPE) {
+				r->out_closed = true;
+				break;
+			}
+			r->write_err = errno;
+			break;
+		}
+	}
+	/* detach first, then take what is still in the rings */
+	close(perf_fd);
+	perf_fd = -1;
+	if (!r->out_closed && !r->write_err && !(o.count && r->delivered >= o.count))
+		skbd_perfbuf__consume(pb);
+	if (!o.no_output && !o.count_only && !r->out_closed && fflush(r->out) && errno == EPIPE)
+		r->out_closed = true;
+	if (r->out_closed) { /* `skbdrop | head`: the reader has what it wanted */
+		ret = 0;
+		goto out;
+	}
+	if (r->write_err) {
+		error_line("writing output: %s", strerror(r->write_err));
+		goto out;
+	}
+	read_stats(obj, nr_cpus, stats);
+	print_summary(r, fmt, stats);
+	ret = 0;
+out:
+	if (perf_fd >= 0)
+		close(perf_fd);
+	skbd_perfbuf__free(pb);
+	skbd_obj__close(obj);
+	skbd_ksyms__free(ks);
+	skbd_tpformat__free(fmt);
+	free(plan);
+	free(r);
+	return ret;
+}

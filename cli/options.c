@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Command-line parsing and the reason filter plan. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+void cli_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: skbdrop [OPTIONS]\n"
+		"Show every packet the kernel drops (skb:kfree_skb): process, drop reason,\n"
+		"kernel function and protocol. Runs as root (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN).\n"
+		"\n"
+		"Output:\n"
+		"  -o, --output FORMAT      text (default) or json (one object per line)\n"
+		"      --count-only         count events, decode and print nothing (bench mode)\n"
+		"      --no-output          decode and format every event, write nothing (bench mode)\n"
+		"Stop:\n"
+		"  -d, --duration SEC       stop after SEC seconds (decimals allowed)\n"
+		"  -c, --count N            stop after N events\n"
+		"Filters (applied in the kernel):\n"
+		"  -p, --pid PID            only drops in the context of process PID\n"
+		"  -r, --reason NAME[,...]  only these drop reasons (names as --list-reasons prints them)\n"
+		"      --exclude-reason NAME[,...]\n"
+		"                           not these reasons; NOT_DROPPED_YET and CONSUMED are\n"
+		"                           excluded unless named in --reason\n"
+		"Other:\n"
+		"      --pages N            per-CPU perf ring size in pages, a power of two (default %d)\n"
+		"      --list-reasons       print the running kernel's drop reasons and exit\n"
+		"  -h, --help               this help\n"
+		"  -V, --version            version\n"
+		"\n"
+		"At start one line 'skbdrop: tracing ...' goes to stderr; at exit (duration, count,\n"
+		"SIGINT, SIGTERM) a summary: events delivered, lost, and counts per reason.\n"
+		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
+		CLI_DEFAULT_PAGES);
+}
+
+static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT };
+
+int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t err_size)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "exclude-reason", required_argument, NULL, OPT_EXCLUDE },
+		{ "pages", required_argument, NULL, OPT_PAGES },
+		{ "list-reasons", no_argument, NULL, OPT_LIST },
+		{ "count-only", no_argument, NULL, OPT_COUNT_ONLY },
+		{ "no-output", no_argument, NULL, OPT_NO_OUTPUT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->pages = CLI_DEFAULT_PAGES;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (!strcmp(optarg, "text"))
+				o->output = CLI_OUT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->output = CLI_OUT_JSON;
+			else
+				return fail(err, err_size, "--output: '%s' is not text or json", optarg);
+			break;
+		case 'd':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(o->duration) || o->duration <= 0 ||
+			    o->duration > 1e9)
+				return fail(err, err_size, "--duration: '%s' is not a positive number of seconds", optarg);
+			break;
+		case 'c':
+			if (parse_ull(optarg, ~0ULL, &o->count) || !o->count)
+				return fail(err, err_size, "--count: '%s' is not a positive integer", optarg);
+			break;
+		case 'p':
+			if (parse_ull(optarg, 0x7fffffff, &v) || !v)
+				return fail(err, err_size, "--pid: '%s' is not a process id", optarg);
+			o->pid = (unsigned int)v;
+			break;
+		case 'r':
+			o->reasons = optarg;
+			break;
+		case OPT_EXCLUDE:
+			o->exclude_reasons = optarg;
+			break;
+		case OPT_PAGES:
+			if (parse_ull(optarg, 1 << 20, &v) || !v || (v & (v - 1)))
+				return fail(err, err_size, "--pages: '%s' is not a power of two between 1 and 1048576", optarg);
+			o->pages = (unsigned int)v;
+			break;
+		case OPT_LIST:
+			o->list_reasons = true;
+			break;
+		case OPT_COUNT_ONLY:
+			o->count_only = true;
+			break;
+		case OPT_NO_OUTPUT:
+			o->no_output = true;
+			break;
+		case 'h':
+			o->help = true;
+			break;
+		case 'V':
+			o->version = true;
+			break;
+		case ':':
+			return fail(err, err_size, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				return fail(err, err_size, "unknown option '-%c'", optopt);
+			return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return fail(err, err_size, "unexpected argument '%s'", argv[optind]);
+	if (o->count_only && o->no_output)
+		return fail(err, err_size, "--count-only and --no-output exclude each other");
+	return 0;
+}
+
+static int append(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n + 1 > *cap) {
+		size_t ncap = (*cap + n + 1) * 2;
+		char *nb = realloc(*buf, ncap);
+
+		if (!nb)
+			return -ENOMEM;
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, s, n + 1);
+	*len += n;
+	return 0;
+}
+
+static char *unknown_reason_msg(const struct skbd_tpformat *fmt, const char *name)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, head[160];
+
+	snprintf(head, sizeof(head), "unknown drop reason '%.64s'; this kernel has:", name);
+	if (append(&buf, &len, &cap, head))
+		return NULL;
+	for (size_t i = 0; i < fmt->nr_reasons; i++) {
+		if (append(&buf, &len, &cap, i ? ", " : " ") || append(&buf, &len, &cap, fmt->reasons[i].name)) {
+			free(buf);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+/* Walk a comma list; for each name set verdicts[code] = v. */
+static int apply_list(const struct skbd_tpformat *fmt, const char *list, __u32 v,
+		      struct cli_reason_plan *plan, char **err)
+{
+	char *copy = strdup(list), *save = NULL, *name;
+
+	if (!copy)
+		return -ENOMEM;
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		long code = skbd_tpformat__reason_code(fmt, name);
+
+		if (code < 0) {
+			*err = unknown_reason_msg(fmt, name);
+			free(copy);
+			return -EINVAL;
+		}
+		if (code < SKBD_REASON_SLOTS)
+			plan->verdicts[code] = v;
+	}
+	free(copy);
+	return 0;
+}
+
+int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const char *exclude,
+		     struct cli_reason_plan *plan, char **err)
+{
+	static const char *const not_drops[] = { "NOT_DROPPED_YET", "CONSUMED" };
+	int rc;
+
+	*err = NULL;
+	if ((include || exclude) && !fmt->nr_reasons) {
+		*err = strdup("this kernel's kfree_skb tracepoint has no drop reasons (added in 5.17): --reason and --exclude-reason cannot be used");
+		return -EINVAL;
+	}
+	if (include && !*include) {
+		*err = strdup("--reason: empty list");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
+		plan->verdicts[i] = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
+	plan->other = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
+	/* non-drop frees are never reported unless asked for by name */
+	if (!include) {
+		for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++) {
+			long code = skbd_tpformat__reason_code(fmt, not_drops[i]);
+
+			if (code >= 0 && code < SKBD_REASON_SLOTS)
+				plan->verdicts[code] = SKBD_VERDICT_SKIP;
+		}
+	}
+	if (include && (rc = apply_list(fmt, include, SKBD_VERDICT_REPORT, plan, err)))
+		return rc;
+	if (exclude && (rc = apply_list(fmt, exclude, SKBD_VERDICT_SKIP, plan, err)))
+		return rc;
+	plan->nr_skip_slots = 0;
+	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
+		plan->nr_skip_slots += plan->verdicts[i] == SKBD_VERDICT_SKIP;
+	return 0;
+}
