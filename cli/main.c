@@ -334,6 +334,9 @@ int main(int argc, char **argv)
 	/* a closed stdout must surface as EPIPE, not kill us mid-summary */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* before tracefs, which is root-only too: name the missing capability */
+	if (check_privileges())
+		return 1;
 	if (load_format(&fmt))
 		return 1;
 	if (o.list_reasons) {
@@ -354,8 +357,6 @@ int main(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
-	if (check_privileges())
-		goto out;
 	skbd_raise_memlock();
 
 	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &obj);

@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# End-to-end tests: the real static binary against the real kernel, as root.
+# Each test causes an exact number of drops (unique comm, own netns) and
+# checks what skbdrop printed. TAP output. With CI=true a skip is a failure.
+set -u
+BUILD=${1:-build}
+SKBDROP=$(readlink -f "$BUILD/skbdrop")
+SENDER=$(readlink -f "$BUILD/e2e/udp_sender")
+TMP=$(mktemp -d /tmp/skbdrop-e2e.XXXXXX)
+NS=skbdt$$
+N=300
+pass=0 fail=0 skip=0 num=0
+TRACER_PID=
+
+ok()   { num=$((num + 1)); pass=$((pass + 1)); echo "ok $num - $1"; }
+nok()  { num=$((num + 1)); fail=$((fail + 1)); echo "not ok $num - $1"; [ $# -gt 1 ] && echo "# $2"; }
+skip() {
+	num=$((num + 1))
+	if [ "${CI:-}" = true ]; then fail=$((fail + 1)); echo "not ok $num - $1 # SKIP in CI is a failure: $2"
+	else skip=$((skip + 1)); echo "ok $num - $1 # SKIP $2"; fi
+}
+check() { # check NAME EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "expected '$2', got '$3'"; fi
+}
+
+cleanup() {
+	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
+	ip netns del "$NS" 2>/dev/null
+	ip link del "v${NS}a" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# start_tracer OUTFILE ARGS...: run skbdrop in the background, wait for the
+# "skbdrop: tracing" line (bounded: 10 s). Sets TRACER_PID.
+start_tracer() {
+	local out=$1; shift
+	"$SKBDROP" "$@" >"$out" 2>"$out.err" &
+	TRACER_PID=$!
+	for _ in $(seq 100); do
+		grep -q '^skbdrop: tracing' "$out.err" 2>/dev/null && return 0
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# tracer did not start: $(cat "$out.err")"
+	return 1
+}
+
+# stop_tracer [SIG]: signal it (default INT) after the rings drained, wait
+# (bounded: 10 s), set RC to its exit status.
+stop_tracer() {
+	sleep 0.4 # > one poll period: everything sent is in the rings
+	kill "-${1:-INT}" "$TRACER_PID" 2>/dev/null
+	wait_tracer
+}
+wait_tracer() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$TRACER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$TRACER_PID" 2>/dev/null; then
+		kill -KILL "$TRACER_PID"; echo "# tracer hung"
+	fi
+	wait "$TRACER_PID"; RC=$?
+	TRACER_PID=
+}
+
+# jcount FILE JQ-FILTER: number of json lines matching
+jcount() { jq -c "select($2)" "$1" 2>/dev/null | wc -l | tr -d ' '; }
+
+if [ "$(id -u)" != 0 ]; then
+	skip "all end-to-end tests" "not root"
+	echo "1..$num"; echo "# e2e: $pass passed, $fail failed, $skip skipped"
+	[ $fail -eq 0 ]; exit
+fi
+
+# ---- UDP to a closed port over loopback: exactly N NO_SOCKET, IPv4 and IPv6
+for fam in 4 6; do
+	comm=sk$fam-$$; addr=127.0.0.1; fn='(__udp4_lib_rcv|udp_rcv)'
+	[ $fam = 6 ] && { addr=::1; fn='(__udp6_lib_rcv|udpv6_rcv)'; }
+	if start_tracer "$TMP/u$fam.json" -o json; then
+		"$SENDER" "$comm" "$addr" 9 $N & spid=$!; wait $spid
+		stop_tracer
+		f="$TMP/u$fam.json"
+		check "udp$fam: tracer exits 0 on SIGINT" 0 "$RC"
+		check "udp$fam: exactly $N NO_SOCKET events for comm $comm" $N \
+			"$(jcount "$f" ".comm==\"$comm\" and .reason==\"NO_SOCKET\"")"
+		check "udp$fam: no other events for comm $comm" $N "$(jcount "$f" ".comm==\"$comm\"")"
+		check "udp$fam: all attributed to pid $spid" $N "$(jcount "$f" ".comm==\"$comm\" and .pid==$spid and .tid==$spid")"
+		check "udp$fam: location in $fn" $N \
+			"$(jcount "$f" ".comm==\"$comm\" and (.location|test(\"^$fn\\\\+0x[0-9a-f]+$\"))")"
+		want=IPv4; [ $fam = 6 ] && want=IPv6
+		check "udp$fam: protocol $want" $N "$(jcount "$f" ".comm==\"$comm\" and .protocol==\"$want\"")"
+		check "udp$fam: json keys and types" $N "$(jcount "$f" ".comm==\"$comm\" and
+			(.time|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\")) and
+			(.ts_ns|type)==\"number\" and (.cpu|type)==\"number\" and (.reason_code|type)==\"number\" and
+			(.location_addr|test(\"^0x[0-9a-f]+$\"))")"
+		# wall time derived from the kernel stamp is within a minute of now
+		now=$(date +%s)
+		check "udp$fam: time is wall-clock now" $N "$(jcount "$f" ".comm==\"$comm\" and
+			((.time|sub(\"\\\\.[0-9]+Z$\";\"Z\")|fromdate) - $now | fabs) < 60")"
+		grep -q "^skbdrop: .*events delivered" "$f.err" && ok "udp$fam: exit summary" || nok "udp$fam: exit summary" "$(cat "$f.err")"
+		grep -q "^skbdrop: by reason:.*NO_SOCKET [0-9]" "$f.err" && ok "udp$fam: summary counts per reason" \
+			|| nok "udp$fam: summary counts per reason" "$(cat "$f.err")"
+		check "udp$fam: exactly one 'skbdrop: tracing' line" 1 "$(grep -c '^skbdrop: tracing' "$f.err")"
+	else
+		nok "udp$fam: tracer starts"
+	fi
+done
+
+# ---- text output
+comm=skt-$$
+if start_tracer "$TMP/t.txt"; then
+	"$SENDER" "$comm" 127.0.0.1 9 $N
+	stop_tracer
+	check "text: exit 0" 0 "$RC"
+	check "text: $N lines 'TIME cpu N comm[pid/tid] NO_SOCKET func+0xoff IPv4'" $N \
+		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ IPv4$" "$TMP/t.txt")"
+else nok "text: tracer starts"; fi
+
+# ---- NETFILTER_DROP over veth into a namespace with an nft drop rule
+setup_ns() {
+	ip netns add "$NS" &&
+	ip link add "v${NS}a" type veth peer name "v${NS}b" &&
+	ip link set "v${NS}b" netns "$NS" &&
+	ip addr add 10.213.0.1/30 dev "v${NS}a" && ip link set "v${NS}a" up &&
+	ip -n "$NS" addr add 10.213.0.2/30 dev "v${NS}b" && ip -n "$NS" link set "v${NS}b" up &&
+	ip -n "$NS" link set lo up &&
+	# a permanent neighbour: no ARP queue to overflow or drop
+	ip neigh replace 10.213.0.2 lladdr "$(ip -n "$NS" -j link show "v${NS}b" | jq -r '.[0].address')" \
+		dev "v${NS}a" nud permanent &&
+	ip netns exec "$NS" nft -f - <<NFT
+table inet skbdt {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 7777 drop
+	}
+}
+NFT
+}
+if ! command -v nft >/dev/null; then skip "netfilter: nft drop over veth" "nft not installed"
+elif setup_ns; then
+	comm=skn-$$
+	if start_tracer "$TMP/nf.json" -o json; then
+		"$SENDER" "$comm" 10.213.0.2 7777 $N
+		stop_tracer
+		check "netfilter: exit 0" 0 "$RC"
+		check "netfilter: exactly $N NETFILTER_DROP events" $N "$(jcount "$TMP/nf.json" '.reason=="NETFILTER_DROP"')"
+	else nok "netfilter: tracer starts"; fi
+	# reason filter in the kernel: only NETFILTER_DROP, while UDP NO_SOCKET drops also happen
+	if start_tracer "$TMP/r.json" -o json -r NETFILTER_DROP; then
+		"$SENDER" "$comm" 10.213.0.2 7777 $N
+		"$SENDER" "$comm" 127.0.0.1 9 $N
+		stop_tracer
+		check "--reason NETFILTER_DROP: exactly $N events" $N "$(jcount "$TMP/r.json" '.reason=="NETFILTER_DROP"')"
+		check "--reason NETFILTER_DROP: no other reason" 0 "$(jcount "$TMP/r.json" '.reason!="NETFILTER_DROP"')"
+		grep -qE "[1-9][0-9]* filtered in kernel" "$TMP/r.json.err" && ok "--reason: summary reports kernel-filtered events" \
+			|| nok "--reason: summary reports kernel-filtered events" "$(cat "$TMP/r.json.err")"
+	else nok "--reason: tracer starts"; fi
+	if start_tracer "$TMP/x.json" -o json --exclude-reason NO_SOCKET,TCP_CSUM; then
+		"$SENDER" "$comm" 10.213.0.2 7777 $N
+		"$SENDER" "$comm" 127.0.0.1 9 $N
+		stop_tracer
+		check "--exclude-reason NO_SOCKET: $N NETFILTER_DROP kept" $N "$(jcount "$TMP/x.json" '.reason=="NETFILTER_DROP"')"
+		check "--exclude-reason NO_SOCKET: none delivered" 0 "$(jcount "$TMP/x.json" '.reason=="NO_SOCKET"')"
+	else nok "--exclude-reason: tracer starts"; fi
+	ip netns del "$NS"; ip link del "v${NS}a" 2>/dev/null
+else
+	nok "netfilter: namespace setup"
+fi
+
+# ---- -p: only the chosen process, while another sends too
+mkfifo "$TMP/go"
+"$SENDER" skpa-$$ 127.0.0.1 9 $N "$TMP/go" & apid=$!
+if start_tracer "$TMP/p.json" -o json -p $apid; then
+	echo x > "$TMP/go"; wait $apid
+	"$SENDER" skpb-$$ 127.0.0.1 9 $N
+	stop_tracer
+	check "-p: exactly $N events of the chosen pid" $N "$(jcount "$TMP/p.json" ".pid==$apid and .reason==\"NO_SOCKET\"")"
+	check "-p: no event of any other pid" 0 "$(jcount "$TMP/p.json" ".pid!=$apid")"
+else nok "-p: tracer starts"; kill $apid 2>/dev/null; fi
+
+# ---- --count stops by itself after exactly N events
+if start_tracer "$TMP/c.txt" -c 7; then
+	"$SENDER" skc-$$ 127.0.0.1 9 50
+	wait_tracer
+	check "--count 7: exit 0 on its own" 0 "$RC"
+	check "--count 7: exactly 7 lines" 7 "$(wc -l <"$TMP/c.txt" | tr -d ' ')"
+else nok "--count: tracer starts"; fi
+
+# ---- --duration stops by itself
+if start_tracer "$TMP/d.txt" -d 1; then
+	t0=$(date +%s%N); wait_tracer; t1=$(date +%s%N)
+	check "--duration 1: exit 0" 0 "$RC"
+	ms=$(( (t1 - t0) / 1000000 ))
+	[ $ms -ge 700 ] && [ $ms -le 3000 ] && ok "--duration 1: ended after ${ms} ms" || nok "--duration 1: ended after ${ms} ms"
+	grep -q "events delivered" "$TMP/d.txt.err" && ok "--duration: summary at exit" || nok "--duration: summary at exit"
+else nok "--duration: tracer starts"; fi
+
+# ---- a lone drop shows up without waiting for the wakeup watermark
+if start_tracer "$TMP/l.txt"; then
+	"$SENDER" skl-$$ 127.0.0.1 9 1
+	seen=0
+	for _ in $(seq 20); do grep -q "skl-$$" "$TMP/l.txt" && { seen=1; break; }; sleep 0.05; done
+	check "lone drop delivered within 1 s" 1 $seen
+	stop_tracer
+else nok "lone drop: tracer starts"; fi
+
+# ---- SIGINT / SIGTERM: exit 0, detach, nothing of ours left loaded
+if command -v bpftool >/dev/null; then
+	for sig in INT TERM; do
+		if start_tracer "$TMP/s.txt"; then
+			prog=$(bpftool -j prog show name skbd_kfree_skb 2>/dev/null | jq -s -c 'flatten | .[0] // empty')
+			pid_id=$(echo "$prog" | jq -r '.id // empty'); maps=$(echo "$prog" | jq -r '.map_ids // [] | .[]')
+			[ -n "$pid_id" ] && ok "SIG$sig: program loaded while tracing (id $pid_id)" || nok "SIG$sig: program visible while tracing"
+			stop_tracer $sig
+			check "SIG$sig: exit 0" 0 "$RC"
+			left=0
+			[ -n "$pid_id" ] && bpftool prog show id "$pid_id" >/dev/null 2>&1 && left=$((left + 1))
+			for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left=$((left + 1)); done
+			check "SIG$sig: program and its $(echo $maps | wc -w) maps gone after exit" 0 $left
+		else nok "SIG$sig: tracer starts"; fi
+	done
+else skip "SIGINT leaves nothing loaded" "bpftool not installed"; fi
+
+# ---- stdout closed early (| head): exit quietly
+( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!
+for _ in $(seq 50); do grep -q tracing "$TMP/h.err" 2>/dev/null && break; sleep 0.1; done
+for i in $(seq 20); do
+	"$SENDER" skh-$$ 127.0.0.1 9 20
+	[ -s "$TMP/h.rc" ] && break
+	sleep 0.2
+done
+for _ in $(seq 50); do [ -s "$TMP/h.rc" ] && break; sleep 0.1; done
+check "| head -n 1: one line read" 1 "$(wc -l <"$TMP/h.out" | tr -d ' ')"
+check "| head -n 1: skbdrop exits 0" 0 "$(cat "$TMP/h.rc" 2>/dev/null)"
+check "| head -n 1: nothing but the tracing line on stderr" 1 "$(wc -l <"$TMP/h.err" | tr -d ' ')"
+kill $hp 2>/dev/null; wait $hp 2>/dev/null
+
+# ---- usage errors: exit 2, one line
+for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c"; do
+	# shellcheck disable=SC2086
+	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \
+		|| nok "usage error '$args': exit 2, one line" "rc=$rc: $(cat "$TMP/u.err")"
+done
+"$SKBDROP" -r NO_SUCH_REASON 2>&1 >/dev/null | grep -q "unknown drop reason 'NO_SUCH_REASON'.*NO_SOCKET" \
+	&& ok "unknown reason lists the valid ones" || nok "unknown reason lists the valid ones"
+"$SKBDROP" --help | grep -q -- '--exclude-reason' && ok "--help" || nok "--help"
+"$SKBDROP" -V | grep -q '^skbdrop ' && ok "--version" || nok "--version"
+
+# ---- --list-reasons equals the running kernel's format text
+tfs=/sys/kernel/tracing; mounted_here=0
+if ! [ -d $tfs/events ]; then mount -t tracefs tracefs $tfs && mounted_here=1; fi
+want=$(grep -o '{ [0-9]*, "[A-Z0-9_]*" }' $tfs/events/skb/kfree_skb/format | sed 's/{ \([0-9]*\), "\(.*\)" }/\1\t\2/')
+[ $mounted_here = 1 ] && umount $tfs
+got=$("$SKBDROP" --list-reasons)
+[ -n "$want" ] && [ "$want" = "$got" ] && ok "--list-reasons equals the kernel's table ($(echo "$got" | wc -l) reasons)" \
+	|| nok "--list-reasons equals the kernel's table"
+if [ $mounted_here = 1 ]; then
+	mountpoint -q $tfs && nok "tracefs mounted by skbdrop is unmounted again" || ok "tracefs mounted by skbdrop is unmounted again"
+fi
+
+# ---- not root: one line naming what is missing, exit 1
+if command -v setpriv >/dev/null; then
+	cp "$SKBDROP" "$TMP/skbdrop-np"; chmod 755 "$TMP" "$TMP/skbdrop-np"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMP/skbdrop-np" >/dev/null 2>"$TMP/np.err"; rc=$?
+	check "not root: exit 1" 1 $rc
+	[ "$(wc -l <"$TMP/np.err")" = 1 ] && grep -q "CAP_BPF" "$TMP/np.err" && ok "not root: one line naming CAP_BPF" \
+		|| nok "not root: one line naming CAP_BPF" "$(cat "$TMP/np.err")"
+else skip "not root" "setpriv missing"; fi
+
+# ---- the static binary alone, in an empty directory, reads only /proc and /sys
+file -L "$SKBDROP" | grep -q "statically linked" && ok "static executable" || nok "static executable" "$(file -L "$SKBDROP")"
+size=$(stat -c %s "$SKBDROP")
+[ "$size" -lt 1572864 ] && ok "stripped size $size bytes < 1.5 MiB" || nok "stripped size $size bytes < 1.5 MiB"
+empty=$(mktemp -d "$TMP/empty.XXXXXX"); cp "$SKBDROP" "$empty/"
+if command -v strace >/dev/null; then
+	(cd "$empty" && env -i strace -f -qq -e trace=open,openat,execve -o "$TMP/strace.log" ./skbdrop -d 0.3 >/dev/null 2>"$TMP/st.err"); rc=$?
+	check "static binary runs from an empty directory with an empty environment" 0 $rc
+	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^/(proc|sys)/' | sort -u | tr '\n' ' ')
+	check "opens nothing outside /proc and /sys" "" "$bad"
+else skip "static binary file accesses" "strace not installed"; fi
+
+echo "1..$num"
+echo "# e2e: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* E2E drop generator: sends exactly N UDP datagrams to ADDR:PORT under a
+ * chosen comm, so tests can find their own drops among the host's.
+ * Usage: udp_sender COMM ADDR PORT N [FIFO]
+ * With FIFO, it waits for a byte on FIFO before sending (lets a test learn
+ * the pid first and start the tracer with -p). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	long n, port, retries = 0;
+	int fd, fam;
+	char payload[16] = "skbdrop-e2e";
+
+	if (argc < 5 || argc > 6) {
+		fprintf(stderr, "usage: udp_sender COMM ADDR PORT N [FIFO]\n");
+		return 2;
+	}
+	prctl(PR_SET_NAME, argv[1], 0, 0, 0);
+	port = strtol(argv[3], NULL, 10);
+	n = strtol(argv[4], NULL, 10);
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, argv[2], &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		fam = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons((unsigned short)port);
+		sl = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, argv[2], &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		fam = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((unsigned short)port);
+		sl = sizeof(struct sockaddr_in6);
+	} else {
+		fprintf(stderr, "udp_sender: bad address %s\n", argv[2]);
+		return 2;
+	}
+	if (argc == 6) {
+		char b;
+		int ff = open(argv[5], O_RDONLY | O_CLOEXEC);
+
+		if (ff < 0 || read(ff, &b, 1) != 1) {
+			fprintf(stderr, "udp_sender: fifo %s: %s\n", argv[5], strerror(errno));
+			return 1;
+		}
+		close(ff);
+	}
+	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("udp_sender: socket");
+		return 1;
+	}
+	for (long i = 0; i < n; i++) {
+		/* unconnected: ICMP port-unreachable never fails a later send */
+		if (sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&ss, sl) != sizeof(payload)) {
+			if ((errno == EAGAIN || errno == ENOBUFS || errno == EINTR) && retries++ < 100000) {
+				i--;
+				continue;
+			}
+			fprintf(stderr, "udp_sender: sendto #%ld: %s\n", i, strerror(errno));
+			return 1;
+		}
+		if (i % 64 == 63) { /* a moderate pace: the test checks attribution, not speed */
+			struct timespec ts = { 0, 200000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	close(fd);
+	return 0;
+}

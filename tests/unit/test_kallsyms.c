@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for the kallsyms symbolizer: fixtures under tests/fixtures/kallsyms,
+ * malformed text through fmemopen, and the running kernel's /proc/kallsyms. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/CUnit.h>
+#include <skbdrop/kallsyms.h>
+#include <skbdrop/log.h>
+
+#define KS_FIXTURE(name) SKBD_FIXTURES "/kallsyms/" name
+
+/* Messages swallowed by quiet_log, and the last one for line-number checks. */
+static unsigned int log_count;
+static char log_last[256];
+
+static void quiet_log(enum skbd_log_level level, const char *msg)
+{
+	if (level != SKBD_LOG_WARN)
+		return;
+	log_count++;
+	snprintf(log_last, sizeof(log_last), "%s", msg);
+}
+
+static void quiet_begin(void)
+{
+	log_count = 0;
+	log_last[0] = '\0';
+	skbd_set_log(quiet_log);
+}
+
+static void quiet_end(void)
+{
+	skbd_set_log(NULL);
+}
+
+static struct skbd_ksyms *load_fixture(const char *path)
+{
+	struct skbd_ksyms *ks = NULL;
+	FILE *f = fopen(path, "r");
+	int err;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	err = skbd_ksyms__new(f, &ks);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(err, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
+	return ks;
+}
+
+/* Parse len bytes of text; returns the error and frees any table. */
+static int parse_mem(const char *text, size_t len)
+{
+	struct skbd_ksyms *ks = (struct skbd_ksyms *)0x1;
+	FILE *f;
+	int err;
+
+	if (len == 0)
+		f = fopen("/dev/null", "r");
+	else
+		f = fmemopen((void *)text, len, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	err = skbd_ksyms__new(f, &ks);
+	fclose(f);
+	if (err == 0) {
+		char buf[64];
+
+		/* a table from a truncated file must still be usable */
+		skbd_ksyms__lookup(ks, 0xffffffff81001234ULL, NULL);
+		skbd_ksyms__format(ks, 0xffffffffc0a01010ULL, buf, sizeof(buf));
+		skbd_ksyms__free(ks);
+	} else {
+		/* *out is written only on success */
+		CU_ASSERT_PTR_EQUAL(ks, (struct skbd_ksyms *)0x1);
+	}
+	return err;
+}
+
+static void expect_sym(const struct skbd_ksyms *ks, __u64 addr, const char *name,
+		       const char *module, __u64 want_off)
+{
+	const struct skbd_ksym *sym;
+	__u64 off = ~0ULL;
+
+	sym = skbd_ksyms__lookup(ks, addr, &off);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+	CU_ASSERT_STRING_EQUAL(sym->name, name);
+	if (module) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sym->module);
+		CU_ASSERT_STRING_EQUAL(sym->module, module);
+	} else {
+		CU_ASSERT_PTR_NULL(sym->module);
+	}
+	CU_ASSERT_EQUAL(off, want_off);
+	CU_ASSERT_EQUAL(addr - sym->addr, want_off);
+}
+
+static void expect_format(const struct skbd_ksyms *ks, __u64 addr, const char *want)
+{
+	char buf[256];
+	int n;
+
+	n = skbd_ksyms__format(ks, addr, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+}
+
+static void test_basic_count(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	/* 16 lines: A, D, R, d, b dropped; T, t, W, w kept */
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 11);
+	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
+	skbd_ksyms__free(ks);
+}
+
+static void test_lookup_exact(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	expect_sym(ks, 0xffffffff81001000ULL, "func_a", NULL, 0);
+	expect_sym(ks, 0xffffffff81002000ULL, "func_b", NULL, 0);
+	expect_sym(ks, 0xffffffffc0a01000ULL, "nft_do_chain", "nf_tables", 0);
+	expect_format(ks, 0xffffffff81002000ULL, "func_b+0x0");
+	skbd_ksyms__free(ks);
+}
+
+static void test_lookup_mid(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	expect_sym(ks, 0xffffffff81001234ULL, "func_a", NULL, 0x234);
+	expect_format(ks, 0xffffffff81001234ULL, "func_a+0x234");
+	expect_format(ks, 0xffffffff81002abcULL, "func_b+0xabc");
+	skbd_ksyms__free(ks);
+}
+
+static void test_lookup_before_next(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	expect_sym(ks, 0xffffffff81001fffULL, "func_a", NULL, 0xfff);
+	expect_sym(ks, 0xffffffff81000fffULL, "_stext", NULL, 0xfff);
+	expect_sym(ks, 0xffffffffc0a00fffULL, "nft_register_chain_type", "nf_tables", 0xfff);
+	skbd_ksyms__free(ks);
+}
+
+static void test_lookup_below_first(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	__u64 off = 0x1234;
+
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff80ffffffULL, &off));
+	CU_ASSERT_EQUAL(off, 0x1234); /* untouched on a miss */
+	/* the 'A' symbol at 0 must not be kept */
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, &off));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0x10, NULL));
+	expect_format(ks, 0xffffffff80ffffffULL, "0xffffffff80ffffff");
+	expect_format(ks, 0x10, "0x0000000000000010");
+	skbd_ksyms__free(ks);
+}
+
+static void test_lookup_past_last(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	/* the last symbol covers exactly 1 MiB */
+	expect_sym(ks, 0xffffffffc0b00000ULL + 0x100000, "br_handle_frame", "bridge", 0x100000);
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0b00000ULL + 0x100001, NULL));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffffffffffULL, NULL));
+	expect_format(ks, 0xffffffffc0c00001ULL, "0xffffffffc0c00001");
+	expect_format(ks, 0xffffffffffffffffULL, "0xffffffffffffffff");
+	skbd_ksyms__free(ks);
+}
+
+static void test_module_format(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	expect_format(ks, 0xffffffffc0a01010ULL, "nft_do_chain+0x10 [nf_tables]");
+	expect_format(ks, 0xffffffffc0a01000ULL, "nft_do_chain+0x0 [nf_tables]");
+	expect_format(ks, 0xffffffffc0a00000ULL, "nft_register_chain_type+0x0 [nf_tables]");
+	expect_format(ks, 0xffffffffc0b0abcdULL, "br_handle_frame+0xabcd [bridge]");
+	skbd_ksyms__free(ks);
+}
+
+static void test_module_dedup(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	const struct skbd_ksym *a, *b;
+
+	/* consecutive symbols of one module share one copy of its name */
+	a = skbd_ksyms__lookup(ks, 0xffffffffc0a00000ULL, NULL);
+	b = skbd_ksyms__lookup(ks, 0xffffffffc0a01000ULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_EQUAL(a->module, b->module);
+	skbd_ksyms__free(ks);
+}
+
+static void test_non_text_ignored(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	/* D some_data at +0x1800 sits inside func_a */
+	expect_sym(ks, 0xffffffff81001800ULL, "func_a", NULL, 0x800);
+	expect_sym(ks, 0xffffffff81001900ULL, "func_a", NULL, 0x900);
+	/* R at +0x3800 and b at +0x4000 sit inside weak_fn_impl */
+	expect_sym(ks, 0xffffffff81003800ULL, "weak_fn_impl", NULL, 0x800);
+	expect_sym(ks, 0xffffffff81004100ULL, "weak_fn_impl", NULL, 0x1100);
+	/* d nft_chain_data inside nft_do_chain */
+	expect_format(ks, 0xffffffffc0a02010ULL, "nft_do_chain+0x1010 [nf_tables]");
+	skbd_ksyms__free(ks);
+}
+
+static void test_unsorted_sorted(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	static const struct { __u64 addr; const char *name; } order[] = {
+		{ 0xffffffff81000000ULL, "_stext" },
+		{ 0xffffffff81001000ULL, "func_a" },
+		{ 0xffffffff81002000ULL, "func_b" },
+		{ 0xffffffff81003000ULL, "weak_fn_impl" },
+		{ 0xffffffff81005000ULL, "weak_local" },
+		{ 0xffffffffc0a00000ULL, "nft_register_chain_type" },
+		{ 0xffffffffc0a01000ULL, "nft_do_chain" },
+		{ 0xffffffffc0b00000ULL, "br_handle_frame" },
+	};
+
+	/* the file lists these out of order; each start and the byte before
+	 * the next start must land on the right symbol */
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		const struct skbd_ksym *sym = skbd_ksyms__lookup(ks, order[i].addr, NULL);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+		CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
+		CU_ASSERT_EQUAL(sym->addr, order[i].addr);
+		if (i + 1 < sizeof(order) / sizeof(order[0])) {
+			sym = skbd_ksyms__lookup(ks, order[i + 1].addr - 1, NULL);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+			CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
+		}
+	}
+	skbd_ksyms__free(ks);
+}
+
+static void test_alias_preference(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+
+	/* t local_alias, T _stext, T _text share a start: first global wins */
+	expect_sym(ks, 0xffffffff81000000ULL, "_stext", NULL, 0);
+	expect_sym(ks, 0xffffffff81000010ULL, "_stext", NULL, 0x10);
+	/* W weak_fn is listed before T weak_fn_impl: T wins */
+	expect_sym(ks, 0xffffffff81003000ULL, "weak_fn_impl", NULL, 0);
+	/* a lone 'w' symbol is kept */
+	expect_sym(ks, 0xffffffff81005000ULL, "weak_local", NULL, 0);
+	skbd_ksyms__free(ks);
+}
+
+static void test_restricted(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("restricted.txt"));
+
+	CU_ASSERT_TRUE(skbd_ksyms__restricted(ks));
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, NULL));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0x10, NULL));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL));
+	expect_format(ks, 0, "0x0000000000000000");
+	expect_format(ks, 0xffffffff81001234ULL, "0xffffffff81001234");
+	skbd_ksyms__free(ks);
+}
+
+static void test_empty(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("empty.txt"));
+
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
+	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, NULL));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81000000ULL, NULL));
+	expect_format(ks, 0xffffffff81000000ULL, "0xffffffff81000000");
+	skbd_ksyms__free(ks);
+
+	/* only data symbols: nothing kept, but addresses were real */
+	ks = load_fixture(KS_FIXTURE("notext.txt"));
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
+	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL));
+	skbd_ksyms__free(ks);
+}
+
+static void test_null_handle(void)
+{
+	struct skbd_ksyms *ks = NULL;
+	char buf[32];
+
+	expect_format(NULL, 0xffffffff81000000ULL, "0xffffffff81000000");
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(NULL, 0xffffffff81000000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__count(NULL), 0);
+	CU_ASSERT_FALSE(skbd_ksyms__restricted(NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__new(NULL, &ks), -EINVAL);
+	CU_ASSERT_PTR_NULL(ks);
+	skbd_ksyms__free(NULL);
+	CU_ASSERT_EQUAL(skbd_ksyms__format(NULL, 1, buf, sizeof(buf)), 18);
+}
+
+static void test_format_truncation(void)
+{
+	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	const char *want = "nft_do_chain+0x10 [nf_tables]";
+	char buf[8];
+	int n;
+
+	memset(buf, 'x', sizeof(buf));
+	n = skbd_ksyms__format(ks, 0xffffffffc0a01010ULL, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, "nft_do_");
+	n = skbd_ksyms__format(ks, 0xffffffffc0a01010ULL, NULL, 0);
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	n = skbd_ksyms__format(ks, 0x1, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(n, 18);
+	CU_ASSERT_STRING_EQUAL(buf, "0x00000");
+	skbd_ksyms__free(ks);
+}
+
+static void test_malformed_fixtures(void)
+{
+	static const struct { const char *path; const char *msg; } cases[] = {
+		{ KS_FIXTURE("bad_address.txt"), "kallsyms: line 3: bad address" },
+		{ KS_FIXTURE("bad_module.txt"), "kallsyms: line 2: unterminated module name" },
+		{ KS_FIXTURE("long_address.txt"),
+		  "kallsyms: line 2: address longer than 16 hex digits" },
+		{ KS_FIXTURE("short_line.txt"), "kallsyms: line 2: missing name" },
+	};
+
+	quiet_begin();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct skbd_ksyms *ks = NULL;
+		FILE *f = fopen(cases[i].path, "r");
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		log_count = 0;
+		CU_ASSERT_EQUAL(skbd_ksyms__new(f, &ks), -EINVAL);
+		fclose(f);
+		CU_ASSERT_PTR_NULL(ks);
+		CU_ASSERT_EQUAL(log_count, 1);
+		CU_ASSERT_STRING_EQUAL(log_last, cases[i].msg);
+	}
+	quiet_end();
+}
+
+#define MAL(s) { s, sizeof(s) - 1 }
+
+static void test_malformed_table(void)
+{
+	static const struct { const char *text; size_t len; } cases[] = {
+		MAL("ffffffff81000000 T\n"),			/* two fields */
+		MAL("ffffffff81000000\n"),			/* one field */
+		MAL("ffffffff81000000 \n"),
+		MAL("zzzzzzzz81000000 T foo\n"),		/* not hex */
+		MAL("ffffffff8100000g T foo\n"),
+		MAL("0xffffffff81000000 T foo\n"),
+		MAL("-1 T foo\n"),
+		MAL(" ffffffff81000000 T foo\n"),		/* leading blank */
+		MAL("1ffffffff81000000 T foo\n"),		/* 17 digits */
+		MAL("00000000000000000 T foo\n"),
+		MAL("ffffffff81000000 T \t[nf_tables]\n"),	/* empty name */
+		MAL("ffffffff81000000 T foo\t[nf_tables\n"),	/* unterminated */
+		MAL("ffffffff81000000 T foo\t[nf_tables"),
+		MAL("ffffffff81000000 T foo\t[\n"),
+		MAL("ffffffff81000000 T foo\t[]\n"),		/* empty module */
+		MAL("ffffffff81000000 T foo bar\n"),		/* fourth field */
+		MAL("ffffffff81000000 T foo\t[nf_tables] x\n"),
+		MAL("ffffffff81000000 TT foo\n"),		/* type too long */
+		MAL("\n"),					/* empty line */
+		MAL("ffffffff81000000 T foo\n\n"),
+		MAL("ffffffff81000000 T f\0o\n"),		/* NUL byte */
+		MAL("ffffffff81000000 T foo\nffffffff8100zz00 t bar\n"),
+	};
+
+	quiet_begin();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		log_count = 0;
+		CU_ASSERT_EQUAL(parse_mem(cases[i].text, cases[i].len), -EINVAL);
+		CU_ASSERT_EQUAL(log_count, 1);
+		CU_ASSERT_NSTRING_EQUAL(log_last, "kallsyms: line ", 15);
+		if (log_count != 1)
+			fprintf(stderr, "\nmalformed case %zu not rejected once\n", i);
+	}
+	quiet_end();
+}
+
+static void test_long_lines(void)
+{
+	const size_t prefix = strlen("ffffffff81000000 T ");
+	char *text = malloc(8192);
+	struct skbd_ksyms *ks = NULL;
+	FILE *f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	/* exactly 4096 bytes before the newline: accepted */
+	memcpy(text, "ffffffff81000000 T ", prefix);
+	memset(text + prefix, 'a', 4096 - prefix);
+	text[4096] = '\n';
+	f = fmemopen(text, 4097, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(skbd_ksyms__new(f, &ks), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 1);
+	skbd_ksyms__free(ks);
+
+	/* 4097 bytes, then a line far past the limit: rejected */
+	quiet_begin();
+	text[4096] = 'a';
+	text[4097] = '\n';
+	CU_ASSERT_EQUAL(parse_mem(text, 4098), -EINVAL);
+	CU_ASSERT_EQUAL(log_count, 1);
+	CU_ASSERT_STRING_EQUAL(log_last, "kallsyms: line 1: longer than 4096 bytes");
+	memset(text + prefix, 'b', 8192 - prefix);
+	log_count = 0;
+	CU_ASSERT_EQUAL(parse_mem(text, 8192), -EINVAL);
+	CU_ASSERT_EQUAL(log_count, 1);
+	quiet_end();
+	free(text);
+}
+
+static void test_max_lines_many(void)
+{
+	const size_t nlines = 40, width = 4097; /* 4096 bytes + newline */
+	char *text = malloc(nlines * width);
+	struct skbd_ksyms *ks = NULL;
+	const struct skbd_ksym *sym;
+	FILE *f;
+
+	/* maximal lines straddle every internal read boundary */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	for (size_t i = 0; i < nlines; i++) {
+		char *line = text + i * width;
+		int n = snprintf(line, width, "ffffffff81%06zx T f%02zu_", i * 0x100, i);
+
+		memset(line + n, 'x', 4096 - (size_t)n);
+		line[4096] = '\n';
+	}
+	f = fmemopen(text, nlines * width, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), nlines);
+	sym = skbd_ksyms__lookup(ks, 0xffffffff81001f10ULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+	CU_ASSERT_NSTRING_EQUAL(sym->name, "f31_xxx", 7);
+	CU_ASSERT_EQUAL(strlen(sym->name), 4096 - strlen("ffffffff81001f00 T "));
+	skbd_ksyms__free(ks);
+	free(text);
+}
+
+static void test_truncated_prefixes(void)
+{
+	FILE *f = fopen(KS_FIXTURE("basic.txt"), "r");
+	char text[4096];
+	size_t len;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	CU_ASSERT_FATAL(len > 0 && len < sizeof(text));
+
+	quiet_begin();
+	for (size_t n = 0; n <= len; n++) {
+		int err = parse_mem(text, n);
+
+		CU_ASSERT(err == 0 || err == -EINVAL);
+	}
+	quiet_end();
+	/* the whole file and the empty prefix parse */
+	CU_ASSERT_EQUAL(parse_mem(text, len), 0);
+	CU_ASSERT_EQUAL(parse_mem(text, 0), 0);
+}
+
+/* Find name's address in kallsyms text; 0 when absent. */
+static __u64 find_address(FILE *f, const char *name)
+{
+	char line[512], sym[256], type;
+	unsigned long long addr;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 &&
+		    (type == 'T' || type == 't') && !strcmp(sym, name))
+			return addr;
+	}
+	return 0;
+}
+
+static void test_proc_kallsyms(void)
+{
+	static const char *const names[] = { "__udp4_lib_rcv", "udp_rcv" };
+	struct skbd_ksyms *ks = NULL;
+	unsigned int checked = 0;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f) {
+		fprintf(stderr, "\n  /proc/kallsyms unreadable, skipped\n");
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
+	CU_ASSERT(skbd_ksyms__count(ks) > 1000);
+	if (skbd_ksyms__restricted(ks)) {
+		fprintf(stderr, "\n  /proc/kallsyms restricted, skipped\n");
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		__u64 addr = find_address(f, names[i]);
+		char want[128], buf[128];
+
+		if (!addr)
+			continue;
+		snprintf(want, sizeof(want), "%s+0x0", names[i]);
+		skbd_ksyms__format(ks, addr, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, want);
+		snprintf(want, sizeof(want), "%s+0x10", names[i]);
+		skbd_ksyms__format(ks, addr + 0x10, buf, sizeof(buf));
+		CU_ASSERT_STRING_EQUAL(buf, want);
+		checked++;
+	}
+	if (!checked)
+		fprintf(stderr, "\n  no udp receive symbol in /proc/kallsyms, skipped\n");
+out:
+	fclose(f);
+	skbd_ksyms__free(ks);
+}
+
+CU_TestInfo skbd_tests_kallsyms[] = {
+	{ "basic count", test_basic_count },
+	{ "lookup exact start", test_lookup_exact },
+	{ "lookup mid-function", test_lookup_mid },
+	{ "lookup just before next", test_lookup_before_next },
+	{ "lookup below first", test_lookup_below_first },
+	{ "lookup far past last", test_lookup_past_last },
+	{ "module format", test_module_format },
+	{ "module name shared", test_module_dedup },
+	{ "non-text symbols ignored", test_non_text_ignored },
+	{ "unsorted input sorted", test_unsorted_sorted },
+	{ "alias preference", test_alias_preference },
+	{ "restricted", test_restricted },
+	{ "empty and data-only input", test_empty },
+	{ "NULL handle", test_null_handle },
+	{ "format truncation", test_format_truncation },
+	{ "malformed fixtures", test_malformed_fixtures },
+	{ "malformed table", test_malformed_table },
+	{ "long lines", test_long_lines },
+	{ "many maximal lines", test_max_lines_many },
+	{ "truncated prefixes", test_truncated_prefixes },
+	{ "real /proc/kallsyms", test_proc_kallsyms },
+	CU_TEST_INFO_NULL,
+};
