@@ -47,11 +47,33 @@ struct cli_reason_plan {
 int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const char *exclude,
 		     struct cli_reason_plan *plan, char **err);
 
+/* Per-second time text, reason names by code and symbolized locations, so a
+ * streamed event costs no gmtime, no symbol search and no printf. */
+#define CLI_LOC_CACHE 256
+struct cli_time_text {
+	__s64 sec;            /* second of date[]/hms[]; -1: none yet */
+	char date[64];        /* "YYYY-MM-DDTHH:MM:SS" (room for any int) */
+	char hms[40];         /* "HH:MM:SS" */
+};
+
+struct cli_fmt_cache {
+	struct cli_time_text t;
+	bool reasons_built;
+	const char *reason[SKBD_REASON_SLOTS];
+	struct {
+		__u64 addr;
+		bool valid;
+		unsigned char len;
+		char text[182];
+	} loc[CLI_LOC_CACHE];
+};
+
 struct cli_fmt_ctx {
 	const struct skbd_tpformat *fmt;
 	const struct skbd_ksyms *ks;
 	__s64 mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp to get wall time */
 	bool has_reason;       /* the kernel's record has a reason field */
+	struct cli_fmt_cache *cache; /* optional (NULL: compute every time); t.sec = -1 initially */
 };
 
 /* Format one event as a text line / an NDJSON object, with '\n'. Return the

@@ -69,6 +69,7 @@ static void error_line(const char *fmt, ...)
 struct run {
 	struct cli_opts *o;
 	struct cli_fmt_ctx fc;
+	struct cli_fmt_cache cache;
 	FILE *out;
 	char line[1024];
 	unsigned long long delivered;
@@ -394,6 +395,10 @@ int main(int argc, char **argv)
 	r->fc.fmt = fmt;
 	r->fc.has_reason = skbd_tpformat__field(fmt, "reason") != NULL;
 	r->fc.mono_to_real_ns = mono_to_real();
+	r->fc.cache = &r->cache;
+	r->cache.t.sec = -1;
+	/* one write per MiB, and after every poll (see the loop) */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	pbo.pages = o.pages;
 	pbo.watermark_bytes = CLI_DEFAULT_WATERMARK;
 	err = skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &pb);

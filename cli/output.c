@@ -2,7 +2,6 @@
 /* Event formatting: the tcpdump-like text line and the NDJSON object. Pure
  * functions over a buffer, so they are unit-tested and cost no syscalls. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include "cli.h"
@@ -38,18 +37,64 @@ struct sbuf {
 	size_t size, len;
 };
 
-static void put(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct sbuf *b, const char *fmt, ...)
+static void put_mem(struct sbuf *b, const char *s, size_t n)
 {
-	size_t room = b->len < b->size ? b->size - b->len : 0;
-	va_list ap;
-	int n;
+	if (b->len < b->size) {
+		size_t room = b->size - b->len - 1;
 
-	va_start(ap, fmt);
-	n = vsnprintf(room ? b->buf + b->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		b->len += (size_t)n;
+		memcpy(b->buf + b->len, s, n < room ? n : room);
+		b->buf[b->len + (n < room ? n : room)] = '\0';
+	}
+	b->len += n;
+}
+
+static void put_str(struct sbuf *b, const char *s)
+{
+	put_mem(b, s, strlen(s));
+}
+
+static void put_char(struct sbuf *b, char ch)
+{
+	put_mem(b, &ch, 1);
+}
+
+static void put_u64(struct sbuf *b, unsigned long long v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
+}
+
+/* exactly width digits, zero-padded */
+static void put_fixed(struct sbuf *b, unsigned long v, int width)
+{
+	char tmp[20];
+
+	for (int i = width - 1; i >= 0; i--) {
+		tmp[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	put_mem(b, tmp, (size_t)width);
+}
+
+static void put_hex(struct sbuf *b, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[18];
+	int i = sizeof(tmp);
+
+	do {
+		tmp[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	tmp[--i] = 'x';
+	tmp[--i] = '0';
+	put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
 static size_t finish(struct sbuf *b)
@@ -72,79 +117,142 @@ static void copy_comm(const struct skbd_event *ev, char out[17], bool printable)
 	out[i] = '\0';
 }
 
-static void split_time(const struct cli_fmt_ctx *c, __u64 ts, struct tm *tm, long *nsec)
+/* Wall time of a kernel stamp: the date/time text of its second and the ns. */
+static void event_time(const struct cli_fmt_ctx *c, __u64 ts, struct cli_time_text *tmp,
+		       const struct cli_time_text **tc, long *nsec)
 {
+	struct cli_time_text *fc = c->cache ? &c->cache->t : tmp;
 	__s64 real = (__s64)ts + c->mono_to_real_ns;
 	time_t sec;
+	struct tm tm;
 
 	if (real < 0)
 		real = 0;
 	sec = (time_t)(real / 1000000000);
 	*nsec = (long)(real % 1000000000);
+	*tc = fc;
+	if (fc != tmp && fc->sec == (__s64)sec)
+		return;
 	/* UTC: a static binary must not read /etc/localtime */
-	gmtime_r(&sec, tm);
+	gmtime_r(&sec, &tm);
+	snprintf(fc->date, sizeof(fc->date), "%04d-%02d-%02dT%02d:%02d:%02d", (tm.tm_year + 1900) % 10000,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	snprintf(fc->hms, sizeof(fc->hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	fc->sec = (__s64)sec;
 }
 
 static const char *reason_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev)
 {
+	struct cli_fmt_cache *fc = c->cache;
+
 	if (!c->has_reason || !c->fmt)
 		return NULL;
-	return skbd_tpformat__reason_name(c->fmt, ev->reason);
+	if (!fc || ev->reason >= SKBD_REASON_SLOTS)
+		return skbd_tpformat__reason_name(c->fmt, ev->reason);
+	if (!fc->reasons_built) {
+		for (__u32 i = 0; i < SKBD_REASON_SLOTS; i++)
+			fc->reason[i] = skbd_tpformat__reason_name(c->fmt, i);
+		fc->reasons_built = true;
+	}
+	return fc->reason[ev->reason];
+}
+
+/* "func+0xoff [mod]" of an address, through the cache when there is one. */
+static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct sbuf *b)
+{
+	struct cli_fmt_cache *fc = c->cache;
+	char loc[192];
+	size_t slot;
+	int n;
+
+	if (!fc) {
+		skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
+		put_str(b, loc);
+		return;
+	}
+	slot = (size_t)((addr ^ (addr >> 7) ^ (addr >> 17)) % CLI_LOC_CACHE);
+	if (!fc->loc[slot].valid || fc->loc[slot].addr != addr) {
+		n = skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
+		if (n < 0 || (size_t)n >= sizeof(fc->loc[slot].text)) { /* too long to cache */
+			put_str(b, loc);
+			return;
+		}
+		memcpy(fc->loc[slot].text, loc, (size_t)n + 1);
+		fc->loc[slot].len = (unsigned char)n;
+		fc->loc[slot].addr = addr;
+		fc->loc[slot].valid = true;
+	}
+	put_mem(b, fc->loc[slot].text, fc->loc[slot].len);
 }
 
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
 {
 	struct sbuf b = { buf, size, 0 };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
-	char comm[17], loc[192];
-	struct tm tm;
+	const struct cli_time_text *tc;
+	struct cli_time_text tmp;
+	char comm[17];
 	long nsec;
 
-	split_time(c, ev->ts_ns, &tm, &nsec);
+	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
 	copy_comm(ev, comm, true);
-	skbd_ksyms__format(c->ks, ev->location, loc, sizeof(loc));
-	put(&b, "%02d:%02d:%02d.%06ld cpu %u %s[%u/%u] ", tm.tm_hour, tm.tm_min, tm.tm_sec, nsec / 1000,
-	    ev->cpu, comm, ev->pid, ev->tid);
-	if (rname)
-		put(&b, "%s", rname);
-	else if (c->has_reason)
-		put(&b, "reason#%u", ev->reason);
-	else
-		put(&b, "-");
-	put(&b, " %s ", loc);
-	if (pname)
-		put(&b, "%s\n", pname);
-	else
-		put(&b, "0x%04x\n", ev->protocol);
-	return finish(&b);
-}
+	put_str(&b, tc->hms);
+	put_char(&b, '.');
+	put_fixed(&b, (unsigned long)nsec / 1000, 6);
+	put_str(&b, " cpu ");
+	put_u64(&b, ev->cpu);
+	put_char(&b, ' ');
+	put_str(&b, comm);
+	put_char(&b, '[');
+	put_u64(&b, ev->pid);
+	put_char(&b, '/');
+	put_u64(&b, ev->tid);
+	put_str(&b, "] ");
+	if (rname) {
+		put_str(&b, rname);
+	} else if (c->has_reason) {
+		put_str(&b, "reason#");
+		put_u64(&b, ev->reason);
+	} else {
+		put_char(&b, '-');
+	}
+	put_char(&b, ' ');
+	put_location(c, ev->location, &b);
+	put_char(&b, ' ');
+	if (pname) {
+		put_str(&b, pname);
+	} else {
+		char p[8];
 
-static void put_char(struct sbuf *b, char ch)
-{
-	if (b->len + 1 < b->size)
-		b->buf[b->len] = ch;
-	b->len++;
-	if (b->size)
-		b->buf[b->len < b->size ? b->len : b->size - 1] = '\0';
+		snprintf(p, sizeof(p), "0x%04x", ev->protocol);
+		put_str(&b, p);
+	}
+	put_char(&b, '\n');
+	return finish(&b);
 }
 
 static void put_json_string(struct sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
 
 	put_char(b, '"');
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
+		char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
 
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			continue;
+		put_mem(b, run, (size_t)(s - run));
+		run = s + 1;
 		if (ch == '"' || ch == '\\') {
 			put_char(b, '\\');
 			put_char(b, (char)ch);
-		} else if (ch < 0x20 || ch >= 0x7f) { /* raw bytes, not necessarily UTF-8 */
-			put(b, "\\u00%c%c", hex[ch >> 4], hex[ch & 15]);
-		} else {
-			put_char(b, (char)ch);
+		} else { /* raw bytes, not necessarily UTF-8 */
+			put_mem(b, esc, sizeof(esc));
 		}
 	}
+	put_mem(b, run, (size_t)(s - run));
 	put_char(b, '"');
 }
 
@@ -152,33 +260,51 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 {
 	struct sbuf b = { buf, size, 0 };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
-	char comm[17], loc[192];
-	struct tm tm;
+	const struct cli_time_text *tc;
+	struct cli_time_text tmp;
+	char comm[17];
 	long nsec;
 
-	split_time(c, ev->ts_ns, &tm, &nsec);
+	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
 	copy_comm(ev, comm, false);
-	skbd_ksyms__format(c->ks, ev->location, loc, sizeof(loc));
-	put(&b, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ\",\"ts_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, nsec,
-	    (unsigned long long)ev->ts_ns, ev->cpu, ev->pid, ev->tid);
+	put_str(&b, "{\"time\":\"");
+	put_str(&b, tc->date);
+	put_char(&b, '.');
+	put_fixed(&b, (unsigned long)nsec, 9);
+	put_str(&b, "Z\",\"ts_ns\":");
+	put_u64(&b, ev->ts_ns);
+	put_str(&b, ",\"cpu\":");
+	put_u64(&b, ev->cpu);
+	put_str(&b, ",\"pid\":");
+	put_u64(&b, ev->pid);
+	put_str(&b, ",\"tid\":");
+	put_u64(&b, ev->tid);
+	put_str(&b, ",\"comm\":");
 	put_json_string(&b, comm);
-	put(&b, ",\"reason\":");
+	put_str(&b, ",\"reason\":");
 	if (rname)
 		put_json_string(&b, rname);
 	else
-		put(&b, "null");
+		put_str(&b, "null");
+	put_str(&b, ",\"reason_code\":");
 	if (c->has_reason)
-		put(&b, ",\"reason_code\":%u", ev->reason);
+		put_u64(&b, ev->reason);
 	else
-		put(&b, ",\"reason_code\":null");
-	put(&b, ",\"location\":");
-	put_json_string(&b, loc);
-	put(&b, ",\"location_addr\":\"0x%llx\",\"protocol\":", (unsigned long long)ev->location);
-	if (pname)
-		put_json_string(&b, pname);
-	else
-		put(&b, "%u", ev->protocol);
-	put(&b, ",\"skbaddr\":\"0x%llx\"}\n", (unsigned long long)ev->skbaddr);
+		put_str(&b, "null");
+	put_str(&b, ",\"location\":\"");
+	put_location(c, ev->location, &b); /* symbol names need no JSON escaping */
+	put_str(&b, "\",\"location_addr\":\"");
+	put_hex(&b, ev->location);
+	put_str(&b, "\",\"protocol\":");
+	if (pname) {
+		put_char(&b, '"');
+		put_str(&b, pname);
+		put_char(&b, '"');
+	} else {
+		put_u64(&b, ev->protocol);
+	}
+	put_str(&b, ",\"skbaddr\":\"");
+	put_hex(&b, ev->skbaddr);
+	put_str(&b, "\"}\n");
 	return finish(&b);
 }
