@@ -4,6 +4,7 @@
 #   make run        install dependencies, build, start the monitor
 #   make check      install dependencies, build, run every test
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
+#   make bench      streaming throughput/loss table (bench/stream.sh)
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -23,6 +24,7 @@ endif
 LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 E2E_HELPERS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(wildcard tests/e2e/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -37,7 +39,7 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
 STATIC_LIBS := -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
 DYN_LIBS    := -lelf
 
-.PHONY: all run check unit e2e deps clean size
+.PHONY: all run check unit e2e bench deps clean size
 all: $(BUILD)/skbdrop
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h)
@@ -66,6 +68,14 @@ $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(filter-out %/main.o,$(CLI_OBJS))
 $(BUILD)/e2e/%: tests/e2e/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: deps
+	$(MAKE) all $(BENCH_TOOLS)
+	bench/stream.sh $(BUILD)
 
 deps:
 	@scripts/install-deps.sh
