@@ -154,7 +154,8 @@ int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 		goto err_free;
 	}
 	if ((__u64)h->type_off + h->type_len > size - h->hdr_len ||
-	    (__u64)h->str_off + h->str_len > size - h->hdr_len || (h->type_off & 3)) {
+	    (__u64)h->str_off + h->str_len > size - h->hdr_len || (h->type_off & 3) ||
+	    (h->hdr_len & 3)) { /* types are read in place: keep them 4-byte aligned */
 		skbd_log(SKBD_LOG_WARN, "btf: type or string section outside the data");
 		goto err_free;
 	}

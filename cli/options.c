@@ -56,7 +56,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	if (!s || *s < '0' || *s > '9') /* strtoull would skip spaces and take a sign: " -5" */
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -91,7 +91,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 
 	memset(o, 0, sizeof(*o));
 	o->pages = CLI_DEFAULT_PAGES;
-	optind = 1;
+	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:hV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -148,9 +148,17 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		case ':':
 			return fail(err, err_size, "option '%s' needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
+			/* optopt 0: an unknown long option; a known option's code: a long
+			 * option given "=value" it does not take (long options are never
+			 * clustered, so argv[optind - 1] is the one); else an unknown letter */
+			if (!optopt)
+				return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
+			if (optopt >= 256 || strchr("odcprhV", optopt))
+				return fail(err, err_size, "option '%.*s' takes no argument",
+					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
+			if (optopt > ' ' && optopt < 0x7f)
 				return fail(err, err_size, "unknown option '-%c'", optopt);
-			return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
+			return fail(err, err_size, "unknown option");
 		}
 	}
 	if (optind < argc)
@@ -196,10 +204,11 @@ static char *unknown_reason_msg(const struct skbd_tpformat *fmt, const char *nam
 }
 
 /* Walk a comma list; for each name set verdicts[code] = v. */
-static int apply_list(const struct skbd_tpformat *fmt, const char *list, __u32 v,
+static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const char *list, __u32 v,
 		      struct cli_reason_plan *plan, char **err)
 {
-	char *copy = strdup(list), *save = NULL, *name;
+	char *copy = strdup(list), *save = NULL, *name, msg[160];
+	size_t names = 0;
 
 	if (!copy)
 		return -ENOMEM;
@@ -211,10 +220,21 @@ static int apply_list(const struct skbd_tpformat *fmt, const char *list, __u32 v
 			free(copy);
 			return -EINVAL;
 		}
-		if (code < SKBD_REASON_SLOTS)
-			plan->verdicts[code] = v;
+		if (code >= SKBD_REASON_SLOTS) { /* subsystem reasons: no per-code slot yet */
+			snprintf(msg, sizeof(msg), "%s: reason %.64s (code %ld) cannot be filtered", opt, name, code);
+			*err = strdup(msg);
+			free(copy);
+			return -EINVAL;
+		}
+		plan->verdicts[code] = v;
+		names++;
 	}
 	free(copy);
+	if (!names) { /* "-r ," would otherwise silently report nothing */
+		snprintf(msg, sizeof(msg), "%s: empty list", opt);
+		*err = strdup(msg);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -229,10 +249,6 @@ int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const
 		*err = strdup("this kernel's kfree_skb tracepoint has no drop reasons (added in 5.17): --reason and --exclude-reason cannot be used");
 		return -EINVAL;
 	}
-	if (include && !*include) {
-		*err = strdup("--reason: empty list");
-		return -EINVAL;
-	}
 	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
 		plan->verdicts[i] = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
 	plan->other = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
@@ -245,9 +261,9 @@ int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const
 				plan->verdicts[code] = SKBD_VERDICT_SKIP;
 		}
 	}
-	if (include && (rc = apply_list(fmt, include, SKBD_VERDICT_REPORT, plan, err)))
+	if (include && (rc = apply_list(fmt, "--reason", include, SKBD_VERDICT_REPORT, plan, err)))
 		return rc;
-	if (exclude && (rc = apply_list(fmt, exclude, SKBD_VERDICT_SKIP, plan, err)))
+	if (exclude && (rc = apply_list(fmt, "--exclude-reason", exclude, SKBD_VERDICT_SKIP, plan, err)))
 		return rc;
 	plan->nr_skip_slots = 0;
 	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)

@@ -262,7 +262,8 @@ static int collect_maps(struct skbd_obj *obj, struct elf_ctx *ec)
 		if (!m->name)
 			return -ENOMEM;
 	}
-	qsort(obj->maps, obj->nr_maps, sizeof(*obj->maps), cmp_map_offset);
+	if (obj->nr_maps) /* qsort(NULL, 0, ...) is undefined */
+		qsort(obj->maps, obj->nr_maps, sizeof(*obj->maps), cmp_map_offset);
 	return 0;
 }
 
@@ -309,9 +310,15 @@ static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 			return -EINVAL;
 		}
 		data = elf_getdata(scn, NULL);
-		if (!data)
+		if (!data) {
+			skbd_log(SKBD_LOG_WARN, "elf: section %zu: bad relocation data: %s", idx, elf_errmsg(-1));
 			return -EINVAL;
+		}
 		p = &obj->progs[ec->sec_prog[sh.sh_info]];
+		if (p->map_relocs) { /* the table below is sized for one section */
+			skbd_log(SKBD_LOG_WARN, "elf: section %zu: second relocation section for '%s'", idx, p->section);
+			return -EINVAL;
+		}
 		n = data->d_size / sizeof(Elf64_Rel);
 		p->map_relocs = calloc(n ? n : 1, sizeof(*p->map_relocs));
 		if (!p->map_relocs)
@@ -413,6 +420,7 @@ static int collect_field_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 	struct skbd_btf *btf = NULL;
 	const __u8 *ext, *p, *end;
 	__u32 hdr_len, relo_off, relo_len, rec_size;
+	__u16 magic;
 	int err;
 
 	if (!ec->btf_ext)
@@ -426,8 +434,9 @@ static int collect_field_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: too short");
 		return -EINVAL;
 	}
+	memcpy(&magic, ext, 2); /* the section may sit at any offset of the file */
 	memcpy(&hdr_len, ext + 4, 4);
-	if (((const __u16 *)(const void *)ext)[0] != BTF_MAGIC || hdr_len > ec->btf_ext->d_size) {
+	if (magic != BTF_MAGIC || hdr_len > ec->btf_ext->d_size) {
 		skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: bad header");
 		return -EINVAL;
 	}
@@ -472,6 +481,10 @@ static int collect_field_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 		if (!prog) { /* relocations of a skipped section */
 			p += (size_t)num * rec_size;
 			continue;
+		}
+		if (prog->field_relocs) { /* the table below is sized for one group */
+			skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: second field relocation group for %s", prog->section);
+			goto out;
 		}
 		prog->field_relocs = calloc(num ? num : 1, sizeof(*prog->field_relocs));
 		if (!prog->field_relocs) {

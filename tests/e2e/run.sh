@@ -240,7 +240,7 @@ check "| head -n 1: nothing but the tracing line on stderr" 1 "$(wc -l <"$TMP/h.
 kill $hp 2>/dev/null; wait $hp 2>/dev/null
 
 # ---- usage errors: exit 2, one line
-for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c"; do
+for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c" "-r ," "--help=1" "-x"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \

@@ -1,0 +1,1087 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for loader/elf.c: the embedded BPF object (sections, maps, field
+ * relocation against the five fixture kernels, a real load as root) and
+ * malformed objects made from it (truncations, corruptions, bad headers). */
+#include <elf.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <CUnit/CUnit.h>
+#include <skbdrop/bpfobj.h>
+#include <skbdrop/loader.h>
+#include <skbdrop/log.h>
+#include <skbdrop/perfbuf.h>
+#include <skbdrop/tpformat.h>
+#include "skbdrop_abi.h"
+
+#define FIXTURE_DIR SKBD_FIXTURES "/tracepoint-formats/"
+
+/* ---- log hook: count warnings, remember whether any named the module ---- */
+static unsigned int nr_warns;
+static bool saw_elf_prefix;
+static char last_warn[1024];
+static char want_substr[64];
+static bool saw_substr;
+
+static void swallow_log(enum skbd_log_level level, const char *msg)
+{
+	if (level != SKBD_LOG_WARN)
+		return;
+	nr_warns++;
+	saw_elf_prefix |= strncmp(msg, "elf:", 4) == 0;
+	if (want_substr[0] && strstr(msg, want_substr))
+		saw_substr = true;
+	snprintf(last_warn, sizeof(last_warn), "%s", msg);
+}
+
+static void quiet_log(void)
+{
+	nr_warns = 0;
+	saw_elf_prefix = false;
+	saw_substr = false;
+	want_substr[0] = '\0';
+	last_warn[0] = '\0';
+	skbd_set_log(swallow_log);
+}
+
+static void expect_log(const char *substr)
+{
+	quiet_log();
+	snprintf(want_substr, sizeof(want_substr), "%s", substr);
+}
+
+/* ---- the embedded object ---- */
+static size_t obj_size(void)
+{
+	return (size_t)(skbd_bpf_object_end - skbd_bpf_object);
+}
+
+/* A malloc'd copy of exactly the object's size (an overread is an ASan error). */
+static unsigned char *obj_copy(void)
+{
+	unsigned char *c = malloc(obj_size());
+
+	if (c)
+		memcpy(c, skbd_bpf_object, obj_size());
+	return c;
+}
+
+/* Open buf and close it again; the error (0 when it opened). *out is checked
+ * to be written only on success. */
+static int try_open(const void *buf, size_t size)
+{
+	struct skbd_obj *sentinel = (struct skbd_obj *)(void *)&nr_warns, *obj = sentinel;
+	int err = skbd_obj__open_mem(buf, size, &obj);
+
+	if (err) {
+		CU_ASSERT_PTR_EQUAL(obj, sentinel);
+	} else {
+		CU_ASSERT_PTR_NOT_EQUAL(obj, sentinel);
+		skbd_obj__close(obj);
+	}
+	return err;
+}
+
+/* ---- hand-parsed section headers of a (good) copy ---- */
+static Elf64_Ehdr *ehdr(unsigned char *buf)
+{
+	return (Elf64_Ehdr *)(void *)buf;
+}
+
+static Elf64_Shdr *shdr(unsigned char *buf, size_t idx)
+{
+	return (Elf64_Shdr *)(void *)(buf + ehdr(buf)->e_shoff) + idx;
+}
+
+/* The section named name, and its index in *idx; NULL when absent. */
+static Elf64_Shdr *find_section(unsigned char *buf, const char *name, size_t *idx)
+{
+	const Elf64_Ehdr *eh = ehdr(buf);
+	const char *names;
+
+	if (eh->e_shoff % 8 || eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > obj_size())
+		return NULL;
+	names = (const char *)buf + shdr(buf, eh->e_shstrndx)->sh_offset;
+	for (size_t i = 1; i < eh->e_shnum; i++) {
+		Elf64_Shdr *sh = shdr(buf, i);
+
+		if (!strcmp(names + sh->sh_name, name)) {
+			if (idx)
+				*idx = i;
+			return sh;
+		}
+	}
+	return NULL;
+}
+
+static Elf64_Shdr *find_type(unsigned char *buf, __u32 type)
+{
+	for (size_t i = 1; i < ehdr(buf)->e_shnum; i++)
+		if (shdr(buf, i)->sh_type == type)
+			return shdr(buf, i);
+	return NULL;
+}
+
+#define PROG_SEC "tracepoint/skb/kfree_skb"
+#define PROG_REL_SEC ".rel" PROG_SEC
+
+/* The symbol named name (in the copy), NULL when absent. */
+static Elf64_Sym *find_symbol(unsigned char *buf, const char *name)
+{
+	Elf64_Shdr *st = find_type(buf, SHT_SYMTAB);
+	const char *strs;
+
+	if (!st)
+		return NULL;
+	strs = (const char *)buf + shdr(buf, st->sh_link)->sh_offset;
+	for (size_t i = 0; i < st->sh_size / sizeof(Elf64_Sym); i++) {
+		Elf64_Sym *s = (Elf64_Sym *)(void *)(buf + st->sh_offset) + i;
+
+		if (!strcmp(strs + s->st_name, name))
+			return s;
+	}
+	return NULL;
+}
+
+/* struct btf_ext_header, as far as the core_relo fields */
+struct ext_hdr {
+	__u16 magic;
+	__u8 version, flags;
+	__u32 hdr_len;
+	__u32 func_info_off, func_info_len;
+	__u32 line_info_off, line_info_len;
+	__u32 core_relo_off, core_relo_len;
+};
+
+static struct ext_hdr *find_ext(unsigned char *buf)
+{
+	Elf64_Shdr *sh = find_section(buf, ".BTF.ext", NULL);
+
+	return sh ? (struct ext_hdr *)(void *)(buf + sh->sh_offset) : NULL;
+}
+
+/* First byte of the core_relo subsection (its rec_size word). */
+static unsigned char *core_relo(unsigned char *buf)
+{
+	struct ext_hdr *h = find_ext(buf);
+
+	return (unsigned char *)h + h->hdr_len + h->core_relo_off;
+}
+
+/* ---- the good object ---- */
+static void test_good_object(void)
+{
+	static const char *const maps[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS,
+					    SKBD_MAP_STATS };
+	unsigned char *copy = obj_copy(), *sec;
+	const struct bpf_insn *insns;
+	struct skbd_obj *obj = NULL;
+	Elf64_Shdr *sh;
+	size_t cnt = 0, sec_size;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
+
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, 0));
+	CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, 0), PROG_SEC);
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 1));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, -1));
+	CU_ASSERT_STRING_EQUAL(skbd_obj__license(obj), "GPL");
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, maps[i]), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "nosuchmap"), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "event"), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, ""), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, -1), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 64), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "bogus", 64), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "events2", 64), -ENOENT);
+
+	/* before any relocation the instructions are the section's bytes, copied:
+	 * scribble over our buffer first */
+	sh = find_section(copy, PROG_SEC, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
+	sec_size = sh->sh_size;
+	sec = malloc(sec_size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sec);
+	memcpy(sec, copy + sh->sh_offset, sec_size);
+	memset(copy, 0xee, obj_size());
+	insns = skbd_obj__prog_insns(obj, 0, &cnt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
+	CU_ASSERT_EQUAL_FATAL(cnt * sizeof(struct bpf_insn), sec_size);
+	CU_ASSERT(memcmp(insns, sec, sec_size) == 0);
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 1, &cnt));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, -1, &cnt));
+
+	free(sec);
+	free(copy);
+	skbd_obj__close(obj);
+	skbd_obj__close(NULL);
+}
+
+/* ---- field relocation against the fixture layouts ---- */
+struct tp_resolver {
+	const struct skbd_tpformat *fmt;
+	unsigned int calls;
+	bool asked_skbaddr, asked_location, asked_protocol, asked_reason, asked_other;
+	int fail;           /* nonzero: return this for every call */
+	int override_size;  /* nonzero: report this size for "protocol" */
+	__u32 override_off; /* nonzero: report this offset for "location" */
+};
+
+static int resolve_tp(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+{
+	struct tp_resolver *r = ctx;
+	const struct skbd_tp_field *f;
+
+	r->calls++;
+	if (r->fail)
+		return r->fail;
+	if (strcmp(struct_name, SKBD_TP_STRUCT))
+		return -ENOENT;
+	if (!strcmp(field, "skbaddr"))
+		r->asked_skbaddr = true;
+	else if (!strcmp(field, "location"))
+		r->asked_location = true;
+	else if (!strcmp(field, "protocol"))
+		r->asked_protocol = true;
+	else if (!strcmp(field, "reason"))
+		r->asked_reason = true;
+	else
+		r->asked_other = true;
+	f = skbd_tpformat__field(r->fmt, field);
+	out->exists = f != NULL;
+	out->offset = f ? f->offset : 0;
+	out->size = f ? f->size : 0;
+	if (f && r->override_size && !strcmp(field, "protocol"))
+		out->size = (__u32)r->override_size;
+	if (f && r->override_off && !strcmp(field, "location"))
+		out->offset = r->override_off;
+	return 0;
+}
+
+static struct skbd_tpformat *load_fixture(const char *file)
+{
+	char path[512];
+	struct skbd_tpformat *fmt = NULL;
+	struct stat st;
+	char *text;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, file);
+	f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	if (fstat(fileno(f), &st) || st.st_size <= 0 || !(text = malloc((size_t)st.st_size))) {
+		fclose(f);
+		return NULL;
+	}
+	if (fread(text, 1, (size_t)st.st_size, f) == (size_t)st.st_size)
+		skbd_tpformat__parse(text, (size_t)st.st_size, &fmt);
+	free(text);
+	fclose(f);
+	return fmt;
+}
+
+/* What clang laid out for struct skbd_tp_kfree_skb in bpf/skbdrop.bpf.c: the
+ * placeholder offsets every access carries until it is resolved. */
+enum { PH_SKBADDR = 0, PH_LOCATION = 8, PH_PROTOCOL = 24, PH_REASON = 28 };
+
+struct layout_expect {
+	const char *file;
+	__u32 protocol, reason; /* offsets in the format; reason 0: absent */
+	__u32 record_size;
+};
+
+static const struct layout_expect layouts[] = {
+	{ "kfree_skb-5.10.223.format", 24, 0, 26 },
+	{ "kfree_skb-6.1.192.format", 24, 28, 32 },
+	{ "kfree_skb-6.12.95.format", 32, 36, 40 },
+	{ "kfree_skb-6.12.117.format", 32, 36, 40 },
+	{ "kfree_skb-6.18.44.format", 32, 36, 40 },
+};
+
+#define NR_LAYOUTS (sizeof(layouts) / sizeof(layouts[0]))
+
+static bool is_ldx(const struct bpf_insn *i)
+{
+	return BPF_CLASS(i->code) == BPF_LDX && BPF_MODE(i->code) == BPF_MEM;
+}
+
+static bool is_mov_k(const struct bpf_insn *i)
+{
+	return i->code == (BPF_ALU64 | BPF_MOV | BPF_K);
+}
+
+/* A load from memory other than the stack (r10) at (off, size). */
+static size_t count_loads(const struct bpf_insn *insns, size_t cnt, __s16 off, __u8 size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		if (is_ldx(&insns[i]) && insns[i].src_reg != BPF_REG_10 && insns[i].off == off &&
+		    BPF_SIZE(insns[i].code) == size)
+			n++;
+	return n;
+}
+
+/* One instruction that resolution changed, from (ldx size, off) or mov imm. */
+struct change {
+	bool seen;
+	__u8 from_size;
+	__s16 from_off;
+	__u8 to_size;
+	__s16 to_off;
+};
+
+static void check_layout(const struct layout_expect *e)
+{
+	struct skbd_tpformat *fmt = load_fixture(e->file);
+	struct tp_resolver res = { 0 };
+	struct skbd_obj *ref = NULL, *obj = NULL;
+	const struct bpf_insn *a, *b;
+	size_t na = 0, nb = 0, nr_changed = 0, want_changed;
+	/* skbaddr, location, protocol, reason load moves (when the offset differs) */
+	struct change want[4] = {
+		{ false, BPF_DW, PH_SKBADDR, BPF_DW, 8 },
+		{ false, BPF_DW, PH_LOCATION, BPF_DW, 16 },
+		{ false, BPF_H, PH_PROTOCOL, BPF_H, (__s16)e->protocol },
+		{ false, BPF_W, PH_REASON, BPF_W, (__s16)e->reason },
+	};
+	bool reason_removed = false, exists_cleared = false;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.fmt = fmt;
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	/* exactly the four fields of the record, nothing else */
+	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason);
+	CU_ASSERT(!res.asked_other);
+	CU_ASSERT_EQUAL(res.calls, 5); /* reason twice: exists check and load */
+
+	a = skbd_obj__prog_insns(ref, 0, &na);
+	b = skbd_obj__prog_insns(obj, 0, &nb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL_FATAL(na, nb);
+
+	for (size_t i = 0; i < na; i++) {
+		bool known = false;
+
+		if (!memcmp(&a[i], &b[i], sizeof(a[i])))
+			continue;
+		nr_changed++;
+		if (is_ldx(&a[i]) && is_ldx(&b[i]) && a[i].dst_reg == b[i].dst_reg &&
+		    a[i].src_reg == b[i].src_reg && a[i].imm == b[i].imm) {
+			for (size_t w = 0; w < 4; w++) {
+				if (want[w].seen || BPF_SIZE(a[i].code) != want[w].from_size ||
+				    a[i].off != want[w].from_off || BPF_SIZE(b[i].code) != want[w].to_size ||
+				    b[i].off != want[w].to_off)
+					continue;
+				want[w].seen = known = true;
+				break;
+			}
+		} else if (is_ldx(&a[i]) && BPF_SIZE(a[i].code) == BPF_W && a[i].off == PH_REASON &&
+			   is_mov_k(&b[i]) && b[i].dst_reg == a[i].dst_reg && b[i].src_reg == 0 &&
+			   b[i].off == 0 && b[i].imm == 0 && !reason_removed) {
+			reason_removed = known = true; /* the load of an absent field: dst = 0 */
+		} else if (is_mov_k(&a[i]) && is_mov_k(&b[i]) && a[i].imm == 1 && b[i].imm == 0 &&
+			   a[i].dst_reg == b[i].dst_reg && !exists_cleared) {
+			exists_cleared = known = true; /* the field-exists check */
+		}
+		if (!known)
+			fprintf(stderr, "\n%s: unexpected change at insn %zu: %02x/%d -> %02x/%d imm %d\n",
+				e->file, i, a[i].code, a[i].off, b[i].code, b[i].off, b[i].imm);
+		CU_ASSERT(known);
+	}
+
+	/* which changes each kernel needs: skbaddr and location always move */
+	want_changed = 2;
+	CU_ASSERT(want[0].seen);
+	CU_ASSERT(want[1].seen);
+	if (e->protocol != PH_PROTOCOL) {
+		want_changed++;
+		CU_ASSERT(want[2].seen);
+	}
+	if (!e->reason) {
+		want_changed += 2;
+		CU_ASSERT(reason_removed);
+		CU_ASSERT(exists_cleared);
+	} else {
+		CU_ASSERT(!reason_removed);
+		CU_ASSERT(!exists_cleared);
+		if (e->reason != PH_REASON) {
+			want_changed++;
+			CU_ASSERT(want[3].seen);
+		}
+	}
+	CU_ASSERT_EQUAL(nr_changed, want_changed);
+
+	/* the loads the kernel's record needs are there */
+	CU_ASSERT_EQUAL(count_loads(b, nb, 8, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_loads(b, nb, 16, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_loads(b, nb, (__s16)e->protocol, BPF_H), 1);
+	if (e->reason) {
+		CU_ASSERT_EQUAL(count_loads(b, nb, (__s16)e->reason, BPF_W), 1);
+	} else {
+		CU_ASSERT_EQUAL(count_loads(b, nb, 28, BPF_W), 0);
+		CU_ASSERT_EQUAL(count_loads(b, nb, 36, BPF_W), 0);
+	}
+	/* once only; the reference copy still carries the placeholders */
+	quiet_log();
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EALREADY);
+	skbd_set_log(NULL);
+	CU_ASSERT_EQUAL(count_loads(a, na, PH_SKBADDR, BPF_DW) >= 1, true);
+	CU_ASSERT_EQUAL(count_loads(a, na, PH_REASON, BPF_W), 1);
+
+	skbd_obj__close(ref);
+	skbd_obj__close(obj);
+	skbd_tpformat__free(fmt);
+}
+
+static void test_layout_5_10(void)
+{
+	check_layout(&layouts[0]);
+}
+
+static void test_layout_6_1(void)
+{
+	check_layout(&layouts[1]);
+}
+
+static void test_layout_6_12_95(void)
+{
+	check_layout(&layouts[2]);
+}
+
+static void test_layout_6_12_117(void)
+{
+	check_layout(&layouts[3]);
+}
+
+static void test_layout_6_18(void)
+{
+	check_layout(&layouts[4]);
+}
+
+static void test_resolve_errors(void)
+{
+	struct skbd_tpformat *fmt = load_fixture(layouts[4].file);
+	struct tp_resolver res = { 0 };
+	struct skbd_obj *obj = NULL;
+	const struct bpf_insn *insns;
+	size_t cnt = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+	res.fmt = fmt;
+
+	/* the resolver does not know the struct */
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.fail = -ENOENT;
+	expect_log(SKBD_TP_STRUCT);
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -ENOENT);
+	skbd_set_log(NULL);
+	CU_ASSERT(saw_elf_prefix);
+	CU_ASSERT(saw_substr);
+	CU_ASSERT_EQUAL(res.calls, 1); /* stops at the first failure */
+	skbd_obj__close(obj);
+
+	/* another error code is passed through */
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.fail = -EIO;
+	quiet_log();
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EIO);
+	skbd_set_log(NULL);
+	skbd_obj__close(obj);
+	res.fail = 0;
+
+	/* a size no load can have */
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.override_size = 3;
+	quiet_log();
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EINVAL);
+	skbd_set_log(NULL);
+	CU_ASSERT(saw_elf_prefix);
+	CU_ASSERT_PTR_NOT_NULL(strstr(last_warn, "protocol"));
+	skbd_obj__close(obj);
+
+	/* an offset that does not fit the instruction's 16-bit field */
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.override_size = 0;
+	res.override_off = 0x8000;
+	quiet_log();
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EINVAL);
+	skbd_set_log(NULL);
+	skbd_obj__close(obj);
+
+	/* the width of the load follows the kernel's field size */
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	res.override_off = 0;
+	res.override_size = 4;
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	insns = skbd_obj__prog_insns(obj, 0, &cnt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
+	CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_W), 1);
+	CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_H), 0);
+	skbd_obj__close(obj);
+
+	skbd_tpformat__free(fmt);
+}
+
+/* ---- loading (root only) ---- */
+static bool can_load(void)
+{
+	return geteuid() == 0;
+}
+
+/* Open, resolve against fmt, size the perf array and load; the object or NULL. */
+static struct skbd_obj *load_with(const struct skbd_tpformat *fmt)
+{
+	struct tp_resolver res = { .fmt = fmt };
+	struct skbd_obj *obj = NULL;
+	int cpus = skbd_cpus_possible(), err;
+
+	CU_ASSERT_FATAL(cpus > 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	err = skbd_obj__load(obj);
+	if (err)
+		fprintf(stderr, "\nload: %s\n", strerror(-err));
+	CU_ASSERT_EQUAL(err, 0);
+	if (err) {
+		skbd_obj__close(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+static void test_load_running_kernel(void)
+{
+	static const char *const maps[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS,
+					    SKBD_MAP_STATS };
+	const char *dir = "/sys/kernel/tracing";
+	struct skbd_tpformat *fmt = NULL;
+	struct skbd_obj *obj;
+	bool mounted = false;
+	struct stat st;
+	char *text = NULL;
+	size_t len = 0;
+	int err;
+
+	if (!can_load())
+		return;
+	if (stat("/sys/kernel/tracing/events", &st)) {
+		CU_ASSERT_EQUAL_FATAL(mount("tracefs", dir, "tracefs", 0, NULL), 0);
+		mounted = true;
+	}
+	err = skbd_tracefs__read_format(dir, "skb", "kfree_skb", &text, &len);
+	if (mounted)
+		umount2(dir, MNT_DETACH);
+	CU_ASSERT_EQUAL_FATAL(err, 0);
+	CU_ASSERT_EQUAL(skbd_tpformat__parse(text, len, &fmt), 0);
+	free(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+
+	obj = load_with(fmt);
+	if (obj) {
+		CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
+		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+			CU_ASSERT(skbd_obj__map_fd(obj, maps[i]) >= 0);
+		CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "bogus"), -ENOENT);
+		/* loaded objects are final */
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 1), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
+		skbd_obj__close(obj);
+	}
+	skbd_tpformat__free(fmt);
+}
+
+/* The verifier accepts every fixture's layout on this kernel: ctx offsets are
+ * checked against PERF_MAX_TRACE_SIZE at load, the record size only at attach. */
+static void test_load_fixture_layouts(void)
+{
+	if (!can_load())
+		return;
+	for (size_t i = 0; i < NR_LAYOUTS; i++) {
+		struct skbd_tpformat *fmt = load_fixture(layouts[i].file);
+		struct skbd_obj *obj;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+		obj = load_with(fmt);
+		if (!obj)
+			fprintf(stderr, "\nload with %s failed\n", layouts[i].file);
+		CU_ASSERT_PTR_NOT_NULL(obj);
+		if (obj)
+			CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
+		skbd_obj__close(obj);
+		skbd_tpformat__free(fmt);
+	}
+}
+
+static void test_load_unresolved(void)
+{
+	struct skbd_obj *obj = NULL;
+	int cpus = skbd_cpus_possible();
+
+	if (!can_load())
+		return;
+	CU_ASSERT_FATAL(cpus > 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	expect_log("resolve them before load");
+	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EINVAL);
+	skbd_set_log(NULL);
+	CU_ASSERT(saw_substr);
+	/* the maps were created, the program was refused before bpf(2) */
+	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_STATS) >= 0);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
+	skbd_obj__close(obj);
+}
+
+/* ---- malformed objects ---- */
+
+/* Expect a patched copy to be rejected with a message from the module. */
+static void expect_reject(const char *what, const void *buf, size_t size, const char *substr)
+{
+	int err;
+
+	bool need_elf = !substr || strncmp(substr, "btf:", 4); /* BTF errors come from btf.c */
+
+	expect_log(substr ? substr : "elf:");
+	err = try_open(buf, size);
+	skbd_set_log(NULL);
+	if (!need_elf)
+		saw_elf_prefix = true;
+	if (err >= 0 || !saw_elf_prefix || !saw_substr)
+		fprintf(stderr, "\nmalformed '%s': err %d, last message '%s'\n", what, err, last_warn);
+	CU_ASSERT(err < 0);
+	CU_ASSERT(saw_elf_prefix);
+	CU_ASSERT(saw_substr);
+}
+
+static void test_bad_headers(void)
+{
+	static const unsigned char ten[10] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	unsigned char *copy, junk[4096];
+	Elf32_Ehdr e32;
+
+	/* NULL, empty, too short */
+	expect_reject("NULL", NULL, 0, NULL);
+	expect_reject("NULL with a size", NULL, 4096, NULL);
+	expect_reject("empty", junk, 0, NULL);
+	expect_reject("10 bytes", ten, sizeof(ten), "too short");
+
+	/* not ELF at all */
+	memset(junk, 'A', sizeof(junk));
+	expect_reject("not ELF", junk, sizeof(junk), "not an ELF");
+
+	/* a 32-bit ELF header of a BPF object */
+	memset(junk, 0, sizeof(junk));
+	memset(&e32, 0, sizeof(e32));
+	memcpy(e32.e_ident, ELFMAG, SELFMAG);
+	e32.e_ident[EI_CLASS] = ELFCLASS32;
+	e32.e_ident[EI_DATA] = ELFDATA2LSB;
+	e32.e_ident[EI_VERSION] = EV_CURRENT;
+	e32.e_type = ET_REL;
+	e32.e_machine = 247;
+	e32.e_version = EV_CURRENT;
+	e32.e_ehsize = sizeof(e32);
+	e32.e_shentsize = sizeof(Elf32_Shdr);
+	memcpy(junk, &e32, sizeof(e32));
+	expect_reject("32-bit header", junk, sizeof(junk), NULL);
+
+	copy = obj_copy();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	CU_ASSERT_EQUAL(try_open(copy, obj_size()), 0); /* the unpatched copy is fine */
+
+	ehdr(copy)->e_machine = EM_X86_64;
+	expect_reject("x86-64 machine", copy, obj_size(), "machine 62");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	ehdr(copy)->e_type = ET_EXEC;
+	expect_reject("executable", copy, obj_size(), "relocatable");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	copy[EI_CLASS] = ELFCLASS32;
+	expect_reject("class 32 on a 64-bit object", copy, obj_size(), NULL);
+	memcpy(copy, skbd_bpf_object, obj_size());
+	copy[EI_DATA] = ELFDATA2MSB;
+	expect_reject("big-endian", copy, obj_size(), NULL);
+
+	/* section header table past the end, and straddling it */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	ehdr(copy)->e_shoff = obj_size() + 64;
+	expect_reject("e_shoff past the end", copy, obj_size(), NULL);
+	memcpy(copy, skbd_bpf_object, obj_size());
+	ehdr(copy)->e_shoff = obj_size() - 64;
+	expect_reject("e_shoff straddling the end", copy, obj_size(), NULL);
+	memcpy(copy, skbd_bpf_object, obj_size());
+	ehdr(copy)->e_shoff = ~0ull - 8;
+	expect_reject("e_shoff wraps", copy, obj_size(), NULL);
+	memcpy(copy, skbd_bpf_object, obj_size());
+	ehdr(copy)->e_shstrndx = 200;
+	expect_reject("e_shstrndx out of range", copy, obj_size(), NULL);
+	free(copy);
+}
+
+static void test_bad_sections(void)
+{
+	unsigned char *copy = obj_copy();
+	Elf64_Shdr *sh, *rel;
+	Elf64_Rel *r;
+	Elf64_Sym *sym;
+	size_t idx;
+	__u32 v;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+
+	/* symbol table entries of the wrong size */
+	sh = find_type(copy, SHT_SYMTAB);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
+	sh->sh_entsize = 16;
+	expect_reject("symtab sh_entsize", copy, obj_size(), "bad sh_entsize");
+
+	/* no symbol table */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_type(copy, SHT_SYMTAB)->sh_type = SHT_PROGBITS;
+	expect_reject("no symtab", copy, obj_size(), "no symbol table");
+
+	/* a program section whose size is not whole instructions */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, PROG_SEC, NULL)->sh_size -= 3;
+	expect_reject("program size", copy, obj_size(), "multiple of 8");
+
+	/* a program section whose data lies past the end of the file */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, PROG_SEC, NULL)->sh_offset = obj_size() - 8;
+	expect_reject("program data past the end", copy, obj_size(), NULL);
+
+	/* no program at all: the section is no longer executable */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, PROG_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	expect_reject("no program", copy, obj_size(), "no program sections");
+
+	/* license without its NUL, and no license */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sh = find_section(copy, "license", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
+	copy[sh->sh_offset + sh->sh_size - 1] = 'X';
+	expect_reject("license without NUL", copy, obj_size(), "license");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sh = find_section(copy, "license", NULL);
+	sh->sh_name = find_section(copy, ".BTF.ext", NULL)->sh_name + 1; /* "BTF.ext" */
+	expect_reject("no license", copy, obj_size(), "no license");
+
+	/* a map definition partly outside "maps" */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sym = find_symbol(copy, "stats");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+	sym->st_value = find_section(copy, "maps", NULL)->sh_size - 4;
+	expect_reject("map outside maps", copy, obj_size(), "outside 'maps'");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_symbol(copy, "config")->st_value += 2;
+	expect_reject("misaligned map", copy, obj_size(), "outside 'maps'");
+
+	/* relocations: entry size, odd offset, past the section, not an ld_imm64,
+	 * huge symbol index, a symbol outside "maps", no map at the address */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	rel = find_section(copy, PROG_REL_SEC, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rel);
+	rel->sh_entsize = 24;
+	expect_reject("rel sh_entsize", copy, obj_size(), "sh_entsize");
+
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r = (Elf64_Rel *)(void *)(copy + rel->sh_offset);
+	r[0].r_offset |= 1;
+	expect_reject("odd r_offset", copy, obj_size(), "ld_imm64");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r[1].r_offset = 0x100000;
+	expect_reject("r_offset past the section", copy, obj_size(), "ld_imm64");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r[1].r_offset = find_section(copy, PROG_SEC, NULL)->sh_size - 8; /* last insn: no second half */
+	expect_reject("r_offset on the last insn", copy, obj_size(), "ld_imm64");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r[2].r_offset = 0; /* r6 = r1 */
+	expect_reject("r_offset on a mov", copy, obj_size(), "ld_imm64");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r[0].r_info = ELF64_R_INFO(0xffffffu, ELF64_R_TYPE(r[0].r_info));
+	expect_reject("huge symbol index", copy, obj_size(), "bad symbol");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	r[0].r_info = ELF64_R_INFO(0, ELF64_R_TYPE(r[0].r_info)); /* the null symbol */
+	expect_reject("symbol 0", copy, obj_size(), "not 'maps'");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	v = 4; /* the ld_imm64's addend: 4 bytes into a map definition */
+	memcpy(copy + find_section(copy, PROG_SEC, NULL)->sh_offset + r[0].r_offset + 4, &v, 4);
+	expect_reject("no map at the address", copy, obj_size(), "no map at offset");
+
+	/* the relocation table's data past the end of the file */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	rel->sh_offset = obj_size() - 16;
+	expect_reject("rel data past the end", copy, obj_size(), NULL);
+
+	/* a second relocation section for the same program (.rel.BTF made a copy
+	 * of the program's): must not overrun the first one's table */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sh = find_section(copy, ".rel.BTF", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
+	find_section(copy, PROG_SEC, &idx);
+	sh->sh_offset = rel->sh_offset;
+	sh->sh_size = rel->sh_size;
+	sh->sh_info = (Elf64_Word)idx;
+	expect_reject("second rel section", copy, obj_size(), "second relocation section");
+
+	/* a bad name offset for a section */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, "maps", NULL)->sh_name = 0x7fffffff;
+	expect_reject("section name offset", copy, obj_size(), "bad header or name");
+
+	free(copy);
+}
+
+static void test_bad_btf_ext(void)
+{
+	unsigned char *copy = obj_copy(), *cr;
+	struct ext_hdr *h;
+	Elf64_Shdr *sh;
+	__u32 v, num;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	h = find_ext(copy);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL_FATAL(h->magic, 0xeb9f);
+	CU_ASSERT_FATAL(h->hdr_len >= 32 && h->core_relo_len > 0);
+
+	h->hdr_len = 0xffff;
+	expect_reject("BTF.ext hdr_len", copy, obj_size(), ".BTF.ext");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->magic = 0x9feb;
+	expect_reject("BTF.ext magic", copy, obj_size(), ".BTF.ext");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->core_relo_len = 0x7ffffff0u;
+	expect_reject("core_relo_len huge", copy, obj_size(), "outside the section");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->core_relo_off = 0xfffffff0u;
+	expect_reject("core_relo_off wraps", copy, obj_size(), "outside the section");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->core_relo_len = 3;
+	expect_reject("core_relo_len 3", copy, obj_size(), "outside the section");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->core_relo_len -= 4; /* the last record loses its last word */
+	expect_reject("core_relo cut", copy, obj_size(), "truncated");
+
+	/* record size, count, instruction offset, access string, type */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	cr = core_relo(copy);
+	v = 8;
+	memcpy(cr, &v, 4);
+	expect_reject("rec_size 8", copy, obj_size(), "record size");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	num = 0x10000000;
+	memcpy(cr + 8, &num, 4);
+	expect_reject("huge count", copy, obj_size(), "truncated");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	memcpy(&v, cr + 12, 4);
+	v += 3;
+	memcpy(cr + 12, &v, 4);
+	expect_reject("odd insn_off", copy, obj_size(), "bad instruction offset");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	v = 0x100000;
+	memcpy(cr + 12, &v, 4);
+	expect_reject("insn_off past the program", copy, obj_size(), "bad instruction offset");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	v = 0x7fffffff;
+	memcpy(cr + 12 + 8, &v, 4);
+	expect_reject("access string offset", copy, obj_size(), "access string");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	v = 1; /* type 1 of the object: not the tracepoint struct */
+	memcpy(cr + 12 + 4, &v, 4);
+	expect_reject("type not a struct", copy, obj_size(), NULL);
+	memcpy(copy, skbd_bpf_object, obj_size());
+	v = 0xffffff;
+	memcpy(cr + 12 + 4, &v, 4);
+	expect_reject("type id out of range", copy, obj_size(), NULL);
+
+	/* .BTF.ext without .BTF, and a broken .BTF */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sh = find_section(copy, ".BTF", NULL);
+	sh->sh_name = find_section(copy, ".BTF.ext", NULL)->sh_name + 1;
+	expect_reject(".BTF.ext without .BTF", copy, obj_size(), "without .BTF");
+	memcpy(copy, skbd_bpf_object, obj_size());
+	sh = find_section(copy, ".BTF", NULL);
+	copy[sh->sh_offset] ^= 0xff;
+	expect_reject(".BTF magic", copy, obj_size(), "btf:");
+
+	/* .BTF.ext data at an odd address: nothing may read it as an aligned u16 */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, ".BTF.ext", NULL)->sh_offset += 1;
+	expect_reject("odd .BTF.ext address", copy, obj_size(), "bad header");
+
+	/* a header with no core_relo fields: nothing to rewrite, still an object */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	h->hdr_len = 24;
+	quiet_log();
+	CU_ASSERT_EQUAL(try_open(copy, obj_size()), 0);
+	skbd_set_log(NULL);
+
+	free(copy);
+}
+
+/* The program's relocations split into two groups for the same section: the
+ * second must not write past the first group's table. */
+static void test_duplicate_relo_group(void)
+{
+	unsigned char *copy = obj_copy(), *cr, *buf;
+	struct ext_hdr *h;
+	__u32 rec_size, sec_off, num, two = 2;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	h = find_ext(copy);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	cr = core_relo(copy);
+	memcpy(&rec_size, cr, 4);
+	memcpy(&sec_off, cr + 4, 4);
+	memcpy(&num, cr + 8, 4);
+	CU_ASSERT_EQUAL_FATAL(rec_size, 16);
+	CU_ASSERT_FATAL(num >= 4);
+	CU_ASSERT_EQUAL_FATAL(h->core_relo_len, 4 + 8 + num * rec_size);
+
+	/* [rec_size][sec, 2][r0 r1][sec, 2][r2 r3] */
+	buf = malloc(h->core_relo_len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, cr, h->core_relo_len);
+	memcpy(cr + 8, &two, 4);
+	memcpy(cr + 12 + 2 * 16, &sec_off, 4);
+	memcpy(cr + 12 + 2 * 16 + 4, &two, 4);
+	memcpy(cr + 12 + 2 * 16 + 8, buf + 12 + 2 * 16, 2 * 16);
+	h->core_relo_len = 4 + 2 * (8 + 2 * 16);
+	free(buf);
+	expect_reject("second relocation group", copy, obj_size(), "second field relocation group");
+	free(copy);
+}
+
+/* Every prefix of the object is rejected, never a crash. */
+static void test_truncations(void)
+{
+	size_t size = obj_size(), tried = 0, rejected = 0;
+	unsigned char *buf;
+
+	quiet_log();
+	for (size_t n = 0; n < size; n += n < 200 ? 1 : 16) {
+		buf = malloc(n ? n : 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		memcpy(buf, skbd_bpf_object, n);
+		tried++;
+		rejected += try_open(buf, n) < 0;
+		free(buf);
+	}
+	buf = malloc(size - 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memcpy(buf, skbd_bpf_object, size - 1);
+	tried++;
+	rejected += try_open(buf, size - 1) < 0;
+	free(buf);
+	skbd_set_log(NULL);
+	CU_ASSERT_EQUAL(rejected, tried);
+	CU_ASSERT(saw_elf_prefix);
+}
+
+static __u32 rnd_state = 0x9e3779b9u;
+
+static __u32 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/* Use an object that opened despite the damage: every accessor and the
+ * resolution must cope with what it holds. */
+static void exercise(struct skbd_obj *obj, const struct skbd_tpformat *fmt)
+{
+	struct tp_resolver res = { .fmt = fmt };
+	int n = skbd_obj__prog_count(obj);
+
+	CU_ASSERT(n >= 1);
+	for (int i = 0; i < n; i++) {
+		size_t cnt = 0;
+
+		CU_ASSERT_PTR_NOT_NULL(skbd_obj__prog_section(obj, i));
+		CU_ASSERT_PTR_NOT_NULL(skbd_obj__prog_insns(obj, i, &cnt));
+		CU_ASSERT(cnt > 0);
+	}
+	(void)skbd_obj__license(obj);
+	(void)skbd_obj__map_fd(obj, SKBD_MAP_EVENTS);
+	(void)skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 2);
+	(void)skbd_obj__resolve_fields(obj, resolve_tp, &res);
+}
+
+static void test_corruptions(void)
+{
+	struct skbd_tpformat *fmt = load_fixture(layouts[4].file);
+	size_t size = obj_size(), opened = 0, rejected = 0;
+	unsigned char *buf = malloc(size);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	quiet_log();
+	for (int iter = 0; iter < 3000; iter++) {
+		struct skbd_obj *obj = NULL;
+		size_t pos;
+		int err;
+
+		memcpy(buf, skbd_bpf_object, size);
+		/* half the time aim at the headers: the ELF header and the section table */
+		if (iter % 2)
+			pos = rnd() % size;
+		else if (iter % 4 == 0)
+			pos = rnd() % sizeof(Elf64_Ehdr);
+		else
+			pos = ehdr(buf)->e_shoff + rnd() % (size - ehdr(buf)->e_shoff);
+		buf[pos] ^= (unsigned char)(1 + rnd() % 255);
+		err = skbd_obj__open_mem(buf, size, &obj);
+		CU_ASSERT(err == 0 || err == -EINVAL || err == -ENOMEM);
+		if (!err) {
+			exercise(obj, fmt);
+			skbd_obj__close(obj);
+			opened++;
+		} else {
+			rejected++;
+		}
+	}
+	skbd_set_log(NULL);
+	CU_ASSERT(opened > 0);
+	CU_ASSERT(rejected > 0);
+	free(buf);
+	skbd_tpformat__free(fmt);
+}
+
+CU_TestInfo skbd_tests_elf[] = {
+	{ "good object", test_good_object },
+	{ "layout 5.10", test_layout_5_10 },
+	{ "layout 6.1", test_layout_6_1 },
+	{ "layout 6.12.95", test_layout_6_12_95 },
+	{ "layout 6.12.117", test_layout_6_12_117 },
+	{ "layout 6.18", test_layout_6_18 },
+	{ "resolve errors", test_resolve_errors },
+	{ "load running kernel (root)", test_load_running_kernel },
+	{ "load fixture layouts (root)", test_load_fixture_layouts },
+	{ "load unresolved (root)", test_load_unresolved },
+	{ "bad headers", test_bad_headers },
+	{ "bad sections", test_bad_sections },
+	{ "bad .BTF.ext", test_bad_btf_ext },
+	{ "duplicate relocation group", test_duplicate_relo_group },
+	{ "truncations", test_truncations },
+	{ "corruptions", test_corruptions },
+	CU_TEST_INFO_NULL,
+};
