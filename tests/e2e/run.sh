@@ -110,6 +110,17 @@ for fam in 4 6; do
 	fi
 done
 
+# ---- TCP connect to a closed port: exactly one NO_SOCKET per SYN
+for fam in 4 6; do
+	comm=skc$fam-$$; addr=127.0.0.1; [ $fam = 6 ] && addr=::1
+	if start_tracer "$TMP/tcp$fam.json" -o json; then
+		"$SENDER" "$comm" "tcp:$addr" 9 100
+		stop_tracer
+		check "tcp$fam: closed port, exactly 100 NO_SOCKET in tcp_v${fam}_rcv" 100 \
+			"$(jcount "$TMP/tcp$fam.json" ".comm==\"$comm\" and .reason==\"NO_SOCKET\" and (.location|startswith(\"tcp_v${fam}_rcv+\"))")"
+	else nok "tcp$fam: tracer starts"; fi
+done
+
 # ---- text output
 comm=skt-$$
 if start_tracer "$TMP/t.txt"; then

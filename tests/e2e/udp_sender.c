@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* E2E drop generator: sends exactly N UDP datagrams to ADDR:PORT under a
- * chosen comm, so tests can find their own drops among the host's.
- * Usage: udp_sender COMM ADDR PORT N [FIFO]
+ * chosen comm, so tests can find their own drops among the host's. With
+ * ADDR written tcp:ADDR it makes N TCP connects instead (to a closed port:
+ * each SYN is dropped, NO_SOCKET).
+ * Usage: udp_sender COMM [tcp:]ADDR PORT N [FIFO]
  * With FIFO, it waits for a byte on FIFO before sending (lets a test learn
  * the pid first and start the tracer with -p). */
 #include <arpa/inet.h>
@@ -20,23 +22,29 @@ int main(int argc, char **argv)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	long n, port, retries = 0;
-	int fd, fam;
+	int fd, fam, tcp = 0;
+	const char *addr;
 	char payload[16] = "skbdrop-e2e";
 
 	if (argc < 5 || argc > 6) {
-		fprintf(stderr, "usage: udp_sender COMM ADDR PORT N [FIFO]\n");
+		fprintf(stderr, "usage: udp_sender COMM [tcp:]ADDR PORT N [FIFO]\n");
 		return 2;
 	}
 	prctl(PR_SET_NAME, argv[1], 0, 0, 0);
 	port = strtol(argv[3], NULL, 10);
 	n = strtol(argv[4], NULL, 10);
+	addr = argv[2];
+	if (!strncmp(addr, "tcp:", 4)) {
+		tcp = 1;
+		addr += 4;
+	}
 	memset(&ss, 0, sizeof(ss));
-	if (inet_pton(AF_INET, argv[2], &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
 		fam = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
 		((struct sockaddr_in *)&ss)->sin_port = htons((unsigned short)port);
 		sl = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, argv[2], &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+	} else if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
 		fam = AF_INET6;
 		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons((unsigned short)port);
@@ -54,6 +62,22 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		close(ff);
+	}
+	if (tcp) {
+		for (long i = 0; i < n; i++) {
+			fd = socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd < 0) {
+				perror("udp_sender: socket");
+				return 1;
+			}
+			if (connect(fd, (struct sockaddr *)&ss, sl) == 0 || errno != ECONNREFUSED) {
+				fprintf(stderr, "udp_sender: connect #%ld: expected ECONNREFUSED, got %s\n", i,
+					strerror(errno));
+				return 1;
+			}
+			close(fd);
+		}
+		return 0;
 	}
 	fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
