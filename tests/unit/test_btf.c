@@ -10,26 +10,7 @@
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/btf.h>
-#include <skbdrop/log.h>
-
-/* ---- log hook ---- */
-static unsigned int nr_warns;
-static char last_warn[1024];
-
-static void swallow_log(enum skbd_log_level level, const char *msg)
-{
-	if (level != SKBD_LOG_WARN)
-		return;
-	nr_warns++;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-}
-
-static void quiet_log(void)
-{
-	nr_warns = 0;
-	last_warn[0] = '\0';
-	skbd_set_log(swallow_log);
-}
+#include "testutil.h"
 
 #define INFO(kind, vlen) (((__u32)(kind) << 24) | ((__u32)(vlen) & 0xffff))
 
@@ -214,7 +195,8 @@ static void put_hdr(void *blob, const struct btf_header *h)
 /* Parse an exact-size copy; frees the result; returns the error. */
 static int try_parse(const void *blob, size_t size)
 {
-	struct skbd_btf *btf = (struct skbd_btf *)(void *)&nr_warns; /* sentinel */
+	static char mark;
+	struct skbd_btf *btf = (struct skbd_btf *)(void *)&mark; /* sentinel */
 	struct skbd_btf *sentinel = btf;
 	void *copy = malloc(size ? size : 1);
 	int err;
@@ -487,14 +469,14 @@ static void expect_bad(const char *what, void (*mutate)(void *blob, size_t *size
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
 	mutate(blob, &size, &lay);
-	quiet_log();
+	tu_log_quiet();
 	err = try_parse(blob, size);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	if (err != -EINVAL)
 		fprintf(stderr, "\nbtf malformed case '%s': got %d\n", what, err);
 	CU_ASSERT_EQUAL(err, -EINVAL);
-	CU_ASSERT(nr_warns > 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_warn, "btf:"));
+	CU_ASSERT(tu_log_count() > 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_log_last(), "btf:"));
 	free(blob);
 }
 
@@ -663,10 +645,10 @@ static void test_malformed(void)
 	expect_bad("huge vlen", mut_vlen_huge);
 	expect_bad("shorter than a header", mut_short);
 
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_btf__new(NULL, 100, &(struct skbd_btf *){ NULL }), -EINVAL);
 	CU_ASSERT_EQUAL(skbd_btf__new("", 0, &(struct skbd_btf *){ NULL }), -EINVAL);
-	skbd_set_log(NULL);
+	tu_log_restore();
 }
 
 /* A header longer than struct btf_header is allowed (a newer writer), but one
@@ -697,9 +679,9 @@ static void test_hdr_len_variants(void)
 	h.hdr_len = 26;
 	put_hdr(big, &h);
 	memmove((char *)big + 26, (char *)big + 28, size - 24);
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(try_parse(big, size + 2), -EINVAL);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	free(big);
 	free(blob);
 }
@@ -711,7 +693,7 @@ static void test_truncations(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
 	CU_ASSERT_EQUAL(try_parse(blob, size), 0);
-	quiet_log();
+	tu_log_quiet();
 	for (size_t n = 0; n < size; n++) {
 		int err = try_parse(blob, n);
 
@@ -719,7 +701,7 @@ static void test_truncations(void)
 			fprintf(stderr, "\nbtf prefix of %zu/%zu bytes: %d\n", n, size, err);
 		fails += err == -EINVAL;
 	}
-	skbd_set_log(NULL);
+	tu_log_restore();
 	CU_ASSERT_EQUAL(fails, size);
 	free(blob);
 }
@@ -767,7 +749,7 @@ static void test_corruptions(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
 	copy = malloc(size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
-	quiet_log();
+	tu_log_quiet();
 	for (int iter = 0; iter < 4000; iter++) {
 		struct skbd_btf *btf = NULL;
 		int flips = 1 + (int)(rnd() % 3), err;
@@ -785,7 +767,7 @@ static void test_corruptions(void)
 			bad++;
 		}
 	}
-	skbd_set_log(NULL);
+	tu_log_restore();
 	/* both outcomes happen: the validation is neither absent nor all-rejecting */
 	CU_ASSERT(ok > 0);
 	CU_ASSERT(bad > 0);
@@ -793,47 +775,11 @@ static void test_corruptions(void)
 	free(blob);
 }
 
-static void *read_whole(const char *path, size_t *len)
-{
-	size_t cap = 1 << 20, n = 0;
-	char *buf = malloc(cap);
-	FILE *f = fopen(path, "re");
-
-	if (!f || !buf) {
-		if (f)
-			fclose(f);
-		free(buf);
-		return NULL;
-	}
-	for (;;) {
-		size_t r;
-
-		if (n == cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		if (!r)
-			break;
-		n += r;
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static void test_vmlinux(void)
 {
 	struct skbd_btf *btf = NULL;
 	size_t len = 0;
-	void *data = read_whole("/sys/kernel/btf/vmlinux", &len);
+	void *data = tu_load_file("/sys/kernel/btf/vmlinux", &len);
 	bool found = false, has_len = false;
 
 	if (!data)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
 #include "../../cli/cli.h"
+#include "testutil.h"
 
 #define FORMAT_DIR SKBD_FIXTURES "/tracepoint-formats/"
 #define KSYMS_BASIC SKBD_FIXTURES "/kallsyms/basic.txt"
@@ -538,20 +539,6 @@ static void test_plan_empty_include(void)
 /* TS_NS + this = 1700000000.123456789 s = 2023-11-14T22:13:20.123456789Z */
 #define MONO_TO_REAL (1700000000123456789LL - 5000000000LL)
 
-static struct skbd_ksyms *load_ksyms(void)
-{
-	struct skbd_ksyms *ks = NULL;
-	FILE *f = fopen(KSYMS_BASIC, "re");
-	int err;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	err = skbd_ksyms__new(f, &ks);
-	fclose(f);
-	CU_ASSERT_EQUAL_FATAL(err, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
-	return ks;
-}
-
 /* The event lives in an exact-size heap block, so reading past comm[15]
  * is an ASan error. */
 static struct skbd_event *new_event(void)
@@ -641,7 +628,7 @@ static void env_init(struct fmt_env *e, bool with_cache)
 {
 	memset(e, 0, sizeof(*e));
 	e->fmt = load_format("kfree_skb-6.18.44.format");
-	e->ks = load_ksyms();
+	e->ks = tu_load_ksyms(KSYMS_BASIC);
 	if (with_cache) {
 		e->cache = calloc(1, sizeof(*e->cache));
 		CU_ASSERT_PTR_NOT_NULL_FATAL(e->cache);

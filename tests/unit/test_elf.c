@@ -14,46 +14,12 @@
 #include <CUnit/CUnit.h>
 #include <skbdrop/bpfobj.h>
 #include <skbdrop/loader.h>
-#include <skbdrop/log.h>
 #include <skbdrop/perfbuf.h>
 #include <skbdrop/tpformat.h>
 #include "skbdrop_abi.h"
+#include "testutil.h"
 
 #define FIXTURE_DIR SKBD_FIXTURES "/tracepoint-formats/"
-
-/* ---- log hook: count warnings, remember whether any named the module ---- */
-static unsigned int nr_warns;
-static bool saw_elf_prefix;
-static char last_warn[1024];
-static char want_substr[64];
-static bool saw_substr;
-
-static void swallow_log(enum skbd_log_level level, const char *msg)
-{
-	if (level != SKBD_LOG_WARN)
-		return;
-	nr_warns++;
-	saw_elf_prefix |= strncmp(msg, "elf:", 4) == 0;
-	if (want_substr[0] && strstr(msg, want_substr))
-		saw_substr = true;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-}
-
-static void quiet_log(void)
-{
-	nr_warns = 0;
-	saw_elf_prefix = false;
-	saw_substr = false;
-	want_substr[0] = '\0';
-	last_warn[0] = '\0';
-	skbd_set_log(swallow_log);
-}
-
-static void expect_log(const char *substr)
-{
-	quiet_log();
-	snprintf(want_substr, sizeof(want_substr), "%s", substr);
-}
 
 /* ---- the embedded object ---- */
 static size_t obj_size(void)
@@ -75,7 +41,8 @@ static unsigned char *obj_copy(void)
  * to be written only on success. */
 static int try_open(const void *buf, size_t size)
 {
-	struct skbd_obj *sentinel = (struct skbd_obj *)(void *)&nr_warns, *obj = sentinel;
+	static char mark;
+	struct skbd_obj *sentinel = (struct skbd_obj *)(void *)&mark, *obj = sentinel;
 	int err = skbd_obj__open_mem(buf, size, &obj);
 
 	if (err) {
@@ -273,22 +240,15 @@ static struct skbd_tpformat *load_fixture(const char *file)
 {
 	char path[512];
 	struct skbd_tpformat *fmt = NULL;
-	struct stat st;
+	size_t len;
 	char *text;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, file);
-	f = fopen(path, "re");
-	if (!f)
+	text = tu_load_file(path, &len);
+	if (!text)
 		return NULL;
-	if (fstat(fileno(f), &st) || st.st_size <= 0 || !(text = malloc((size_t)st.st_size))) {
-		fclose(f);
-		return NULL;
-	}
-	if (fread(text, 1, (size_t)st.st_size, f) == (size_t)st.st_size)
-		skbd_tpformat__parse(text, (size_t)st.st_size, &fmt);
+	skbd_tpformat__parse(text, len, &fmt);
 	free(text);
-	fclose(f);
 	return fmt;
 }
 
@@ -439,9 +399,9 @@ static void check_layout(const struct layout_expect *e)
 		CU_ASSERT_EQUAL(count_loads(b, nb, 36, BPF_W), 0);
 	}
 	/* once only; the reference copy still carries the placeholders */
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EALREADY);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	CU_ASSERT_EQUAL(count_loads(a, na, PH_SKBADDR, BPF_DW) >= 1, true);
 	CU_ASSERT_EQUAL(count_loads(a, na, PH_REASON, BPF_W), 1);
 
@@ -489,40 +449,40 @@ static void test_resolve_errors(void)
 	/* the resolver does not know the struct */
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	res.fail = -ENOENT;
-	expect_log(SKBD_TP_STRUCT);
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -ENOENT);
-	skbd_set_log(NULL);
-	CU_ASSERT(saw_elf_prefix);
-	CU_ASSERT(saw_substr);
+	tu_log_restore();
+	CU_ASSERT(tu_log_seen_prefix("elf:"));
+	CU_ASSERT(tu_log_seen(SKBD_TP_STRUCT));
 	CU_ASSERT_EQUAL(res.calls, 1); /* stops at the first failure */
 	skbd_obj__close(obj);
 
 	/* another error code is passed through */
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	res.fail = -EIO;
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EIO);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	skbd_obj__close(obj);
 	res.fail = 0;
 
 	/* a size no load can have */
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	res.override_size = 3;
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EINVAL);
-	skbd_set_log(NULL);
-	CU_ASSERT(saw_elf_prefix);
-	CU_ASSERT_PTR_NOT_NULL(strstr(last_warn, "protocol"));
+	tu_log_restore();
+	CU_ASSERT(tu_log_seen_prefix("elf:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tu_log_last(), "protocol"));
 	skbd_obj__close(obj);
 
 	/* an offset that does not fit the instruction's 16-bit field */
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	res.override_size = 0;
 	res.override_off = 0x8000;
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EINVAL);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	skbd_obj__close(obj);
 
 	/* the width of the load follows the kernel's field size */
@@ -640,10 +600,10 @@ static void test_load_unresolved(void)
 	CU_ASSERT_FATAL(cpus > 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
-	expect_log("resolve them before load");
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EINVAL);
-	skbd_set_log(NULL);
-	CU_ASSERT(saw_substr);
+	tu_log_restore();
+	CU_ASSERT(tu_log_seen("resolve them before load"));
 	/* the maps were created, the program was refused before bpf(2) */
 	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_STATS) >= 0);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
@@ -655,17 +615,18 @@ static void test_load_unresolved(void)
 /* Expect a patched copy to be rejected with a message from the module. */
 static void expect_reject(const char *what, const void *buf, size_t size, const char *substr)
 {
+	bool need_elf = !substr || strncmp(substr, "btf:", 4); /* BTF errors come from btf.c */
+	bool saw_elf_prefix, saw_substr;
 	int err;
 
-	bool need_elf = !substr || strncmp(substr, "btf:", 4); /* BTF errors come from btf.c */
-
-	expect_log(substr ? substr : "elf:");
+	tu_log_quiet();
 	err = try_open(buf, size);
-	skbd_set_log(NULL);
-	if (!need_elf)
-		saw_elf_prefix = true;
+	tu_log_restore();
+	saw_elf_prefix = !need_elf || tu_log_seen_prefix("elf:");
+	saw_substr = tu_log_seen(substr ? substr : "elf:");
 	if (err >= 0 || !saw_elf_prefix || !saw_substr)
-		fprintf(stderr, "\nmalformed '%s': err %d, last message '%s'\n", what, err, last_warn);
+		fprintf(stderr, "\nmalformed '%s': err %d, last message '%s'\n", what, err,
+			tu_log_last());
 	CU_ASSERT(err < 0);
 	CU_ASSERT(saw_elf_prefix);
 	CU_ASSERT(saw_substr);
@@ -929,9 +890,9 @@ static void test_bad_btf_ext(void)
 	/* a header with no core_relo fields: nothing to rewrite, still an object */
 	memcpy(copy, skbd_bpf_object, obj_size());
 	h->hdr_len = 24;
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(try_open(copy, obj_size()), 0);
-	skbd_set_log(NULL);
+	tu_log_restore();
 
 	free(copy);
 }
@@ -975,7 +936,7 @@ static void test_truncations(void)
 	size_t size = obj_size(), tried = 0, rejected = 0;
 	unsigned char *buf;
 
-	quiet_log();
+	tu_log_quiet();
 	for (size_t n = 0; n < size; n += n < 200 ? 1 : 16) {
 		buf = malloc(n ? n : 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
@@ -990,9 +951,9 @@ static void test_truncations(void)
 	tried++;
 	rejected += try_open(buf, size - 1) < 0;
 	free(buf);
-	skbd_set_log(NULL);
+	tu_log_restore();
 	CU_ASSERT_EQUAL(rejected, tried);
-	CU_ASSERT(saw_elf_prefix);
+	CU_ASSERT(tu_log_seen_prefix("elf:"));
 }
 
 static __u32 rnd_state = 0x9e3779b9u;
@@ -1034,7 +995,7 @@ static void test_corruptions(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
-	quiet_log();
+	tu_log_quiet();
 	for (int iter = 0; iter < 3000; iter++) {
 		struct skbd_obj *obj = NULL;
 		size_t pos;
@@ -1059,7 +1020,7 @@ static void test_corruptions(void)
 			rejected++;
 		}
 	}
-	skbd_set_log(NULL);
+	tu_log_restore();
 	CU_ASSERT(opened > 0);
 	CU_ASSERT(rejected > 0);
 	free(buf);

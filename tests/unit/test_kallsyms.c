@@ -7,47 +7,9 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/kallsyms.h>
-#include <skbdrop/log.h>
+#include "testutil.h"
 
 #define KS_FIXTURE(name) SKBD_FIXTURES "/kallsyms/" name
-
-/* Messages swallowed by quiet_log, and the last one for line-number checks. */
-static unsigned int log_count;
-static char log_last[256];
-
-static void quiet_log(enum skbd_log_level level, const char *msg)
-{
-	if (level != SKBD_LOG_WARN)
-		return;
-	log_count++;
-	snprintf(log_last, sizeof(log_last), "%s", msg);
-}
-
-static void quiet_begin(void)
-{
-	log_count = 0;
-	log_last[0] = '\0';
-	skbd_set_log(quiet_log);
-}
-
-static void quiet_end(void)
-{
-	skbd_set_log(NULL);
-}
-
-static struct skbd_ksyms *load_fixture(const char *path)
-{
-	struct skbd_ksyms *ks = NULL;
-	FILE *f = fopen(path, "r");
-	int err;
-
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	err = skbd_ksyms__new(f, &ks);
-	fclose(f);
-	CU_ASSERT_EQUAL_FATAL(err, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
-	return ks;
-}
 
 /* Parse len bytes of text; returns the error and frees any table. */
 static int parse_mem(const char *text, size_t len)
@@ -108,7 +70,7 @@ static void expect_format(const struct skbd_ksyms *ks, __u64 addr, const char *w
 
 static void test_basic_count(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	/* 16 lines: A, D, R, d, b dropped; T, t, W, w kept */
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 11);
@@ -118,7 +80,7 @@ static void test_basic_count(void)
 
 static void test_lookup_exact(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	expect_sym(ks, 0xffffffff81001000ULL, "func_a", NULL, 0);
 	expect_sym(ks, 0xffffffff81002000ULL, "func_b", NULL, 0);
@@ -129,7 +91,7 @@ static void test_lookup_exact(void)
 
 static void test_lookup_mid(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	expect_sym(ks, 0xffffffff81001234ULL, "func_a", NULL, 0x234);
 	expect_format(ks, 0xffffffff81001234ULL, "func_a+0x234");
@@ -139,7 +101,7 @@ static void test_lookup_mid(void)
 
 static void test_lookup_before_next(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	expect_sym(ks, 0xffffffff81001fffULL, "func_a", NULL, 0xfff);
 	expect_sym(ks, 0xffffffff81000fffULL, "_stext", NULL, 0xfff);
@@ -149,7 +111,7 @@ static void test_lookup_before_next(void)
 
 static void test_lookup_below_first(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 	__u64 off = 0x1234;
 
 	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff80ffffffULL, &off));
@@ -164,7 +126,7 @@ static void test_lookup_below_first(void)
 
 static void test_lookup_past_last(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	/* the last symbol covers exactly 1 MiB */
 	expect_sym(ks, 0xffffffffc0b00000ULL + 0x100000, "br_handle_frame", "bridge", 0x100000);
@@ -177,7 +139,7 @@ static void test_lookup_past_last(void)
 
 static void test_module_format(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	expect_format(ks, 0xffffffffc0a01010ULL, "nft_do_chain+0x10 [nf_tables]");
 	expect_format(ks, 0xffffffffc0a01000ULL, "nft_do_chain+0x0 [nf_tables]");
@@ -188,7 +150,7 @@ static void test_module_format(void)
 
 static void test_module_dedup(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 	const struct skbd_ksym *a, *b;
 
 	/* consecutive symbols of one module share one copy of its name */
@@ -202,7 +164,7 @@ static void test_module_dedup(void)
 
 static void test_non_text_ignored(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	/* D some_data at +0x1800 sits inside func_a */
 	expect_sym(ks, 0xffffffff81001800ULL, "func_a", NULL, 0x800);
@@ -217,7 +179,7 @@ static void test_non_text_ignored(void)
 
 static void test_unsorted_sorted(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 	static const struct { __u64 addr; const char *name; } order[] = {
 		{ 0xffffffff81000000ULL, "_stext" },
 		{ 0xffffffff81001000ULL, "func_a" },
@@ -248,7 +210,7 @@ static void test_unsorted_sorted(void)
 
 static void test_alias_preference(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
 	/* t local_alias, T _stext, T _text share a start: first global wins */
 	expect_sym(ks, 0xffffffff81000000ULL, "_stext", NULL, 0);
@@ -262,7 +224,7 @@ static void test_alias_preference(void)
 
 static void test_restricted(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("restricted.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("restricted.txt"));
 
 	CU_ASSERT_TRUE(skbd_ksyms__restricted(ks));
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
@@ -276,7 +238,7 @@ static void test_restricted(void)
 
 static void test_empty(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("empty.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("empty.txt"));
 
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
 	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
@@ -286,7 +248,7 @@ static void test_empty(void)
 	skbd_ksyms__free(ks);
 
 	/* only data symbols: nothing kept, but addresses were real */
-	ks = load_fixture(KS_FIXTURE("notext.txt"));
+	ks = tu_load_ksyms(KS_FIXTURE("notext.txt"));
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
 	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
 	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL));
@@ -310,7 +272,7 @@ static void test_null_handle(void)
 
 static void test_format_truncation(void)
 {
-	struct skbd_ksyms *ks = load_fixture(KS_FIXTURE("basic.txt"));
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 	const char *want = "nft_do_chain+0x10 [nf_tables]";
 	char buf[8];
 	int n;
@@ -337,20 +299,20 @@ static void test_malformed_fixtures(void)
 		{ KS_FIXTURE("short_line.txt"), "kallsyms: line 2: missing name" },
 	};
 
-	quiet_begin();
+	tu_log_quiet();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct skbd_ksyms *ks = NULL;
 		FILE *f = fopen(cases[i].path, "r");
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		log_count = 0;
+		tu_log_quiet();
 		CU_ASSERT_EQUAL(skbd_ksyms__new(f, &ks), -EINVAL);
 		fclose(f);
 		CU_ASSERT_PTR_NULL(ks);
-		CU_ASSERT_EQUAL(log_count, 1);
-		CU_ASSERT_STRING_EQUAL(log_last, cases[i].msg);
+		CU_ASSERT_EQUAL(tu_log_count(), 1);
+		CU_ASSERT_STRING_EQUAL(tu_log_last(), cases[i].msg);
 	}
-	quiet_end();
+	tu_log_restore();
 }
 
 #define MAL(s) { s, sizeof(s) - 1 }
@@ -382,16 +344,16 @@ static void test_malformed_table(void)
 		MAL("ffffffff81000000 T foo\nffffffff8100zz00 t bar\n"),
 	};
 
-	quiet_begin();
+	tu_log_quiet();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		log_count = 0;
+		tu_log_quiet();
 		CU_ASSERT_EQUAL(parse_mem(cases[i].text, cases[i].len), -EINVAL);
-		CU_ASSERT_EQUAL(log_count, 1);
-		CU_ASSERT_NSTRING_EQUAL(log_last, "kallsyms: line ", 15);
-		if (log_count != 1)
+		CU_ASSERT_EQUAL(tu_log_count(), 1);
+		CU_ASSERT_NSTRING_EQUAL(tu_log_last(), "kallsyms: line ", 15);
+		if (tu_log_count() != 1)
 			fprintf(stderr, "\nmalformed case %zu not rejected once\n", i);
 	}
-	quiet_end();
+	tu_log_restore();
 }
 
 static void test_long_lines(void)
@@ -414,17 +376,17 @@ static void test_long_lines(void)
 	skbd_ksyms__free(ks);
 
 	/* 4097 bytes, then a line far past the limit: rejected */
-	quiet_begin();
+	tu_log_quiet();
 	text[4096] = 'a';
 	text[4097] = '\n';
 	CU_ASSERT_EQUAL(parse_mem(text, 4098), -EINVAL);
-	CU_ASSERT_EQUAL(log_count, 1);
-	CU_ASSERT_STRING_EQUAL(log_last, "kallsyms: line 1: longer than 4096 bytes");
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	CU_ASSERT_STRING_EQUAL(tu_log_last(), "kallsyms: line 1: longer than 4096 bytes");
 	memset(text + prefix, 'b', 8192 - prefix);
-	log_count = 0;
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(parse_mem(text, 8192), -EINVAL);
-	CU_ASSERT_EQUAL(log_count, 1);
-	quiet_end();
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	tu_log_restore();
 	free(text);
 }
 
@@ -469,13 +431,13 @@ static void test_truncated_prefixes(void)
 	fclose(f);
 	CU_ASSERT_FATAL(len > 0 && len < sizeof(text));
 
-	quiet_begin();
+	tu_log_quiet();
 	for (size_t n = 0; n <= len; n++) {
 		int err = parse_mem(text, n);
 
 		CU_ASSERT(err == 0 || err == -EINVAL);
 	}
-	quiet_end();
+	tu_log_restore();
 	/* the whole file and the empty prefix parse */
 	CU_ASSERT_EQUAL(parse_mem(text, len), 0);
 	CU_ASSERT_EQUAL(parse_mem(text, 0), 0);

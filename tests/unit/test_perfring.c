@@ -9,8 +9,8 @@
 #include <CUnit/CUnit.h>
 #include <linux/perf_event.h>
 #include <skbdrop/loader.h>
-#include <skbdrop/log.h>
 #include <skbdrop/perfbuf.h>
+#include "testutil.h"
 
 #define RING_SIZE 256
 #define TEST_CPU 3
@@ -562,12 +562,6 @@ static void test_new_bad_opts(void)
 	CU_ASSERT_EQUAL(skbd_perfbuf__epoll_fd(NULL), -EINVAL);
 }
 
-static void quiet_log(enum skbd_log_level level, const char *msg)
-{
-	(void)level;
-	(void)msg;
-}
-
 /* Root only: real events and rings, but no program writes to them. */
 static void test_perfbuf_live(void)
 {
@@ -608,9 +602,9 @@ static void test_perfbuf_live(void)
 
 		if (small >= 0) {
 			pb = NULL;
-			skbd_set_log(quiet_log);
+			tu_log_quiet();
 			err = skbd_perfbuf__new(small, &opts, NULL, NULL, NULL, &pb);
-			skbd_set_log(NULL);
+			tu_log_restore();
 			CU_ASSERT(err < 0);
 			CU_ASSERT_PTR_NULL(pb);
 			close(small);

@@ -10,54 +10,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
-#include <skbdrop/log.h>
 #include <skbdrop/tpformat.h>
+#include "testutil.h"
 
 #define FIXTURE_DIR SKBD_FIXTURES "/tracepoint-formats/"
-
-/* Log hook for malformed-input tests: count and keep the last warning. */
-static unsigned int nr_warns;
-static char last_warn[1024];
-
-static void swallow_log(enum skbd_log_level level, const char *msg)
-{
-	if (level != SKBD_LOG_WARN)
-		return;
-	nr_warns++;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-}
-
-static void quiet_log(void)
-{
-	nr_warns = 0;
-	last_warn[0] = '\0';
-	skbd_set_log(swallow_log);
-}
-
-/* Read a file into a buffer of exactly its size: no NUL after the end, so an
- * overread is an ASan error. */
-static char *load_file(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (fstat(fileno(f), &st) || st.st_size <= 0) {
-		fclose(f);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size);
-	if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*len = (size_t)st.st_size;
-	return buf;
-}
 
 /* Parse a string from an exact-size heap copy (no terminating NUL). */
 static int parse_exact(const char *text, size_t len, struct skbd_tpformat **out)
@@ -134,7 +90,7 @@ static void check_fixture(const struct fixture_expect *e)
 	int err;
 
 	snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, e->file);
-	text = load_file(path, &len);
+	text = tu_load_file(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	err = skbd_tpformat__parse(text, len, &fmt);
 	free(text);
@@ -408,48 +364,47 @@ static const struct bad_case bad_cases[] = {
 
 static void test_malformed_table(void)
 {
-	quiet_log();
+	tu_log_quiet();
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *c = &bad_cases[i];
 		size_t len = c->len ? c->len : strlen(c->text);
 		struct skbd_tpformat *fmt = NULL;
 		int err;
 
-		nr_warns = 0;
-		last_warn[0] = '\0';
+		tu_log_quiet();
 		err = parse_exact(c->text, len, &fmt);
-		if (err != -EINVAL || nr_warns != 1 || !strstr(last_warn, c->where) ||
-		    strncmp(last_warn, "tpformat: ", 10))
+		if (err != -EINVAL || tu_log_count() != 1 || !strstr(tu_log_last(), c->where) ||
+		    strncmp(tu_log_last(), "tpformat: ", 10))
 			fprintf(stderr, "\nbad case '%s': err %d, %u warnings, last '%s'\n", c->what,
-				err, nr_warns, last_warn);
+				err, tu_log_count(), tu_log_last());
 		CU_ASSERT_EQUAL(err, -EINVAL);
 		CU_ASSERT_PTR_NULL(fmt);
-		CU_ASSERT_EQUAL(nr_warns, 1);
-		CU_ASSERT_PTR_NOT_NULL(strstr(last_warn, c->where));
-		CU_ASSERT_EQUAL(strncmp(last_warn, "tpformat: ", 10), 0);
+		CU_ASSERT_EQUAL(tu_log_count(), 1);
+		CU_ASSERT_PTR_NOT_NULL(strstr(tu_log_last(), c->where));
+		CU_ASSERT_EQUAL(strncmp(tu_log_last(), "tpformat: ", 10), 0);
 		if (!err)
 			skbd_tpformat__free(fmt);
 	}
 	CU_ASSERT_EQUAL(skbd_tpformat__parse(NULL, 0, &(struct skbd_tpformat *){ NULL }), -EINVAL);
-	skbd_set_log(NULL);
+	tu_log_restore();
 }
 
 /* Every prefix of every fixture (and every single-byte corruption of the
  * 6.18 one) parses or fails with -EINVAL: never a crash, never an overread. */
 static void test_truncations(void)
 {
-	quiet_log();
+	tu_log_quiet();
 	for (size_t k = 0; k < NR_FIXTURES; k++) {
 		char path[PATH_MAX];
 		size_t len, nr_ok = 0, nr_bad = 0;
 		char *text;
 
 		snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, fixtures[k].file);
-		text = load_file(path, &len);
+		text = tu_load_file(path, &len);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 		for (size_t n = 0; n <= len; n++) {
 			struct skbd_tpformat *fmt = NULL;
-			unsigned int before = nr_warns;
+			unsigned int before = tu_log_count();
 			int err = parse_exact(text, n, &fmt);
 
 			CU_ASSERT(err == 0 || err == -EINVAL);
@@ -461,7 +416,7 @@ static void test_truncations(void)
 				skbd_tpformat__free(fmt);
 			} else {
 				nr_bad++;
-				CU_ASSERT_EQUAL(nr_warns, before + 1);
+				CU_ASSERT_EQUAL(tu_log_count(), before + 1);
 			}
 		}
 		/* the whole file parses, and cuts in the header or the table fail */
@@ -476,7 +431,7 @@ static void test_truncations(void)
 		}
 		free(text);
 	}
-	skbd_set_log(NULL);
+	tu_log_restore();
 }
 
 static void test_corruptions(void)
@@ -488,11 +443,11 @@ static void test_corruptions(void)
 	char *text, *copy;
 
 	snprintf(path, sizeof(path), "%s%s", FIXTURE_DIR, fixtures[4].file);
-	text = load_file(path, &len);
+	text = tu_load_file(path, &len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
 	copy = malloc(len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
-	quiet_log();
+	tu_log_quiet();
 	/* the header and field lines, byte by byte, and a stride through the table */
 	for (size_t pos = 0; pos < len; pos += pos < 1024 ? 1 : 7) {
 		for (size_t j = 0; j < sizeof(junk); j++) {
@@ -507,7 +462,7 @@ static void test_corruptions(void)
 				skbd_tpformat__free(fmt);
 		}
 	}
-	skbd_set_log(NULL);
+	tu_log_restore();
 	free(copy);
 	free(text);
 }
@@ -535,7 +490,7 @@ static void test_read_format(void)
 	int err;
 
 	snprintf(fixture, sizeof(fixture), "%s%s", FIXTURE_DIR, fixtures[1].file);
-	want = load_file(fixture, &want_len);
+	want = tu_load_file(fixture, &want_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(want);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
 
@@ -586,7 +541,7 @@ static void test_read_format(void)
 		free(text);
 	}
 
-	quiet_log();
+	tu_log_quiet();
 	text = NULL;
 	CU_ASSERT_EQUAL(skbd_tracefs__read_format(root, "skb", "endless", &text, &len), -EFBIG);
 	CU_ASSERT_PTR_NULL(text);
@@ -601,7 +556,7 @@ static void test_read_format(void)
 	CU_ASSERT_EQUAL(skbd_tracefs__read_format(root, "..", "kfree_skb", &text, &len), -EINVAL);
 	CU_ASSERT_EQUAL(skbd_tracefs__read_format(root, "", "kfree_skb", &text, &len), -EINVAL);
 	CU_ASSERT_PTR_NULL(text);
-	skbd_set_log(NULL);
+	tu_log_restore();
 
 	snprintf(path, sizeof(path), "%s/events/skb/endless/format", root);
 	unlink(path);
@@ -638,9 +593,9 @@ static void test_tracefs_find(void)
 	CU_ASSERT_EQUAL_FATAL(err, 0);
 	CU_ASSERT_EQUAL(mounted, 0);
 	CU_ASSERT(!strcmp(path, "/sys/kernel/tracing") || !strcmp(path, "/sys/kernel/debug/tracing"));
-	quiet_log();
+	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_tracefs__find(path, 4, &mounted), -ENAMETOOLONG);
-	skbd_set_log(NULL);
+	tu_log_restore();
 }
 
 CU_TestInfo skbd_tests_tpformat[] = {

@@ -1,0 +1,175 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs inside each kernel-matrix VM (busybox sh): the host e2e checks with
+# exact counts, written so they hold on every kernel: reason names only where
+# the kernel has reasons, function names not hard-coded where kernels differ.
+# Prints TAP lines and "# kmatrix: N passed, N failed".
+PATH=/usr/bin:/usr/sbin:/bin:/sbin
+SKBDROP=/usr/bin/skbdrop
+SENDER=/usr/bin/udp_sender
+IP=/usr/sbin/ipr
+T=/tmp/kmt
+N=200
+pass=0 fail=0 num=0 TP=
+mkdir -p $T
+
+ok()  { num=$((num + 1)); pass=$((pass + 1)); echo "ok $num - $1"; }
+nok() { num=$((num + 1)); fail=$((fail + 1)); echo "not ok $num - $1"; [ -n "${2:-}" ] && echo "# $2"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "expected '$2', got '$3'"; fi; }
+
+# jcount FILE PATTERN...: lines containing every pattern (fixed strings;
+# "re:X" is an extended regex)
+jcount() {
+	f=$1; shift
+	cp "$f" $T/jc
+	for p in "$@"; do
+		case $p in
+		re:*) grep -E -- "${p#re:}" $T/jc >$T/jc2 ;;
+		*) grep -F -- "$p" $T/jc >$T/jc2 ;;
+		esac
+		mv $T/jc2 $T/jc
+	done
+	wc -l <$T/jc | tr -d ' '
+}
+
+start() { # start OUT ARGS...
+	out=$1; shift
+	$SKBDROP "$@" >"$out" 2>"$out.err" &
+	TP=$!
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q '^skbdrop: tracing' "$out.err" 2>/dev/null && return 0
+		kill -0 $TP 2>/dev/null || break
+		sleep 0.1; i=$((i + 1))
+	done
+	echo "# tracer did not start: $(cat "$out.err")"
+	return 1
+}
+stop() {
+	sleep 0.5
+	kill -INT $TP 2>/dev/null
+	i=0
+	while kill -0 $TP 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill -KILL $TP 2>/dev/null
+	wait $TP; RC=$?
+}
+
+KREL=$(uname -r)
+FORMAT=/sys/kernel/tracing/events/skb/kfree_skb/format
+if grep -q 'reason;' $FORMAT 2>/dev/null; then HAS_REASON=1; else HAS_REASON=0; fi
+echo "# kernel $KREL, tracepoint reason field: $HAS_REASON"
+
+# ---- start, tracing line, --list-reasons
+if start $T/s.txt -d 0.5; then
+	grep -q "^skbdrop: tracing skb:kfree_skb on [0-9]* CPUs, kernel $KREL" $T/s.txt.err && ok "tracing line names kernel $KREL" \
+		|| nok "tracing line names kernel $KREL" "$(cat $T/s.txt.err)"
+	if [ $HAS_REASON = 0 ]; then
+		grep -q "no drop reasons before 5.17" $T/s.txt.err && ok "says reasons are unavailable" || nok "says reasons are unavailable"
+	fi
+	wait $TP; check "runs and exits 0 (-d)" 0 $?
+else
+	nok "skbdrop starts" "$(cat $T/s.txt.err)"
+fi
+want=$(grep -o '{ [0-9]*, "[A-Z0-9_]*" }' $FORMAT | sed 's/{ \([0-9]*\), "\(.*\)" }/\1	\2/')
+got=$($SKBDROP --list-reasons | grep -v '^#')
+if [ "$want" = "$got" ]; then ok "--list-reasons equals this kernel's format ($(echo "$got" | grep -c .) reasons)"
+else nok "--list-reasons equals this kernel's format"; fi
+
+# ---- UDP to a closed port, IPv4 and IPv6: exactly N, attributed to the sender
+for fam in 4 6; do
+	comm=kmu$fam; addr=127.0.0.1; [ $fam = 6 ] && addr=::1
+	if start $T/u$fam.json -o json; then
+		$SENDER $comm $addr 9 $N & sp=$!; wait $sp
+		stop
+		check "udp$fam: exit 0 on SIGINT" 0 $RC
+		check "udp$fam: exactly $N drops in the UDP receive path for comm $comm" $N \
+			"$(jcount $T/u$fam.json "\"comm\":\"$comm\"" 're:"location":"_*udp')"
+		check "udp$fam: all attributed to pid $sp" $N \
+			"$(jcount $T/u$fam.json "\"comm\":\"$comm\"" "\"pid\":$sp," 're:"location":"_*udp')"
+		if [ $HAS_REASON = 1 ]; then
+			check "udp$fam: reason NO_SOCKET" $N "$(jcount $T/u$fam.json "\"comm\":\"$comm\"" '"reason":"NO_SOCKET"')"
+		else
+			check "udp$fam: reason null, reason_code null" $N \
+				"$(jcount $T/u$fam.json "\"comm\":\"$comm\"" '"reason":null,"reason_code":null')"
+		fi
+	else nok "udp$fam: tracer starts"; fi
+done
+
+# ---- TCP to a closed port
+if start $T/tcp.json -o json; then
+	$SENDER kmtcp tcp:127.0.0.1 9 $N
+	stop
+	if [ $HAS_REASON = 1 ]; then
+		check "tcp: exactly $N NO_SOCKET in tcp_v4_rcv" $N \
+			"$(jcount $T/tcp.json '"comm":"kmtcp"' '"reason":"NO_SOCKET"' '"location":"tcp_v4_rcv+')"
+	else
+		check "tcp: exactly $N drops in tcp_v4_rcv" $N "$(jcount $T/tcp.json '"comm":"kmtcp"' '"location":"tcp_v4_rcv+')"
+	fi
+else nok "tcp: tracer starts"; fi
+
+# ---- text output
+if start $T/t.txt; then
+	$SENDER kmtxt 127.0.0.1 9 $N
+	stop
+	if [ $HAS_REASON = 1 ]; then r=NO_SOCKET; else r=-; fi
+	check "text: $N lines 'TIME cpu N kmtxt[pid/tid] $r func+0xoff IPv4'" $N \
+		"$(grep -cE "^[0-9:]{8}\.[0-9]{6} cpu [0-9]+ kmtxt\[[0-9]+/[0-9]+\] $r _*udp[a-z0-9_]*\+0x[0-9a-f]+ IPv4$" $T/t.txt)"
+else nok "text: tracer starts"; fi
+
+# ---- NETFILTER_DROP over veth into a namespace with an nft drop rule
+ns_ok=0
+$IP netns add kmns && $IP link add kmva type veth peer name kmvb && $IP link set kmvb netns kmns &&
+	$IP addr add 10.213.0.1/30 dev kmva && $IP link set kmva up &&
+	$IP -n kmns addr add 10.213.0.2/30 dev kmvb && $IP -n kmns link set kmvb up && $IP -n kmns link set lo up &&
+	mac=$($IP -n kmns link show kmvb | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p') &&
+	$IP neigh replace 10.213.0.2 lladdr "$mac" dev kmva nud permanent &&
+	printf 'table inet km {\n\tchain in {\n\t\ttype filter hook input priority 0;\n\t\tudp dport 7777 drop\n\t}\n}\n' >$T/rules.nft &&
+	$IP netns exec kmns nft -f $T/rules.nft && ns_ok=1
+if [ $ns_ok = 1 ]; then
+	ok "veth + namespace + nft drop rule set up"
+	if start $T/nf.json -o json; then
+		$SENDER kmnf 10.213.0.2 7777 $N
+		stop
+		if [ $HAS_REASON = 1 ]; then
+			check "netfilter: exactly $N NETFILTER_DROP" $N "$(jcount $T/nf.json '"reason":"NETFILTER_DROP"')"
+		else
+			check "netfilter: exactly $N drops in nf_hook_slow" $N "$(jcount $T/nf.json '"location":"nf_hook_slow+')"
+		fi
+	else nok "netfilter: tracer starts"; fi
+	if [ $HAS_REASON = 1 ] && start $T/r.json -o json -r NETFILTER_DROP; then
+		$SENDER kmnf 10.213.0.2 7777 $N
+		$SENDER kmnf 127.0.0.1 9 $N
+		stop
+		check "--reason NETFILTER_DROP: exactly $N" $N "$(jcount $T/r.json '"reason":"NETFILTER_DROP"')"
+		check "--reason NETFILTER_DROP: nothing else" $N "$(wc -l <$T/r.json | tr -d ' ')"
+	fi
+else
+	nok "veth + namespace + nft drop rule set up"
+fi
+$IP netns del kmns 2>/dev/null
+
+# ---- reason filters on a kernel without reasons: a usage error naming 5.17
+if [ $HAS_REASON = 0 ]; then
+	$SKBDROP -r NO_SOCKET >/dev/null 2>$T/r.err; rc=$?
+	[ $rc = 2 ] && grep -q 5.17 $T/r.err && ok "--reason without reasons: exit 2 naming 5.17" \
+		|| nok "--reason without reasons: exit 2 naming 5.17" "rc=$rc $(cat $T/r.err)"
+fi
+
+# ---- -p and --count
+mkfifo $T/go
+$SENDER kmpa 127.0.0.1 9 $N $T/go & ap=$!
+if start $T/p.json -o json -p $ap; then
+	echo x >$T/go; wait $ap
+	$SENDER kmpb 127.0.0.1 9 $N
+	stop
+	check "-p: exactly the chosen process's $N drops" $N "$(jcount $T/p.json "\"pid\":$ap,")"
+	check "-p: nothing from others" $N "$(wc -l <$T/p.json | tr -d ' ')"
+else nok "-p: tracer starts"; kill $ap; fi
+if start $T/c.txt -c 5; then
+	$SENDER kmc 127.0.0.1 9 50
+	i=0; while kill -0 $TP 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	wait $TP; check "--count 5: exits 0 by itself" 0 $?
+	check "--count 5: exactly 5 lines" 5 "$(wc -l <$T/c.txt | tr -d ' ')"
+else nok "--count: tracer starts"; fi
+
+echo "# kmatrix: $pass passed, $fail failed"

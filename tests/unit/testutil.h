@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Helpers shared by the unit tests: a log hook that swallows the library's
+ * messages and remembers the warnings, and loaders for fixture files. */
+#ifndef SKBD_TESTUTIL_H
+#define SKBD_TESTUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct skbd_ksyms;
+
+/* Install a hook that swallows every message and records the warnings;
+ * forget the warnings recorded so far (calling it again just resets). */
+void tu_log_quiet(void);
+/* Restore the library's default hook; what was recorded stays readable. */
+void tu_log_restore(void);
+/* Warnings since the last tu_log_quiet(). */
+unsigned int tu_log_count(void);
+/* The last of them ("" if none), cut at 1023 bytes. */
+const char *tu_log_last(void);
+/* Whether any of them contains substr / starts with prefix. */
+bool tu_log_seen(const char *substr);
+bool tu_log_seen_prefix(const char *prefix);
+
+/* Read a whole file into a malloc'd buffer of exactly its size, with no NUL
+ * after the end so an overread is an ASan error. NULL if the file cannot be
+ * read or is empty; *len is written only on success. The caller frees. */
+char *tu_load_file(const char *path, size_t *len);
+
+/* Load a kallsyms table from a fixture file; a CUnit fatal failure if that
+ * does not work. The caller frees with skbd_ksyms__free(). */
+struct skbd_ksyms *tu_load_ksyms(const char *path);
+
+#endif
