@@ -5,9 +5,9 @@
 # the kernel has reasons, function names not hard-coded where kernels differ.
 # Prints TAP lines and "# kmatrix: N passed, N failed".
 PATH=/usr/bin:/usr/sbin:/bin:/sbin
-SKBDROP=/usr/bin/skbdrop
-SENDER=/usr/bin/udp_sender
-IP=/usr/sbin/ipr
+SKBDROP=${SKBDROP:-/usr/bin/skbdrop}
+SENDER=${SENDER:-/usr/bin/udp_sender}
+IP=${IP:-/usr/sbin/ipr}
 T=/tmp/kmt
 N=200
 pass=0 fail=0 num=0 TP=
