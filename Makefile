@@ -5,6 +5,7 @@
 #   make check      install dependencies, build, run every test
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
 #   make bench      streaming throughput/loss table (bench/stream.sh)
+#   make kmatrix    boot the static binary on Debian kernels 5.10-7.x under QEMU (tests/kmatrix/run.sh)
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -39,7 +40,7 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
 STATIC_LIBS := -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
 DYN_LIBS    := -lelf
 
-.PHONY: all run check unit e2e bench deps clean size
+.PHONY: all run check unit e2e bench deps clean size kmatrix
 all: $(BUILD)/skbdrop
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h)
@@ -91,6 +92,11 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) unit SANITIZE=address,undefined
 	$(MAKE) e2e
+	if [ "$$CI" = true ]; then $(MAKE) kmatrix; fi
+
+kmatrix: deps
+	$(MAKE) all
+	tests/kmatrix/run.sh $(BUILD)
 
 run: deps
 	$(MAKE) all

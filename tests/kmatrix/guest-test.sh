@@ -89,22 +89,27 @@ for fam in 4 6; do
 		if [ $HAS_REASON = 1 ]; then
 			check "udp$fam: reason NO_SOCKET" $N "$(jcount $T/u$fam.json "\"comm\":\"$comm\"" '"reason":"NO_SOCKET"')"
 		else
+			# before 5.17 every free is a kfree_skb (5.10 frees the looped-back
+			# ICMPv6 unreachable with it too): count the UDP receive path only
 			check "udp$fam: reason null, reason_code null" $N \
-				"$(jcount $T/u$fam.json "\"comm\":\"$comm\"" '"reason":null,"reason_code":null')"
+				"$(jcount $T/u$fam.json "\"comm\":\"$comm\"" '"reason":null,"reason_code":null' 're:"location":"_*udp')"
 		fi
 	else nok "udp$fam: tracer starts"; fi
 done
 
-# ---- TCP to a closed port
+# ---- TCP to a closed port. The SYN's drop runs in softirq; under TCG the
+# kernel may defer that to ksoftirqd, so count by place and reason (the VM
+# runs nothing else) and show the attribution as a diagnostic.
 if start $T/tcp.json -o json; then
 	$SENDER kmtcp tcp:127.0.0.1 9 $N
 	stop
 	if [ $HAS_REASON = 1 ]; then
 		check "tcp: exactly $N NO_SOCKET in tcp_v4_rcv" $N \
-			"$(jcount $T/tcp.json '"comm":"kmtcp"' '"reason":"NO_SOCKET"' '"location":"tcp_v4_rcv+')"
+			"$(jcount $T/tcp.json '"reason":"NO_SOCKET"' '"location":"tcp_v4_rcv+')"
 	else
-		check "tcp: exactly $N drops in tcp_v4_rcv" $N "$(jcount $T/tcp.json '"comm":"kmtcp"' '"location":"tcp_v4_rcv+')"
+		check "tcp: exactly $N drops in tcp_v4_rcv" $N "$(jcount $T/tcp.json '"location":"tcp_v4_rcv+')"
 	fi
+	echo "# tcp: $(jcount $T/tcp.json '"comm":"kmtcp"' '"location":"tcp_v4_rcv+') of them in the sender's context"
 else nok "tcp: tracer starts"; fi
 
 # ---- text output

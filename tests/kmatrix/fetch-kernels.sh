@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Fetch the Debian cloud kernel of each suite into CACHE_DIR/<suite>/tree (apt-get download + dpkg -x, no install)
+# and describe it in CACHE_DIR/<suite>/info. Each suite gets its own private apt configuration; /etc/apt is untouched.
+# Usage: fetch-kernels.sh CACHE_DIR   (env: KMATRIX_SUITES, KMATRIX_MIRROR)
+set -euo pipefail
+
+SUITES=${KMATRIX_SUITES:-"bullseye bookworm bookworm-backports trixie sid"}
+MIRROR=${KMATRIX_MIRROR:-http://deb.debian.org/debian}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+META=linux-image-cloud-amd64
+
+die() { echo "fetch-kernels: error: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || { echo "usage: fetch-kernels.sh CACHE_DIR" >&2; exit 2; }
+CACHE=$1
+mkdir -p "$CACHE" || die "cannot create $CACHE"
+CACHE=$(cd "$CACHE" && pwd)
+
+# apt options of one suite's private configuration (sets APTOPT)
+apt_config() {
+	local dir=$1/apt
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "deb [signed-by=$KEYRING] $MIRROR $2 main" >"$dir/sources.list"
+	APTOPT=(-o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
+		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
+		-o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Retries=1 -o Acquire::http::Timeout=30
+		-o APT::Architecture=amd64 -o APT::Architectures=amd64 -o APT::Sandbox::User=root)
+}
+
+# one field of the suite's candidate version of a package
+pkg_field() {
+	apt-cache "${APTOPT[@]}" show --no-all-versions "$1" 2>/dev/null | sed -n "s/^$2: //p" | head -n 1
+}
+
+# package names of a Depends field, one alternative group per line ("a|b")
+dep_groups() {
+	pkg_field "$1" Depends | tr ',' '\n' | sed -e 's/([^)]*)//g' -e 's/:any//g' -e 's/[[:space:]]//g' | grep .
+}
+
+# Resolve the metapackage to the packages that make up its kernel (sets ABI, IMAGE, PARTS).
+# Up to 6.x the image package holds everything. From 7.x (sid) linux-image-<abi> is empty and depends on
+# linux-base-<abi>, linux-binary[-unsigned]-<abi> and linux-modules-<abi>, all of which are needed.
+resolve() {
+	local g p alt
+	IMAGE=$(dep_groups "$META" | tr '|' '\n' | grep -m1 '^linux-image-[0-9]') || return 1
+	ABI=${IMAGE#linux-image-}
+	PARTS=("$IMAGE")
+	while read -r g; do
+		alt=""
+		for p in ${g//|/ }; do
+			case "$p" in *-"$ABI") ;; *) continue ;; esac
+			if [ -n "$(pkg_field "$p" Version)" ]; then alt=$p; break; fi
+		done
+		[ -n "$alt" ] && PARTS+=("$alt")
+	done < <(dep_groups "$IMAGE")
+	return 0
+}
+
+total=0
+for suite in $SUITES; do
+	sdir=$CACHE/$suite
+	apt_config "$sdir" "$suite"
+	timeout 300 apt-get "${APTOPT[@]}" -qq --error-on=any update >"$sdir/apt/update.log" 2>&1 ||
+		die "cannot fetch the $suite index from $MIRROR (archive unreachable?): $(grep -m1 -E '^(E|W):' "$sdir/apt/update.log" || tail -n 1 "$sdir/apt/update.log")"
+	resolve || die "$suite: $META does not depend on any linux-image-<abi> package"
+
+	want="" size=0
+	for p in "${PARTS[@]}"; do
+		v=$(pkg_field "$p" Version)
+		[ -n "$v" ] || die "$suite: package $p not found"
+		want+="${want:+ }${p}_$v"
+		size=$((size + $(pkg_field "$p" Size)))
+	done
+	have=$(sed -n 's/^parts=//p' "$sdir/info" 2>/dev/null || true)
+	if [ "$have" = "$want" ] && [ -d "$sdir/tree" ]; then
+		how="cached"
+	else
+		rm -rf "$sdir/debs" "$sdir/tree.new" "$sdir/info"
+		mkdir -p "$sdir/debs" "$sdir/tree.new"
+		pins=()
+		for pv in $want; do pins+=("${pv%%_*}=${pv#*_}"); done
+		(cd "$sdir/debs" && timeout 600 apt-get "${APTOPT[@]}" -qq download "${pins[@]}") \
+			>"$sdir/apt/download.log" 2>&1 ||
+			die "$suite: cannot download ${PARTS[*]}: $(grep -m1 -E '^(E|W):' "$sdir/apt/download.log" || true)"
+		for deb in "$sdir"/debs/*.deb; do
+			dpkg -x "$deb" "$sdir/tree.new" || die "$suite: cannot extract $deb"
+		done
+		rm -rf "$sdir/tree" "$sdir/debs"
+		mv "$sdir/tree.new" "$sdir/tree"
+		how="downloaded $((size / 1048576)) MiB"
+		total=$((total + size))
+	fi
+
+	# 7.x has no /boot: vmlinuz sits in the modules dir (vmlinuz, or vmlinuz.unsigned)
+	mods="" vmlinuz=""
+	for d in "$sdir/tree/lib/modules/$ABI" "$sdir/tree/usr/lib/modules/$ABI"; do
+		[ -d "$d" ] && mods=$d
+	done
+	[ -n "$mods" ] || die "$suite: no lib/modules/$ABI in ${PARTS[*]}"
+	for f in "$sdir/tree/boot/vmlinuz-$ABI" "$mods/vmlinuz" "$mods/vmlinuz.unsigned"; do
+		[ -f "$f" ] && { vmlinuz=$f; break; }
+	done
+	[ -n "$vmlinuz" ] || die "$suite: no vmlinuz for $ABI in ${PARTS[*]}"
+	cat >"$sdir/info.tmp" <<EOF
+suite=$suite
+version=$ABI
+vmlinuz=$vmlinuz
+modules=$mods
+package=${want%% *}
+parts=$want
+EOF
+	mv "$sdir/info.tmp" "$sdir/info"
+	echo "fetch-kernels: $suite $ABI ${want%% *} ($how)"
+done
+[ $total -eq 0 ] || echo "fetch-kernels: downloaded $((total / 1048576)) MiB in all"
