@@ -58,6 +58,7 @@ KREL=$(uname -r)
 FORMAT=/sys/kernel/tracing/events/skb/kfree_skb/format
 if grep -q 'reason;' $FORMAT 2>/dev/null; then HAS_REASON=1; else HAS_REASON=0; fi
 echo "# kernel $KREL, tracepoint reason field: $HAS_REASON"
+[ $HAS_REASON = 1 ] && echo "# reason codes here: $($SKBDROP --list-reasons | awk '$2 == "NO_SOCKET" || $2 == "NETFILTER_DROP" { printf "%s=%s ", $2, $1 }')"
 
 # ---- start, tracing line, --list-reasons
 if start $T/s.txt -d 0.5; then
