@@ -14,6 +14,8 @@ static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)BPF_FUNC_get_current_pi
 static long (*bpf_get_current_comm)(void *buf, __u32 size) = (void *)BPF_FUNC_get_current_comm;
 static long (*bpf_perf_event_output)(void *ctx, void *map, __u64 flags, void *data,
 				     __u64 size) = (void *)BPF_FUNC_perf_event_output;
+static long (*bpf_ringbuf_output)(void *map, void *data, __u64 size, __u64 flags) = (void *)BPF_FUNC_ringbuf_output;
+static __u64 (*bpf_ringbuf_query)(void *map, __u64 flags) = (void *)BPF_FUNC_ringbuf_query;
 
 /* The tracepoint record. The offsets clang computes here are placeholders:
  * every access carries a CO-RE field relocation (preserve_access_index) that
@@ -50,6 +52,13 @@ struct skbd_map_def SEC("maps") reasons = {
 	.max_entries = SKBD_REASON_SLOTS,
 };
 
+struct skbd_map_def SEC("maps") ringbuf = {
+	.type = BPF_MAP_TYPE_RINGBUF,
+	.key_size = 0,
+	.value_size = 0,
+	.max_entries = 0, /* set by the loader: a power-of-two multiple of the page size */
+};
+
 struct skbd_map_def SEC("maps") stats = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
 	.key_size = sizeof(__u32),
@@ -65,19 +74,14 @@ static __attribute__((always_inline)) void count(__u32 slot)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
+/* Filter and fill one event. Returns 1 when a record should be written,
+ * 0 when the drop was filtered or only counted. */
+static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
+						     struct skbd_event *ev)
 {
-	struct skbd_event ev = {};
-	struct skbd_config *cfg;
-	__u32 zero = 0, reason = 0, verdict;
+	__u32 reason = 0, verdict;
 	__u64 pid_tgid;
 	__u32 *slot;
-
-	count(SKBD_STAT_SEEN);
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg)
-		return 0;
 
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
@@ -85,7 +89,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 
 	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
 		reason = ctx->reason;
-		ev.flags = SKBD_EV_HAS_REASON;
+		ev->flags = SKBD_EV_HAS_REASON;
 	}
 	verdict = cfg->reason_default;
 	if (reason < SKBD_REASON_SLOTS) {
@@ -101,23 +105,74 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 		return 0;
 	}
 
-	ev.ts_ns = bpf_ktime_get_ns();
-	ev.skbaddr = ctx->skbaddr;
-	ev.location = ctx->location;
-	ev.protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
-	ev.reason = reason;
-	ev.pid = pid_tgid >> 32;
-	ev.tid = (__u32)pid_tgid;
-	ev.cpu = bpf_get_smp_processor_id();
-	bpf_get_current_comm(ev.comm, sizeof(ev.comm));
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->skbaddr = ctx->skbaddr;
+	ev->location = ctx->location;
+	ev->protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
+	ev->reason = reason;
+	ev->pid = pid_tgid >> 32;
+	ev->tid = (__u32)pid_tgid;
+	ev->cpu = bpf_get_smp_processor_id();
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	return 1;
+
+filtered:
+	count(SKBD_STAT_FILTERED);
+	return 0;
+}
+
+/* Transport 1 (default): per-CPU perf rings; wakeups per perf_event_attr. */
+SEC("tracepoint/skb/kfree_skb")
+int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
+{
+	struct skbd_event ev = {};
+	struct skbd_config *cfg;
+	__u32 zero = 0;
+
+	count(SKBD_STAT_SEEN);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg || !make_event(ctx, cfg, &ev))
+		return 0;
 	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &ev, sizeof(ev)) < 0)
 		count(SKBD_STAT_OUTPUT_FAIL);
 	else
 		count(SKBD_STAT_EMITTED);
 	return 0;
+}
 
-filtered:
-	count(SKBD_STAT_FILTERED);
+/* Transport 2: one BPF ring buffer (5.8+); the wakeup policy is applied here. */
+SEC("tracepoint/skb/kfree_skb/ringbuf")
+int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
+{
+	struct skbd_event ev = {};
+	struct skbd_config *cfg;
+	__u32 zero = 0, slot = SKBD_STAT_EMITTED;
+	__u64 flags = 0, *emitted;
+
+	count(SKBD_STAT_SEEN);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg || !make_event(ctx, cfg, &ev))
+		return 0;
+	switch (cfg->rb_wakeup) {
+	case SKBD_RB_WAKEUP_BYTES:
+		flags = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA) + sizeof(ev) + 8 >= cfg->rb_wakeup_arg ?
+				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		break;
+	case SKBD_RB_WAKEUP_EVENTS:
+		emitted = bpf_map_lookup_elem(&stats, &slot);
+		flags = emitted && cfg->rb_wakeup_arg && (*emitted + 1) % cfg->rb_wakeup_arg == 0 ?
+				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+		break;
+	case SKBD_RB_WAKEUP_NONE:
+		flags = BPF_RB_NO_WAKEUP;
+		break;
+	default:
+		break;
+	}
+	if (bpf_ringbuf_output(&ringbuf, &ev, sizeof(ev), flags) < 0)
+		count(SKBD_STAT_OUTPUT_FAIL);
+	else
+		count(SKBD_STAT_EMITTED);
 	return 0;
 }
 

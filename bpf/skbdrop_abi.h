@@ -20,6 +20,11 @@ struct skbd_map_def {
 #define SKBD_MAP_CONFIG "config"   /* ARRAY[1] of struct skbd_config */
 #define SKBD_MAP_REASONS "reasons" /* ARRAY[SKBD_REASON_SLOTS] of __u32 verdict */
 #define SKBD_MAP_STATS "stats"     /* PERCPU_ARRAY[SKBD_STAT_MAX] of __u64 */
+#define SKBD_MAP_RINGBUF "ringbuf" /* RINGBUF (5.8+), size set by the loader */
+
+/* Programs: one per transport; the loader loads only the one in use. */
+#define SKBD_PROG_PERF "skbd_kfree_skb"
+#define SKBD_PROG_RINGBUF "skbd_kfree_rb"
 
 /* Name of the struct the program uses for the tracepoint record. Its field
  * offsets are placeholders: the loader rewrites every access from the running
@@ -36,11 +41,21 @@ enum skbd_verdict {
 	SKBD_VERDICT_SKIP = 1,
 };
 
+/* When the ring buffer program wakes the reader (the perf rings take their
+ * policy from perf_event_attr instead). */
+enum skbd_rb_wakeup {
+	SKBD_RB_WAKEUP_ADAPTIVE = 0, /* the kernel's default: when the reader caught up */
+	SKBD_RB_WAKEUP_BYTES = 1,    /* when at least wakeup_arg bytes are pending */
+	SKBD_RB_WAKEUP_EVENTS = 2,   /* every wakeup_arg records (per CPU) */
+	SKBD_RB_WAKEUP_NONE = 3,     /* never: the reader polls on a timer */
+};
+
 struct skbd_config {
 	__u32 filter_tgid;    /* 0: any process */
 	__u32 reason_default; /* enum skbd_verdict for reasons without a slot */
 	__u32 flags;          /* SKBD_CFG_* */
-	__u32 pad;
+	__u32 rb_wakeup;      /* enum skbd_rb_wakeup */
+	__u64 rb_wakeup_arg;
 };
 
 #define SKBD_CFG_COUNT_ONLY 0x1 /* count in stats, write no record */
@@ -48,7 +63,7 @@ struct skbd_config {
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */
 	SKBD_STAT_FILTERED = 1,    /* discarded by pid/reason filters */
-	SKBD_STAT_OUTPUT_FAIL = 2, /* bpf_perf_event_output failed (ring full) */
+	SKBD_STAT_OUTPUT_FAIL = 2, /* perf/ring buffer output failed (ring full) */
 	SKBD_STAT_EMITTED = 3,     /* records written (or counted with COUNT_ONLY) */
 	SKBD_STAT_MAX = 4,
 };

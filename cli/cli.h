@@ -12,6 +12,8 @@
 #include "skbdrop_abi.h"
 
 enum cli_output { CLI_OUT_TEXT, CLI_OUT_JSON };
+enum cli_transport { CLI_TRANSPORT_PERF, CLI_TRANSPORT_RINGBUF };
+enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 
 #define CLI_DEFAULT_PAGES 512           /* 2 MiB per CPU with 4 KiB pages */
 #define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
@@ -25,6 +27,10 @@ struct cli_opts {
 	const char *reasons;      /* -r list, validated against the kernel later */
 	const char *exclude_reasons;
 	unsigned int pages;
+	enum cli_transport transport;
+	enum cli_wakeup wakeup;
+	unsigned long long wakeup_arg; /* bytes or events */
+	unsigned int poll_ms;
 	bool list_reasons;
 	bool count_only;
 	bool no_output;

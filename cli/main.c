@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,12 @@
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
 #include <skbdrop/perfbuf.h>
+#include <skbdrop/ringbuf.h>
 #include <skbdrop/tpformat.h>
 #include "cli.h"
 
 _Static_assert(sizeof(struct skbd_event) == 64, "event record is 64 bytes");
-_Static_assert(sizeof(struct skbd_config) == 16, "config is 16 bytes");
+_Static_assert(sizeof(struct skbd_config) == 24, "config is 24 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 
 /* The CLI's one stop flag, set from signal handlers. */
@@ -67,7 +69,7 @@ static void error_line(const char *fmt, ...)
 }
 
 struct run {
-	struct cli_opts *o;
+	const struct cli_opts *o;
 	struct cli_fmt_ctx fc;
 	struct cli_fmt_cache cache;
 	FILE *out;
@@ -269,13 +271,32 @@ static void read_stats(struct skbd_obj *obj, int nr_cpus, __u64 totals[SKBD_STAT
 	free(vals);
 }
 
-static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, const __u64 st[SKBD_STAT_MAX])
+static void wakeup_text(const struct cli_opts *o, char *buf, size_t size)
 {
-	const char *sep = "";
+	if (o->wakeup == CLI_WAKEUP_NONE)
+		snprintf(buf, size, "none");
+	else
+		snprintf(buf, size, "%s:%llu", o->wakeup == CLI_WAKEUP_BYTES ? "bytes" : "events", o->wakeup_arg);
+}
 
-	fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel\n",
-		r->delivered, (unsigned long long)(r->lost > st[SKBD_STAT_OUTPUT_FAIL] ? r->lost : st[SKBD_STAT_OUTPUT_FAIL]),
-		r->lost, (unsigned long long)st[SKBD_STAT_OUTPUT_FAIL], (unsigned long long)st[SKBD_STAT_FILTERED]);
+static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, const __u64 st[SKBD_STAT_MAX],
+			  const struct skbd_perfbuf_stats *ts)
+{
+	unsigned long long fails = st[SKBD_STAT_OUTPUT_FAIL];
+	const char *sep = "";
+	char wk[48];
+
+	if (r->o->transport == CLI_TRANSPORT_RINGBUF)
+		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (ring buffer full: %llu failed outputs), %llu filtered in kernel\n",
+			r->delivered, fails, fails, (unsigned long long)st[SKBD_STAT_FILTERED]);
+	else
+		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel\n",
+			r->delivered, r->lost > fails ? r->lost : fails, r->lost, fails,
+			(unsigned long long)st[SKBD_STAT_FILTERED]);
+	wakeup_text(r->o, wk, sizeof(wk));
+	fprintf(stderr, "skbdrop: transport %s, wakeup %s, %llu wakeups, %llu polls\n",
+		r->o->transport == CLI_TRANSPORT_RINGBUF ? "ringbuf" : "perf", wk,
+		(unsigned long long)ts->wakeups, (unsigned long long)ts->polls);
 	if (r->o->count_only) {
 		fprintf(stderr, "skbdrop: per-reason counts not collected with --count-only\n");
 		return;
@@ -300,17 +321,76 @@ static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, 
 	fputc('\n', stderr);
 }
 
+/* The two transports behind one face; exactly one of pb/rb is set. */
+struct transport {
+	struct skbd_perfbuf *pb;
+	struct skbd_ringbuf *rb;
+};
+
+static int transport_poll(struct transport *t, int timeout_ms)
+{
+	return t->rb ? skbd_ringbuf__poll(t->rb, timeout_ms) : skbd_perfbuf__poll(t->pb, timeout_ms);
+}
+
+static int transport_consume(struct transport *t)
+{
+	return t->rb ? skbd_ringbuf__consume(t->rb) : skbd_perfbuf__consume(t->pb);
+}
+
+static void transport_stats(const struct transport *t, struct skbd_perfbuf_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (t->rb)
+		skbd_ringbuf__stats(t->rb, st);
+	else if (t->pb)
+		skbd_perfbuf__stats(t->pb, st);
+}
+
+static void transport_free(struct transport *t)
+{
+	skbd_ringbuf__free(t->rb);
+	skbd_perfbuf__free(t->pb);
+	t->rb = NULL;
+	t->pb = NULL;
+}
+
+/* Open the chosen transport's reader over the loaded maps. */
+static int open_transport(struct skbd_obj *obj, const struct cli_opts *o, size_t rb_size, struct run *r,
+			  struct transport *t)
+{
+	struct skbd_perfbuf_opts pbo = { .pages = o->pages };
+
+	if (o->transport == CLI_TRANSPORT_RINGBUF)
+		return skbd_ringbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF), rb_size, on_sample, r, &t->rb);
+	switch (o->wakeup) {
+	case CLI_WAKEUP_BYTES:
+		pbo.watermark_bytes = (size_t)o->wakeup_arg;
+		break;
+	case CLI_WAKEUP_EVENTS:
+		pbo.wakeup_events = (__u32)o->wakeup_arg;
+		break;
+	case CLI_WAKEUP_NONE:
+		/* perf cannot switch wakeups off: a watermark at the ring's size
+		 * wakes only when a ring is about to overflow */
+		pbo.watermark_bytes = SIZE_MAX;
+		break;
+	}
+	return skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &t->pb);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct skbd_tpformat *fmt = NULL;
 	struct skbd_obj *obj = NULL;
-	struct skbd_perfbuf *pb = NULL;
+	struct transport tr = { NULL, NULL };
+	struct skbd_perfbuf_stats tstats;
 	struct skbd_ksyms *ks = NULL;
 	struct cli_reason_plan *plan = NULL;
 	struct run *r = NULL;
 	struct tp_layout layout;
-	struct skbd_perfbuf_opts pbo;
+	size_t rb_size = 0;
+	int prog;
 	struct utsname uts;
 	struct sigaction sa;
 	__u64 stats[SKBD_STAT_MAX];
@@ -376,9 +456,23 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)nr_cpus);
+	/* one ring for all CPUs: as much memory as the per-CPU rings would take */
+	rb_size = (size_t)o.pages * (size_t)sysconf(_SC_PAGESIZE);
+	for (int c = 1; c < nr_cpus && rb_size < (1u << 30); c <<= 1)
+		rb_size <<= 1;
+	skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, (__u32)rb_size);
+	prog = skbd_obj__find_prog(obj, o.transport == CLI_TRANSPORT_RINGBUF ? SKBD_PROG_RINGBUF : SKBD_PROG_PERF);
+	if (prog < 0) {
+		error_line("embedded BPF object lacks its programs");
+		goto out;
+	}
+	skbd_obj__set_autoload(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF), o.transport == CLI_TRANSPORT_PERF);
+	skbd_obj__set_autoload(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), o.transport == CLI_TRANSPORT_RINGBUF);
 	err = skbd_obj__load(obj);
 	if (err) {
-		if (err == -EPERM)
+		if (o.transport == CLI_TRANSPORT_RINGBUF && err == -EINVAL && strstr(last_msg, "map 'ringbuf'"))
+			error_line("the ringbuf transport needs Linux 5.8 or newer (BPF_MAP_TYPE_RINGBUF): use --transport perf");
+		else if (err == -EPERM)
 			error_line("the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
 		else
 			error_line("loading the BPF program failed: %s", strerror(-err));
@@ -399,11 +493,12 @@ int main(int argc, char **argv)
 	r->cache.t.sec = -1;
 	/* one write per MiB, and after every poll (see the loop) */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	pbo.pages = o.pages;
-	pbo.watermark_bytes = CLI_DEFAULT_WATERMARK;
-	err = skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &pb);
+	err = open_transport(obj, &o, rb_size, r, &tr);
 	if (err) {
-		error_line("setting up per-CPU perf rings (%u pages each): %s", o.pages, strerror(-err));
+		if (o.transport == CLI_TRANSPORT_RINGBUF)
+			error_line("setting up the ring buffer (%zu bytes): %s", rb_size, strerror(-err));
+		else
+			error_line("setting up per-CPU perf rings (%u pages each): %s", o.pages, strerror(-err));
 		goto out;
 	}
 
@@ -412,7 +507,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	perf_fd = skbd_tp_attach(skbd_obj__prog_fd(obj, 0), fmt->id);
+	perf_fd = skbd_tp_attach(skbd_obj__prog_fd(obj, prog), fmt->id);
 	if (perf_fd < 0) {
 		error_line("attaching to skb:kfree_skb: %s", strerror(-perf_fd));
 		goto out;
@@ -437,7 +532,7 @@ int main(int argc, char **argv)
 	if (o.duration > 0)
 		deadline = now_sec() + o.duration;
 	while (!stop_signal) {
-		int timeout = CLI_POLL_MS;
+		int timeout = (int)o.poll_ms;
 
 		if (deadline) {
 			double left = deadline - now_sec();
@@ -447,7 +542,7 @@ int main(int argc, char **argv)
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
-		err = skbd_perfbuf__poll(pb, timeout);
+		err = transport_poll(&tr, timeout);
 		if (r->out_closed || r->write_err || (o.count && r->delivered >= o.count))
 			break;
 		if (err < 0 && err != -EINTR) {
@@ -467,7 +562,7 @@ int main(int argc, char **argv)
 	close(perf_fd);
 	perf_fd = -1;
 	if (!r->out_closed && !r->write_err && !(o.count && r->delivered >= o.count))
-		skbd_perfbuf__consume(pb);
+		transport_consume(&tr);
 	if (!o.no_output && !o.count_only && !r->out_closed && fflush(r->out) && errno == EPIPE)
 		r->out_closed = true;
 	if (r->out_closed) { /* `skbdrop | head`: the reader has what it wanted */
@@ -479,12 +574,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	read_stats(obj, nr_cpus, stats);
-	print_summary(r, fmt, stats);
+	transport_stats(&tr, &tstats);
+	print_summary(r, fmt, stats, &tstats);
 	ret = 0;
 out:
 	if (perf_fd >= 0)
 		close(perf_fd);
-	skbd_perfbuf__free(pb);
+	transport_free(&tr);
 	skbd_obj__close(obj);
 	skbd_ksyms__free(ks);
 	skbd_tpformat__free(fmt);

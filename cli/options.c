@@ -29,7 +29,14 @@ void cli_usage(FILE *f)
 		"                           not these reasons; NOT_DROPPED_YET and CONSUMED are\n"
 		"                           excluded unless named in --reason\n"
 		"Other:\n"
-		"      --pages N            per-CPU perf ring size in pages, a power of two (default %d)\n"
+		"      --pages N            ring size in pages per CPU, a power of two (default %d); the ring\n"
+		"                           buffer transport uses one ring of N pages x CPUs (rounded up)\n"
+		"      --transport KIND     perf (per-CPU perf rings, default) or ringbuf (one BPF ring\n"
+		"                           buffer, Linux 5.8+)\n"
+		"      --wakeup POLICY      when the kernel wakes the reader: bytes:N (N bytes pending,\n"
+		"                           default bytes:65536), events:N (every N events), or none\n"
+		"                           (never; the reader polls every --poll-ms)\n"
+		"      --poll-ms N          longest wait before the rings are read anyway (default %d)\n"
 		"      --list-reasons       print the running kernel's drop reasons and exit\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            version\n"
@@ -37,7 +44,7 @@ void cli_usage(FILE *f)
 		"At start one line 'skbdrop: tracing ...' goes to stderr; at exit (duration, count,\n"
 		"SIGINT, SIGTERM) a summary: events delivered, lost, and counts per reason.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
-		CLI_DEFAULT_PAGES);
+		CLI_DEFAULT_PAGES, CLI_POLL_MS);
 }
 
 static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -66,7 +73,28 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 	return 0;
 }
 
-enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT };
+enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
+       OPT_POLL_MS };
+
+static int parse_wakeup(const char *s, struct cli_opts *o)
+{
+	unsigned long long v;
+
+	if (!strcmp(s, "none")) {
+		o->wakeup = CLI_WAKEUP_NONE;
+		o->wakeup_arg = 0;
+		return 0;
+	}
+	if (!strncmp(s, "bytes:", 6) && !parse_ull(s + 6, 1ULL << 30, &v) && v) {
+		o->wakeup = CLI_WAKEUP_BYTES;
+	} else if (!strncmp(s, "events:", 7) && !parse_ull(s + 7, 1ULL << 30, &v) && v) {
+		o->wakeup = CLI_WAKEUP_EVENTS;
+	} else {
+		return -EINVAL;
+	}
+	o->wakeup_arg = v;
+	return 0;
+}
 
 int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t err_size)
 {
@@ -81,6 +109,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "list-reasons", no_argument, NULL, OPT_LIST },
 		{ "count-only", no_argument, NULL, OPT_COUNT_ONLY },
 		{ "no-output", no_argument, NULL, OPT_NO_OUTPUT },
+		{ "transport", required_argument, NULL, OPT_TRANSPORT },
+		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
+		{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -91,6 +122,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 
 	memset(o, 0, sizeof(*o));
 	o->pages = CLI_DEFAULT_PAGES;
+	o->wakeup = CLI_WAKEUP_BYTES;
+	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
+	o->poll_ms = CLI_POLL_MS;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:hV", longopts, NULL)) != -1) {
@@ -129,6 +163,23 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (parse_ull(optarg, 1 << 20, &v) || !v || (v & (v - 1)))
 				return fail(err, err_size, "--pages: '%s' is not a power of two between 1 and 1048576", optarg);
 			o->pages = (unsigned int)v;
+			break;
+		case OPT_TRANSPORT:
+			if (!strcmp(optarg, "perf"))
+				o->transport = CLI_TRANSPORT_PERF;
+			else if (!strcmp(optarg, "ringbuf"))
+				o->transport = CLI_TRANSPORT_RINGBUF;
+			else
+				return fail(err, err_size, "--transport: '%s' is not perf or ringbuf", optarg);
+			break;
+		case OPT_WAKEUP:
+			if (parse_wakeup(optarg, o))
+				return fail(err, err_size, "--wakeup: '%s' is not bytes:N, events:N or none (N from 1 to 2^30)", optarg);
+			break;
+		case OPT_POLL_MS:
+			if (parse_ull(optarg, 60000, &v) || !v)
+				return fail(err, err_size, "--poll-ms: '%s' is not between 1 and 60000", optarg);
+			o->poll_ms = (unsigned int)v;
 			break;
 		case OPT_LIST:
 			o->list_reasons = true;

@@ -117,28 +117,46 @@ static void copy_comm(const struct skbd_event *ev, char out[17], bool printable)
 	out[i] = '\0';
 }
 
+/* UTC calendar date of a day count since 1970-01-01 (proleptic Gregorian,
+ * eras of 400 years). Our own arithmetic: a static glibc's gmtime_r calls
+ * tzset(), which opens /etc/localtime, and we promise to read only /proc
+ * and /sys. */
+static void civil_from_days(long long days, int *y, int *m, int *d)
+{
+	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long long doe = z - era * 146097;                                   /* [0, 146096] */
+	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
+	long long mp = (5 * doy + 2) / 153;                                 /* [0, 11], March first */
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
 /* Wall time of a kernel stamp: the date/time text of its second and the ns. */
 static void event_time(const struct cli_fmt_ctx *c, __u64 ts, struct cli_time_text *tmp,
 		       const struct cli_time_text **tc, long *nsec)
 {
 	struct cli_time_text *fc = c->cache ? &c->cache->t : tmp;
 	__s64 real = (__s64)ts + c->mono_to_real_ns;
-	time_t sec;
-	struct tm tm;
+	__s64 sec;
+	int y, mo, d, hh, mm, ss;
 
 	if (real < 0)
 		real = 0;
-	sec = (time_t)(real / 1000000000);
+	sec = real / 1000000000;
 	*nsec = (long)(real % 1000000000);
 	*tc = fc;
-	if (fc != tmp && fc->sec == (__s64)sec)
+	if (fc != tmp && fc->sec == sec)
 		return;
-	/* UTC: a static binary must not read /etc/localtime */
-	gmtime_r(&sec, &tm);
-	snprintf(fc->date, sizeof(fc->date), "%04d-%02d-%02dT%02d:%02d:%02d", (tm.tm_year + 1900) % 10000,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	snprintf(fc->hms, sizeof(fc->hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-	fc->sec = (__s64)sec;
+	civil_from_days(sec / 86400, &y, &mo, &d);
+	hh = (int)(sec % 86400 / 3600);
+	mm = (int)(sec % 3600 / 60);
+	ss = (int)(sec % 60);
+	snprintf(fc->date, sizeof(fc->date), "%04d-%02d-%02dT%02d:%02d:%02d", y % 10000, mo, d, hh, mm, ss);
+	snprintf(fc->hms, sizeof(fc->hms), "%02d:%02d:%02d", hh, mm, ss);
+	fc->sec = sec;
 }
 
 static const char *reason_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev)

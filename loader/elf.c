@@ -41,6 +41,7 @@ struct prog {
 	size_t nr_map_relocs;
 	struct field_reloc *field_relocs;
 	size_t nr_field_relocs;
+	bool skip; /* autoload off: not loaded, its maps not created for it */
 	int fd;
 };
 
@@ -58,6 +59,7 @@ struct skbd_obj {
 	size_t nr_progs;
 	char license[128];
 	bool fields_resolved;
+	bool loaded; /* skbd_obj__load ran: the program set is fixed */
 };
 
 /* Program types by section prefix; other executable sections are skipped. */
@@ -780,13 +782,25 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 
 int skbd_obj__load(struct skbd_obj *obj)
 {
-	int err;
+	bool *used = calloc(obj->nr_maps ? obj->nr_maps : 1, sizeof(bool));
+	int err = 0;
 
+	if (!used)
+		return -ENOMEM;
+	/* only the maps the programs being loaded refer to: an unused ring
+	 * buffer map must not make a 5.7 kernel refuse the whole object */
+	for (size_t i = 0; i < obj->nr_progs; i++)
+		for (size_t r = 0; !obj->progs[i].skip && r < obj->progs[i].nr_map_relocs; r++)
+			used[obj->progs[i].map_relocs[r].map] = true;
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		struct map *m = &obj->maps[i];
 
-		if (m->fd >= 0)
-			return -EALREADY;
+		if (m->fd >= 0) {
+			err = -EALREADY;
+			goto out;
+		}
+		if (!used[i])
+			continue;
 		m->fd = skbd_bpf_map_create(m->def.type, m->name, m->def.key_size, m->def.value_size,
 					    m->def.max_entries, m->def.map_flags);
 		if (m->fd < 0) {
@@ -794,19 +808,43 @@ int skbd_obj__load(struct skbd_obj *obj)
 			m->fd = -1;
 			skbd_log(SKBD_LOG_WARN, "elf: creating map '%s' (type %u, %u entries): %s", m->name,
 				 m->def.type, m->def.max_entries, strerror(-err));
-			return err;
+			goto out;
 		}
 	}
 	for (size_t i = 0; i < obj->nr_progs; i++) {
-		for (size_t r = 0; r < obj->progs[i].nr_field_relocs && !obj->fields_resolved; r++) {
+		if (obj->progs[i].skip)
+			continue;
+		if (obj->progs[i].nr_field_relocs && !obj->fields_resolved) {
 			skbd_log(SKBD_LOG_WARN, "elf: %s has field relocations: resolve them before load",
 				 obj->progs[i].section);
-			return -EINVAL;
+			err = -EINVAL;
+			goto out;
 		}
 		err = load_prog(obj, &obj->progs[i]);
 		if (err)
-			return err;
+			goto out;
 	}
+out:
+	obj->loaded = true;
+	free(used);
+	return err;
+}
+
+int skbd_obj__find_prog(const struct skbd_obj *obj, const char *name)
+{
+	for (size_t i = 0; i < obj->nr_progs; i++)
+		if (obj->progs[i].name && !strcmp(obj->progs[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+int skbd_obj__set_autoload(struct skbd_obj *obj, int idx, bool autoload)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return -ENOENT;
+	if (obj->loaded)
+		return -EBUSY;
+	obj->progs[idx].skip = !autoload;
 	return 0;
 }
 

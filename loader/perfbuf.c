@@ -299,7 +299,8 @@ void skbd_perfbuf__free(struct skbd_perfbuf *pb)
 	free(pb);
 }
 
-static int open_ring(struct skbd_perfbuf *pb, int map_fd, struct perf_ring *r, __u32 watermark)
+static int open_ring(struct skbd_perfbuf *pb, int map_fd, struct perf_ring *r, __u32 watermark,
+		     __u32 wakeup_events)
 {
 	struct perf_event_attr attr;
 	struct epoll_event ev;
@@ -313,8 +314,12 @@ static int open_ring(struct skbd_perfbuf *pb, int map_fd, struct perf_ring *r, _
 	attr.config = PERF_COUNT_SW_BPF_OUTPUT;
 	attr.sample_type = PERF_SAMPLE_RAW;
 	attr.sample_period = 1;
-	attr.watermark = 1;
-	attr.wakeup_watermark = watermark;
+	if (wakeup_events) { /* one wakeup every N records */
+		attr.wakeup_events = wakeup_events;
+	} else {
+		attr.watermark = 1;
+		attr.wakeup_watermark = watermark;
+	}
 
 	fd = skbd_perf_event_open(&attr, -1, r->cpu, -1, 0);
 	if (fd < 0) {
@@ -452,7 +457,7 @@ int skbd_perfbuf__new(int map_fd, const struct skbd_perfbuf_opts *opts,
 		r = &pb->rings[pb->ring_cnt++];
 		r->cpu = cpu;
 		r->fd = -1;
-		err = open_ring(pb, map_fd, r, watermark);
+		err = open_ring(pb, map_fd, r, watermark, opts->wakeup_events);
 		if (err)
 			goto err_online;
 	}

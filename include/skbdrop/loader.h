@@ -52,12 +52,19 @@ int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, voi
 
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
-/* Create the maps, patch map references (BPF_PSEUDO_MAP_FD), load every program.
+/* Create the maps the programs to load use, patch map references
+ * (BPF_PSEUDO_MAP_FD), load those programs (see skbd_obj__set_autoload).
  * A rejected program is loaded again with a verifier log, which is logged.
  * Returns 0 or -errno. */
 int skbd_obj__load(struct skbd_obj *obj);
 
-int skbd_obj__map_fd(const struct skbd_obj *obj, const char *name);   /* fd or -ENOENT */
+/* Index of the program whose function is named name, or -ENOENT. */
+int skbd_obj__find_prog(const struct skbd_obj *obj, const char *name);
+/* Load program idx or not (default: all). Maps only unloaded programs use
+ * are not created either. Before load; -ENOENT, -EBUSY after load. */
+int skbd_obj__set_autoload(struct skbd_obj *obj, int idx, bool autoload);
+
+int skbd_obj__map_fd(const struct skbd_obj *obj, const char *name);   /* fd, -EBADF if not created, -ENOENT */
 int skbd_obj__prog_count(const struct skbd_obj *obj);
 const char *skbd_obj__prog_section(const struct skbd_obj *obj, int idx); /* NULL if out of range */
 int skbd_obj__prog_fd(const struct skbd_obj *obj, int idx);           /* fd, -ENOENT, or -EBADF before load */

@@ -32,6 +32,7 @@ struct skbd_perfbuf;
 struct skbd_perfbuf_opts {
 	size_t pages;           /* data pages per CPU, a power of two */
 	size_t watermark_bytes; /* wake the reader when this many bytes are pending */
+	__u32 wakeup_events;    /* if nonzero: wake every this many records instead */
 };
 
 struct skbd_perfbuf_stats {

@@ -9,6 +9,7 @@
 SUITE(tpformat)
 SUITE(kallsyms)
 SUITE(perfring)
+SUITE(ringbuf)
 SUITE(elf)
 SUITE(btf)
 SUITE(cli)
@@ -20,6 +21,7 @@ int main(int argc, char **argv)
 		{ "tpformat", skbd_tests_tpformat }, { "kallsyms", skbd_tests_kallsyms },
 		{ "perfring", skbd_tests_perfring }, { "elf", skbd_tests_elf },
 		{ "btf", skbd_tests_btf },           { "cli", skbd_tests_cli },
+		{ "ringbuf", skbd_tests_ringbuf },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -96,6 +96,7 @@ static Elf64_Shdr *find_type(unsigned char *buf, __u32 type)
 
 #define PROG_SEC "tracepoint/skb/kfree_skb"
 #define PROG_REL_SEC ".rel" PROG_SEC
+#define PROG_RB_SEC "tracepoint/skb/kfree_skb/ringbuf"
 
 /* The symbol named name (in the copy), NULL when absent. */
 static Elf64_Sym *find_symbol(unsigned char *buf, const char *name)
@@ -141,24 +142,65 @@ static unsigned char *core_relo(unsigned char *buf)
 }
 
 /* ---- the good object ---- */
+
+/* Before any relocation, program idx's instructions are its section's bytes,
+ * copied (copy is scribbled over by the caller afterwards). */
+static void check_insns_copied(const struct skbd_obj *obj, int idx, const void *sec, size_t sec_size)
+{
+	const struct bpf_insn *insns;
+	size_t cnt = 0;
+
+	insns = skbd_obj__prog_insns(obj, idx, &cnt);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
+	CU_ASSERT_EQUAL_FATAL(cnt * sizeof(struct bpf_insn), sec_size);
+	CU_ASSERT(memcmp(insns, sec, sec_size) == 0);
+}
+
+/* A malloc'd copy of section name's bytes in buf, its size in *size. */
+static unsigned char *section_bytes(unsigned char *buf, const char *name, size_t *size)
+{
+	Elf64_Shdr *sh = find_section(buf, name, NULL);
+	unsigned char *b;
+
+	if (!sh || !sh->sh_size)
+		return NULL;
+	b = malloc(sh->sh_size);
+	if (b)
+		memcpy(b, buf + sh->sh_offset, sh->sh_size);
+	*size = sh->sh_size;
+	return b;
+}
+
 static void test_good_object(void)
 {
 	static const char *const maps[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS,
-					    SKBD_MAP_STATS };
-	unsigned char *copy = obj_copy(), *sec;
-	const struct bpf_insn *insns;
+					    SKBD_MAP_STATS, SKBD_MAP_RINGBUF };
+	unsigned char *copy = obj_copy(), *sec_perf, *sec_rb;
 	struct skbd_obj *obj = NULL;
-	Elf64_Shdr *sh;
-	size_t cnt = 0, sec_size;
+	size_t cnt = 0, size_perf = 0, size_rb = 0;
+	int perf, rb;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
 
-	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 1);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, 0));
-	CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, 0), PROG_SEC);
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 1));
+	/* two programs, one per transport, found by function name */
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 2);
+	perf = skbd_obj__find_prog(obj, SKBD_PROG_PERF);
+	rb = skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF);
+	CU_ASSERT_FATAL(perf >= 0 && perf < 2);
+	CU_ASSERT_FATAL(rb >= 0 && rb < 2);
+	CU_ASSERT_NOT_EQUAL(perf, rb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, perf));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, rb));
+	CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, perf), PROG_SEC);
+	CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, rb), PROG_RB_SEC);
+	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "bogus"), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, ""), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree"), -ENOENT);     /* a prefix */
+	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree_skb2"), -ENOENT); /* longer */
+	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, PROG_SEC), -ENOENT);          /* a section, not a name */
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 2));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, -1));
 	CU_ASSERT_STRING_EQUAL(skbd_obj__license(obj), "GPL");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -167,29 +209,37 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "event"), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, ""), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 2), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, -1), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 64), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096 * 16), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "bogus", 64), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "events2", 64), -ENOENT);
 
-	/* before any relocation the instructions are the section's bytes, copied:
+	/* autoload: valid indexes only; before load it can go back and forth */
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, false), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1000, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, rb, false), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, rb, true), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, perf, false), 0);
+
+	/* before any relocation the instructions are the sections' bytes, copied:
 	 * scribble over our buffer first */
-	sh = find_section(copy, PROG_SEC, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sh);
-	sec_size = sh->sh_size;
-	sec = malloc(sec_size);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sec);
-	memcpy(sec, copy + sh->sh_offset, sec_size);
+	sec_perf = section_bytes(copy, PROG_SEC, &size_perf);
+	sec_rb = section_bytes(copy, PROG_RB_SEC, &size_rb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sec_perf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sec_rb);
+	CU_ASSERT(size_perf != size_rb || memcmp(sec_perf, sec_rb, size_rb)); /* two different programs */
 	memset(copy, 0xee, obj_size());
-	insns = skbd_obj__prog_insns(obj, 0, &cnt);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
-	CU_ASSERT_EQUAL_FATAL(cnt * sizeof(struct bpf_insn), sec_size);
-	CU_ASSERT(memcmp(insns, sec, sec_size) == 0);
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 1, &cnt));
+	check_insns_copied(obj, perf, sec_perf, size_perf);
+	check_insns_copied(obj, rb, sec_rb, size_rb);
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 2, &cnt));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, -1, &cnt));
 
-	free(sec);
+	free(sec_perf);
+	free(sec_rb);
 	free(copy);
 	skbd_obj__close(obj);
 	skbd_obj__close(NULL);
@@ -294,6 +344,31 @@ static size_t count_loads(const struct bpf_insn *insns, size_t cnt, __s16 off, _
 	return n;
 }
 
+/* Whether insn is a load at one of the placeholder (offset, size) pairs of
+ * the record: a candidate for a field relocation site. */
+static bool is_placeholder_load(const struct bpf_insn *i)
+{
+	return is_ldx(i) && i->src_reg != BPF_REG_10 &&
+	       ((i->off == PH_SKBADDR && BPF_SIZE(i->code) == BPF_DW) ||
+		(i->off == PH_LOCATION && BPF_SIZE(i->code) == BPF_DW) ||
+		(i->off == PH_PROTOCOL && BPF_SIZE(i->code) == BPF_H) ||
+		(i->off == PH_REASON && BPF_SIZE(i->code) == BPF_W));
+}
+
+/* Loads at (off, size) in the resolved b that were placeholder loads in the
+ * reference a: loads of the record, not of map values that happen to sit at
+ * the same offset (the ring buffer program reads config.rb_wakeup_arg at 16). */
+static size_t count_record_loads(const struct bpf_insn *a, const struct bpf_insn *b, size_t cnt, __s16 off,
+				 __u8 size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		if (is_placeholder_load(&a[i]) && is_ldx(&b[i]) && b[i].off == off && BPF_SIZE(b[i].code) == size)
+			n++;
+	return n;
+}
+
 /* One instruction that resolution changed, from (ldx size, off) or mov imm. */
 struct change {
 	bool seen;
@@ -303,13 +378,12 @@ struct change {
 	__s16 to_off;
 };
 
-static void check_layout(const struct layout_expect *e)
+/* Diff one program's instructions before (a) and after (b) resolution for
+ * layout e: exactly the changes that kernel needs, nothing else. */
+static void check_prog_layout(const struct layout_expect *e, const char *prog, const struct bpf_insn *a,
+			      size_t na, const struct bpf_insn *b, size_t nb)
 {
-	struct skbd_tpformat *fmt = load_fixture(e->file);
-	struct tp_resolver res = { 0 };
-	struct skbd_obj *ref = NULL, *obj = NULL;
-	const struct bpf_insn *a, *b;
-	size_t na = 0, nb = 0, nr_changed = 0, want_changed;
+	size_t nr_changed = 0, want_changed;
 	/* skbaddr, location, protocol, reason load moves (when the offset differs) */
 	struct change want[4] = {
 		{ false, BPF_DW, PH_SKBADDR, BPF_DW, 8 },
@@ -319,19 +393,6 @@ static void check_layout(const struct layout_expect *e)
 	};
 	bool reason_removed = false, exists_cleared = false;
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
-	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
-	res.fmt = fmt;
-	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-	/* exactly the four fields of the record, nothing else */
-	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason);
-	CU_ASSERT(!res.asked_other);
-	CU_ASSERT_EQUAL(res.calls, 5); /* reason twice: exists check and load */
-
-	a = skbd_obj__prog_insns(ref, 0, &na);
-	b = skbd_obj__prog_insns(obj, 0, &nb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	CU_ASSERT_EQUAL_FATAL(na, nb);
@@ -361,8 +422,8 @@ static void check_layout(const struct layout_expect *e)
 			exists_cleared = known = true; /* the field-exists check */
 		}
 		if (!known)
-			fprintf(stderr, "\n%s: unexpected change at insn %zu: %02x/%d -> %02x/%d imm %d\n",
-				e->file, i, a[i].code, a[i].off, b[i].code, b[i].off, b[i].imm);
+			fprintf(stderr, "\n%s: %s: unexpected change at insn %zu: %02x/%d -> %02x/%d imm %d\n",
+				e->file, prog, i, a[i].code, a[i].off, b[i].code, b[i].off, b[i].imm);
 		CU_ASSERT(known);
 	}
 
@@ -386,24 +447,63 @@ static void check_layout(const struct layout_expect *e)
 			CU_ASSERT(want[3].seen);
 		}
 	}
+	if (nr_changed != want_changed)
+		fprintf(stderr, "\n%s: %s: %zu instructions changed, want %zu\n", e->file, prog, nr_changed,
+			want_changed);
 	CU_ASSERT_EQUAL(nr_changed, want_changed);
 
 	/* the loads the kernel's record needs are there */
-	CU_ASSERT_EQUAL(count_loads(b, nb, 8, BPF_DW), 1);
-	CU_ASSERT_EQUAL(count_loads(b, nb, 16, BPF_DW), 1);
-	CU_ASSERT_EQUAL(count_loads(b, nb, (__s16)e->protocol, BPF_H), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, 8, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, 16, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, (__s16)e->protocol, BPF_H), 1);
 	if (e->reason) {
-		CU_ASSERT_EQUAL(count_loads(b, nb, (__s16)e->reason, BPF_W), 1);
+		CU_ASSERT_EQUAL(count_record_loads(a, b, nb, (__s16)e->reason, BPF_W), 1);
 	} else {
 		CU_ASSERT_EQUAL(count_loads(b, nb, 28, BPF_W), 0);
 		CU_ASSERT_EQUAL(count_loads(b, nb, 36, BPF_W), 0);
 	}
-	/* once only; the reference copy still carries the placeholders */
+	/* the reference copy still carries the placeholders */
+	CU_ASSERT_EQUAL(count_loads(a, na, PH_SKBADDR, BPF_DW) >= 1, true);
+	CU_ASSERT_EQUAL(count_loads(a, na, PH_REASON, BPF_W), 1);
+}
+
+static void check_layout(const struct layout_expect *e)
+{
+	static const char *const progs[] = { SKBD_PROG_PERF, SKBD_PROG_RINGBUF };
+	struct skbd_tpformat *fmt = load_fixture(e->file);
+	struct tp_resolver res = { 0 };
+	struct skbd_obj *ref = NULL, *obj = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 2);
+	res.fmt = fmt;
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	/* exactly the four fields of the record, nothing else */
+	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason);
+	CU_ASSERT(!res.asked_other);
+	/* per program: reason twice (exists check and load), so 2 x 5 */
+	CU_ASSERT_EQUAL(res.calls, 10);
+
+	/* each program has its own relocated copy of the accesses */
+	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
+		int ia = skbd_obj__find_prog(ref, progs[p]), ib = skbd_obj__find_prog(obj, progs[p]);
+		const struct bpf_insn *a, *b;
+		size_t na = 0, nb = 0;
+
+		CU_ASSERT_FATAL(ia >= 0 && ib >= 0);
+		a = skbd_obj__prog_insns(ref, ia, &na);
+		b = skbd_obj__prog_insns(obj, ib, &nb);
+		check_prog_layout(e, progs[p], a, na, b, nb);
+	}
+
+	/* once only */
 	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EALREADY);
 	tu_log_restore();
-	CU_ASSERT_EQUAL(count_loads(a, na, PH_SKBADDR, BPF_DW) >= 1, true);
-	CU_ASSERT_EQUAL(count_loads(a, na, PH_REASON, BPF_W), 1);
+	CU_ASSERT_EQUAL(res.calls, 10);
 
 	skbd_obj__close(ref);
 	skbd_obj__close(obj);
@@ -490,10 +590,13 @@ static void test_resolve_errors(void)
 	res.override_off = 0;
 	res.override_size = 4;
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-	insns = skbd_obj__prog_insns(obj, 0, &cnt);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
-	CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_W), 1);
-	CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_H), 0);
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 2);
+	for (int p = 0; p < skbd_obj__prog_count(obj); p++) {
+		insns = skbd_obj__prog_insns(obj, p, &cnt);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
+		CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_W), 1);
+		CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_H), 0);
+	}
 	skbd_obj__close(obj);
 
 	skbd_tpformat__free(fmt);
@@ -505,17 +608,37 @@ static bool can_load(void)
 	return geteuid() == 0;
 }
 
-/* Open, resolve against fmt, size the perf array and load; the object or NULL. */
-static struct skbd_obj *load_with(const struct skbd_tpformat *fmt)
+/* The ring buffer map's size: a power-of-two multiple of the page size. */
+static __u32 rb_size(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	CU_ASSERT_FATAL(page > 0);
+	return (__u32)page * 16;
+}
+
+/* Open and resolve against fmt; the object (a CUnit fatal failure if not). */
+static struct skbd_obj *open_resolved(const struct skbd_tpformat *fmt)
 {
 	struct tp_resolver res = { .fmt = fmt };
 	struct skbd_obj *obj = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	return obj;
+}
+
+/* Open, resolve against fmt, size the perf array and the ring buffer, load
+ * both programs; the object or NULL. */
+static struct skbd_obj *load_with(const struct skbd_tpformat *fmt)
+{
+	struct skbd_obj *obj;
 	int cpus = skbd_cpus_possible(), err;
 
 	CU_ASSERT_FATAL(cpus > 0);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
-	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	obj = open_resolved(fmt);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
 	err = skbd_obj__load(obj);
 	if (err)
 		fprintf(stderr, "\nload: %s\n", strerror(-err));
@@ -527,21 +650,17 @@ static struct skbd_obj *load_with(const struct skbd_tpformat *fmt)
 	return obj;
 }
 
-static void test_load_running_kernel(void)
+/* The running kernel's tracepoint format (root; mounts tracefs if needed). */
+static struct skbd_tpformat *running_format(void)
 {
-	static const char *const maps[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS,
-					    SKBD_MAP_STATS };
 	const char *dir = "/sys/kernel/tracing";
 	struct skbd_tpformat *fmt = NULL;
-	struct skbd_obj *obj;
 	bool mounted = false;
 	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
 	int err;
 
-	if (!can_load())
-		return;
 	if (stat("/sys/kernel/tracing/events", &st)) {
 		CU_ASSERT_EQUAL_FATAL(mount("tracefs", dir, "tracefs", 0, NULL), 0);
 		mounted = true;
@@ -553,18 +672,116 @@ static void test_load_running_kernel(void)
 	CU_ASSERT_EQUAL(skbd_tpformat__parse(text, len, &fmt), 0);
 	free(text);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(fmt);
+	return fmt;
+}
 
+static void test_load_running_kernel(void)
+{
+	static const char *const maps[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS,
+					    SKBD_MAP_STATS, SKBD_MAP_RINGBUF };
+	struct skbd_tpformat *fmt;
+	struct skbd_obj *obj;
+
+	if (!can_load())
+		return;
+	fmt = running_format();
 	obj = load_with(fmt);
 	if (obj) {
 		CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
+		CU_ASSERT_NOT_EQUAL(skbd_obj__prog_fd(obj, 0), skbd_obj__prog_fd(obj, 1));
 		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			CU_ASSERT(skbd_obj__map_fd(obj, maps[i]) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "bogus"), -ENOENT);
 		/* loaded objects are final */
 		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 1), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 0, false), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, true), -ENOENT);
 		CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 		skbd_obj__close(obj);
 	}
+	skbd_tpformat__free(fmt);
+}
+
+/* Only one transport's program autoloaded: its maps are created, the other
+ * one's map is not (it keeps its 0 entries, which the kernel would refuse:
+ * creating it would fail the load), and the other program is not loaded. */
+static void load_one(const char *keep, const char *drop, const char *unused_map,
+		     const char *const *used_maps, size_t nr_used)
+{
+	struct skbd_tpformat *fmt = running_format();
+	struct skbd_obj *obj = open_resolved(fmt);
+	int k = skbd_obj__find_prog(obj, keep), d = skbd_obj__find_prog(obj, drop), cpus = skbd_cpus_possible(),
+	    err;
+
+	CU_ASSERT_FATAL(k >= 0 && d >= 0 && cpus > 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, d, false), 0);
+	if (!strcmp(keep, SKBD_PROG_PERF)) {
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	} else {
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
+	}
+	err = skbd_obj__load(obj);
+	if (err)
+		fprintf(stderr, "\nload %s only: %s\n", keep, strerror(-err));
+	CU_ASSERT_EQUAL(err, 0);
+	CU_ASSERT(skbd_obj__prog_fd(obj, k) >= 0);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, d), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, unused_map), -EBADF);
+	for (size_t i = 0; i < nr_used; i++)
+		CU_ASSERT(skbd_obj__map_fd(obj, used_maps[i]) >= 0);
+	/* the loaded program is final; indexes are still checked */
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, false), -EBUSY);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, true), -EBUSY);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
+	skbd_obj__close(obj);
+	skbd_tpformat__free(fmt);
+}
+
+static void test_load_perf_only(void)
+{
+	static const char *const used[] = { SKBD_MAP_EVENTS, SKBD_MAP_CONFIG, SKBD_MAP_REASONS, SKBD_MAP_STATS };
+
+	if (!can_load())
+		return;
+	load_one(SKBD_PROG_PERF, SKBD_PROG_RINGBUF, SKBD_MAP_RINGBUF, used, sizeof(used) / sizeof(used[0]));
+}
+
+static void test_load_ringbuf_only(void)
+{
+	static const char *const used[] = { SKBD_MAP_RINGBUF, SKBD_MAP_CONFIG, SKBD_MAP_REASONS, SKBD_MAP_STATS };
+
+	if (!can_load())
+		return;
+	load_one(SKBD_PROG_RINGBUF, SKBD_PROG_PERF, SKBD_MAP_EVENTS, used, sizeof(used) / sizeof(used[0]));
+}
+
+/* Both programs, the ring buffer left at 0 entries: the map is refused and
+ * the message names it (the CLI turns that into "needs Linux 5.8"). */
+static void test_load_ringbuf_unsized(void)
+{
+	struct skbd_tpformat *fmt;
+	struct skbd_obj *obj;
+	int cpus = skbd_cpus_possible();
+
+	if (!can_load())
+		return;
+	CU_ASSERT_FATAL(cpus > 0);
+	fmt = running_format();
+	obj = open_resolved(fmt);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EINVAL);
+	tu_log_restore();
+	CU_ASSERT(tu_log_seen("creating map 'ringbuf'"));
+	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
+	skbd_obj__close(obj);
 	skbd_tpformat__free(fmt);
 }
 
@@ -583,8 +800,10 @@ static void test_load_fixture_layouts(void)
 		if (!obj)
 			fprintf(stderr, "\nload with %s failed\n", layouts[i].file);
 		CU_ASSERT_PTR_NOT_NULL(obj);
-		if (obj)
+		if (obj) {
 			CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
+			CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
+		}
 		skbd_obj__close(obj);
 		skbd_tpformat__free(fmt);
 	}
@@ -600,13 +819,16 @@ static void test_load_unresolved(void)
 	CU_ASSERT_FATAL(cpus > 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
 	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EINVAL);
 	tu_log_restore();
 	CU_ASSERT(tu_log_seen("resolve them before load"));
-	/* the maps were created, the program was refused before bpf(2) */
+	/* the maps were created, the programs were refused before bpf(2) */
 	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_STATS) >= 0);
+	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF) >= 0);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
 	skbd_obj__close(obj);
 }
 
@@ -727,9 +949,26 @@ static void test_bad_sections(void)
 	find_section(copy, PROG_SEC, NULL)->sh_offset = obj_size() - 8;
 	expect_reject("program data past the end", copy, obj_size(), NULL);
 
-	/* no program at all: the section is no longer executable */
+	/* one program section no longer executable: the other program alone,
+	 * the skipped one's map and field relocations ignored */
+	memcpy(copy, skbd_bpf_object, obj_size());
+	find_section(copy, PROG_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	{
+		struct skbd_obj *obj = NULL;
+
+		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 1);
+		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_PERF), 0);
+		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), -ENOENT);
+		CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, 0), PROG_SEC);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -ENOENT);
+		skbd_obj__close(obj);
+	}
+
+	/* no program at all: neither section is executable */
 	memcpy(copy, skbd_bpf_object, obj_size());
 	find_section(copy, PROG_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	find_section(copy, PROG_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	expect_reject("no program", copy, obj_size(), "no program sections");
 
 	/* license without its NUL, and no license */
@@ -897,13 +1136,32 @@ static void test_bad_btf_ext(void)
 	free(copy);
 }
 
-/* The program's relocations split into two groups for the same section: the
- * second must not write past the first group's table. */
+/* A string of the object's .BTF (the section names of .BTF.ext), NULL if out of range. */
+static const char *btf_str(unsigned char *buf, __u32 off)
+{
+	Elf64_Shdr *sh = find_section(buf, ".BTF", NULL);
+	__u32 hdr_len, str_off, str_len;
+	const unsigned char *btf;
+
+	if (!sh || sh->sh_size < 24)
+		return NULL;
+	btf = buf + sh->sh_offset;
+	memcpy(&hdr_len, btf + 4, 4);
+	memcpy(&str_off, btf + 16, 4);
+	memcpy(&str_len, btf + 20, 4);
+	if ((__u64)hdr_len + str_off + str_len > sh->sh_size || off >= str_len)
+		return NULL;
+	return (const char *)btf + hdr_len + str_off + off;
+}
+
+/* Field relocations come in one group per program section; two groups for
+ * the same section must not write past the first group's table. */
 static void test_duplicate_relo_group(void)
 {
 	unsigned char *copy = obj_copy(), *cr, *buf;
 	struct ext_hdr *h;
-	__u32 rec_size, sec_off, num, two = 2;
+	__u32 rec_size, sec_off, num, two = 2, sec_off2, num2;
+	const char *s1, *s2;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	h = find_ext(copy);
@@ -914,9 +1172,25 @@ static void test_duplicate_relo_group(void)
 	memcpy(&num, cr + 8, 4);
 	CU_ASSERT_EQUAL_FATAL(rec_size, 16);
 	CU_ASSERT_FATAL(num >= 4);
-	CU_ASSERT_EQUAL_FATAL(h->core_relo_len, 4 + 8 + num * rec_size);
+	CU_ASSERT_FATAL(h->core_relo_len >= 4 + 8 + num * rec_size + 8);
+	/* the second group: the other program's, and nothing after it */
+	memcpy(&sec_off2, cr + 12 + num * rec_size, 4);
+	memcpy(&num2, cr + 12 + num * rec_size + 4, 4);
+	CU_ASSERT_EQUAL_FATAL(h->core_relo_len, 4 + 8 + num * rec_size + 8 + num2 * rec_size);
+	CU_ASSERT_EQUAL(num, num2); /* the same accesses in both programs */
+	s1 = btf_str(copy, sec_off);
+	s2 = btf_str(copy, sec_off2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
+	CU_ASSERT((!strcmp(s1, PROG_SEC) && !strcmp(s2, PROG_RB_SEC)) ||
+		  (!strcmp(s1, PROG_RB_SEC) && !strcmp(s2, PROG_SEC)));
 
-	/* [rec_size][sec, 2][r0 r1][sec, 2][r2 r3] */
+	/* the second group relabelled as the first one's section */
+	memcpy(cr + 12 + num * rec_size, &sec_off, 4);
+	expect_reject("second group, same section", copy, obj_size(), "second field relocation group");
+
+	/* the first group split in two: [rec_size][sec, 2][r0 r1][sec, 2][r2 r3] */
+	memcpy(copy, skbd_bpf_object, obj_size());
 	buf = malloc(h->core_relo_len);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	memcpy(buf, cr, h->core_relo_len);
@@ -1038,6 +1312,9 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "load running kernel (root)", test_load_running_kernel },
 	{ "load fixture layouts (root)", test_load_fixture_layouts },
 	{ "load unresolved (root)", test_load_unresolved },
+	{ "load perf program only (root)", test_load_perf_only },
+	{ "load ringbuf program only (root)", test_load_ringbuf_only },
+	{ "load with an unsized ring buffer (root)", test_load_ringbuf_unsized },
 	{ "bad headers", test_bad_headers },
 	{ "bad sections", test_bad_sections },
 	{ "bad .BTF.ext", test_bad_btf_ext },
