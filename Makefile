@@ -4,7 +4,7 @@
 #   make run        install dependencies, build, start the monitor
 #   make check      install dependencies, build, run every test
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
-#   make bench      streaming throughput/loss table (bench/stream.sh)
+#   make bench      bench harness: skbdrop modes/transports/wakeups vs bpftrace and perf (bench/run.sh)
 #   make kmatrix    boot the static binary on Debian kernels 5.10-7.x under QEMU (tests/kmatrix/run.sh)
 
 CC      ?= gcc
@@ -76,7 +76,7 @@ $(BUILD)/bench/%: bench/%.c
 
 bench: deps
 	$(MAKE) all $(BENCH_TOOLS)
-	bench/stream.sh $(BUILD)
+	bench/run.sh $(BUILD)
 
 deps:
 	@scripts/install-deps.sh

@@ -15,7 +15,12 @@ enum cli_output { CLI_OUT_TEXT, CLI_OUT_JSON };
 enum cli_transport { CLI_TRANSPORT_PERF, CLI_TRANSPORT_RINGBUF };
 enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 
-#define CLI_DEFAULT_PAGES 512           /* 2 MiB per CPU with 4 KiB pages */
+/* Ring memory when --pages is not given: this budget split over the CPUs,
+ * from 1 to 8 MiB each (8 MiB per CPU on a 2-CPU host: ~100k events, about
+ * 100 ms of a reader stall at 1 M drops/s per CPU). */
+#define CLI_RING_BUDGET (64u << 20)
+#define CLI_RING_MIN (1u << 20)
+#define CLI_RING_MAX (8u << 20)
 #define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
 #define CLI_POLL_MS 100                 /* a lone drop shows within this */
 
@@ -26,7 +31,7 @@ struct cli_opts {
 	unsigned int pid;         /* 0: any */
 	const char *reasons;      /* -r list, validated against the kernel later */
 	const char *exclude_reasons;
-	unsigned int pages;
+	unsigned int pages;       /* 0: cli_default_pages() */
 	enum cli_transport transport;
 	enum cli_wakeup wakeup;
 	unsigned long long wakeup_arg; /* bytes or events */
@@ -37,6 +42,9 @@ struct cli_opts {
 	bool help;
 	bool version;
 };
+
+/* Default pages per CPU (a power of two) for nr_cpus CPUs. */
+unsigned int cli_default_pages(int nr_cpus, long page_size);
 
 /* Parse argv. Returns 0, or -EINVAL after writing one line to err. */
 int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t err_size);

@@ -220,6 +220,20 @@ static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const 
 	__u32 zero = 0;
 	int err;
 
+	/* the ring buffer program applies the wakeup policy itself */
+	switch (o->wakeup) {
+	case CLI_WAKEUP_BYTES:
+		cfg.rb_wakeup = SKBD_RB_WAKEUP_BYTES;
+		break;
+	case CLI_WAKEUP_EVENTS:
+		cfg.rb_wakeup = SKBD_RB_WAKEUP_EVENTS;
+		break;
+	case CLI_WAKEUP_NONE:
+		cfg.rb_wakeup = SKBD_RB_WAKEUP_NONE;
+		break;
+	}
+	cfg.rb_wakeup_arg = o->wakeup_arg;
+
 	if (cfd < 0 || rfd < 0)
 		return cfd < 0 ? cfd : rfd;
 	/* untouched slots already mean "report": write only the others */
@@ -370,9 +384,9 @@ static int open_transport(struct skbd_obj *obj, const struct cli_opts *o, size_t
 		pbo.wakeup_events = (__u32)o->wakeup_arg;
 		break;
 	case CLI_WAKEUP_NONE:
-		/* perf cannot switch wakeups off: a watermark at the ring's size
-		 * wakes only when a ring is about to overflow */
-		pbo.watermark_bytes = SIZE_MAX;
+		/* perf cannot switch wakeups off: a watermark at half the ring is a
+		 * safety net that fires only when the timed poll falls behind */
+		pbo.watermark_bytes = (size_t)o->pages * (size_t)sysconf(_SC_PAGESIZE) / 2;
 		break;
 	}
 	return skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &t->pb);
@@ -456,6 +470,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)nr_cpus);
+	if (!o.pages)
+		o.pages = cli_default_pages(nr_cpus, sysconf(_SC_PAGESIZE));
 	/* one ring for all CPUs: as much memory as the per-CPU rings would take */
 	rb_size = (size_t)o.pages * (size_t)sysconf(_SC_PAGESIZE);
 	for (int c = 1; c < nr_cpus && rb_size < (1u << 30); c <<= 1)

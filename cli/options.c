@@ -29,8 +29,9 @@ void cli_usage(FILE *f)
 		"                           not these reasons; NOT_DROPPED_YET and CONSUMED are\n"
 		"                           excluded unless named in --reason\n"
 		"Other:\n"
-		"      --pages N            ring size in pages per CPU, a power of two (default %d); the ring\n"
-		"                           buffer transport uses one ring of N pages x CPUs (rounded up)\n"
+		"      --pages N            ring size in pages per CPU, a power of two (default: 64 MiB\n"
+		"                           over the CPUs, 1 to 8 MiB each); the ring buffer transport\n"
+		"                           uses one ring of N pages x CPUs (rounded up to a power of two)\n"
 		"      --transport KIND     perf (per-CPU perf rings, default) or ringbuf (one BPF ring\n"
 		"                           buffer, Linux 5.8+)\n"
 		"      --wakeup POLICY      when the kernel wakes the reader: bytes:N (N bytes pending,\n"
@@ -44,7 +45,7 @@ void cli_usage(FILE *f)
 		"At start one line 'skbdrop: tracing ...' goes to stderr; at exit (duration, count,\n"
 		"SIGINT, SIGTERM) a summary: events delivered, lost, and counts per reason.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
-		CLI_DEFAULT_PAGES, CLI_POLL_MS);
+		CLI_POLL_MS);
 }
 
 static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -56,6 +57,22 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	vsnprintf(err, size, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+unsigned int cli_default_pages(int nr_cpus, long page_size)
+{
+	unsigned long long per_cpu = CLI_RING_BUDGET / (unsigned int)(nr_cpus > 0 ? nr_cpus : 1);
+	unsigned int pages = 1;
+
+	if (per_cpu < CLI_RING_MIN)
+		per_cpu = CLI_RING_MIN;
+	if (per_cpu > CLI_RING_MAX)
+		per_cpu = CLI_RING_MAX;
+	if (page_size <= 0)
+		page_size = 4096;
+	while ((unsigned long long)pages * 2 * (unsigned long)page_size <= per_cpu)
+		pages *= 2;
+	return pages;
 }
 
 static int parse_ull(const char *s, unsigned long long max, unsigned long long *out)
@@ -121,7 +138,6 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->pages = CLI_DEFAULT_PAGES;
 	o->wakeup = CLI_WAKEUP_BYTES;
 	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
 	o->poll_ms = CLI_POLL_MS;

@@ -69,7 +69,10 @@ int skbd_ringbuf_parse(const void *data, __u64 mask, __u64 prod, __u64 *cons,
 int skbd_ringbuf__new(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn, void *ctx,
 		      struct skbd_ringbuf **out)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
+	/* edge-triggered: a ring buffer fd is readable whenever data is pending,
+	 * so level-triggered epoll would never sleep under load; we want the
+	 * kernel's wakeups (the policy) and the timed drain, nothing else */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
 	struct skbd_ringbuf *rb;
 	long page = sysconf(_SC_PAGESIZE);
 	int err;

@@ -131,6 +131,46 @@ if start_tracer "$TMP/t.txt"; then
 		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ IPv4$" "$TMP/t.txt")"
 else nok "text: tracer starts"; fi
 
+# ---- the ring buffer transport: the same exact count over IPv4 loopback
+comm=skrb-$$
+if start_tracer "$TMP/rb.json" -o json --transport ringbuf; then
+	"$SENDER" "$comm" 127.0.0.1 9 $N & spid=$!; wait $spid
+	stop_tracer
+	f="$TMP/rb.json"
+	check "ringbuf: tracer exits 0 on SIGINT" 0 "$RC"
+	check "ringbuf: exactly $N NO_SOCKET events for comm $comm" $N \
+		"$(jcount "$f" ".comm==\"$comm\" and .reason==\"NO_SOCKET\"")"
+	check "ringbuf: no other events for comm $comm" $N "$(jcount "$f" ".comm==\"$comm\"")"
+	check "ringbuf: all attributed to pid $spid" $N "$(jcount "$f" ".comm==\"$comm\" and .pid==$spid and .tid==$spid")"
+	check "ringbuf: location in (__udp4_lib_rcv|udp_rcv), protocol IPv4" $N "$(jcount "$f" ".comm==\"$comm\" and
+		(.location|test(\"^(__udp4_lib_rcv|udp_rcv)\\\\+0x[0-9a-f]+$\")) and .protocol==\"IPv4\"")"
+	check "ringbuf: exit summary names the transport" 1 \
+		"$(grep -cE '^skbdrop: transport ringbuf, wakeup bytes:65536, [0-9]+ wakeups, [1-9][0-9]* polls$' "$f.err")"
+	delivered=$(sed -nE 's/^skbdrop: ([0-9]+) events delivered, 0 lost \(ring buffer full: 0 failed outputs\), [0-9]+ filtered in kernel$/\1/p' "$f.err")
+	[ -n "$delivered" ] && [ "$delivered" -ge $N ] && ok "ringbuf: summary '$delivered events delivered, 0 lost (ring buffer full: 0 failed outputs)'" \
+		|| nok "ringbuf: summary '>= $N events delivered, 0 lost (ring buffer full: ...)'" "$(cat "$f.err")"
+	check "ringbuf: no perf wording in the summary" 0 "$(grep -c 'perf ring full' "$f.err")"
+	check "ringbuf: exactly one 'skbdrop: tracing' line" 1 "$(grep -c '^skbdrop: tracing' "$f.err")"
+else nok "ringbuf: tracer starts"; fi
+
+# ---- wakeup policies, both transports: every event arrives, the summary names the policy
+i=0
+for cfg in "ringbuf none" "ringbuf events:1" "ringbuf bytes:4096" "perf events:1" "perf none" "perf bytes:4096"; do
+	set -- $cfg; tr=$1 wk=$2; i=$((i + 1)); comm=skw$i-$$
+	if start_tracer "$TMP/w$i.json" -o json --transport "$tr" --wakeup "$wk"; then
+		"$SENDER" "$comm" 127.0.0.1 9 $N
+		stop_tracer
+		check "--transport $tr --wakeup $wk: exit 0" 0 "$RC"
+		check "--transport $tr --wakeup $wk: exactly $N events for comm $comm" $N \
+			"$(jcount "$TMP/w$i.json" ".comm==\"$comm\" and .reason==\"NO_SOCKET\"")"
+		check "--transport $tr --wakeup $wk: summary 'transport $tr, wakeup $wk, ...'" 1 \
+			"$(grep -cE "^skbdrop: transport $tr, wakeup $wk, [0-9]+ wakeups, [1-9][0-9]* polls$" "$TMP/w$i.json.err")"
+	else nok "--transport $tr --wakeup $wk: tracer starts"; fi
+done
+# every event forces a wakeup: the reader, asleep in epoll, was woken at least once
+check "--transport ringbuf --wakeup events:1: woken by the kernel" 1 \
+	"$(grep -cE '^skbdrop: transport ringbuf, wakeup events:1, [1-9][0-9]* wakeups' "$TMP/w2.json.err" 2>/dev/null)"
+
 # ---- NETFILTER_DROP over veth into a namespace with an nft drop rule
 setup_ns() {
 	ip netns add "$NS" &&
@@ -219,6 +259,17 @@ if start_tracer "$TMP/l.txt"; then
 	stop_tracer
 else nok "lone drop: tracer starts"; fi
 
+# ---- ring buffer without wakeups: the reader's timer still finds a lone drop
+if start_tracer "$TMP/lr.txt" --transport ringbuf --wakeup none --poll-ms 50; then
+	"$SENDER" sklr-$$ 127.0.0.1 9 1
+	seen=0
+	for _ in $(seq 20); do grep -q "sklr-$$" "$TMP/lr.txt" && { seen=1; break; }; sleep 0.05; done
+	check "ringbuf --wakeup none --poll-ms 50: lone drop delivered within 1 s" 1 $seen
+	stop_tracer
+	check "ringbuf --wakeup none --poll-ms 50: exit 0" 0 "$RC"
+	check "ringbuf --wakeup none --poll-ms 50: exactly one line for it" 1 "$(grep -c "sklr-$$" "$TMP/lr.txt")"
+else nok "ringbuf lone drop: tracer starts"; fi
+
 # ---- SIGINT / SIGTERM: exit 0, detach, nothing of ours left loaded
 if command -v bpftool >/dev/null; then
 	for sig in INT TERM; do
@@ -236,6 +287,31 @@ if command -v bpftool >/dev/null; then
 	done
 else skip "SIGINT leaves nothing loaded" "bpftool not installed"; fi
 
+# ---- SIGINT with the ring buffer: only its program and maps were loaded, and none is left
+# prog_ids NAME: ids of loaded programs named NAME, one a line
+prog_ids() { bpftool -j prog show name "$1" 2>/dev/null | jq -s -r 'flatten | .[].id'; }
+if command -v bpftool >/dev/null; then
+	before_rb=$(prog_ids skbd_kfree_rb); before_perf=$(prog_ids skbd_kfree_skb)
+	if start_tracer "$TMP/srb.txt" --transport ringbuf; then
+		# ours is the one that was not there before (a bench may run its own)
+		id=$(comm -13 <(echo "$before_rb" | sort) <(prog_ids skbd_kfree_rb | sort))
+		check "ringbuf SIGINT: exactly one new skbd_kfree_rb program while tracing" 1 "$(echo "$id" | grep -c .)"
+		check "ringbuf SIGINT: no skbd_kfree_skb program loaded for it" "" \
+			"$(comm -13 <(echo "$before_perf" | sort) <(prog_ids skbd_kfree_skb | sort) | tr '\n' ' ')"
+		maps=
+		[ "$(echo "$id" | grep -c .)" = 1 ] && maps=$(bpftool -j prog show id "$id" | jq -r '.map_ids // [] | .[]')
+		types=$(for m in $maps; do bpftool -j map show id "$m" | jq -r '.name + ":" + .type'; done | sort | tr '\n' ' ')
+		check "ringbuf SIGINT: its maps are config, reasons, ringbuf, stats" \
+			"config:array reasons:array ringbuf:ringbuf stats:percpu_array " "$types"
+		stop_tracer INT
+		check "ringbuf SIGINT: exit 0" 0 "$RC"
+		left=0
+		[ -n "$id" ] && bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1))
+		for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left=$((left + 1)); done
+		check "ringbuf SIGINT: program and its $(echo $maps | wc -w) maps gone after exit" 0 $left
+	else nok "ringbuf SIGINT: tracer starts"; fi
+else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
+
 # ---- stdout closed early (| head): exit quietly
 ( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!
 for _ in $(seq 50); do grep -q tracing "$TMP/h.err" 2>/dev/null && break; sleep 0.1; done
@@ -251,7 +327,9 @@ check "| head -n 1: nothing but the tracing line on stderr" 1 "$(wc -l <"$TMP/h.
 kill $hp 2>/dev/null; wait $hp 2>/dev/null
 
 # ---- usage errors: exit 2, one line
-for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c" "-r ," "--help=1" "-x"; do
+for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c" "-r ," "--help=1" "-x" \
+	"--transport foo" "--transport" "--wakeup bytes:0" "--wakeup events:x" "--wakeup sometimes" \
+	"--wakeup events:" "--poll-ms 0" "--poll-ms abc"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \
@@ -289,7 +367,15 @@ size=$(stat -c %s "$SKBDROP")
 [ "$size" -lt 1572864 ] && ok "stripped size $size bytes < 1.5 MiB" || nok "stripped size $size bytes < 1.5 MiB"
 empty=$(mktemp -d "$TMP/empty.XXXXXX"); cp "$SKBDROP" "$empty/"
 if command -v strace >/dev/null; then
-	(cd "$empty" && env -i strace -f -qq -e trace=open,openat,execve -o "$TMP/strace.log" ./skbdrop -d 0.3 >/dev/null 2>"$TMP/st.err"); rc=$?
+	# drops during the run: formatting an event must not open anything either
+	# (a static glibc's gmtime/localtime would open /etc/localtime)
+	(cd "$empty" && env -i strace -f -qq -e trace=open,openat,execve -o "$TMP/strace.log" ./skbdrop -d 1 -o json >"$TMP/st.out" 2>"$TMP/st.err") &
+	stp=$!
+	for _ in $(seq 50); do grep -q tracing "$TMP/st.err" 2>/dev/null && break; sleep 0.1; done
+	"$SENDER" skst-$$ 127.0.0.1 9 5
+	"$SENDER" skst-$$ ::1 9 5
+	wait $stp; rc=$?
+	check "under strace: the 10 drops were formatted" 10 "$(jcount "$TMP/st.out" ".comm==\"skst-$$\"")"
 	check "static binary runs from an empty directory with an empty environment" 0 $rc
 	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^/(proc|sys)/' | sort -u | tr '\n' ' ')
 	check "opens nothing outside /proc and /sys" "" "$bad"

@@ -44,8 +44,11 @@ static void test_parse_defaults(void)
 	CU_ASSERT_EQUAL(o.pid, 0);
 	CU_ASSERT_PTR_NULL(o.reasons);
 	CU_ASSERT_PTR_NULL(o.exclude_reasons);
-	CU_ASSERT_EQUAL(o.pages, CLI_DEFAULT_PAGES);
-	CU_ASSERT_EQUAL(o.pages, 512);
+	CU_ASSERT_EQUAL(o.pages, 0); /* sized from the CPU count at start */
+	CU_ASSERT_EQUAL(o.transport, CLI_TRANSPORT_PERF);
+	CU_ASSERT_EQUAL(o.wakeup, CLI_WAKEUP_BYTES);
+	CU_ASSERT_EQUAL(o.wakeup_arg, 65536);
+	CU_ASSERT_EQUAL(o.poll_ms, 100);
 	CU_ASSERT_FALSE(o.list_reasons);
 	CU_ASSERT_FALSE(o.count_only);
 	CU_ASSERT_FALSE(o.no_output);
@@ -77,7 +80,7 @@ static void test_parse_long_and_short(void)
 		CU_ASSERT_PTR_NULL(o.exclude_reasons);
 		CU_ASSERT_TRUE(o.help);
 		CU_ASSERT_TRUE(o.version);
-		CU_ASSERT_EQUAL(o.pages, 512);
+		CU_ASSERT_EQUAL(o.pages, 0);
 		CU_ASSERT_FALSE(o.list_reasons);
 	}
 
@@ -96,7 +99,7 @@ static void test_parse_long_and_short(void)
 	CU_ASSERT_FALSE(o.count_only);
 	/* a second parse starts from the defaults again */
 	CU_ASSERT_FALSE(o.list_reasons);
-	CU_ASSERT_EQUAL(o.pages, 512);
+	CU_ASSERT_EQUAL(o.pages, 0);
 
 	/* "=" and attached forms, clustered flags, text stays selectable */
 	CU_ASSERT_EQUAL_FATAL(parse(ARGV("--output=json", "--count=7", "-p99", "--pages=1", "-hV"), &o, err,
@@ -1087,7 +1090,8 @@ static void test_usage(void)
 	cli_usage(f);
 	fclose(f);
 	CU_ASSERT_EQUAL(strncmp(buf, "Usage: skbdrop", 14), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(default 512)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "1 to 8 MiB each"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "--transport KIND"));
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const char *opt = bad_cases[i].needle;
 
@@ -1096,7 +1100,46 @@ static void test_usage(void)
 	}
 }
 
+/* 64 MiB over the CPUs, 1..8 MiB each, a power of two in pages */
+static void test_default_pages(void)
+{
+	CU_ASSERT_EQUAL(cli_default_pages(1, 4096), 2048);   /* capped at 8 MiB */
+	CU_ASSERT_EQUAL(cli_default_pages(2, 4096), 2048);   /* 8 MiB each */
+	CU_ASSERT_EQUAL(cli_default_pages(16, 4096), 1024);  /* 4 MiB */
+	CU_ASSERT_EQUAL(cli_default_pages(24, 4096), 512);   /* 2.67 MiB -> 2 MiB */
+	CU_ASSERT_EQUAL(cli_default_pages(64, 4096), 256);   /* 1 MiB */
+	CU_ASSERT_EQUAL(cli_default_pages(256, 4096), 256);  /* floor 1 MiB */
+	CU_ASSERT_EQUAL(cli_default_pages(2, 65536), 128);   /* 64 KiB pages */
+	CU_ASSERT_EQUAL(cli_default_pages(0, 0), 2048);      /* nonsense in: sane out */
+}
+
+/* --transport, --wakeup, --poll-ms */
+static void test_parse_transport(void)
+{
+	struct cli_opts o;
+	char err[256];
+
+	CU_ASSERT_EQUAL_FATAL(parse((char *[]){ "skbdrop", "--transport", "ringbuf", "--wakeup", "events:7",
+						"--poll-ms", "25", NULL }, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.transport, CLI_TRANSPORT_RINGBUF);
+	CU_ASSERT_EQUAL(o.wakeup, CLI_WAKEUP_EVENTS);
+	CU_ASSERT_EQUAL(o.wakeup_arg, 7);
+	CU_ASSERT_EQUAL(o.poll_ms, 25);
+	CU_ASSERT_EQUAL_FATAL(parse((char *[]){ "skbdrop", "--wakeup", "none", NULL }, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.wakeup, CLI_WAKEUP_NONE);
+	CU_ASSERT_EQUAL_FATAL(parse((char *[]){ "skbdrop", "--wakeup=bytes:4096", NULL }, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.wakeup, CLI_WAKEUP_BYTES);
+	CU_ASSERT_EQUAL(o.wakeup_arg, 4096);
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--wakeup", "bytes:1073741825", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--wakeup"));
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--transport", "Perf", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--transport"));
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--poll-ms", "60001", NULL }, &o, err, sizeof(err)), -EINVAL);
+}
+
 CU_TestInfo skbd_tests_cli[] = {
+	{ "default ring pages", test_default_pages },
+	{ "parse transport and wakeup", test_parse_transport },
 	{ "parse defaults", test_parse_defaults },
 	{ "parse long and short", test_parse_long_and_short },
 	{ "parse limits", test_parse_limits },
