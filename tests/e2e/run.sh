@@ -270,6 +270,21 @@ if start_tracer "$TMP/lr.txt" --transport ringbuf --wakeup none --poll-ms 50; th
 	check "ringbuf --wakeup none --poll-ms 50: exactly one line for it" 1 "$(grep -c "sklr-$$" "$TMP/lr.txt")"
 else nok "ringbuf lone drop: tracer starts"; fi
 
+# still_loaded PROG_ID MAP_IDS...: how many of these ids the kernel still has.
+# Freeing runs asynchronously (RCU, workqueue) after the last fd closes, so
+# wait for it, bounded: 3 s.
+still_loaded() {
+	local prog=$1 n i m; shift
+	for i in $(seq 30); do
+		n=0
+		[ -n "$prog" ] && bpftool prog show id "$prog" >/dev/null 2>&1 && n=$((n + 1))
+		for m in "$@"; do bpftool map show id "$m" >/dev/null 2>&1 && n=$((n + 1)); done
+		[ $n = 0 ] && break
+		sleep 0.1
+	done
+	echo $n
+}
+
 # ---- SIGINT / SIGTERM: exit 0, detach, nothing of ours left loaded
 if command -v bpftool >/dev/null; then
 	for sig in INT TERM; do
@@ -279,9 +294,8 @@ if command -v bpftool >/dev/null; then
 			[ -n "$pid_id" ] && ok "SIG$sig: program loaded while tracing (id $pid_id)" || nok "SIG$sig: program visible while tracing"
 			stop_tracer $sig
 			check "SIG$sig: exit 0" 0 "$RC"
-			left=0
-			[ -n "$pid_id" ] && bpftool prog show id "$pid_id" >/dev/null 2>&1 && left=$((left + 1))
-			for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left=$((left + 1)); done
+			# shellcheck disable=SC2086
+			left=$(still_loaded "$pid_id" $maps)
 			check "SIG$sig: program and its $(echo $maps | wc -w) maps gone after exit" 0 $left
 		else nok "SIG$sig: tracer starts"; fi
 	done
@@ -305,9 +319,8 @@ if command -v bpftool >/dev/null; then
 			"config:array reasons:array ringbuf:ringbuf stats:percpu_array " "$types"
 		stop_tracer INT
 		check "ringbuf SIGINT: exit 0" 0 "$RC"
-		left=0
-		[ -n "$id" ] && bpftool prog show id "$id" >/dev/null 2>&1 && left=$((left + 1))
-		for m in $maps; do bpftool map show id "$m" >/dev/null 2>&1 && left=$((left + 1)); done
+		# shellcheck disable=SC2086
+		left=$(still_loaded "$id" $maps)
 		check "ringbuf SIGINT: program and its $(echo $maps | wc -w) maps gone after exit" 0 $left
 	else nok "ringbuf SIGINT: tracer starts"; fi
 else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
