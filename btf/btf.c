@@ -2,6 +2,8 @@
 /* BTF reader: validates a raw BTF blob once so every later lookup can index
  * the type table without further bounds checks. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <skbdrop/btf.h>
@@ -14,6 +16,16 @@ struct skbd_btf {
 	__u32 str_len;
 	const struct btf_type **types; /* index = type id; [0] = NULL (void) */
 	__u32 nr_types;
+	/* name index, built by the first find_by_name_kind(): named struct,
+	 * union, enum, enum64 and typedef types sorted by (name, id) */
+	struct name_entry *names;
+	__u32 nr_names;
+	bool names_built;
+};
+
+struct name_entry {
+	__u32 name_off;
+	__u32 id;
 };
 
 /* Bytes that follow struct btf_type for this kind; -1 for an unknown kind. */
@@ -180,6 +192,7 @@ void skbd_btf__free(struct skbd_btf *btf)
 {
 	if (!btf)
 		return;
+	free(btf->names);
 	free(btf->types);
 	free(btf->data);
 	free(btf);
@@ -231,4 +244,285 @@ const struct btf_member *skbd_btf__members(const struct btf_type *t, __u32 *n)
 		return NULL;
 	*n = BTF_INFO_VLEN(t->info);
 	return (const struct btf_member *)(t + 1);
+}
+
+
+static bool is_indexed_kind(__u32 kind)
+{
+	return kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM ||
+	       kind == BTF_KIND_TYPEDEF || kind == 19 /* ENUM64 */;
+}
+
+static int cmp_name_entry(const void *a, const void *b, void *ctx)
+{
+	const struct name_entry *x = a, *y = b;
+	const struct skbd_btf *btf = ctx;
+	int c = strcmp(btf->strs + x->name_off, btf->strs + y->name_off);
+
+	if (c)
+		return c;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* vmlinux has 100k+ types and the loader asks for a few dozen structs: one
+ * sort here makes every lookup a binary search instead of a linear scan. */
+static int build_name_index(struct skbd_btf *btf)
+{
+	__u32 n = 0;
+
+	for (__u32 id = 1; id < btf->nr_types; id++) {
+		const struct btf_type *t = btf->types[id];
+
+		n += btf->strs[t->name_off] && is_indexed_kind(BTF_INFO_KIND(t->info));
+	}
+	if (n) {
+		btf->names = malloc((size_t)n * sizeof(*btf->names));
+		if (!btf->names)
+			return -ENOMEM;
+	}
+	n = 0;
+	for (__u32 id = 1; id < btf->nr_types; id++) {
+		const struct btf_type *t = btf->types[id];
+
+		if (btf->strs[t->name_off] && is_indexed_kind(BTF_INFO_KIND(t->info)))
+			btf->names[n++] = (struct name_entry){ .name_off = t->name_off, .id = id };
+	}
+	if (n)
+		qsort_r(btf->names, n, sizeof(*btf->names), cmp_name_entry, btf);
+	btf->nr_names = n;
+	btf->names_built = true;
+	return 0;
+}
+
+int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, __u32 kind)
+{
+	/* the handle is only ever created by skbd_btf__new() as writable memory:
+	 * casting const away to fill the lazy index is defined behaviour */
+	struct skbd_btf *btf = (struct skbd_btf *)cbtf;
+	__u32 lo = 0, hi;
+	int err;
+
+	if (!btf || !name)
+		return -EINVAL;
+	if (!name[0] || !is_indexed_kind(kind))
+		return -ENOENT;
+	if (!btf->names_built) {
+		err = build_name_index(btf);
+		if (err)
+			return err;
+	}
+	/* lower bound of name; ids of equal names are ascending */
+	hi = btf->nr_names;
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (strcmp(btf->strs + btf->names[mid].name_off, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < btf->nr_names && !strcmp(btf->strs + btf->names[lo].name_off, name); lo++) {
+		__u32 id = btf->names[lo].id;
+
+		if (BTF_INFO_KIND(btf->types[id]->info) == kind)
+			return (int)id;
+	}
+	return -ENOENT;
+}
+
+#define FIELD_MAX_DEPTH 16	   /* anonymous members inside anonymous members */
+#define FIELD_MAX_STEPS (1u << 20) /* members visited per lookup */
+
+struct member_search {
+	const struct skbd_btf *btf;
+	__u32 steps_left; /* an anonymous member repeated k times nests k^16 ways in bad BTF */
+};
+
+struct member_hit {
+	__u32 type;    /* as in the member, modifiers not skipped */
+	__u64 bits;    /* from the outer struct */
+	__u32 bitsize; /* 0: not a bitfield */
+};
+
+/* Find the member called name[0..len) in struct/union id, looking through
+ * unnamed struct/union members. 0, -ENOENT or -ELOOP. */
+static int find_member(struct member_search *ms, __u32 id, const char *name, size_t len, int depth,
+		       __u64 base, struct member_hit *hit)
+{
+	const struct btf_type *t = skbd_btf__type(ms->btf, id);
+	const struct btf_member *m;
+	bool kflag;
+	__u32 n = 0;
+
+	m = skbd_btf__members(t, &n);
+	if (!m)
+		return -ENOENT;
+	kflag = BTF_INFO_KFLAG(t->info);
+	for (__u32 i = 0; i < n; i++) {
+		/* member names were checked against the string section at parse time */
+		const char *mname = ms->btf->strs + m[i].name_off;
+		__u32 bits = kflag ? BTF_MEMBER_BIT_OFFSET(m[i].offset) : m[i].offset;
+		__u32 bitsize = kflag ? BTF_MEMBER_BITFIELD_SIZE(m[i].offset) : 0;
+		int err;
+
+		if (!ms->steps_left)
+			return -ELOOP;
+		ms->steps_left--;
+		if (mname[0]) {
+			if (strncmp(mname, name, len) || mname[len])
+				continue;
+			hit->type = m[i].type;
+			hit->bits = base + bits;
+			hit->bitsize = bitsize;
+			return 0;
+		}
+		if (depth >= FIELD_MAX_DEPTH)
+			continue;
+		err = find_member(ms, skbd_btf__skip_mods(ms->btf, m[i].type), name, len, depth + 1,
+				  base + bits, hit);
+		if (err != -ENOENT)
+			return err;
+	}
+	return -ENOENT;
+}
+
+/* Bytes of a member's type; 0 and *size, or -EINVAL. */
+static int type_size(const struct skbd_btf *btf, __u32 id, int depth, __u32 *size)
+{
+	const struct btf_type *t = skbd_btf__type(btf, skbd_btf__skip_mods(btf, id));
+	const struct btf_array *arr;
+	__u32 elem;
+	int err;
+
+	if (!t)
+		return -EINVAL;
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_ENUM:
+	case 19: /* ENUM64 */
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+	case BTF_KIND_FLOAT:
+		*size = t->size;
+		return 0;
+	case BTF_KIND_PTR:
+		*size = 8; /* the kernels we load into are 64-bit */
+		return 0;
+	case BTF_KIND_ARRAY:
+		if (depth >= FIELD_MAX_DEPTH)
+			return -EINVAL;
+		arr = (const struct btf_array *)(t + 1);
+		err = type_size(btf, arr->type, depth + 1, &elem);
+		if (err)
+			return err;
+		if (elem && arr->nelems > UINT32_MAX / elem)
+			return -EINVAL;
+		*size = elem * arr->nelems;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The struct (or union) a relocation names: "name___flavor" means "name". */
+static int find_struct(const struct skbd_btf *btf, const char *struct_name)
+{
+	const char *flavor = strstr(struct_name, "___");
+	char *base = NULL;
+	int id;
+
+	if (flavor && flavor != struct_name) {
+		base = strndup(struct_name, (size_t)(flavor - struct_name));
+		if (!base)
+			return -ENOMEM;
+		struct_name = base;
+	}
+	id = skbd_btf__find_by_name_kind(btf, struct_name, BTF_KIND_STRUCT);
+	if (id == -ENOENT)
+		id = skbd_btf__find_by_name_kind(btf, struct_name, BTF_KIND_UNION);
+	free(base);
+	return id;
+}
+
+int skbd_btf__field(const struct skbd_btf *btf, const char *struct_name, const char *path,
+		    struct skbd_btf_field *out)
+{
+	struct member_search ms = { .btf = btf, .steps_left = FIELD_MAX_STEPS };
+	struct member_hit hit = { 0 };
+	struct skbd_btf_field f = { 0 };
+	const struct btf_type *t;
+	const char *p = path;
+	__u64 bits = 0;
+	__u32 cur, size = 0;
+	int id, err;
+
+	if (!btf || !struct_name || !path || !out || !path[0])
+		return -EINVAL;
+	id = find_struct(btf, struct_name);
+	if (id < 0)
+		return id;
+	cur = (__u32)id;
+	for (;;) {
+		size_t len = strcspn(p, ".");
+
+		if (!len)
+			goto bad_path;
+		err = find_member(&ms, cur, p, len, 0, bits, &hit);
+		if (err == -ELOOP)
+			skbd_log(SKBD_LOG_WARN, "btf: struct %s: field %s: search too long (looping BTF?)",
+				 struct_name, path);
+		if (err)
+			return err;
+		bits = hit.bits;
+		p += len;
+		if (!*p)
+			break;
+		if (!*++p)
+			goto bad_path; /* trailing '.' */
+		if (hit.bitsize)
+			goto bad_path;
+		/* go on only into a struct or union */
+		cur = skbd_btf__skip_mods(btf, hit.type);
+		if (!skbd_btf__members(skbd_btf__type(btf, cur), &(__u32){ 0 }))
+			return -ENOENT;
+	}
+
+	f.type_id = skbd_btf__skip_mods(btf, hit.type);
+	t = skbd_btf__type(btf, f.type_id);
+	if (!t || type_size(btf, f.type_id, 0, &size)) {
+		skbd_log(SKBD_LOG_WARN, "btf: struct %s: field %s: type %u has no size", struct_name, path,
+			 hit.type);
+		return -EINVAL;
+	}
+	/* Without kind_flag a bitfield is an int whose encoding is narrower than
+	 * its size (older pahole output); with it the member carries the width. */
+	if (!hit.bitsize && BTF_INFO_KIND(t->info) == BTF_KIND_INT) {
+		__u32 enc = *(const __u32 *)(t + 1);
+
+		if (BTF_INT_OFFSET(enc) || BTF_INT_BITS(enc) != (__u64)t->size * 8) {
+			bits += BTF_INT_OFFSET(enc);
+			hit.bitsize = BTF_INT_BITS(enc);
+		}
+	}
+	if (bits > UINT32_MAX || (!hit.bitsize && size > UINT32_MAX / 8)) {
+		skbd_log(SKBD_LOG_WARN, "btf: struct %s: field %s: offset or size out of range", struct_name,
+			 path);
+		return -EINVAL;
+	}
+	if (!hit.bitsize && bits % 8) {
+		skbd_log(SKBD_LOG_WARN, "btf: struct %s: field %s: bit offset %llu is not byte-aligned",
+			 struct_name, path, (unsigned long long)bits);
+		return -EINVAL;
+	}
+	f.offset = (__u32)(bits / 8);
+	f.size = size;
+	f.is_bitfield = hit.bitsize != 0;
+	f.bit_offset = (__u32)bits;
+	f.bit_size = hit.bitsize ? hit.bitsize : size * 8;
+	*out = f;
+	return 0;
+
+bad_path:
+	skbd_log(SKBD_LOG_WARN, "btf: struct %s: bad field path '%s'", struct_name, path);
+	return -EINVAL;
 }

@@ -5,6 +5,7 @@
 #ifndef SKBDROP_BTF_H
 #define SKBDROP_BTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include <linux/btf.h>
@@ -28,5 +29,36 @@ const char *skbd_btf__str(const struct skbd_btf *btf, __u32 off);
 __u32 skbd_btf__skip_mods(const struct skbd_btf *btf, __u32 id);
 /* Members of a struct/union type (count in *n), NULL for other kinds. */
 const struct btf_member *skbd_btf__members(const struct btf_type *t, __u32 *n);
+
+/* Id of the type named name of kind kind (BTF_KIND_STRUCT, _UNION, _ENUM,
+ * _TYPEDEF or 19 = ENUM64; other kinds are not indexed), the lowest id when
+ * several match. -ENOENT when there is none, -ENOMEM. The first call builds a
+ * name index (sorted, binary-searched: O(log n) per lookup) owned by btf and
+ * freed by skbd_btf__free(); btf is logically const but that first call writes
+ * the index, so do not make it from two threads at once. */
+int skbd_btf__find_by_name_kind(const struct skbd_btf *btf, const char *name, __u32 kind);
+
+/* Where a field sits inside a struct or union. */
+struct skbd_btf_field {
+	__u32 offset;     /* bytes from the start of the outer struct; bitfields: bit_offset / 8 */
+	__u32 size;       /* bytes of the member's type (a bitfield's storage type) */
+	bool is_bitfield;
+	__u32 bit_offset; /* bits from the start of the outer struct */
+	__u32 bit_size;   /* bits (size * 8 for a non-bitfield) */
+	__u32 type_id;    /* the member's type, modifiers and typedefs skipped */
+};
+
+/* Locate path (member names joined by '.', e.g. "__sk_common.skc_family") in
+ * the struct (or union) named struct_name. A "___flavor" suffix of struct_name
+ * is ignored ("sk_buff___skbd" finds "sk_buff"). Members of anonymous
+ * structs/unions are found by name as in C, their offsets added (at most 16
+ * levels deep). Sizes: pointers are 8 bytes, arrays nelems * element size.
+ * Returns 0 and *out; -ENOENT for a missing struct or member, or a path
+ * through a non-struct member; -EINVAL for an empty path or component, a path
+ * through a bitfield, a non-bitfield not on a byte boundary, or a member whose
+ * size is unknown (void, function, loop of typedefs); -ELOOP when malformed
+ * BTF makes the search too long; -ENOMEM. *out is written only on success. */
+int skbd_btf__field(const struct skbd_btf *btf, const char *struct_name, const char *path,
+		    struct skbd_btf_field *out);
 
 #endif

@@ -16,9 +16,9 @@
 
 /* ---- a byte builder: types as 32-bit words, strings as bytes ---- */
 struct blob_builder {
-	__u32 types[256];
+	__u32 types[1024];
 	size_t nr_words;
-	char strs[512];
+	char strs[1024];
 	size_t str_len;
 };
 
@@ -732,25 +732,52 @@ static void walk_all(const struct skbd_btf *btf)
 		m = skbd_btf__members(t, &n);
 		for (__u32 i = 0; m && i < n; i++) {
 			const char *s = skbd_btf__str(btf, m[i].name_off);
+			struct skbd_btf_field f;
+			int err;
 
 			CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 			(void)strlen(s);
 			(void)skbd_btf__skip_mods(btf, m[i].type);
+			if (!s[0] || !skbd_btf__str(btf, t->name_off)[0])
+				continue;
+			/* by name: may find another struct of that name, or none */
+			err = skbd_btf__field(btf, skbd_btf__str(btf, t->name_off), s, &f);
+			CU_ASSERT(err == 0 || err == -ENOENT || err == -EINVAL || err == -ELOOP);
+			if (!err && !f.is_bitfield)
+				CU_ASSERT_EQUAL(f.bit_offset, f.offset * 8);
+		}
+		if (skbd_btf__str(btf, t->name_off)[0]) {
+			int found = skbd_btf__find_by_name_kind(btf, skbd_btf__str(btf, t->name_off),
+								BTF_INFO_KIND(t->info));
+
+			switch (BTF_INFO_KIND(t->info)) {
+			case BTF_KIND_STRUCT:
+			case BTF_KIND_UNION:
+			case BTF_KIND_ENUM:
+			case BTF_KIND_TYPEDEF:
+			case 19: /* ENUM64 */
+				/* the lowest id of that name and kind: this one or an earlier */
+				CU_ASSERT(found > 0 && (__u32)found <= id);
+				break;
+			default:
+				CU_ASSERT_EQUAL(found, -ENOENT);
+			}
 		}
 	}
 }
 
-static void test_corruptions(void)
+static void *build_fields(size_t *size);
+
+static void corrupt_and_walk(void *blob, size_t size, int iters)
 {
-	size_t size, ok = 0, bad = 0;
-	void *blob = build_sample(&size, NULL);
+	size_t ok = 0, bad = 0;
 	char *copy;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
 	copy = malloc(size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
 	tu_log_quiet();
-	for (int iter = 0; iter < 4000; iter++) {
+	for (int iter = 0; iter < iters; iter++) {
 		struct skbd_btf *btf = NULL;
 		int flips = 1 + (int)(rnd() % 3), err;
 
@@ -773,6 +800,498 @@ static void test_corruptions(void)
 	CU_ASSERT(bad > 0);
 	free(copy);
 	free(blob);
+}
+
+static void test_corruptions(void)
+{
+	size_t size;
+	void *blob = build_sample(&size, NULL);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	corrupt_and_walk(blob, size, 4000);
+	blob = build_fields(&size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	corrupt_and_walk(blob, size, 3000);
+}
+
+/* ---- field resolution: a blob shaped like the kernel's structs ---- */
+
+/* Type ids of the field blob. */
+enum {
+	F_INT = 1,
+	F_U16,
+	F_PTR,
+	F_ANON_STRUCT, /* struct { int x; u16 deep; } */
+	F_ANON_UNION,  /* union { struct {...}; int alt; } */
+	F_ARR,         /* int[4] */
+	F_CONST,       /* const int */
+	F_TYPEDEF,     /* myint_t -> const int */
+	F_AB,          /* struct ab { u16 b at 2; int c at 4; } */
+	F_ENUM,        /* enum color */
+	F_ARR3,        /* int[3] */
+	F_ARR23,       /* int[2][3] */
+	F_BF,          /* struct bf, kind_flag bitfields */
+	F_NIB,         /* int encoded as 4 bits at bit 2 (bitfield without kind_flag) */
+	F_OUTER,       /* struct outer */
+	F_ONLYUNION,   /* union onlyunion { int v; } */
+	F_AB_DUP,      /* a second, later struct ab */
+	F_FWD,         /* struct fwdonly; */
+	F_OUTER_T,     /* typedef struct outer outer_t */
+	F_BAD,         /* struct bad { void v0; l1 lp; } */
+	F_LOOP1,       /* typedef l1 -> l2 */
+	F_LOOP2,       /* typedef l2 -> l1 */
+	F_SELF,        /* struct self: eight anonymous members of itself, then "hit" */
+	F_CHAIN,       /* struct chain: 18 anonymous structs nested, "mid" at level 10 */
+};
+
+#define CHAIN_LEN 18
+#define CHAIN_MID 10
+
+static void bb_member(struct blob_builder *b, __u32 name, __u32 type, __u32 offset)
+{
+	bb_word(b, name);
+	bb_word(b, type);
+	bb_word(b, offset);
+}
+
+static void *build_fields(size_t *size)
+{
+	struct blob_builder b;
+	__u32 s_mid, s_leaf;
+
+	bb_init(&b);
+	bb_type(&b, bb_str(&b, "int"), BTF_KIND_INT, 0, 4); /* F_INT */
+	bb_word(&b, (BTF_INT_SIGNED << 24) | 32);
+	bb_type(&b, bb_str(&b, "u16"), BTF_KIND_INT, 0, 2); /* F_U16 */
+	bb_word(&b, 16);
+	bb_type(&b, 0, BTF_KIND_PTR, 0, F_INT); /* F_PTR */
+	bb_type(&b, 0, BTF_KIND_STRUCT, 2, 8);  /* F_ANON_STRUCT */
+	bb_member(&b, bb_str(&b, "x"), F_INT, 0);
+	bb_member(&b, bb_str(&b, "deep"), F_U16, 32);
+	bb_type(&b, 0, BTF_KIND_UNION, 2, 8); /* F_ANON_UNION */
+	bb_member(&b, 0, F_ANON_STRUCT, 0);
+	bb_member(&b, bb_str(&b, "alt"), F_INT, 0);
+	bb_type(&b, 0, BTF_KIND_ARRAY, 0, 0); /* F_ARR */
+	bb_word(&b, F_INT);
+	bb_word(&b, F_INT);
+	bb_word(&b, 4);
+	bb_type(&b, 0, BTF_KIND_CONST, 0, F_INT);                      /* F_CONST */
+	bb_type(&b, bb_str(&b, "myint_t"), BTF_KIND_TYPEDEF, 0, F_CONST); /* F_TYPEDEF */
+	bb_type(&b, bb_str(&b, "ab"), BTF_KIND_STRUCT, 2, 8);          /* F_AB */
+	bb_member(&b, bb_str(&b, "b"), F_U16, 16);
+	bb_member(&b, bb_str(&b, "c"), F_INT, 32);
+	bb_type(&b, bb_str(&b, "color"), BTF_KIND_ENUM, 1, 4); /* F_ENUM */
+	bb_word(&b, bb_str(&b, "RED"));
+	bb_word(&b, 0);
+	bb_type(&b, 0, BTF_KIND_ARRAY, 0, 0); /* F_ARR3 */
+	bb_word(&b, F_INT);
+	bb_word(&b, F_INT);
+	bb_word(&b, 3);
+	bb_type(&b, 0, BTF_KIND_ARRAY, 0, 0); /* F_ARR23 */
+	bb_word(&b, F_ARR3);
+	bb_word(&b, F_INT);
+	bb_word(&b, 2);
+	/* F_BF: kind_flag set: offset = bitfield size << 24 | bit offset */
+	bb_word(&b, bb_str(&b, "bf"));
+	bb_word(&b, INFO(BTF_KIND_STRUCT, 4) | 1u << 31);
+	bb_word(&b, 8);
+	bb_member(&b, bb_str(&b, "flags"), F_INT, 3u << 24 | 0);
+	bb_member(&b, bb_str(&b, "mode"), F_INT, 5u << 24 | 3);
+	bb_member(&b, bb_str(&b, "whole"), F_U16, 16);
+	bb_member(&b, bb_str(&b, "tail"), F_INT, 32);
+	bb_type(&b, bb_str(&b, "nib"), BTF_KIND_INT, 0, 4); /* F_NIB: offset 2, 4 bits */
+	bb_word(&b, 2u << 16 | 4);
+	bb_type(&b, bb_str(&b, "outer"), BTF_KIND_STRUCT, 11, 112); /* F_OUTER */
+	bb_member(&b, bb_str(&b, "first"), F_INT, 0);
+	bb_member(&b, 0, F_ANON_UNION, 64);
+	bb_member(&b, bb_str(&b, "p"), F_PTR, 128);
+	bb_member(&b, bb_str(&b, "arr"), F_ARR, 192);
+	bb_member(&b, bb_str(&b, "td"), F_TYPEDEF, 320);
+	bb_member(&b, bb_str(&b, "a"), F_AB, 384);
+	bb_member(&b, bb_str(&b, "col"), F_ENUM, 448);
+	bb_member(&b, bb_str(&b, "arr2"), F_ARR23, 480);
+	bb_member(&b, bb_str(&b, "odd"), F_INT, 676);
+	bb_member(&b, 0, F_BF, 768);
+	bb_member(&b, bb_str(&b, "nibble"), F_NIB, 832);
+	bb_type(&b, bb_str(&b, "onlyunion"), BTF_KIND_UNION, 1, 4); /* F_ONLYUNION */
+	bb_member(&b, bb_str(&b, "v"), F_INT, 0);
+	bb_type(&b, bb_str(&b, "ab"), BTF_KIND_STRUCT, 0, 4);           /* F_AB_DUP */
+	bb_type(&b, bb_str(&b, "fwdonly"), BTF_KIND_FWD, 0, 0);         /* F_FWD */
+	bb_type(&b, bb_str(&b, "outer_t"), BTF_KIND_TYPEDEF, 0, F_OUTER); /* F_OUTER_T */
+	bb_type(&b, bb_str(&b, "bad"), BTF_KIND_STRUCT, 2, 8);          /* F_BAD */
+	bb_member(&b, bb_str(&b, "v0"), 0, 0);
+	bb_member(&b, bb_str(&b, "lp"), F_LOOP1, 32);
+	bb_type(&b, bb_str(&b, "l1"), BTF_KIND_TYPEDEF, 0, F_LOOP2); /* F_LOOP1 */
+	bb_type(&b, bb_str(&b, "l2"), BTF_KIND_TYPEDEF, 0, F_LOOP1); /* F_LOOP2 */
+	bb_type(&b, bb_str(&b, "self"), BTF_KIND_STRUCT, 9, 8);     /* F_SELF */
+	for (int i = 0; i < 8; i++)
+		bb_member(&b, 0, F_SELF, 0);
+	bb_member(&b, bb_str(&b, "hit"), F_INT, 32);
+	/* F_CHAIN + k holds one anonymous member (the next level) at bit 8 */
+	s_mid = bb_str(&b, "mid");
+	s_leaf = bb_str(&b, "leaf");
+	for (__u32 k = 0; k < CHAIN_LEN; k++) {
+		bool last = k == CHAIN_LEN - 1, mid = k == CHAIN_MID;
+
+		bb_type(&b, k ? 0 : bb_str(&b, "chain"), BTF_KIND_STRUCT, 1 + mid, 64);
+		if (last)
+			bb_member(&b, s_leaf, F_INT, 0);
+		else
+			bb_member(&b, 0, F_CHAIN + k + 1, 8);
+		if (mid)
+			bb_member(&b, s_mid, F_INT, 32);
+	}
+	return bb_finish(&b, size);
+}
+
+static struct skbd_btf *parse_fields(void)
+{
+	struct skbd_btf *btf = NULL;
+	size_t size;
+	void *blob = build_fields(&size);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL(skbd_btf__new(blob, size, &btf), 0);
+	free(blob);
+	return btf;
+}
+
+/* Resolve and compare a non-bitfield: offset, size and type id. */
+static void expect_field(const struct skbd_btf *btf, const char *st, const char *path, __u32 offset,
+			 __u32 size, __u32 type_id)
+{
+	struct skbd_btf_field f = { 0 };
+	int err = skbd_btf__field(btf, st, path, &f);
+
+	if (err || f.offset != offset || f.size != size || f.type_id != type_id || f.is_bitfield)
+		fprintf(stderr, "\nfield %s.%s: err %d offset %u size %u type %u bitfield %d\n", st, path,
+			err, f.offset, f.size, f.type_id, f.is_bitfield);
+	CU_ASSERT_EQUAL(err, 0);
+	CU_ASSERT_EQUAL(f.offset, offset);
+	CU_ASSERT_EQUAL(f.size, size);
+	CU_ASSERT_EQUAL(f.type_id, type_id);
+	CU_ASSERT_FALSE(f.is_bitfield);
+	CU_ASSERT_EQUAL(f.bit_offset, offset * 8);
+	CU_ASSERT_EQUAL(f.bit_size, size * 8);
+}
+
+/* Expect an error; *out must stay untouched. */
+static void expect_field_err(const struct skbd_btf *btf, const char *st, const char *path, int want)
+{
+	struct skbd_btf_field f;
+	int err;
+
+	memset(&f, 0x5a, sizeof(f));
+	tu_log_quiet();
+	err = skbd_btf__field(btf, st, path, &f);
+	tu_log_restore();
+	if (err != want)
+		fprintf(stderr, "\nfield %s.%s: got %d, want %d\n", st ? st : "(null)",
+			path ? path : "(null)", err, want);
+	CU_ASSERT_EQUAL(err, want);
+	CU_ASSERT_EQUAL(f.offset, 0x5a5a5a5au);
+}
+
+static void test_find_by_name_kind(void)
+{
+	struct skbd_btf *btf = parse_fields();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", BTF_KIND_STRUCT), F_OUTER);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "ab", BTF_KIND_STRUCT), F_AB); /* lowest id */
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "onlyunion", BTF_KIND_UNION), F_ONLYUNION);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "myint_t", BTF_KIND_TYPEDEF), F_TYPEDEF);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer_t", BTF_KIND_TYPEDEF), F_OUTER_T);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "color", BTF_KIND_ENUM), F_ENUM);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "chain", BTF_KIND_STRUCT), F_CHAIN);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "l2", BTF_KIND_TYPEDEF), F_LOOP2);
+	/* wrong kind, unindexed kinds, unknown names on both ends of the sort order */
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "onlyunion", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", BTF_KIND_UNION), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "int", BTF_KIND_INT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "fwdonly", BTF_KIND_FWD), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "fwdonly", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "a", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "abc", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "AAA", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "zzzz", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", 99), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, NULL, BTF_KIND_STRUCT), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(NULL, "outer", BTF_KIND_STRUCT), -EINVAL);
+	/* the index is built once and reused */
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", BTF_KIND_STRUCT), F_OUTER);
+	skbd_btf__free(btf);
+}
+
+/* Empty BTF and BTF with only anonymous or unindexed types: an empty index. */
+static void test_find_in_empty(void)
+{
+	struct blob_builder b;
+	struct skbd_btf *btf = NULL;
+	size_t size;
+	void *blob;
+
+	bb_init(&b);
+	blob = bb_finish(&b, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	free(blob);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "x", BTF_KIND_STRUCT), -ENOENT);
+	expect_field_err(btf, "x", "y", -ENOENT);
+	skbd_btf__free(btf);
+
+	bb_init(&b);
+	bb_type(&b, 0, BTF_KIND_STRUCT, 0, 0);
+	bb_type(&b, bb_str(&b, "i"), BTF_KIND_INT, 0, 4);
+	bb_word(&b, 32);
+	blob = bb_finish(&b, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	free(blob);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "i", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "i", BTF_KIND_INT), -ENOENT);
+	skbd_btf__free(btf);
+}
+
+static void test_field_lookup(void)
+{
+	struct skbd_btf *btf = parse_fields();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	expect_field(btf, "outer", "first", 0, 4, F_INT);
+	/* through the anonymous union, then the anonymous struct inside it */
+	expect_field(btf, "outer", "x", 8, 4, F_INT);
+	expect_field(btf, "outer", "deep", 12, 2, F_U16);
+	expect_field(btf, "outer", "alt", 8, 4, F_INT);
+	expect_field(btf, "outer", "p", 16, 8, F_PTR);
+	expect_field(btf, "outer", "arr", 24, 16, F_ARR);
+	expect_field(btf, "outer", "td", 40, 4, F_INT); /* typedef and const skipped */
+	expect_field(btf, "outer", "a", 48, 8, F_AB);
+	expect_field(btf, "outer", "a.b", 50, 2, F_U16);
+	expect_field(btf, "outer", "a.c", 52, 4, F_INT);
+	expect_field(btf, "outer", "col", 56, 4, F_ENUM);
+	expect_field(btf, "outer", "arr2", 60, 24, F_ARR23); /* int[2][3] */
+	expect_field(btf, "outer", "whole", 98, 2, F_U16);   /* kind_flag struct, bitfield size 0 */
+	expect_field(btf, "outer", "tail", 100, 4, F_INT);
+	expect_field(btf, "ab", "c", 4, 4, F_INT);
+	expect_field(btf, "bf", "tail", 4, 4, F_INT);
+	expect_field(btf, "onlyunion", "v", 0, 4, F_INT); /* a union is found when no struct is */
+	/* the anonymous chain: 10 levels at one byte each */
+	expect_field(btf, "chain", "mid", 10 + 4, 4, F_INT);
+	/* ___flavor suffixes */
+	expect_field(btf, "outer___v2", "x", 8, 4, F_INT);
+	expect_field(btf, "outer___", "a.c", 52, 4, F_INT);
+	expect_field(btf, "ab___skbd___x", "b", 2, 2, F_U16);
+	skbd_btf__free(btf);
+}
+
+static void test_field_bitfields(void)
+{
+	struct skbd_btf *btf = parse_fields();
+	struct skbd_btf_field f;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	memset(&f, 0, sizeof(f));
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "outer", "flags", &f), 0);
+	CU_ASSERT(f.is_bitfield);
+	CU_ASSERT_EQUAL(f.bit_offset, 768);
+	CU_ASSERT_EQUAL(f.bit_size, 3);
+	CU_ASSERT_EQUAL(f.offset, 96);
+	CU_ASSERT_EQUAL(f.size, 4);
+	CU_ASSERT_EQUAL(f.type_id, F_INT);
+
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "outer", "mode", &f), 0);
+	CU_ASSERT(f.is_bitfield);
+	CU_ASSERT_EQUAL(f.bit_offset, 771);
+	CU_ASSERT_EQUAL(f.bit_size, 5);
+	CU_ASSERT_EQUAL(f.offset, 96);
+
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "bf", "mode", &f), 0);
+	CU_ASSERT(f.is_bitfield);
+	CU_ASSERT_EQUAL(f.bit_offset, 3);
+	CU_ASSERT_EQUAL(f.bit_size, 5);
+	CU_ASSERT_EQUAL(f.offset, 0);
+
+	/* no kind_flag: the int's own encoding says 4 bits at bit 2 */
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "outer", "nibble", &f), 0);
+	CU_ASSERT(f.is_bitfield);
+	CU_ASSERT_EQUAL(f.bit_offset, 834);
+	CU_ASSERT_EQUAL(f.bit_size, 4);
+	CU_ASSERT_EQUAL(f.offset, 104);
+	CU_ASSERT_EQUAL(f.size, 4);
+	CU_ASSERT_EQUAL(f.type_id, F_NIB);
+	skbd_btf__free(btf);
+}
+
+static void test_field_errors(void)
+{
+	struct skbd_btf *btf = parse_fields();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	expect_field_err(btf, "nostruct", "x", -ENOENT);
+	expect_field_err(btf, "outer", "nope", -ENOENT);
+	expect_field_err(btf, "outer", "a.nope", -ENOENT);
+	expect_field_err(btf, "outer", "b", -ENOENT);        /* a.b only through a */
+	expect_field_err(btf, "outer", "first.x", -ENOENT);  /* into an int */
+	expect_field_err(btf, "outer", "p.x", -ENOENT);      /* pointers are not followed */
+	expect_field_err(btf, "outer", "fir", -ENOENT);      /* prefixes do not match */
+	expect_field_err(btf, "outer", "firstt", -ENOENT);
+	expect_field_err(btf, "___outer", "x", -ENOENT);     /* a leading ___ is no flavor */
+	expect_field_err(btf, "outerr___v2", "x", -ENOENT);
+	expect_field_err(btf, "fwdonly", "x", -ENOENT);
+	expect_field_err(btf, "outer_t", "x", -ENOENT);      /* struct names, not typedefs */
+	expect_field_err(btf, "myint_t", "x", -ENOENT);
+	expect_field_err(btf, "chain", "leaf", -ENOENT);     /* 17 anonymous levels down: too deep */
+	expect_field_err(btf, "outer", "odd", -EINVAL);      /* bit 676 */
+	expect_field_err(btf, "outer", "flags.x", -EINVAL);  /* through a bitfield */
+	expect_field_err(btf, "outer", "", -EINVAL);
+	expect_field_err(btf, "outer", ".", -EINVAL);
+	expect_field_err(btf, "outer", "a.", -EINVAL);
+	expect_field_err(btf, "outer", ".a", -EINVAL);
+	expect_field_err(btf, "outer", "a..b", -EINVAL);
+	expect_field_err(btf, "outer", NULL, -EINVAL);
+	expect_field_err(btf, NULL, "x", -EINVAL);
+	expect_field_err(NULL, "outer", "x", -EINVAL);
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "outer", "x", NULL), -EINVAL);
+	/* members without a size: void, a typedef loop */
+	expect_field_err(btf, "bad", "v0", -EINVAL);
+	expect_field_err(btf, "bad", "lp", -EINVAL);
+	expect_field_err(btf, "bad", "lp.x", -ENOENT);
+	/* eight anonymous members of itself: 8^16 paths, cut by the step bound */
+	expect_field_err(btf, "self", "nope", -ELOOP);
+	skbd_btf__free(btf);
+}
+
+/* Malicious shapes built on purpose: must end, and end with an error. */
+static void test_field_hostile(void)
+{
+	struct blob_builder b;
+	struct skbd_btf *btf = NULL;
+	struct skbd_btf_field f;
+	size_t size;
+	void *blob;
+
+	/* 1: struct s { anonymous: typedef t; }, 2: typedef t -> s; 3: array of itself */
+	bb_init(&b);
+	bb_type(&b, bb_str(&b, "s"), BTF_KIND_STRUCT, 2, 8);
+	bb_member(&b, 0, 2, 0);
+	bb_member(&b, bb_str(&b, "arr"), 3, 0);
+	bb_type(&b, bb_str(&b, "t"), BTF_KIND_TYPEDEF, 0, 1);
+	bb_type(&b, 0, BTF_KIND_ARRAY, 0, 0);
+	bb_word(&b, 3);
+	bb_word(&b, 3);
+	bb_word(&b, 0xffffffffu);
+	blob = bb_finish(&b, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	free(blob);
+	/* the anonymous member recurses into s 16 times, then "arr" is found */
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "s", "arr", &f), -EINVAL); /* array of itself: no size */
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "s", "none", &f), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "s", "arr.x", &f), -ENOENT);
+	tu_log_restore();
+	skbd_btf__free(btf);
+
+	/* array sizes that overflow 32 bits */
+	bb_init(&b);
+	bb_type(&b, bb_str(&b, "int"), BTF_KIND_INT, 0, 4);
+	bb_word(&b, 32);
+	bb_type(&b, 0, BTF_KIND_ARRAY, 0, 0); /* 2: int[0x40000001] */
+	bb_word(&b, 1);
+	bb_word(&b, 1);
+	bb_word(&b, 0x40000001u);
+	bb_type(&b, bb_str(&b, "big"), BTF_KIND_STRUCT, 2, 8); /* 3 */
+	bb_member(&b, bb_str(&b, "huge"), 2, 0);
+	bb_member(&b, bb_str(&b, "far"), 1, 0xfffffff8u);
+	blob = bb_finish(&b, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	free(blob);
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "big", "huge", &f), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "big", "far", &f), 0);
+	CU_ASSERT_EQUAL(f.offset, 0x1ffffffful);
+	tu_log_restore();
+	skbd_btf__free(btf);
+}
+
+/* sk_buff, net_device and sock fields of the running kernel. */
+static void test_vmlinux_fields(void)
+{
+	static const struct {
+		const char *st, *path;
+		__u32 size; /* 0: not checked */
+	} want[] = {
+		{ "sk_buff", "len", 4 },
+		{ "sk_buff", "dev", 8 },
+		{ "sk_buff", "head", 8 },
+		{ "sk_buff", "data", 8 },
+		{ "sk_buff", "sk", 8 },
+		{ "sk_buff", "network_header", 2 },
+		{ "sk_buff", "mac_header", 2 },
+		{ "sk_buff", "transport_header", 2 },
+		{ "net_device", "ifindex", 4 },
+		{ "sock", "__sk_common.skc_family", 2 },
+		{ "sock_common", "skc_family", 2 },
+	};
+	struct skbd_btf_field f[sizeof(want) / sizeof(want[0])], g;
+	struct skbd_btf *btf = NULL;
+	size_t len = 0, n = sizeof(want) / sizeof(want[0]);
+	void *data = tu_load_file("/sys/kernel/btf/vmlinux", &len);
+
+	if (!data)
+		return; /* no BTF on this kernel, or not readable */
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(data, len, &btf), 0);
+	free(data);
+	for (size_t i = 0; i < n; i++) {
+		int id = skbd_btf__find_by_name_kind(btf, want[i].st, BTF_KIND_STRUCT);
+		int err = skbd_btf__field(btf, want[i].st, want[i].path, &f[i]);
+
+		if (err || f[i].size != want[i].size)
+			fprintf(stderr, "\nvmlinux %s.%s: err %d size %u\n", want[i].st, want[i].path, err,
+				f[i].size);
+		CU_ASSERT_FATAL(id > 0);
+		CU_ASSERT_EQUAL_FATAL(err, 0);
+		CU_ASSERT_EQUAL(f[i].size, want[i].size);
+		CU_ASSERT_FALSE(f[i].is_bitfield);
+		CU_ASSERT(f[i].offset + f[i].size <= skbd_btf__type(btf, (__u32)id)->size);
+	}
+	/* the sk_buff fields do not overlap one another */
+	for (size_t i = 0; i < 8; i++)
+		for (size_t j = i + 1; j < 8; j++)
+			CU_ASSERT(f[i].offset + f[i].size <= f[j].offset ||
+				  f[j].offset + f[j].size <= f[i].offset);
+	CU_ASSERT_EQUAL(f[9].offset, f[10].offset); /* __sk_common is sock's first member */
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "sk_buff___skbd", "len", &g), 0);
+	CU_ASSERT_EQUAL(g.offset, f[0].offset);
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "sk_buff", "no_such_field_here", &g), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "no_such_struct_here", "len", &g), -ENOENT);
+	/* the index against every type: each named struct/union/enum/typedef is
+	 * found by its name and kind, at its own id or an earlier duplicate */
+	{
+		unsigned int bad = 0, checked = 0;
+
+		for (__u32 id = 1; id < skbd_btf__nr_types(btf); id++) {
+			const struct btf_type *t = skbd_btf__type(btf, id);
+			const char *name = skbd_btf__str(btf, t->name_off);
+			__u32 kind = BTF_INFO_KIND(t->info);
+			int found;
+
+			if (!name[0] || (kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION &&
+					 kind != BTF_KIND_ENUM && kind != BTF_KIND_TYPEDEF))
+				continue;
+			found = skbd_btf__find_by_name_kind(btf, name, kind);
+			checked++;
+			bad += found <= 0 || (__u32)found > id ||
+			       BTF_INFO_KIND(skbd_btf__type(btf, (__u32)found)->info) != kind ||
+			       strcmp(skbd_btf__str(btf, skbd_btf__type(btf, (__u32)found)->name_off), name);
+		}
+		CU_ASSERT(checked > 1000);
+		CU_ASSERT_EQUAL(bad, 0);
+	}
+	skbd_btf__free(btf);
 }
 
 static void test_vmlinux(void)
@@ -816,5 +1335,12 @@ CU_TestInfo skbd_tests_btf[] = {
 	{ "truncations", test_truncations },
 	{ "corruptions", test_corruptions },
 	{ "vmlinux", test_vmlinux },
+	{ "find by name and kind", test_find_by_name_kind },
+	{ "find in empty BTF", test_find_in_empty },
+	{ "field lookup", test_field_lookup },
+	{ "field bitfields", test_field_bitfields },
+	{ "field errors", test_field_errors },
+	{ "field hostile BTF", test_field_hostile },
+	{ "vmlinux fields", test_vmlinux_fields },
 	CU_TEST_INFO_NULL,
 };
