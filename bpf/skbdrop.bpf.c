@@ -16,6 +16,7 @@ static long (*bpf_perf_event_output)(void *ctx, void *map, __u64 flags, void *da
 				     __u64 size) = (void *)BPF_FUNC_perf_event_output;
 static long (*bpf_ringbuf_output)(void *map, void *data, __u64 size, __u64 flags) = (void *)BPF_FUNC_ringbuf_output;
 static __u64 (*bpf_ringbuf_query)(void *map, __u64 flags) = (void *)BPF_FUNC_ringbuf_query;
+static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)BPF_FUNC_probe_read_kernel;
 
 /* The tracepoint record. The offsets clang computes here are placeholders:
  * every access carries a CO-RE field relocation (preserve_access_index) that
@@ -27,6 +28,40 @@ struct skbd_tp_kfree_skb {
 	__u64 rx_sk;
 	__u16 protocol;
 	__u32 reason;
+} __attribute__((preserve_access_index));
+
+/* Kernel structs, laid out by the loader from the running kernel's BTF (the
+ * "___skbd" flavor suffix is ignored when looking the name up). Only the
+ * fields named here are used; their offsets here are placeholders. */
+struct ns_common___skbd {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct net___skbd {
+	struct ns_common___skbd ns;
+} __attribute__((preserve_access_index));
+
+struct possible_net_t___skbd {
+	struct net___skbd *net;
+} __attribute__((preserve_access_index));
+
+struct net_device___skbd {
+	int ifindex;
+	struct possible_net_t___skbd nd_net;
+} __attribute__((preserve_access_index));
+
+struct sock_common___skbd {
+	struct possible_net_t___skbd skc_net;
+} __attribute__((preserve_access_index));
+
+struct sock___skbd {
+	struct sock_common___skbd __sk_common;
+} __attribute__((preserve_access_index));
+
+struct sk_buff___skbd {
+	struct net_device___skbd *dev;
+	struct sock___skbd *sk;
+	unsigned int len;
 } __attribute__((preserve_access_index));
 
 #define FIELD_EXISTS 2 /* enum bpf_field_info_kind BPF_FIELD_EXISTS */
@@ -74,6 +109,37 @@ static __attribute__((always_inline)) void count(__u32 slot)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
+/* len, ifindex and netns of the skb. Without kernel BTF the loader marks
+ * these fields absent and the whole block is dead code. */
+static __attribute__((always_inline)) void read_context(struct sk_buff___skbd *skb, struct skbd_event *ev)
+{
+	struct net_device___skbd *dev = 0;
+	struct sock___skbd *sk = 0;
+	struct net___skbd *net = 0;
+
+	if (!__builtin_preserve_field_info(skb->len, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
+		return;
+	ev->flags |= SKBD_EV_HAS_CTX;
+	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), &skb->len);
+	bpf_probe_read_kernel(&dev, sizeof(dev), &skb->dev);
+	/* every deeper field is checked on its own: a kernel that lacks or
+	 * moved one reports 0 for it, never a read at a wrong offset */
+	if (dev) {
+		if (__builtin_preserve_field_info(dev->ifindex, FIELD_EXISTS))
+			bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), &dev->ifindex);
+		if (__builtin_preserve_field_info(dev->nd_net.net, FIELD_EXISTS))
+			bpf_probe_read_kernel(&net, sizeof(net), &dev->nd_net.net);
+	} else if (__builtin_preserve_field_info(skb->sk, FIELD_EXISTS)) {
+		/* no device (e.g. dropped on output before routing): the socket's netns */
+		bpf_probe_read_kernel(&sk, sizeof(sk), &skb->sk);
+		if (sk && __builtin_preserve_field_info(sk->__sk_common.skc_net.net, FIELD_EXISTS))
+			bpf_probe_read_kernel(&net, sizeof(net), &sk->__sk_common.skc_net.net);
+	}
+	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
+		bpf_probe_read_kernel(&ev->netns, sizeof(ev->netns), &net->ns.inum);
+}
+
 /* Filter and fill one event. Returns 1 when a record should be written,
  * 0 when the drop was filtered or only counted. */
 static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
@@ -114,6 +180,7 @@ static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *c
 	ev->tid = (__u32)pid_tgid;
 	ev->cpu = bpf_get_smp_processor_id();
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	read_context((struct sk_buff___skbd *)ev->skbaddr, ev);
 	return 1;
 
 filtered:

@@ -69,8 +69,9 @@ enum skbd_stat {
 };
 
 #define SKBD_EV_HAS_REASON 0x1
+#define SKBD_EV_HAS_CTX 0x2 /* len/ifindex/netns were read (kernel BTF known) */
 
-/* One drop. 64 bytes. */
+/* One drop. 80 bytes. */
 struct skbd_event {
 	__u64 ts_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 skbaddr;
@@ -83,6 +84,12 @@ struct skbd_event {
 	__u16 flags;    /* SKBD_EV_* */
 	__u32 pad;
 	char comm[16];
+	/* packet context, from struct sk_buff/net_device at offsets taken from
+	 * the running kernel's BTF (SKBD_EV_HAS_CTX) */
+	__u32 len;      /* skb->len */
+	__u32 ifindex;  /* skb->dev->ifindex; 0 without a device */
+	__u32 netns;    /* inode of the device's (else the socket's) netns; 0 unknown */
+	__u32 pad2;
 };
 
 #endif

@@ -31,6 +31,7 @@ struct cli_opts {
 	unsigned int pid;         /* 0: any */
 	const char *reasons;      /* -r list, validated against the kernel later */
 	const char *exclude_reasons;
+	const char *btf_path;     /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
 	unsigned int pages;       /* 0: cli_default_pages() */
 	enum cli_transport transport;
 	enum cli_wakeup wakeup;

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <skbdrop/bpfobj.h>
+#include <skbdrop/btf.h>
 #include <skbdrop/kallsyms.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
@@ -24,7 +25,7 @@
 #include <skbdrop/tpformat.h>
 #include "cli.h"
 
-_Static_assert(sizeof(struct skbd_event) == 64, "event record is 64 bytes");
+_Static_assert(sizeof(struct skbd_event) == 80, "event record is 80 bytes");
 _Static_assert(sizeof(struct skbd_config) == 24, "config is 24 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 
@@ -147,20 +148,109 @@ static int check_privileges(void)
 
 struct tp_layout {
 	const struct skbd_tpformat *fmt;
+	const struct skbd_btf *btf; /* NULL: kernel structs are absent */
 };
 
-/* The tracepoint struct of the BPF program is laid out from the format file. */
-static int resolve_tp_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+/* The tracepoint struct is laid out from the format file; kernel structs
+ * (sk_buff___skbd, ...) from the kernel's BTF, or marked absent without it. */
+static int resolve_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
 {
 	const struct tp_layout *l = ctx;
 	const struct skbd_tp_field *f;
+	struct skbd_btf_field bf;
+	int err;
 
-	if (strcmp(struct_name, SKBD_TP_STRUCT))
-		return -ENOENT;
-	f = skbd_tpformat__field(l->fmt, field);
-	out->exists = f != NULL;
-	out->offset = f ? f->offset : 0;
-	out->size = f ? f->size : 0;
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(struct_name, SKBD_TP_STRUCT)) {
+		f = skbd_tpformat__field(l->fmt, field);
+		out->exists = f != NULL;
+		out->offset = f ? f->offset : 0;
+		out->size = f ? f->size : 0;
+		return 0;
+	}
+	if (!strstr(struct_name, "___skbd"))
+		return -ENOENT; /* not one of ours: a bug, not a kernel difference */
+	if (!l->btf)
+		return 0;
+	err = skbd_btf__field(l->btf, struct_name, field, &bf);
+	if (err == -ENOENT)
+		return 0; /* this kernel lacks it: the program skips it */
+	if (err || bf.is_bitfield)
+		return err ? err : -EINVAL;
+	out->exists = true;
+	out->offset = bf.offset;
+	out->size = bf.size;
+	return 0;
+}
+
+/* Read a whole file (kernel BTF: a few MiB) into memory. */
+static int read_file(const char *path, void **data, size_t *len)
+{
+	size_t cap = 1 << 20, n = 0;
+	char *buf = malloc(cap);
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!buf || !f) {
+		err = buf ? -errno : -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+
+		n += r;
+		if (n < cap)
+			break;
+		if (cap >= (256u << 20)) {
+			err = -EFBIG;
+			goto out;
+		}
+		char *nb = realloc(buf, cap * 2);
+
+		if (!nb) {
+			err = -ENOMEM;
+			goto out;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (ferror(f))
+		err = -EIO;
+out:
+	if (f)
+		fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* The kernel's BTF: --btf FILE (an error if unusable) or the running
+ * kernel's (a warning if missing: the tool still runs). */
+static int load_kernel_btf(const char *path, struct skbd_btf **out)
+{
+	const char *p = path ? path : "/sys/kernel/btf/vmlinux";
+	void *data = NULL;
+	size_t len = 0;
+	int err = read_file(p, &data, &len);
+
+	*out = NULL;
+	if (!err) {
+		err = skbd_btf__new(data, len, out);
+		free(data);
+	}
+	if (!err)
+		return 0;
+	if (path) {
+		error_line("--btf %s: %s", path, err == -EINVAL ? "not valid BTF" : strerror(-err));
+		return err;
+	}
+	fprintf(stderr, "skbdrop: warning: no kernel BTF (%s: %s): packet length, ifindex and netns are not reported; give one with --btf FILE\n",
+		p, err == -EINVAL ? "not valid BTF" : strerror(-err));
+	last_msg[0] = '\0';
 	return 0;
 }
 
@@ -400,6 +490,7 @@ int main(int argc, char **argv)
 	struct transport tr = { NULL, NULL };
 	struct skbd_perfbuf_stats tstats;
 	struct skbd_ksyms *ks = NULL;
+	struct skbd_btf *btf = NULL;
 	struct cli_reason_plan *plan = NULL;
 	struct run *r = NULL;
 	struct tp_layout layout;
@@ -459,8 +550,11 @@ int main(int argc, char **argv)
 		error_line("embedded BPF object is malformed");
 		goto out;
 	}
+	if (load_kernel_btf(o.btf_path, &btf))
+		goto out;
 	layout.fmt = fmt;
-	if (skbd_obj__resolve_fields(obj, resolve_tp_field, &layout)) {
+	layout.btf = btf;
+	if (skbd_obj__resolve_fields(obj, resolve_field, &layout)) {
 		error_line("cannot lay out the BPF program for this kernel's kfree_skb record");
 		goto out;
 	}
@@ -600,6 +694,7 @@ out:
 	skbd_obj__close(obj);
 	skbd_ksyms__free(ks);
 	skbd_tpformat__free(fmt);
+	skbd_btf__free(btf);
 	free(plan);
 	free(r);
 	return ret;

@@ -38,6 +38,9 @@ void cli_usage(FILE *f)
 		"                           default bytes:65536), events:N (every N events), or none\n"
 		"                           (never; the reader polls every --poll-ms)\n"
 		"      --poll-ms N          longest wait before the rings are read anyway (default %d)\n"
+		"      --btf FILE           kernel BTF to lay out struct sk_buff etc. (default:\n"
+		"                           /sys/kernel/btf/vmlinux); without BTF, packet context\n"
+		"                           (len, ifindex, netns) is not reported\n"
 		"      --list-reasons       print the running kernel's drop reasons and exit\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            version\n"
@@ -91,7 +94,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 }
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
-       OPT_POLL_MS };
+       OPT_POLL_MS, OPT_BTF };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -129,6 +132,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 		{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -196,6 +200,11 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (parse_ull(optarg, 60000, &v) || !v)
 				return fail(err, err_size, "--poll-ms: '%s' is not between 1 and 60000", optarg);
 			o->poll_ms = (unsigned int)v;
+			break;
+		case OPT_BTF:
+			if (!*optarg)
+				return fail(err, err_size, "--btf: empty file name");
+			o->btf_path = optarg;
 			break;
 		case OPT_LIST:
 			o->list_reasons = true;

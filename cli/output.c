@@ -245,6 +245,14 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		snprintf(p, sizeof(p), "0x%04x", ev->protocol);
 		put_str(&b, p);
 	}
+	if (ev->flags & SKBD_EV_HAS_CTX) {
+		put_str(&b, " len ");
+		put_u64(&b, ev->len);
+		put_str(&b, " ifindex ");
+		put_u64(&b, ev->ifindex);
+		put_str(&b, " netns ");
+		put_u64(&b, ev->netns);
+	}
 	put_char(&b, '\n');
 	return finish(&b);
 }
@@ -320,6 +328,16 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		put_char(&b, '"');
 	} else {
 		put_u64(&b, ev->protocol);
+	}
+	if (ev->flags & SKBD_EV_HAS_CTX) {
+		put_str(&b, ",\"len\":");
+		put_u64(&b, ev->len);
+		put_str(&b, ",\"ifindex\":");
+		put_u64(&b, ev->ifindex);
+		put_str(&b, ",\"netns\":");
+		put_u64(&b, ev->netns);
+	} else {
+		put_str(&b, ",\"len\":null,\"ifindex\":null,\"netns\":null");
 	}
 	put_str(&b, ",\"skbaddr\":\"");
 	put_hex(&b, ev->skbaddr);

@@ -663,13 +663,12 @@ static int apply_field_reloc(struct prog *p, const struct field_reloc *fr, const
 			insn->code = (__u8)(BPF_LDX | BPF_MEM | sz); /* unsigned fields: width follows the kernel */
 			return 0;
 		}
-		if (cls == BPF_ALU64 && BPF_OP(insn->code) == BPF_ADD && BPF_SRC(insn->code) == BPF_K) {
-			if (!loc->exists) {
-				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: address of missing field %s.%s",
-					 p->section, fr->insn, fr->struct_name, fr->field);
-				return -ENOENT;
-			}
-			insn->imm = (__s32)loc->offset;
+		/* the address of a field: "rX += off", or "rX = off" added later */
+		if ((cls == BPF_ALU64 && BPF_OP(insn->code) == BPF_ADD && BPF_SRC(insn->code) == BPF_K) || is_mov_imm) {
+			/* the address of a field the kernel lacks: offset 0. Programs
+			 * guard such reads with a field-exists check, which makes
+			 * this instruction dead code the verifier never walks. */
+			insn->imm = loc->exists ? (__s32)loc->offset : 0;
 			return 0;
 		}
 		break;

@@ -70,6 +70,8 @@ wait_tracer() {
 # jcount FILE JQ-FILTER: number of json lines matching
 jcount() { jq -c "select($2)" "$1" 2>/dev/null | wc -l | tr -d ' '; }
 
+HOSTNS=$(stat -L -c %i /proc/self/ns/net)
+
 if [ "$(id -u)" != 0 ]; then
 	skip "all end-to-end tests" "not root"
 	echo "1..$num"; echo "# e2e: $pass passed, $fail failed, $skip skipped"
@@ -93,6 +95,9 @@ for fam in 4 6; do
 			"$(jcount "$f" ".comm==\"$comm\" and (.location|test(\"^$fn\\\\+0x[0-9a-f]+$\"))")"
 		want=IPv4; [ $fam = 6 ] && want=IPv6
 		check "udp$fam: protocol $want" $N "$(jcount "$f" ".comm==\"$comm\" and .protocol==\"$want\"")"
+		# context from the kernel's structs: UDP header + 16 bytes, on lo, in our netns
+		check "udp$fam: len 24, ifindex 1 (lo), netns $HOSTNS" $N \
+			"$(jcount "$f" ".comm==\"$comm\" and .len==24 and .ifindex==1 and .netns==$HOSTNS")"
 		check "udp$fam: json keys and types" $N "$(jcount "$f" ".comm==\"$comm\" and
 			(.time|test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\\\.[0-9]{9}Z$\")) and
 			(.ts_ns|type)==\"number\" and (.cpu|type)==\"number\" and (.reason_code|type)==\"number\" and
@@ -127,8 +132,8 @@ if start_tracer "$TMP/t.txt"; then
 	"$SENDER" "$comm" 127.0.0.1 9 $N
 	stop_tracer
 	check "text: exit 0" 0 "$RC"
-	check "text: $N lines 'TIME cpu N comm[pid/tid] NO_SOCKET func+0xoff IPv4'" $N \
-		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ IPv4$" "$TMP/t.txt")"
+	check "text: $N lines 'TIME cpu N comm[pid/tid] NO_SOCKET func+0xoff IPv4 len 24 ifindex 1 netns INODE'" $N \
+		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ IPv4 len 24 ifindex 1 netns $HOSTNS$" "$TMP/t.txt")"
 else nok "text: tracer starts"; fi
 
 # ---- the ring buffer transport: the same exact count over IPv4 loopback
@@ -199,6 +204,9 @@ elif setup_ns; then
 		stop_tracer
 		check "netfilter: exit 0" 0 "$RC"
 		check "netfilter: exactly $N NETFILTER_DROP events" $N "$(jcount "$TMP/nf.json" '.reason=="NETFILTER_DROP"')"
+		nsino=$(stat -L -c %i "/run/netns/$NS"); vifx=$(ip -n "$NS" -j link show "v${NS}b" | jq '.[0].ifindex')
+		check "netfilter: all on the namespace's veth (ifindex $vifx) in its netns ($nsino)" $N \
+			"$(jcount "$TMP/nf.json" ".reason==\"NETFILTER_DROP\" and .ifindex==$vifx and .netns==$nsino and .len==44")"
 	else nok "netfilter: tracer starts"; fi
 	# reason filter in the kernel: only NETFILTER_DROP, while UDP NO_SOCKET drops also happen
 	if start_tracer "$TMP/r.json" -o json -r NETFILTER_DROP; then
@@ -350,6 +358,17 @@ for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "str
 done
 "$SKBDROP" -r NO_SUCH_REASON 2>&1 >/dev/null | grep -q "unknown drop reason 'NO_SUCH_REASON'.*NO_SOCKET" \
 	&& ok "unknown reason lists the valid ones" || nok "unknown reason lists the valid ones"
+# ---- --btf: an unusable file is a runtime error in one line; the kernel's own works
+for bad in /nonexistent/vmlinux /proc/self/stat; do
+	"$SKBDROP" --btf "$bad" -d 0.2 >/dev/null 2>"$TMP/b.err"; rc=$?
+	[ $rc = 1 ] && [ "$(wc -l <"$TMP/b.err")" = 1 ] && grep -q -- "--btf $bad" "$TMP/b.err" \
+		&& ok "--btf $bad: exit 1, one line naming it" || nok "--btf $bad: exit 1, one line naming it" "rc=$rc: $(cat "$TMP/b.err")"
+done
+if start_tracer "$TMP/btf.json" -o json --btf /sys/kernel/btf/vmlinux; then
+	"$SENDER" skbtf-$$ 127.0.0.1 9 10
+	stop_tracer
+	check "--btf /sys/kernel/btf/vmlinux: context reported" 10 "$(jcount "$TMP/btf.json" ".comm==\"skbtf-$$\" and .ifindex==1 and .len==24")"
+else nok "--btf: tracer starts"; fi
 "$SKBDROP" --help | grep -q -- '--exclude-reason' && ok "--help" || nok "--help"
 "$SKBDROP" -V | grep -q '^skbdrop ' && ok "--version" || nok "--version"
 

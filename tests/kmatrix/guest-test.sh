@@ -119,7 +119,7 @@ if start $T/t.txt; then
 	stop
 	if [ $HAS_REASON = 1 ]; then r=NO_SOCKET; else r=-; fi
 	check "text: $N lines 'TIME cpu N kmtxt[pid/tid] $r func+0xoff IPv4'" $N \
-		"$(grep -cE "^[0-9:]{8}\.[0-9]{6} cpu [0-9]+ kmtxt\[[0-9]+/[0-9]+\] $r _*udp[a-z0-9_]*\+0x[0-9a-f]+ IPv4$" $T/t.txt)"
+		"$(grep -cE "^[0-9:]{8}\.[0-9]{6} cpu [0-9]+ kmtxt\[[0-9]+/[0-9]+\] $r _*udp[a-z0-9_]*\+0x[0-9a-f]+ IPv4 len 24 ifindex 1 netns [0-9]+$" $T/t.txt)"
 else nok "text: tracer starts"; fi
 
 # ---- NETFILTER_DROP over veth into a namespace with an nft drop rule
@@ -136,6 +136,10 @@ if [ $ns_ok = 1 ]; then
 	if start $T/nf.json -o json; then
 		$SENDER kmnf 10.213.0.2 7777 $N
 		stop
+		vifx=$($IP -n kmns link show kmvb | sed -n 's/^\([0-9]*\):.*/\1/p')
+		nsino=$(stat -L -c %i /run/netns/kmns)
+		check "netfilter: context from BTF: len 44 (IPv4 header included at the hook), the namespace's veth ifindex $vifx, its netns $nsino" $N \
+			"$(jcount $T/nf.json "\"len\":44,\"ifindex\":$vifx,\"netns\":$nsino,")"
 		if [ $HAS_REASON = 1 ]; then
 			check "netfilter: exactly $N NETFILTER_DROP" $N "$(jcount $T/nf.json '"reason":"NETFILTER_DROP"')"
 		else

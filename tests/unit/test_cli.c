@@ -689,12 +689,12 @@ static void check_known(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the same event again: a warm cache gives the same bytes */
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (have_jq()) {
 		char buf[1024];
 
@@ -703,7 +703,7 @@ static void check_known(bool with_cache)
 		CU_ASSERT_TRUE(jq_says(buf, ".ts_ns", "5000000000\n"));
 		CU_ASSERT_TRUE(jq_says(buf, "keys_unsorted|join(\",\")",
 				       "time,ts_ns,cpu,pid,tid,comm,reason,reason_code,location,"
-				       "location_addr,protocol,skbaddr\n"));
+				       "location_addr,protocol,len,ifindex,netns,skbaddr\n"));
 	}
 
 	/* next second, another reason, another symbol: nothing stale */
@@ -715,7 +715,33 @@ static void check_known(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:21.123457789Z\",\"ts_ns\":6000001000,\"cpu\":0,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NETFILTER_DROP\",\"reason_code\":12,"
 		     "\"location\":\"func_b+0x0\",\"location_addr\":\"0xffffffff81002000\","
-		     "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+	free(ev);
+	env_fini(&e);
+}
+
+/* packet context read from the kernel's structs (SKBD_EV_HAS_CTX) */
+static void test_format_context(void)
+{
+	struct fmt_env e;
+	struct skbd_event *ev;
+
+	env_init(&e, true);
+	ev = new_event();
+	ev->flags |= SKBD_EV_HAS_CTX;
+	ev->len = 24;
+	ev->ifindex = 7;
+	ev->netns = 4026531833u;
+	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 ifindex 7 netns 4026531833\n",
+		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			       "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":7,\"netns\":4026531833,\"skbaddr\":\"0xffff888012345600\"}\n");
+	/* no device: ifindex 0 is printed as such, not dropped */
+	ev->ifindex = 0;
+	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 ifindex 0 netns 4026531833\n",
+		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			       "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"netns\":4026531833,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -742,19 +768,19 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] reason#500 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":500,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a subsystem code beyond the slots (6.4+: upper 16 bits) */
 	ev->reason = 0x30001;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] reason#196609 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":196609,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the last named code */
 	ev->reason = 128;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] MAX func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"MAX\",\"reason_code\":128,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -769,7 +795,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* has_reason=false even with a table that names the code */
 	skbd_tpformat__free(e.fmt);
 	e.fmt = load_format("kfree_skb-6.18.44.format");
@@ -777,7 +803,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -799,23 +825,23 @@ static void check_protocols(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x1234\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":4660,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":4660,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0x86dd;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv6\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv6\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv6\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero-padded to four digits, the widest value in full */
 	ev->protocol = 0x0012;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x0012\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":18,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":18,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0xffff;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0xffff\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":65535,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":65535,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -839,7 +865,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET nft_do_chain+0x10 [nf_tables] IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"nft_do_chain+0x10 [nf_tables]\",\"location_addr\":\"0xffffffffc0a01010\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* below the first symbol: the raw address, 16 hex digits */
 	CU_ASSERT_EQUAL(skbd_ksyms__format(e.ks, 0x1000, loc, sizeof(loc)), 18);
 	CU_ASSERT_STRING_EQUAL(loc, "0x0000000000001000");
@@ -847,14 +873,14 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000001000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000001000\",\"location_addr\":\"0x1000\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero addresses */
 	ev->location = 0;
 	ev->skbaddr = 0;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000000000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000000000\",\"location_addr\":\"0x0\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0x0\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0x0\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -867,7 +893,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0xffffffff81001234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0xffffffff81001234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -891,7 +917,7 @@ static void check_comms(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "a\"b\\c?d?e[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"a\\\"b\\\\c\\u0001d\\u00ffe\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (have_jq()) {
 		char buf[1024];
 
@@ -906,14 +932,14 @@ static void check_comms(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "?x??\"[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\\u0009x\\u000a\\u007f\\\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* exactly 16 bytes, no NUL */
 	memcpy(ev->comm, "abcdefghijklmnop", 16);
 	expect_lines(&e.ctx, ev, TEXT_HEAD "abcdefghijklmnop[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"abcdefghijklmnop\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* 16 bytes that all need escaping */
 	memset(ev->comm, '"', sizeof(ev->comm));
@@ -921,14 +947,14 @@ static void check_comms(bool with_cache)
 		     JSON_HEAD ",\"comm\":\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\","
 			       "\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* empty comm */
 	memset(ev->comm, 0, sizeof(ev->comm));
 	expect_lines(&e.ctx, ev, TEXT_HEAD "[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -952,21 +978,21 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:20.999999999Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* whole second, leading zeros kept */
 	e.ctx.mono_to_real_ns = 1700000000000000007LL - (long long)TS_NS;
 	expect_lines(&e.ctx, ev, "22:13:20.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"2023-11-14T22:13:20.000000007Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a wall clock before the epoch is clamped to it */
 	e.ctx.mono_to_real_ns = -(long long)TS_NS - 5;
 	expect_lines(&e.ctx, ev, "00:00:00.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"1970-01-01T00:00:00.000000000Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a leap day; big ids and cpu */
 	e.ctx.mono_to_real_ns = 951782400000000000LL - (long long)TS_NS + 1000; /* 2000-02-29 */
 	ev->pid = 4294967295U;
@@ -976,7 +1002,7 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2000-02-29T00:00:00.000001000Z\",\"ts_ns\":5000000000,\"cpu\":4095,"
 		     "\"pid\":4294967295,\"tid\":0,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -1138,6 +1164,7 @@ static void test_parse_transport(void)
 }
 
 CU_TestInfo skbd_tests_cli[] = {
+	{ "format packet context", test_format_context },
 	{ "default ring pages", test_default_pages },
 	{ "parse transport and wakeup", test_parse_transport },
 	{ "parse defaults", test_parse_defaults },

@@ -249,6 +249,7 @@ static void test_good_object(void)
 struct tp_resolver {
 	const struct skbd_tpformat *fmt;
 	unsigned int calls;
+	unsigned int kernel_calls; /* lookups of kernel structs (answered: absent) */
 	bool asked_skbaddr, asked_location, asked_protocol, asked_reason, asked_other;
 	int fail;           /* nonzero: return this for every call */
 	int override_size;  /* nonzero: report this size for "protocol" */
@@ -260,6 +261,12 @@ static int resolve_tp(void *ctx, const char *struct_name, const char *field, str
 	struct tp_resolver *r = ctx;
 	const struct skbd_tp_field *f;
 
+	/* kernel structs (sk_buff___skbd, ...): absent here, as without BTF */
+	if (strstr(struct_name, "___skbd") && !r->fail) {
+		r->kernel_calls++;
+		out->exists = false;
+		return 0;
+	}
 	r->calls++;
 	if (r->fail)
 		return r->fail;
@@ -286,6 +293,35 @@ static int resolve_tp(void *ctx, const char *struct_name, const char *field, str
 	return 0;
 }
 
+enum { PH_SKBADDR = 0, PH_LOCATION = 8, PH_PROTOCOL = 24, PH_REASON = 28 };
+
+/* The reference copy: record fields at their compiled placeholder offsets
+ * (nothing changes), kernel structs absent exactly as in resolve_tp, so a
+ * diff of the two copies shows only the record's relocations. */
+static int resolve_placeholders(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+{
+	static const struct {
+		const char *name;
+		__u32 off, size;
+	} ph[] = {
+		{ "skbaddr", PH_SKBADDR, 8 }, { "location", PH_LOCATION, 8 }, { "rx_sk", 16, 8 },
+		{ "protocol", PH_PROTOCOL, 2 }, { "reason", PH_REASON, 4 },
+	};
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(struct_name, SKBD_TP_STRUCT))
+		return 0;
+	for (size_t i = 0; i < sizeof(ph) / sizeof(ph[0]); i++) {
+		if (!strcmp(field, ph[i].name)) {
+			out->exists = true;
+			out->offset = ph[i].off;
+			out->size = ph[i].size;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static struct skbd_tpformat *load_fixture(const char *file)
 {
 	char path[512];
@@ -304,7 +340,6 @@ static struct skbd_tpformat *load_fixture(const char *file)
 
 /* What clang laid out for struct skbd_tp_kfree_skb in bpf/skbdrop.bpf.c: the
  * placeholder offsets every access carries until it is resolved. */
-enum { PH_SKBADDR = 0, PH_LOCATION = 8, PH_PROTOCOL = 24, PH_REASON = 28 };
 
 struct layout_expect {
 	const char *file;
@@ -479,8 +514,11 @@ static void check_layout(const struct layout_expect *e)
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 2);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__resolve_fields(ref, resolve_placeholders, NULL), 0);
 	res.fmt = fmt;
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	/* both programs read packet context from kernel structs too */
+	CU_ASSERT(res.kernel_calls >= 2 * 7);
 	/* exactly the four fields of the record, nothing else */
 	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason);
 	CU_ASSERT(!res.asked_other);
