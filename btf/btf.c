@@ -130,7 +130,7 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 	return 0;
 }
 
-int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
+static int btf_new(const void *data, void *owned, size_t size, struct skbd_btf **out)
 {
 	const struct btf_header *h;
 	struct skbd_btf *btf;
@@ -138,18 +138,23 @@ int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 
 	if (!data || size < sizeof(*h)) {
 		skbd_log(SKBD_LOG_WARN, "btf: %zu bytes is too short for a header", size);
+		free(owned);
 		return -EINVAL;
 	}
 	btf = calloc(1, sizeof(*btf));
-	if (!btf)
+	if (!btf) {
+		free(owned);
 		return -ENOMEM;
-	/* copy into malloc'd memory: 4-byte alignment of every type is then guaranteed */
-	btf->data = malloc(size);
+	}
+	/* malloc'd memory: 4-byte alignment of every type is then guaranteed */
+	btf->data = owned ? owned : malloc(size);
+	owned = NULL; /* btf->data now (or never) holds it: freed with btf */
 	if (!btf->data) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	memcpy(btf->data, data, size);
+	if (btf->data != data)
+		memcpy(btf->data, data, size);
 	btf->size = size;
 	h = btf->data;
 	err = -EINVAL;
@@ -186,6 +191,16 @@ int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 err_free:
 	skbd_btf__free(btf);
 	return err;
+}
+
+int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
+{
+	return btf_new(data, NULL, size, out);
+}
+
+int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out)
+{
+	return btf_new(data, data, size, out);
 }
 
 void skbd_btf__free(struct skbd_btf *btf)

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <skbdrop/bpfobj.h>
@@ -183,20 +185,28 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
 	return 0;
 }
 
-/* Read a whole file (kernel BTF: a few MiB) into memory. */
+/* Read a whole file (kernel BTF: a few MiB) into memory: sized from fstat
+ * when the file tells its size (sysfs does for vmlinux), grown otherwise. */
 static int read_file(const char *path, void **data, size_t *len)
 {
-	size_t cap = 1 << 20, n = 0;
-	char *buf = malloc(cap);
 	FILE *f = fopen(path, "re");
+	size_t cap = 1 << 20, n = 0;
+	struct stat st;
+	char *buf = NULL;
 	int err = 0;
 
-	if (!buf || !f) {
-		err = buf ? -errno : -ENOMEM;
+	if (!f)
+		return -errno;
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size < (256 << 20))
+		cap = (size_t)st.st_size + 1; /* +1: the read that sees EOF */
+	buf = malloc(cap);
+	if (!buf) {
+		err = -ENOMEM;
 		goto out;
 	}
 	for (;;) {
 		size_t r = fread(buf + n, 1, cap - n, f);
+		char *nb;
 
 		n += r;
 		if (n < cap)
@@ -205,8 +215,7 @@ static int read_file(const char *path, void **data, size_t *len)
 			err = -EFBIG;
 			goto out;
 		}
-		char *nb = realloc(buf, cap * 2);
-
+		nb = realloc(buf, cap * 2);
 		if (!nb) {
 			err = -ENOMEM;
 			goto out;
@@ -217,8 +226,7 @@ static int read_file(const char *path, void **data, size_t *len)
 	if (ferror(f))
 		err = -EIO;
 out:
-	if (f)
-		fclose(f);
+	fclose(f);
 	if (err) {
 		free(buf);
 		return err;
@@ -228,6 +236,31 @@ out:
 	return 0;
 }
 
+/* Parse a BTF file through mmap (sysfs allows it for vmlinux on newer
+ * kernels: one call instead of ~1,400 4 KiB reads). -ENODEV when the file
+ * cannot be mapped, so the caller reads it instead. */
+static int map_btf(const char *path, struct skbd_btf **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	struct stat st;
+	void *m;
+
+	*out = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
+		close(fd);
+		return -ENODEV;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -ENODEV;
+	err = skbd_btf__new(m, (size_t)st.st_size, out); /* copies: the mapping goes now */
+	munmap(m, (size_t)st.st_size);
+	return err;
+}
+
 /* The kernel's BTF: --btf FILE (an error if unusable) or the running
  * kernel's (a warning if missing: the tool still runs). */
 static int load_kernel_btf(const char *path, struct skbd_btf **out)
@@ -235,12 +268,12 @@ static int load_kernel_btf(const char *path, struct skbd_btf **out)
 	const char *p = path ? path : "/sys/kernel/btf/vmlinux";
 	void *data = NULL;
 	size_t len = 0;
-	int err = read_file(p, &data, &len);
+	int err = map_btf(p, out);
 
-	*out = NULL;
-	if (!err) {
-		err = skbd_btf__new(data, len, out);
-		free(data);
+	if (err == -ENODEV) { /* no mmap: read it (sysfs hands out 4 KiB per read) */
+		err = read_file(p, &data, &len);
+		if (!err)
+			err = skbd_btf__new_owned(data, len, out); /* no copy of a few MiB */
 	}
 	if (!err)
 		return 0;

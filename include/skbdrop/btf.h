@@ -16,6 +16,10 @@ struct skbd_btf;
  * The data is copied. Returns 0 and *out, -EINVAL for malformed BTF (message
  * names the type id or header field), -ENOMEM. */
 int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out);
+/* The same, taking ownership of data (malloc'd) instead of copying it: it is
+ * freed by skbd_btf__free, or right away when this fails. Saves a copy of
+ * the kernel's multi-MiB BTF at startup. */
+int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out);
 void skbd_btf__free(struct skbd_btf *btf);
 
 /* Number of type ids, including id 0 (void). */
