@@ -141,7 +141,7 @@ static __attribute__((always_inline)) void read_context(struct sk_buff___skbd *s
 }
 
 /* Filter and fill one event. Returns 1 when a record should be written,
- * 0 when the drop was filtered or only counted. */
+ * 0 when the drop was filtered. */
 static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
 						     struct skbd_event *ev)
 {
@@ -165,11 +165,6 @@ static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *c
 	}
 	if (verdict != SKBD_VERDICT_REPORT)
 		goto filtered;
-
-	if (cfg->flags & SKBD_CFG_COUNT_ONLY) {
-		count(SKBD_STAT_EMITTED);
-		return 0;
-	}
 
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->skbaddr = ctx->skbaddr;

@@ -53,18 +53,17 @@ enum skbd_rb_wakeup {
 struct skbd_config {
 	__u32 filter_tgid;    /* 0: any process */
 	__u32 reason_default; /* enum skbd_verdict for reasons without a slot */
-	__u32 flags;          /* SKBD_CFG_* */
+	__u32 flags;          /* reserved, 0 */
 	__u32 rb_wakeup;      /* enum skbd_rb_wakeup */
 	__u64 rb_wakeup_arg;
 };
 
-#define SKBD_CFG_COUNT_ONLY 0x1 /* count in stats, write no record */
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */
 	SKBD_STAT_FILTERED = 1,    /* discarded by pid/reason filters */
 	SKBD_STAT_OUTPUT_FAIL = 2, /* perf/ring buffer output failed (ring full) */
-	SKBD_STAT_EMITTED = 3,     /* records written (or counted with COUNT_ONLY) */
+	SKBD_STAT_EMITTED = 3,     /* records written to the ring */
 	SKBD_STAT_MAX = 4,
 };
 
