@@ -492,8 +492,8 @@ static void transport_free(struct transport *t)
 }
 
 /* Open the chosen transport's reader over the loaded maps. */
-static int open_transport(struct skbd_obj *obj, const struct cli_opts *o, size_t rb_size, struct run *r,
-			  struct transport *t)
+static int open_transport(struct skbd_obj *obj, const struct cli_opts *o, size_t ring_bytes, size_t rb_size,
+			  struct run *r, struct transport *t)
 {
 	struct skbd_perfbuf_opts pbo = { .pages = o->pages };
 
@@ -509,7 +509,7 @@ static int open_transport(struct skbd_obj *obj, const struct cli_opts *o, size_t
 	case CLI_WAKEUP_NONE:
 		/* perf cannot switch wakeups off: a watermark at half the ring is a
 		 * safety net that fires only when the timed poll falls behind */
-		pbo.watermark_bytes = (size_t)o->pages * (size_t)sysconf(_SC_PAGESIZE) / 2;
+		pbo.watermark_bytes = ring_bytes / 2;
 		break;
 	}
 	return skbd_perfbuf__new(skbd_obj__map_fd(obj, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, r, &t->pb);
@@ -527,7 +527,8 @@ int main(int argc, char **argv)
 	struct cli_reason_plan *plan = NULL;
 	struct run *r = NULL;
 	struct tp_layout layout;
-	size_t rb_size = 0;
+	long page_size = sysconf(_SC_PAGESIZE);
+	size_t ring_bytes = 0, rb_size = 0;
 	int prog;
 	struct utsname uts;
 	struct sigaction sa;
@@ -598,9 +599,10 @@ int main(int argc, char **argv)
 	}
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)nr_cpus);
 	if (!o.pages)
-		o.pages = cli_default_pages(nr_cpus, sysconf(_SC_PAGESIZE));
+		o.pages = cli_default_pages(nr_cpus, page_size);
+	ring_bytes = (size_t)o.pages * (size_t)page_size; /* per CPU, perf transport */
 	/* one ring for all CPUs: as much memory as the per-CPU rings would take */
-	rb_size = (size_t)o.pages * (size_t)sysconf(_SC_PAGESIZE);
+	rb_size = ring_bytes;
 	for (int c = 1; c < nr_cpus && rb_size < (1u << 30); c <<= 1)
 		rb_size <<= 1;
 	skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, (__u32)rb_size);
@@ -636,7 +638,7 @@ int main(int argc, char **argv)
 	r->cache.t.sec = -1;
 	/* one write per MiB, and after every poll (see the loop) */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	err = open_transport(obj, &o, rb_size, r, &tr);
+	err = open_transport(obj, &o, ring_bytes, rb_size, r, &tr);
 	if (err) {
 		if (o.transport == CLI_TRANSPORT_RINGBUF)
 			error_line("setting up the ring buffer (%zu bytes): %s", rb_size, strerror(-err));
