@@ -710,10 +710,7 @@ static __u32 rnd_state = 0x2545f491u;
 
 static __u32 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
+	return tu_rand(&rnd_state);
 }
 
 /* Walk everything a parsed blob offers: accepted BTF must be safe to use. */

@@ -1272,10 +1272,7 @@ static __u32 rnd_state = 0x9e3779b9u;
 
 static __u32 rnd(void)
 {
-	rnd_state ^= rnd_state << 13;
-	rnd_state ^= rnd_state >> 17;
-	rnd_state ^= rnd_state << 5;
-	return rnd_state;
+	return tu_rand(&rnd_state);
 }
 
 /* Use an object that opened despite the damage: every accessor and the

@@ -122,3 +122,11 @@ struct skbd_ksyms *tu_load_ksyms(const char *path)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
 	return ks;
 }
+
+__u32 tu_rand(__u32 *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}

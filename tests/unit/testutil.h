@@ -4,6 +4,7 @@
 #ifndef SKBD_TESTUTIL_H
 #define SKBD_TESTUTIL_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -30,5 +31,9 @@ char *tu_load_file(const char *path, size_t *len);
 /* Load a kallsyms table from a fixture file; a CUnit fatal failure if that
  * does not work. The caller frees with skbd_ksyms__free(). */
 struct skbd_ksyms *tu_load_ksyms(const char *path);
+
+/* xorshift32: a repeatable pseudo-random sequence for corruption tests;
+ * each suite keeps its own state (seed), so its sequence never changes. */
+__u32 tu_rand(__u32 *state);
 
 #endif
