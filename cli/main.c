@@ -613,11 +613,20 @@ int main(int argc, char **argv)
 	}
 	skbd_obj__set_autoload(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF), o.transport == CLI_TRANSPORT_PERF);
 	skbd_obj__set_autoload(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), o.transport == CLI_TRANSPORT_RINGBUF);
+	if (o.transport == CLI_TRANSPORT_RINGBUF) {
+		/* ask the kernel, not an error message: before 5.8 the map type is unknown */
+		int probe = skbd_bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, (__u32)page_size, 0);
+
+		if (probe == -EINVAL) {
+			error_line("the ringbuf transport needs Linux 5.8 or newer (BPF_MAP_TYPE_RINGBUF): use --transport perf");
+			goto out;
+		}
+		if (probe >= 0)
+			close(probe);
+	}
 	err = skbd_obj__load(obj);
 	if (err) {
-		if (o.transport == CLI_TRANSPORT_RINGBUF && err == -EINVAL && strstr(last_msg, "map 'ringbuf'"))
-			error_line("the ringbuf transport needs Linux 5.8 or newer (BPF_MAP_TYPE_RINGBUF): use --transport perf");
-		else if (err == -EPERM)
+		if (err == -EPERM)
 			error_line("the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
 		else
 			error_line("loading the BPF program failed: %s", strerror(-err));
