@@ -22,7 +22,7 @@ BUILD   := build/sanitize
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c))
+LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))

@@ -53,24 +53,42 @@ enum skbd_rb_wakeup {
 struct skbd_config {
 	__u32 filter_tgid;    /* 0: any process */
 	__u32 reason_default; /* enum skbd_verdict for reasons without a slot */
-	__u32 flags;          /* reserved, 0 */
+	__u32 flags;          /* SKBD_CFG_* */
 	__u32 rb_wakeup;      /* enum skbd_rb_wakeup */
 	__u64 rb_wakeup_arg;
+	__u32 snaplen;        /* packet bytes to copy, 0..SKBD_SNAPLEN_MAX */
+	__u32 pad;
 };
 
+
+#define SKBD_CFG_STACK 0x1 /* record the kernel stack */
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */
 	SKBD_STAT_FILTERED = 1,    /* discarded by pid/reason filters */
 	SKBD_STAT_OUTPUT_FAIL = 2, /* perf/ring buffer output failed (ring full) */
 	SKBD_STAT_EMITTED = 3,     /* records written to the ring */
-	SKBD_STAT_MAX = 4,
+	SKBD_STAT_STACK_FAIL = 4,  /* bpf_get_stackid() failed (collision: -EEXIST) */
+	SKBD_STAT_MAX = 5,
 };
 
 #define SKBD_EV_HAS_REASON 0x1
-#define SKBD_EV_HAS_CTX 0x2 /* len/ifindex/netns were read (kernel BTF known) */
+#define SKBD_EV_HAS_CTX 0x2   /* len/ifindex/netns were read (kernel BTF known) */
+#define SKBD_EV_HAS_MAC 0x4   /* data[] starts at the MAC header (else at the network header) */
+#define SKBD_EV_HAS_STACK 0x8 /* stack_id is meaningful (--stack) */
+#define SKBD_EV_HAS_CGROUP 0x10 /* cgroup_id was read */
 
-/* One drop. 80 bytes. */
+#define SKBD_SNAPLEN_DEFAULT 128
+#define SKBD_SNAPLEN_MAX 256
+#define SKBD_OFF_NONE 0xffff  /* net_off/trans_off: header not set or not captured */
+#define SKBD_SK_NONE 0xff     /* sk_state: the skb has no socket */
+
+/* Stack-trace map: kernel stacks of up to this many frames. */
+#define SKBD_MAP_STACKS "stacks" /* STACK_TRACE, entries set by the loader */
+#define SKBD_STACK_DEPTH 64
+
+/* One drop: a fixed 96-byte header and caplen bytes of packet. The record
+ * written to the ring is SKBD_EVENT_HDR + caplen bytes long. */
 struct skbd_event {
 	__u64 ts_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 skbaddr;
@@ -81,14 +99,22 @@ struct skbd_event {
 	__u32 cpu;
 	__u16 protocol; /* ethertype, host byte order (the tracepoint ntohs()es it) */
 	__u16 flags;    /* SKBD_EV_* */
-	__u32 pad;
+	__s32 stack_id; /* id in the stacks map, or -errno (SKBD_EV_HAS_STACK) */
 	char comm[16];
 	/* packet context, from struct sk_buff/net_device at offsets taken from
 	 * the running kernel's BTF (SKBD_EV_HAS_CTX) */
 	__u32 len;      /* skb->len */
 	__u32 ifindex;  /* skb->dev->ifindex; 0 without a device */
 	__u32 netns;    /* inode of the device's (else the socket's) netns; 0 unknown */
-	__u32 pad2;
+	__u16 caplen;   /* bytes of packet in data[] (linear part only) */
+	__u16 net_off;  /* offset of the network header in data[], or SKBD_OFF_NONE */
+	__u64 cgroup_id; /* cgroup v2 id of the current task (SKBD_EV_HAS_CGROUP) */
+	__u16 trans_off; /* offset of the transport header in data[], or SKBD_OFF_NONE */
+	__u8 sk_state;  /* the socket's state (TCP_ESTABLISHED = 1, ...) or SKBD_SK_NONE */
+	__u8 pad[5];
+	__u8 data[SKBD_SNAPLEN_MAX];
 };
+
+#define SKBD_EVENT_HDR 96u /* offsetof(struct skbd_event, data) */
 
 #endif

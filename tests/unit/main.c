@@ -13,6 +13,8 @@ SUITE(ringbuf)
 SUITE(elf)
 SUITE(btf)
 SUITE(cli)
+SUITE(packet)
+SUITE(netdev)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -21,7 +23,8 @@ int main(int argc, char **argv)
 		{ "tpformat", skbd_tests_tpformat }, { "kallsyms", skbd_tests_kallsyms },
 		{ "perfring", skbd_tests_perfring }, { "elf", skbd_tests_elf },
 		{ "btf", skbd_tests_btf },           { "cli", skbd_tests_cli },
-		{ "ringbuf", skbd_tests_ringbuf },
+		{ "ringbuf", skbd_tests_ringbuf },  { "packet", skbd_tests_packet },
+		{ "netdev", skbd_tests_netdev },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;
