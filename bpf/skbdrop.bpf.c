@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* skb:kfree_skb tracepoint program: filter by pid and reason in the kernel,
- * then write one struct skbd_event per drop to the CPU's perf ring. */
+ * then write one struct skbd_event (header + packet slice) per drop to the
+ * CPU's perf ring or the BPF ring buffer. */
 #include <linux/bpf.h>
 #include "skbdrop_abi.h"
 
@@ -17,6 +18,8 @@ static long (*bpf_perf_event_output)(void *ctx, void *map, __u64 flags, void *da
 static long (*bpf_ringbuf_output)(void *map, void *data, __u64 size, __u64 flags) = (void *)BPF_FUNC_ringbuf_output;
 static __u64 (*bpf_ringbuf_query)(void *map, __u64 flags) = (void *)BPF_FUNC_ringbuf_query;
 static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)BPF_FUNC_probe_read_kernel;
+static long (*bpf_get_stackid)(void *ctx, void *map, __u64 flags) = (void *)BPF_FUNC_get_stackid;
+static __u64 (*bpf_get_current_cgroup_id)(void) = (void *)BPF_FUNC_get_current_cgroup_id;
 
 /* The tracepoint record. The offsets clang computes here are placeholders:
  * every access carries a CO-RE field relocation (preserve_access_index) that
@@ -52,19 +55,28 @@ struct net_device___skbd {
 
 struct sock_common___skbd {
 	struct possible_net_t___skbd skc_net;
+	unsigned char skc_state;
 } __attribute__((preserve_access_index));
 
 struct sock___skbd {
 	struct sock_common___skbd __sk_common;
 } __attribute__((preserve_access_index));
 
+/* head + the header offsets locate the linear packet data; on 64-bit
+ * kernels tail is an offset from head too (sk_buff_data_t is unsigned int) */
 struct sk_buff___skbd {
 	struct net_device___skbd *dev;
 	struct sock___skbd *sk;
 	unsigned int len;
+	unsigned char *head;
+	unsigned int tail;
+	__u16 mac_header;
+	__u16 network_header;
+	__u16 transport_header;
 } __attribute__((preserve_access_index));
 
-#define FIELD_EXISTS 2 /* enum bpf_field_info_kind BPF_FIELD_EXISTS */
+#define FIELD_BYTE_SIZE 1 /* enum bpf_field_info_kind BPF_FIELD_BYTE_SIZE */
+#define FIELD_EXISTS 2    /* enum bpf_field_info_kind BPF_FIELD_EXISTS */
 
 struct skbd_map_def SEC("maps") events = {
 	.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
@@ -94,6 +106,23 @@ struct skbd_map_def SEC("maps") ringbuf = {
 	.max_entries = 0, /* set by the loader: a power-of-two multiple of the page size */
 };
 
+/* Kernel stacks for --stack; the loader sizes it (1 entry without --stack). */
+struct skbd_map_def SEC("maps") stacks = {
+	.type = BPF_MAP_TYPE_STACK_TRACE,
+	.key_size = sizeof(__u32),
+	.value_size = SKBD_STACK_DEPTH * sizeof(__u64),
+	.max_entries = 1,
+};
+
+/* One event under construction per CPU: too large for the BPF stack with
+ * the packet slice, and map memory needs no zeroing for the verifier. */
+struct skbd_map_def SEC("maps") scratch = {
+	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_event),
+	.max_entries = 1,
+};
+
 struct skbd_map_def SEC("maps") stats = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
 	.key_size = sizeof(__u32),
@@ -109,9 +138,80 @@ static __attribute__((always_inline)) void count(__u32 slot)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
-/* len, ifindex and netns of the skb. Without kernel BTF the loader marks
- * these fields absent and the whole block is dead code. */
-static __attribute__((always_inline)) void read_context(struct sk_buff___skbd *skb, struct skbd_event *ev)
+/* Copy up to snaplen bytes of the linear data, from the MAC header when one
+ * is set just before the network header, else from the network header. */
+static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *skb, struct skbd_event *ev,
+							__u64 snaplen)
+{
+	__u16 mac = 0xffff, nh = 0, th = 0xffff;
+	unsigned char *head = 0;
+	__u32 tail = 0, start;
+	__u64 n;
+
+	if (!__builtin_preserve_field_info(skb->head, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(skb->tail, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(skb->network_header, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(skb->mac_header, FIELD_EXISTS) ||
+	    __builtin_preserve_field_info(skb->tail, FIELD_BYTE_SIZE) != 4 ||
+	    __builtin_preserve_field_info(skb->network_header, FIELD_BYTE_SIZE) != 2 ||
+	    __builtin_preserve_field_info(skb->mac_header, FIELD_BYTE_SIZE) != 2)
+		return;
+	bpf_probe_read_kernel(&head, sizeof(head), &skb->head);
+	bpf_probe_read_kernel(&tail, sizeof(tail), &skb->tail);
+	bpf_probe_read_kernel(&nh, sizeof(nh), &skb->network_header);
+	bpf_probe_read_kernel(&mac, sizeof(mac), &skb->mac_header);
+	if (__builtin_preserve_field_info(skb->transport_header, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(skb->transport_header, FIELD_BYTE_SIZE) == 2)
+		bpf_probe_read_kernel(&th, sizeof(th), &skb->transport_header);
+	if (!head || !nh) /* 0: the network header was never set */
+		return;
+	start = nh;
+	if (mac != 0xffff && mac < nh && nh - mac <= 32) {
+		start = mac;
+		ev->flags |= SKBD_EV_HAS_MAC;
+	}
+	if (tail <= start)
+		return;
+	/* 64-bit arithmetic and one register from clamp to call: the verifier
+	 * must see 0 <= n <= SKBD_SNAPLEN_MAX at the helper */
+	n = (__u64)tail - (__u64)start;
+	if (n > snaplen)
+		n = snaplen;
+	asm volatile("" : "+r"(n));
+	if (n > SKBD_SNAPLEN_MAX)
+		n = SKBD_SNAPLEN_MAX;
+	asm volatile("" : "+r"(n));
+	n &= 0x1ff;
+	if (bpf_probe_read_kernel(ev->data, n, head + start) < 0)
+		return;
+	ev->caplen = (__u16)n;
+	ev->net_off = nh - start;
+	if (th != 0xffff && th >= start && th - start < n)
+		ev->trans_off = th - start;
+}
+
+/* The state of the socket the skb belongs to (6.11+: the receiving socket
+ * the tracepoint names, else skb->sk). */
+static __attribute__((always_inline)) void read_sock_state(struct skbd_tp_kfree_skb *ctx,
+							    struct sk_buff___skbd *skb, struct skbd_event *ev)
+{
+	struct sock___skbd *sk = 0;
+	unsigned char state;
+
+	if (!__builtin_preserve_field_info(sk->__sk_common.skc_state, FIELD_EXISTS))
+		return;
+	if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
+		sk = (struct sock___skbd *)ctx->rx_sk;
+	if (!sk && __builtin_preserve_field_info(skb->sk, FIELD_EXISTS))
+		bpf_probe_read_kernel(&sk, sizeof(sk), &skb->sk);
+	if (sk && bpf_probe_read_kernel(&state, sizeof(state), &sk->__sk_common.skc_state) == 0)
+		ev->sk_state = state;
+}
+
+/* len, ifindex, netns, socket state and packet bytes of the skb. Without
+ * kernel BTF the loader marks these fields absent and the block is dead. */
+static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb *ctx, struct sk_buff___skbd *skb,
+							 struct skbd_event *ev, __u32 snaplen)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
@@ -138,14 +238,17 @@ static __attribute__((always_inline)) void read_context(struct sk_buff___skbd *s
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
 		bpf_probe_read_kernel(&ev->netns, sizeof(ev->netns), &net->ns.inum);
+	read_sock_state(ctx, skb, ev);
+	if (snaplen)
+		read_packet(skb, ev, snaplen);
 }
 
-/* Filter and fill one event. Returns 1 when a record should be written,
- * 0 when the drop was filtered. */
-static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
-						     struct skbd_event *ev)
+/* Filter and fill one event. Returns the record's length, or 0 when the
+ * drop was filtered. */
+static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
+							struct skbd_event *ev)
 {
-	__u32 reason = 0, verdict;
+	__u32 reason = 0, verdict, len;
 	__u64 pid_tgid;
 	__u32 *slot;
 
@@ -153,10 +256,8 @@ static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *c
 	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
 		goto filtered;
 
-	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
+	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS))
 		reason = ctx->reason;
-		ev->flags = SKBD_EV_HAS_REASON;
-	}
 	verdict = cfg->reason_default;
 	if (reason < SKBD_REASON_SLOTS) {
 		slot = bpf_map_lookup_elem(&reasons, &reason);
@@ -166,6 +267,8 @@ static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *c
 	if (verdict != SKBD_VERDICT_REPORT)
 		goto filtered;
 
+	/* the scratch record is reused: write every header field */
+	ev->flags = __builtin_preserve_field_info(ctx->reason, FIELD_EXISTS) ? SKBD_EV_HAS_REASON : 0;
 	ev->ts_ns = bpf_ktime_get_ns();
 	ev->skbaddr = ctx->skbaddr;
 	ev->location = ctx->location;
@@ -174,9 +277,29 @@ static __attribute__((always_inline)) int make_event(struct skbd_tp_kfree_skb *c
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
 	ev->cpu = bpf_get_smp_processor_id();
+	ev->stack_id = 0;
+	ev->len = 0;
+	ev->ifindex = 0;
+	ev->netns = 0;
+	ev->caplen = 0;
+	ev->net_off = SKBD_OFF_NONE;
+	ev->trans_off = SKBD_OFF_NONE;
+	ev->sk_state = SKBD_SK_NONE;
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->flags |= SKBD_EV_HAS_CGROUP;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	read_context((struct sk_buff___skbd *)ev->skbaddr, ev);
-	return 1;
+	if (cfg->flags & SKBD_CFG_STACK) {
+		ev->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		ev->flags |= SKBD_EV_HAS_STACK;
+		if (ev->stack_id < 0)
+			count(SKBD_STAT_STACK_FAIL);
+	}
+	read_context(ctx, (struct sk_buff___skbd *)ev->skbaddr, ev, cfg->snaplen);
+	len = ev->caplen;
+	if (len > SKBD_SNAPLEN_MAX) /* for the verifier: the record's bounds */
+		len = SKBD_SNAPLEN_MAX;
+	return SKBD_EVENT_HDR + len;
 
 filtered:
 	count(SKBD_STAT_FILTERED);
@@ -187,15 +310,19 @@ filtered:
 SEC("tracepoint/skb/kfree_skb")
 int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 {
-	struct skbd_event ev = {};
 	struct skbd_config *cfg;
-	__u32 zero = 0;
+	struct skbd_event *ev;
+	__u32 zero = 0, size;
 
 	count(SKBD_STAT_SEEN);
 	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg || !make_event(ctx, cfg, &ev))
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!cfg || !ev)
 		return 0;
-	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, &ev, sizeof(ev)) < 0)
+	size = make_event(ctx, cfg, ev);
+	if (!size || size > sizeof(*ev))
+		return 0;
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size) < 0)
 		count(SKBD_STAT_OUTPUT_FAIL);
 	else
 		count(SKBD_STAT_EMITTED);
@@ -206,18 +333,22 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 SEC("tracepoint/skb/kfree_skb/ringbuf")
 int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 {
-	struct skbd_event ev = {};
+	__u32 zero = 0, slot = SKBD_STAT_EMITTED, size;
 	struct skbd_config *cfg;
-	__u32 zero = 0, slot = SKBD_STAT_EMITTED;
+	struct skbd_event *ev;
 	__u64 flags = 0, *emitted;
 
 	count(SKBD_STAT_SEEN);
 	cfg = bpf_map_lookup_elem(&config, &zero);
-	if (!cfg || !make_event(ctx, cfg, &ev))
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!cfg || !ev)
+		return 0;
+	size = make_event(ctx, cfg, ev);
+	if (!size || size > sizeof(*ev))
 		return 0;
 	switch (cfg->rb_wakeup) {
 	case SKBD_RB_WAKEUP_BYTES:
-		flags = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA) + sizeof(ev) + 8 >= cfg->rb_wakeup_arg ?
+		flags = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA) + size + 8 >= cfg->rb_wakeup_arg ?
 				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 		break;
 	case SKBD_RB_WAKEUP_EVENTS:
@@ -231,7 +362,7 @@ int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 	default:
 		break;
 	}
-	if (bpf_ringbuf_output(&ringbuf, &ev, sizeof(ev), flags) < 0)
+	if (bpf_ringbuf_output(&ringbuf, ev, size, flags) < 0)
 		count(SKBD_STAT_OUTPUT_FAIL);
 	else
 		count(SKBD_STAT_EMITTED);

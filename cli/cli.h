@@ -23,6 +23,7 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_RING_MAX (8u << 20)
 #define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
 #define CLI_POLL_MS 100                 /* a lone drop shows within this */
+#define CLI_STACK_IDS 16384             /* stack map entries with --stack (8 MiB) */
 
 struct cli_opts {
 	enum cli_output output;
@@ -37,6 +38,8 @@ struct cli_opts {
 	enum cli_wakeup wakeup;
 	unsigned long long wakeup_arg; /* bytes or events */
 	unsigned int poll_ms;
+	unsigned int snaplen;     /* packet bytes to capture, 0..SKBD_SNAPLEN_MAX */
+	bool stack;               /* -s: kernel stacks */
 	bool list_reasons;
 	bool count_only;
 	bool no_output;
@@ -83,16 +86,45 @@ struct cli_fmt_cache {
 	} loc[CLI_LOC_CACHE];
 };
 
+/* Lookups the formatters make through the caller (netlink, cgroupfs, the
+ * stack map), so output.c stays pure and unit-testable. Any may be NULL. */
+struct cli_resolver {
+	void *ctx;
+	/* 0 with the device's name, or -errno (-ENODEV: gone, -ENOENT: netns unreachable) */
+	int (*dev_name)(void *ctx, __u32 netns, __u32 ifindex, char name[16]);
+	/* the netns's name under /run/netns, or NULL */
+	const char *(*netns_name)(void *ctx, __u32 netns);
+	/* the cgroup's path relative to the cgroup2 root ("/system.slice/x"), or NULL */
+	const char *(*cgroup_path)(void *ctx, __u64 id);
+	/* frames of stack id (*ips valid until the next call), or -errno */
+	int (*stack)(void *ctx, __s32 id, const __u64 **ips);
+};
+
 struct cli_fmt_ctx {
 	const struct skbd_tpformat *fmt;
 	const struct skbd_ksyms *ks;
 	__s64 mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp to get wall time */
 	bool has_reason;       /* the kernel's record has a reason field */
 	struct cli_fmt_cache *cache; /* optional (NULL: compute every time); t.sec = -1 initially */
+	const struct cli_resolver *res; /* optional */
+	bool stacks;           /* --stack: print the stack (or why it is missing) */
 };
 
-/* Format one event as a text line / an NDJSON object, with '\n'. Return the
- * length (truncated to size - 1 like snprintf if buf is short). */
+/* cgroup v2 id -> path relative to the cgroup2 mount (cli/cgroup.c). */
+struct cli_cgroups;
+int cli_cgroups__new(struct cli_cgroups **out);
+void cli_cgroups__free(struct cli_cgroups *cg);
+/* NULL when unknown (no cgroup2 mount, or not found even after a fresh walk;
+ * walks at most once a second). */
+const char *cli_cgroups__path(struct cli_cgroups *cg, __u64 id);
+
+/* Room for any formatted event: header, decoded layers and 64 stack frames. */
+#define CLI_LINE_MAX 16384
+
+/* Format one event as a text line (plus indented stack lines with --stack) /
+ * an NDJSON object, with '\n'. ev->caplen must not exceed the bytes the
+ * record carried (the reader checks). Return the length (truncated to
+ * size - 1 like snprintf if buf is short). */
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
 /* "IPv4", "IPv6", "ARP", ... or NULL when unnamed. */

@@ -17,18 +17,21 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <stddef.h>
 #include <skbdrop/bpfobj.h>
 #include <skbdrop/btf.h>
 #include <skbdrop/kallsyms.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
+#include <skbdrop/netdev.h>
 #include <skbdrop/perfbuf.h>
 #include <skbdrop/ringbuf.h>
 #include <skbdrop/tpformat.h>
 #include "cli.h"
 
-_Static_assert(sizeof(struct skbd_event) == 80, "event record is 80 bytes");
-_Static_assert(sizeof(struct skbd_config) == 24, "config is 24 bytes");
+_Static_assert(offsetof(struct skbd_event, data) == SKBD_EVENT_HDR, "event header is 96 bytes");
+_Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "no tail padding");
+_Static_assert(sizeof(struct skbd_config) == 32, "config is 32 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 
 /* The CLI's one stop flag, set from signal handlers. */
@@ -71,12 +74,28 @@ static void error_line(const char *fmt, ...)
 	last_msg[0] = '\0';
 }
 
+/* Kernel stacks by id: the map never rewrites an id's stack (no
+ * BPF_F_REUSE_STACKID: a different stack in a taken bucket fails with
+ * -EEXIST), so each id is read from the map once. */
+struct stack_cache {
+	int fd;
+	__u32 nr_ids;
+	__u64 **ips;     /* [nr_ids], NULL: not read yet */
+	__u8 *depth;     /* [nr_ids] */
+	__u64 buf[SKBD_STACK_DEPTH];
+};
+
 struct run {
 	const struct cli_opts *o;
 	struct cli_fmt_ctx fc;
 	struct cli_fmt_cache cache;
+	struct cli_resolver res;
+	struct skbd_netdev *nd;
+	struct cli_cgroups *cg;
+	struct stack_cache sc;
+	bool batch_start;  /* apply link notifications before the next event */
 	FILE *out;
-	char line[1024];
+	char line[CLI_LINE_MAX];
 	unsigned long long delivered;
 	unsigned long long lost;
 	unsigned long long by_reason[SKBD_REASON_SLOTS];
@@ -91,16 +110,23 @@ static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 	struct skbd_event ev;
 	size_t n;
 
-	if (size < sizeof(ev)) /* raw size may include padding, never less */
+	if (size < SKBD_EVENT_HDR) /* raw size may include padding, never less */
 		return 0;
 	r->delivered++;
 	if (r->o->count_only)
 		goto counted;
-	memcpy(&ev, data, sizeof(ev));
+	memcpy(&ev, data, SKBD_EVENT_HDR);
+	if (ev.caplen > size - SKBD_EVENT_HDR || ev.caplen > SKBD_SNAPLEN_MAX)
+		ev.caplen = 0; /* never trust a length the record does not carry */
+	memcpy(ev.data, (const char *)data + SKBD_EVENT_HDR, ev.caplen);
 	if (ev.reason < SKBD_REASON_SLOTS)
 		r->by_reason[ev.reason]++;
 	else
 		r->by_reason_other++;
+	if (r->batch_start && r->nd) {
+		skbd_netdev__refresh(r->nd); /* a device deleted meanwhile is not named */
+		r->batch_start = false;
+	}
 	if (r->o->output == CLI_OUT_JSON)
 		n = cli_format_json(&r->fc, &ev, r->line, sizeof(r->line));
 	else
@@ -116,6 +142,61 @@ counted:
 	if (r->o->count && r->delivered >= r->o->count)
 		return 1;
 	return 0;
+}
+
+static int res_dev_name(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+{
+	struct run *r = ctx;
+
+	return r->nd ? skbd_netdev__ifname(r->nd, netns, ifindex, name) : -ENOENT;
+}
+
+static const char *res_netns_name(void *ctx, __u32 netns)
+{
+	struct run *r = ctx;
+
+	return r->nd ? skbd_netdev__netns_name(r->nd, netns) : NULL;
+}
+
+static const char *res_cgroup_path(void *ctx, __u64 id)
+{
+	struct run *r = ctx;
+
+	return r->cg ? cli_cgroups__path(r->cg, id) : NULL;
+}
+
+static int res_stack(void *ctx, __s32 id, const __u64 **ips)
+{
+	struct stack_cache *sc = &((struct run *)ctx)->sc;
+	__u32 key = (__u32)id, n = 0;
+	int err;
+
+	if (id < 0 || key >= sc->nr_ids || sc->fd < 0)
+		return -ENOENT;
+	if (!sc->ips[key]) {
+		err = skbd_bpf_map_lookup_elem(sc->fd, &key, sc->buf);
+		if (err)
+			return err;
+		while (n < SKBD_STACK_DEPTH && sc->buf[n])
+			n++;
+		sc->ips[key] = malloc(n ? n * sizeof(__u64) : 1);
+		if (!sc->ips[key])
+			return -ENOMEM;
+		memcpy(sc->ips[key], sc->buf, n * sizeof(__u64));
+		sc->depth[key] = (__u8)n;
+	}
+	*ips = sc->ips[key];
+	return sc->depth[key];
+}
+
+static void stack_cache_free(struct stack_cache *sc)
+{
+	for (__u32 i = 0; sc->ips && i < sc->nr_ids; i++)
+		free(sc->ips[i]);
+	free(sc->ips);
+	free(sc->depth);
+	sc->ips = NULL;
+	sc->depth = NULL;
 }
 
 static int on_lost(void *ctx, int cpu, __u64 lost)
@@ -281,7 +362,7 @@ static int load_kernel_btf(const char *path, struct skbd_btf **out)
 		error_line("--btf %s: %s", path, err == -EINVAL ? "not valid BTF" : strerror(-err));
 		return err;
 	}
-	fprintf(stderr, "skbdrop: warning: no kernel BTF (%s: %s): packet length, ifindex and netns are not reported; give one with --btf FILE\n",
+	fprintf(stderr, "skbdrop: warning: no kernel BTF (%s: %s): packet length, device, netns and headers are not reported; give one with --btf FILE\n",
 		p, err == -EINVAL ? "not valid BTF" : strerror(-err));
 	last_msg[0] = '\0';
 	return 0;
@@ -338,7 +419,12 @@ static void list_reasons(const struct skbd_tpformat *fmt, enum cli_output output
 
 static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const struct cli_reason_plan *plan)
 {
-	struct skbd_config cfg = { .filter_tgid = o->pid, .reason_default = plan->other };
+	struct skbd_config cfg = {
+		.filter_tgid = o->pid,
+		.reason_default = plan->other,
+		.flags = o->stack ? SKBD_CFG_STACK : 0,
+		.snaplen = o->snaplen,
+	};
 	int cfd = skbd_obj__map_fd(obj, SKBD_MAP_CONFIG), rfd = skbd_obj__map_fd(obj, SKBD_MAP_REASONS);
 	__u32 zero = 0;
 	int err;
@@ -430,6 +516,9 @@ static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, 
 		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel\n",
 			r->delivered, r->lost > fails ? r->lost : fails, r->lost, fails,
 			(unsigned long long)st[SKBD_STAT_FILTERED]);
+	if (r->o->stack)
+		fprintf(stderr, "skbdrop: %llu stacks could not be recorded (stack map full or bucket collision)\n",
+			(unsigned long long)st[SKBD_STAT_STACK_FAIL]);
 	wakeup_text(r->o, wk, sizeof(wk));
 	fprintf(stderr, "skbdrop: transport %s, wakeup %s, %llu wakeups, %llu polls\n",
 		r->o->transport == CLI_TRANSPORT_RINGBUF ? "ringbuf" : "perf", wk,
@@ -598,6 +687,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)nr_cpus);
+	if (o.stack)
+		skbd_obj__set_max_entries(obj, SKBD_MAP_STACKS, CLI_STACK_IDS);
 	if (!o.pages)
 		o.pages = cli_default_pages(nr_cpus, page_size);
 	ring_bytes = (size_t)o.pages * (size_t)page_size; /* per CPU, perf transport */
@@ -645,6 +736,30 @@ int main(int argc, char **argv)
 	r->fc.mono_to_real_ns = mono_to_real();
 	r->fc.cache = &r->cache;
 	r->cache.t.sec = -1;
+	r->fc.stacks = o.stack;
+	r->res = (struct cli_resolver){ .ctx = r, .dev_name = res_dev_name, .netns_name = res_netns_name,
+					.cgroup_path = res_cgroup_path, .stack = res_stack };
+	r->fc.res = &r->res;
+	r->sc.fd = -1;
+	if (o.stack) {
+		r->sc.fd = skbd_obj__map_fd(obj, SKBD_MAP_STACKS);
+		r->sc.nr_ids = CLI_STACK_IDS;
+		r->sc.ips = calloc(CLI_STACK_IDS, sizeof(*r->sc.ips));
+		r->sc.depth = calloc(CLI_STACK_IDS, 1);
+		if (!r->sc.ips || !r->sc.depth) {
+			error_line("out of memory");
+			goto out;
+		}
+	}
+	if (!o.count_only) {
+		err = skbd_netdev__new(&r->nd);
+		if (err) {
+			fprintf(stderr, "skbdrop: warning: device names unavailable: %s\n", strerror(-err));
+			r->nd = NULL;
+		}
+		if (cli_cgroups__new(&r->cg))
+			r->cg = NULL;
+	}
 	/* one write per MiB, and after every poll (see the loop) */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	err = open_transport(obj, &o, ring_bytes, rb_size, r, &tr);
@@ -696,6 +811,7 @@ int main(int argc, char **argv)
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
+		r->batch_start = true;
 		err = transport_poll(&tr, timeout);
 		if (r->out_closed || r->write_err || (o.count && r->delivered >= o.count))
 			break;
@@ -715,6 +831,7 @@ int main(int argc, char **argv)
 	/* detach first, then take what is still in the rings */
 	close(perf_fd);
 	perf_fd = -1;
+	r->batch_start = true;
 	if (!r->out_closed && !r->write_err && !(o.count && r->delivered >= o.count))
 		transport_consume(&tr);
 	if (!o.no_output && !o.count_only && !r->out_closed && fflush(r->out) && errno == EPIPE)
@@ -740,6 +857,11 @@ out:
 	skbd_tpformat__free(fmt);
 	skbd_btf__free(btf);
 	free(plan);
+	if (r) {
+		skbd_netdev__free(r->nd);
+		cli_cgroups__free(r->cg);
+		stack_cache_free(&r->sc);
+	}
 	free(r);
 	return ret;
 }

@@ -19,6 +19,8 @@ void cli_usage(FILE *f)
 		"  -o, --output FORMAT      text (default) or json (one object per line)\n"
 		"      --count-only         count events, decode and print nothing (bench mode)\n"
 		"      --no-output          decode and format every event, write nothing (bench mode)\n"
+		"  -s, --stack              add the kernel stack of every drop\n"
+		"      --snaplen N          packet bytes to capture and decode, 0 to %d (default %d)\n"
 		"Stop:\n"
 		"  -d, --duration SEC       stop after SEC seconds (decimals allowed)\n"
 		"  -c, --count N            stop after N events\n"
@@ -40,7 +42,7 @@ void cli_usage(FILE *f)
 		"      --poll-ms N          longest wait before the rings are read anyway (default %d)\n"
 		"      --btf FILE           kernel BTF to lay out struct sk_buff etc. (default:\n"
 		"                           /sys/kernel/btf/vmlinux); without BTF, packet context\n"
-		"                           (len, ifindex, netns) is not reported\n"
+		"                           (len, device, netns, headers) is not reported\n"
 		"      --list-reasons       print the running kernel's drop reasons and exit\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            version\n"
@@ -48,7 +50,7 @@ void cli_usage(FILE *f)
 		"At start one line 'skbdrop: tracing ...' goes to stderr; at exit (duration, count,\n"
 		"SIGINT, SIGTERM) a summary: events delivered, lost, and counts per reason.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
-		CLI_POLL_MS);
+		SKBD_SNAPLEN_MAX, SKBD_SNAPLEN_DEFAULT, CLI_POLL_MS);
 }
 
 static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -94,7 +96,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 }
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
-       OPT_POLL_MS, OPT_BTF };
+       OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -133,6 +135,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 		{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
 		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "stack", no_argument, NULL, 's' },
+		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -145,9 +149,10 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->wakeup = CLI_WAKEUP_BYTES;
 	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
 	o->poll_ms = CLI_POLL_MS;
+	o->snaplen = SKBD_SNAPLEN_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:shV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "text"))
@@ -206,6 +211,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 				return fail(err, err_size, "--btf: empty file name");
 			o->btf_path = optarg;
 			break;
+		case OPT_SNAPLEN:
+			if (parse_ull(optarg, SKBD_SNAPLEN_MAX, &v))
+				return fail(err, err_size, "--snaplen: '%s' is not between 0 and %d", optarg, SKBD_SNAPLEN_MAX);
+			o->snaplen = (unsigned int)v;
+			break;
+		case 's':
+			o->stack = true;
+			break;
 		case OPT_LIST:
 			o->list_reasons = true;
 			break;
@@ -229,7 +242,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			 * clustered, so argv[optind - 1] is the one); else an unknown letter */
 			if (!optopt)
 				return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
-			if (optopt >= 256 || strchr("odcprhV", optopt))
+			if (optopt >= 256 || strchr("odcprshV", optopt))
 				return fail(err, err_size, "option '%.*s' takes no argument",
 					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			if (optopt > ' ' && optopt < 0x7f)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Event formatting: the tcpdump-like text line and the NDJSON object. Pure
  * functions over a buffer, so they are unit-tested and cost no syscalls. */
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include <skbdrop/packet.h>
 #include "cli.h"
 
 const char *cli_ethertype_name(__u16 proto)
@@ -203,12 +205,104 @@ static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct sbuf *b
 	put_mem(b, fc->loc[slot].text, fc->loc[slot].len);
 }
 
+static void decode_packet(const struct skbd_event *ev, struct skbd_pkt *pkt)
+{
+	struct skbd_pkt_in in = {
+		.data = ev->data,
+		.caplen = ev->caplen <= SKBD_SNAPLEN_MAX ? ev->caplen : SKBD_SNAPLEN_MAX,
+		.net_off = ev->net_off,
+		.has_mac = !!(ev->flags & SKBD_EV_HAS_MAC),
+		.ethertype = ev->protocol,
+		.sk_state = ev->sk_state,
+	};
+
+	skbd_pkt__decode(&in, pkt);
+}
+
+/* 0 and the name of the event's device, or -errno */
+static int dev_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char name[16])
+{
+	if (!ev->ifindex || !ev->netns || !c->res || !c->res->dev_name)
+		return -ENOENT;
+	return c->res->dev_name(c->res->ctx, ev->netns, ev->ifindex, name);
+}
+
+static const char *netns_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev)
+{
+	if (!ev->netns || !c->res || !c->res->netns_name)
+		return NULL;
+	return c->res->netns_name(c->res->ctx, ev->netns);
+}
+
+/* " dev NAME" (or " ifindex N" when it cannot be named) " netns NAME|INODE" */
+static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+{
+	const char *ns = netns_name(c, ev);
+	char name[16];
+
+	if (ev->ifindex) {
+		if (dev_name(c, ev, name) == 0) {
+			put_str(b, " dev ");
+			put_str(b, name);
+		} else {
+			put_str(b, " ifindex ");
+			put_u64(b, ev->ifindex);
+		}
+	}
+	if (ev->netns) {
+		put_str(b, " netns ");
+		if (ns)
+			put_str(b, ns);
+		else
+			put_u64(b, ev->netns);
+	}
+}
+
+static const char *stack_error(int err)
+{
+	switch (err) {
+	case -EEXIST: return "stack map bucket taken by another stack (collision)";
+	case -ENOMEM: return "stack map full";
+	case -EFAULT: return "stack could not be walked";
+	case -ENOENT: return "stack not found in the map";
+	default: return "stack unavailable";
+	}
+}
+
+static int event_stack(const struct cli_fmt_ctx *c, const struct skbd_event *ev, const __u64 **ips)
+{
+	if (ev->stack_id < 0)
+		return ev->stack_id;
+	if (!c->res || !c->res->stack)
+		return -ENOENT;
+	return c->res->stack(c->res->ctx, ev->stack_id, ips);
+}
+
+static void put_stack_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+{
+	const __u64 *ips = NULL;
+	int n = event_stack(c, ev, &ips);
+
+	if (n < 0) {
+		put_str(b, "    [");
+		put_str(b, stack_error(n));
+		put_str(b, "]\n");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		put_str(b, "    ");
+		put_location(c, ips[i], b);
+		put_char(b, '\n');
+	}
+}
+
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
 {
 	struct sbuf b = { buf, size, 0 };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
+	struct skbd_pkt pkt_tmp;
 	char comm[17];
 	long nsec;
 
@@ -237,7 +331,17 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 	put_char(&b, ' ');
 	put_location(c, ev->location, &b);
 	put_char(&b, ' ');
-	if (pname) {
+	if (ev->flags & SKBD_EV_HAS_CTX) {
+		char pkt[512];
+		size_t n;
+
+		decode_packet(ev, &pkt_tmp);
+		n = skbd_pkt__format_text(&pkt_tmp, pkt, sizeof(pkt));
+		put_mem(&b, pkt, n < sizeof(pkt) ? n : sizeof(pkt) - 1);
+		put_str(&b, " len ");
+		put_u64(&b, ev->len);
+		put_device_text(c, ev, &b);
+	} else if (pname) {
 		put_str(&b, pname);
 	} else {
 		char p[8];
@@ -245,15 +349,9 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		snprintf(p, sizeof(p), "0x%04x", ev->protocol);
 		put_str(&b, p);
 	}
-	if (ev->flags & SKBD_EV_HAS_CTX) {
-		put_str(&b, " len ");
-		put_u64(&b, ev->len);
-		put_str(&b, " ifindex ");
-		put_u64(&b, ev->ifindex);
-		put_str(&b, " netns ");
-		put_u64(&b, ev->netns);
-	}
 	put_char(&b, '\n');
+	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK))
+		put_stack_text(c, ev, &b);
 	return finish(&b);
 }
 
@@ -280,6 +378,41 @@ static void put_json_string(struct sbuf *b, const char *s)
 	}
 	put_mem(b, run, (size_t)(s - run));
 	put_char(b, '"');
+}
+
+static void put_cgroup_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+{
+	const char *path = NULL;
+
+	if ((ev->flags & SKBD_EV_HAS_CGROUP) && c->res && c->res->cgroup_path)
+		path = c->res->cgroup_path(c->res->ctx, ev->cgroup_id);
+	put_str(b, ",\"cgroup\":");
+	if (path)
+		put_json_string(b, path);
+	else
+		put_str(b, "null");
+}
+
+static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+{
+	const __u64 *ips = NULL;
+	int n = event_stack(c, ev, &ips);
+
+	if (n < 0) {
+		put_str(b, ",\"stack\":null,\"stack_error\":\"");
+		put_str(b, stack_error(n));
+		put_char(b, '"');
+		return;
+	}
+	put_str(b, ",\"stack\":[");
+	for (int i = 0; i < n; i++) {
+		if (i)
+			put_char(b, ',');
+		put_char(b, '"');
+		put_location(c, ips[i], b); /* symbol and module names need no escaping */
+		put_char(b, '"');
+	}
+	put_char(b, ']');
 }
 
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
@@ -330,15 +463,47 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		put_u64(&b, ev->protocol);
 	}
 	if (ev->flags & SKBD_EV_HAS_CTX) {
+		const char *ns = netns_name(c, ev);
+		struct skbd_pkt pkt;
+		char name[16];
+
 		put_str(&b, ",\"len\":");
 		put_u64(&b, ev->len);
 		put_str(&b, ",\"ifindex\":");
 		put_u64(&b, ev->ifindex);
+		put_str(&b, ",\"dev\":");
+		if (ev->ifindex && dev_name(c, ev, name) == 0) {
+			name[15] = '\0';
+			put_json_string(&b, name);
+		} else {
+			put_str(&b, "null");
+		}
 		put_str(&b, ",\"netns\":");
 		put_u64(&b, ev->netns);
+		put_str(&b, ",\"netns_name\":");
+		if (ns)
+			put_json_string(&b, ns);
+		else
+			put_str(&b, "null");
+		put_cgroup_json(c, ev, &b);
+		put_str(&b, ",\"layers\":");
+		decode_packet(ev, &pkt);
+		{
+			char lay[2048];
+			size_t n = skbd_pkt__format_json(&pkt, lay, sizeof(lay));
+
+			if (n < sizeof(lay))
+				put_mem(&b, lay, n);
+			else
+				put_str(&b, "{}"); /* never cut JSON in half */
+		}
 	} else {
-		put_str(&b, ",\"len\":null,\"ifindex\":null,\"netns\":null");
+		put_str(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
+		put_cgroup_json(c, ev, &b);
+		put_str(&b, ",\"layers\":null");
 	}
+	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK))
+		put_stack_json(c, ev, &b);
 	put_str(&b, ",\"skbaddr\":\"");
 	put_hex(&b, ev->skbaddr);
 	put_str(&b, "\"}\n");

@@ -43,13 +43,18 @@ struct skbd_pkt {
 	__u8 sk_state;   /* copied from the input */
 	__u16 ethertype; /* copied from the input */
 	bool captured;   /* any bytes at all */
+	/* ipv4_st/ipv6_st TRUNCATED after the fixed header was captured (IPv4
+	 * options or IPv6 extension headers cut): the ipv4/ipv6 fields are valid. */
+	bool ipv4_partial, ipv6_partial;
+	/* IPv6 fragment header, when ip6frag.present; offset in bytes. */
+	struct { __u32 id; __u16 offset; bool present, mf; } ip6frag;
 };
 
 /* Decode in into *out. Always fills *out (zeroed first); never fails. */
 void skbd_pkt__decode(const struct skbd_pkt_in *in, struct skbd_pkt *out);
 
 /* tcpdump-style one-line summary without a trailing newline, e.g.
- * "udp 10.0.0.1.40000 > 10.0.0.2.9", "tcp [2001:db8::1].443 > [2001:db8::2].5 [S.]"
+ * "udp 10.0.0.1.40000 > 10.0.0.2.9", "tcp 2001:db8::1.443 > 2001:db8::2.5 [S.]"
  * (see packet/decode.c for every form). Returns the snprintf-style length;
  * the text is cut (and NUL-terminated) to size - 1. */
 size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size);
@@ -58,6 +63,11 @@ size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size);
  * e.g. {"ipv4":{...},"udp":{...}}; {} when nothing was captured. Same length
  * convention as above. */
 size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size);
+
+/* Upper bounds of the two formatters' lengths for any packet: a buffer this
+ * big never cuts (tests/unit/test_packet.c checks them on a worst case). */
+#define SKBD_PKT_TEXT_MAX 192
+#define SKBD_PKT_JSON_MAX 1024
 
 /* "LISTEN", "ESTABLISHED", ... for a TCP state number, NULL when unknown. */
 const char *skbd_pkt__tcp_state_name(__u8 state);
