@@ -249,15 +249,18 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 							struct skbd_event *ev)
 {
 	__u32 reason = 0, verdict, len;
-	__u64 pid_tgid;
+	__u64 pid_tgid, skbaddr;
+	__u16 flags = 0;
 	__u32 *slot;
 
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
 		goto filtered;
 
-	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS))
+	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
 		reason = ctx->reason;
+		flags = SKBD_EV_HAS_REASON;
+	}
 	verdict = cfg->reason_default;
 	if (reason < SKBD_REASON_SLOTS) {
 		slot = bpf_map_lookup_elem(&reasons, &reason);
@@ -268,9 +271,10 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		goto filtered;
 
 	/* the scratch record is reused: write every header field */
-	ev->flags = __builtin_preserve_field_info(ctx->reason, FIELD_EXISTS) ? SKBD_EV_HAS_REASON : 0;
+	ev->flags = flags;
 	ev->ts_ns = bpf_ktime_get_ns();
-	ev->skbaddr = ctx->skbaddr;
+	skbaddr = ctx->skbaddr;
+	ev->skbaddr = skbaddr;
 	ev->location = ctx->location;
 	ev->protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
 	ev->reason = reason;
@@ -295,7 +299,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		if (ev->stack_id < 0)
 			count(SKBD_STAT_STACK_FAIL);
 	}
-	read_context(ctx, (struct sk_buff___skbd *)ev->skbaddr, ev, cfg->snaplen);
+	read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen);
 	len = ev->caplen;
 	if (len > SKBD_SNAPLEN_MAX) /* for the verifier: the record's bounds */
 		len = SKBD_SNAPLEN_MAX;

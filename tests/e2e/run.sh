@@ -26,6 +26,7 @@ check() { # check NAME EXPECTED ACTUAL
 
 cleanup() {
 	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
+	type cleanup_ctx_ns >/dev/null 2>&1 && cleanup_ctx_ns
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -129,11 +130,11 @@ done
 # ---- text output
 comm=skt-$$
 if start_tracer "$TMP/t.txt"; then
-	"$SENDER" "$comm" 127.0.0.1 9 $N
+	"$SENDER" "$comm" 127.0.0.1 40123:9 $N
 	stop_tracer
 	check "text: exit 0" 0 "$RC"
-	check "text: $N lines 'TIME cpu N comm[pid/tid] NO_SOCKET func+0xoff IPv4 len 24 ifindex 1 netns INODE'" $N \
-		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ IPv4 len 24 ifindex 1 netns $HOSTNS$" "$TMP/t.txt")"
+	check "text: $N lines 'TIME cpu N comm[pid/tid] NO_SOCKET func+0xoff udp 127.0.0.1.40123 > 127.0.0.1.9 len 24 dev lo netns INODE'" $N \
+		"$(grep -cE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} cpu [0-9]+ $comm\[[0-9]+/[0-9]+\] NO_SOCKET (__udp4_lib_rcv|udp_rcv)\+0x[0-9a-f]+ udp 127\.0\.0\.1\.40123 > 127\.0\.0\.1\.9 len 24 dev lo netns $HOSTNS$" "$TMP/t.txt")"
 else nok "text: tracer starts"; fi
 
 # ---- the ring buffer transport: the same exact count over IPv4 loopback
@@ -233,6 +234,145 @@ else
 	nok "netfilter: namespace setup"
 fi
 
+# ---- packet context (issue 5): 5-tuple, device and netns names, stacks, cgroup
+CNS=skbdc$$ CA=ca$$ CB=cb$$ DA=da$$ DB=db$$
+setup_ctx_ns() {
+	ip netns add "$CNS" &&
+	ip link add "$CA" type veth peer name "$CB" && ip link set "$CB" netns "$CNS" &&
+	ip link add "$DA" type veth peer name "$DB" && ip link set "$DB" netns "$CNS" &&
+	ip addr add 10.214.0.1/30 dev "$CA" && ip addr add fd00:214::1/64 dev "$CA" nodad && ip link set "$CA" up &&
+	ip addr add 10.215.0.1/30 dev "$DA" && ip link set "$DA" up &&
+	ip -n "$CNS" addr add 10.214.0.2/30 dev "$CB" && ip -n "$CNS" addr add fd00:214::2/64 dev "$CB" nodad &&
+	ip -n "$CNS" addr add 10.215.0.2/30 dev "$DB" &&
+	ip -n "$CNS" link set "$CB" up && ip -n "$CNS" link set "$DB" up && ip -n "$CNS" link set lo up &&
+	CB_MAC=$(ip -n "$CNS" -j link show "$CB" | jq -r '.[0].address') &&
+	CA_MAC=$(ip -j link show "$CA" | jq -r '.[0].address') &&
+	ip neigh replace 10.214.0.2 lladdr "$CB_MAC" dev "$CA" nud permanent &&
+	ip -6 neigh replace fd00:214::2 lladdr "$CB_MAC" dev "$CA" nud permanent &&
+	ip neigh replace 10.215.0.2 lladdr "$(ip -n "$CNS" -j link show "$DB" | jq -r '.[0].address')" dev "$DA" nud permanent &&
+	ip netns exec "$CNS" nft -f - <<NFT
+table inet skbdc {
+	chain in {
+		type filter hook input priority 0;
+		udp dport 7777 drop
+		icmp type echo-request drop
+		icmpv6 type echo-request drop
+	}
+}
+NFT
+}
+cleanup_ctx_ns() {
+	ip netns del "$CNS" 2>/dev/null; ip link del "$CA" 2>/dev/null; ip link del "$DA" 2>/dev/null
+	[ -n "${CGDIR:-}" ] && rmdir "$CGDIR" 2>/dev/null
+}
+if ! command -v nft >/dev/null; then skip "packet context over veth" "nft not installed"
+elif setup_ctx_ns; then
+	cnsino=$(stat -L -c %i "/run/netns/$CNS")
+	cbidx=$(ip -n "$CNS" -j link show "$CB" | jq '.[0].ifindex'); dbidx=$(ip -n "$CNS" -j link show "$DB" | jq '.[0].ifindex')
+	ctx_traffic() { # the same drops for the json and the text tracer
+		"$SENDER" skx-$$ 10.214.0.2 40001:7777 50
+		"$SENDER" skx-$$ fd00:214::2 40002:7777 50
+		"$SENDER" skx-$$ tcp:10.214.0.2 9 20
+		"$SENDER" skx-$$ tcp:fd00:214::2 9 20
+		"$SENDER" skx-$$ icmp:10.214.0.2 4242 20
+		"$SENDER" skx-$$ icmp:fd00:214::2 4243 20
+	}
+	if start_tracer "$TMP/ctx.json" -o json; then
+		ctx_traffic
+		stop_tracer
+		f="$TMP/ctx.json"; in_ns=".netns==$cnsino and .ifindex==$cbidx and .dev==\"$CB\" and .netns_name==\"$CNS\""
+		check "context: udp4 nft drops: 5-tuple 10.214.0.1:40001 > 10.214.0.2:7777, dev $CB, netns_name $CNS" 50 \
+			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv4.src==\"10.214.0.1\" and .layers.ipv4.dst==\"10.214.0.2\" and .layers.ipv4.protocol==17 and .layers.udp.sport==40001 and .layers.udp.dport==7777 and .layers.udp.len==24")"
+		check "context: udp4 nft drops: ether src $CA_MAC dst $CB_MAC type 0x0800" 50 \
+			"$(jcount "$f" "$in_ns and .layers.udp.sport==40001 and .layers.ether.src==\"$CA_MAC\" and .layers.ether.dst==\"$CB_MAC\" and .layers.ether.type==\"0x0800\"")"
+		check "context: udp6 nft drops: fd00:214::1.40002 > fd00:214::2.7777, next_header 17" 50 \
+			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv6.src==\"fd00:214::1\" and .layers.ipv6.dst==\"fd00:214::2\" and .layers.ipv6.next_header==17 and .layers.udp.sport==40002 and .layers.udp.dport==7777")"
+		check "context: tcp4 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
+			"$(jcount "$f" "$in_ns and .reason==\"NO_SOCKET\" and .layers.ipv4.dst==\"10.214.0.2\" and .layers.tcp.dport==9 and .layers.tcp.flags==\"SYN\" and .layers.tcp.ack==0")"
+		check "context: tcp6 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
+			"$(jcount "$f" "$in_ns and .reason==\"NO_SOCKET\" and .layers.ipv6.dst==\"fd00:214::2\" and .layers.tcp.dport==9 and .layers.tcp.flags==\"SYN\"")"
+		check "context: icmp echo requests dropped by nft: type 8 code 0" 20 \
+			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv4.protocol==1 and .layers.icmp.type==8 and .layers.icmp.code==0")"
+		check "context: icmp6 echo requests dropped by nft: type 128 code 0" 20 \
+			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv6.next_header==58 and .layers.icmp6.type==128 and .layers.icmp6.code==0")"
+		check "context: cgroup is a path or null, layers an object" 0 \
+			"$(jcount "$f" "((.cgroup|type) != \"string\" and .cgroup != null) or ((.layers|type) != \"object\" and .layers != null)")"
+	else nok "context: tracer starts"; fi
+	if start_tracer "$TMP/ctx.txt"; then
+		ctx_traffic
+		stop_tracer
+		check "context text: 'udp 10.214.0.1.40001 > 10.214.0.2.7777 len 44 dev $CB netns $CNS'" 50 \
+			"$(grep -cE " NETFILTER_DROP [a-z_0-9.]+\+0x[0-9a-f]+ udp 10\.214\.0\.1\.40001 > 10\.214\.0\.2\.7777 len 44 dev $CB netns $CNS$" "$TMP/ctx.txt")"
+		check "context text: 'tcp 10.214.0.1.PORT > 10.214.0.2.9 [S] ... dev $CB netns $CNS'" 20 \
+			"$(grep -cE " NO_SOCKET tcp_v4_rcv\+0x[0-9a-f]+ tcp 10\.214\.0\.1\.[0-9]+ > 10\.214\.0\.2\.9 \[S\].* dev $CB netns $CNS$" "$TMP/ctx.txt")"
+		check "context text: 'icmp6 fd00:214::1 > fd00:214::2 echo request ... dev $CB netns $CNS'" 20 \
+			"$(grep -cE " NETFILTER_DROP [a-z_0-9.]+\+0x[0-9a-f]+ icmp6 fd00:214::1 > fd00:214::2 echo request.* dev $CB netns $CNS$" "$TMP/ctx.txt")"
+	else nok "context text: tracer starts"; fi
+
+	# a drop on a device deleted before the event is read: ifindex N, never a name
+	if start_tracer "$TMP/gone.json" -o json && gone_json=$TRACER_PID && start_tracer "$TMP/gone.txt"; then
+		gone_txt=$TRACER_PID
+		kill -STOP "$gone_json" "$gone_txt"
+		"$SENDER" skg-$$ 10.215.0.2 40003:7777 30
+		ip link del "$DA"
+		kill -CONT "$gone_json" "$gone_txt"
+		stop_tracer; TRACER_PID=$gone_json; stop_tracer
+		check "deleted device: all 30 drops on ifindex $dbidx in netns $CNS" 30 \
+			"$(jcount "$TMP/gone.json" ".netns==$cnsino and .ifindex==$dbidx and .layers.udp.sport==40003")"
+		check "deleted device: dev is null for all 30 (never another device's name)" 30 \
+			"$(jcount "$TMP/gone.json" ".netns==$cnsino and .ifindex==$dbidx and .layers.udp.sport==40003 and .dev==null and .netns_name==\"$CNS\"")"
+		check "deleted device, text: 'ifindex $dbidx netns $CNS'" 30 \
+			"$(grep -cE "udp 10\.215\.0\.1\.40003 > 10\.215\.0\.2\.7777 len 44 ifindex $dbidx netns $CNS$" "$TMP/gone.txt")"
+	else nok "deleted device: tracers start"; [ -n "${gone_json:-}" ] && kill "$gone_json" 2>/dev/null; fi
+
+	# --stack: the nft drop's stack runs through nf_hook_slow
+	if start_tracer "$TMP/stk.json" -o json -s; then
+		"$SENDER" sks-$$ 10.214.0.2 40004:7777 20
+		stop_tracer
+		check "--stack: every nft drop's stack includes nf_hook_slow" 20 \
+			"$(jcount "$TMP/stk.json" ".netns==$cnsino and .layers.udp.sport==40004 and .reason==\"NETFILTER_DROP\" and ([.stack[] | select(startswith(\"nf_hook_slow+0x\"))] | length) == 1")"
+		check "--stack: frames are 'func+0xoff' strings" 0 \
+			"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(test(\"^[A-Za-z0-9_.]+\\\\+0x[0-9a-f]+( \\\\[[a-z0-9_]+\\\\])?$\") | not)] | length) > 0")"
+		check "--stack: the nft drop's stack names nf_tables' module" 20 \
+			"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(endswith(\" [nf_tables]\"))] | length) > 0")"
+		grep -qE '^skbdrop: 0 stacks could not be recorded' "$TMP/stk.json.err" && ok "--stack: summary counts stack failures (0)" \
+			|| nok "--stack: summary counts stack failures (0)" "$(cat "$TMP/stk.json.err")"
+	else nok "--stack: tracer starts"; fi
+	if start_tracer "$TMP/stk.txt" -s; then
+		"$SENDER" sks-$$ 10.214.0.2 40005:7777 5
+		stop_tracer
+		check "--stack text: an indented nf_hook_slow frame under each of the 5 lines" 5 \
+			"$(grep -A40 "udp 10.214.0.1.40005 >" "$TMP/stk.txt" | grep -cE '^    nf_hook_slow\+0x[0-9a-f]+$')"
+	else nok "--stack text: tracer starts"; fi
+	cleanup_ctx_ns
+else
+	nok "context: namespace setup"; cleanup_ctx_ns
+fi
+
+# ---- cgroup of the process in context, as a path below the cgroup2 root
+if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+	CGDIR=/sys/fs/cgroup/skbdt$$
+	rm -f "$TMP/cg"; mkfifo "$TMP/cg"
+	if mkdir "$CGDIR" && start_tracer "$TMP/cg.json" -o json; then
+		"$SENDER" skcg-$$ 127.0.0.1 9 25 "$TMP/cg" & cpid=$!
+		echo $cpid > "$CGDIR/cgroup.procs"
+		echo x > "$TMP/cg"; wait $cpid
+		stop_tracer
+		check "cgroup: the sender's 25 drops carry cgroup /skbdt$$" 25 "$(jcount "$TMP/cg.json" ".comm==\"skcg-$$\" and .cgroup==\"/skbdt$$\"")"
+	else nok "cgroup: setup"; kill $cpid 2>/dev/null; fi
+	rmdir "$CGDIR" 2>/dev/null; CGDIR=
+else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup"; fi
+
+# ---- --snaplen: nothing captured, or the IPv4 header only
+if start_tracer "$TMP/sn0.json" -o json --snaplen 0 && sn0=$TRACER_PID && start_tracer "$TMP/sn34.json" -o json --snaplen 34; then
+	sn34=$TRACER_PID
+	"$SENDER" sksn-$$ 127.0.0.1 9 10
+	stop_tracer; TRACER_PID=$sn0; stop_tracer
+	check "--snaplen 0: layers {} for all 10" 10 "$(jcount "$TMP/sn0.json" ".comm==\"sksn-$$\" and .layers=={}")"
+	check "--snaplen 34: ether + ipv4 decoded, udp reported truncated" 10 \
+		"$(jcount "$TMP/sn34.json" ".comm==\"sksn-$$\" and .layers.ipv4.dst==\"127.0.0.1\" and .layers.udp.truncated==true")"
+else nok "--snaplen: tracers start"; fi
+
 # ---- -p: only the chosen process, while another sends too
 mkfifo "$TMP/go"
 "$SENDER" skpa-$$ 127.0.0.1 9 $N "$TMP/go" & apid=$!
@@ -326,8 +466,8 @@ if command -v bpftool >/dev/null; then
 		maps=
 		[ "$(echo "$id" | grep -c .)" = 1 ] && maps=$(bpftool -j prog show id "$id" | jq -r '.map_ids // [] | .[]')
 		types=$(for m in $maps; do bpftool -j map show id "$m" | jq -r '.name + ":" + .type'; done | sort | tr '\n' ' ')
-		check "ringbuf SIGINT: its maps are config, reasons, ringbuf, stats" \
-			"config:array reasons:array ringbuf:ringbuf stats:percpu_array " "$types"
+		check "ringbuf SIGINT: its maps are config, reasons, ringbuf, scratch, stacks, stats" \
+			"config:array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array " "$types"
 		stop_tracer INT
 		check "ringbuf SIGINT: exit 0" 0 "$RC"
 		# shellcheck disable=SC2086
@@ -353,7 +493,7 @@ kill $hp 2>/dev/null; wait $hp 2>/dev/null
 # ---- usage errors: exit 2, one line
 for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "stray" "-r NO_SUCH_REASON" "-c" "-r ," "--help=1" "-x" \
 	"--transport foo" "--transport" "--wakeup bytes:0" "--wakeup events:x" "--wakeup sometimes" \
-	"--wakeup events:" "--poll-ms 0" "--poll-ms abc"; do
+	"--wakeup events:" "--poll-ms 0" "--poll-ms abc" "--snaplen 257" "--snaplen x" "--snaplen" "-s 1"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \
@@ -412,8 +552,8 @@ if command -v strace >/dev/null; then
 	wait $stp; rc=$?
 	check "under strace: the 10 drops were formatted" 10 "$(jcount "$TMP/st.out" ".comm==\"skst-$$\"")"
 	check "static binary runs from an empty directory with an empty environment" 0 $rc
-	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^/(proc|sys)/' | sort -u | tr '\n' ' ')
-	check "opens nothing outside /proc and /sys" "" "$bad"
+	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^(/(proc|sys)/|/run/netns$|/run/netns/)' | sort -u | tr '\n' ' ')
+	check "opens nothing outside /proc, /sys and /run/netns" "" "$bad"
 else skip "static binary file accesses" "strace not installed"; fi
 
 echo "1..$num"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
+#include <skbdrop/packet.h>
 #include "../../cli/cli.h"
 #include "testutil.h"
 
@@ -689,12 +690,12 @@ static void check_known(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the same event again: a warm cache gives the same bytes */
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (have_jq()) {
 		char buf[1024];
 
@@ -703,7 +704,7 @@ static void check_known(bool with_cache)
 		CU_ASSERT_TRUE(jq_says(buf, ".ts_ns", "5000000000\n"));
 		CU_ASSERT_TRUE(jq_says(buf, "keys_unsorted|join(\",\")",
 				       "time,ts_ns,cpu,pid,tid,comm,reason,reason_code,location,"
-				       "location_addr,protocol,len,ifindex,netns,skbaddr\n"));
+				       "location_addr,protocol,len,ifindex,dev,netns,netns_name,cgroup,layers,skbaddr\n"));
 	}
 
 	/* next second, another reason, another symbol: nothing stale */
@@ -715,9 +716,70 @@ static void check_known(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:21.123457789Z\",\"ts_ns\":6000001000,\"cpu\":0,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NETFILTER_DROP\",\"reason_code\":12,"
 		     "\"location\":\"func_b+0x0\",\"location_addr\":\"0xffffffff81002000\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
+}
+
+/* A resolver with one device (veth1, ifindex 7) in one named netns (blue),
+ * one cgroup and one stack; everything else is unknown or gone. */
+#define CTX_NETNS 4026532000u
+static const __u64 fake_ips[] = { 0xffffffff81001234ULL, 0xffffffff81002000ULL };
+
+static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+{
+	(*(int *)ctx)++;
+	if (netns == CTX_NETNS && ifindex == 7) {
+		strcpy(name, "veth1");
+		return 0;
+	}
+	return netns == CTX_NETNS ? -ENODEV : -ENOENT;
+}
+
+static const char *fake_netns(void *ctx, __u32 netns)
+{
+	return netns == CTX_NETNS ? "blue" : NULL;
+}
+
+static const char *fake_cgroup(void *ctx, __u64 id)
+{
+	return id == 77 ? "/system.slice/x.service" : NULL;
+}
+
+static int fake_stack(void *ctx, __s32 id, const __u64 **ips)
+{
+	if (id != 5)
+		return -ENOENT;
+	*ips = fake_ips;
+	return 2;
+}
+
+/* Ethernet + IPv4 + UDP 10.0.0.1:40000 > 10.0.0.2:9 with 16 bytes of payload */
+static void put_udp_packet(struct skbd_event *ev)
+{
+	static const __u8 pkt[] = {
+		0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00, /* ether */
+		0x45, 0, 0, 44, 0x12, 0x34, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, /* ipv4 */
+		0x9c, 0x40, 0, 9, 0, 24, 0, 0, /* udp */
+		's', 'k', 'b', 'd', 'r', 'o', 'p', '-', 'e', '2', 'e', 0, 0, 0, 0, 0,
+	};
+
+	memcpy(ev->data, pkt, sizeof(pkt));
+	ev->caplen = sizeof(pkt);
+	ev->net_off = 14;
+	ev->trans_off = 34;
+	ev->flags |= SKBD_EV_HAS_CTX | SKBD_EV_HAS_MAC;
+}
+
+/* the "layers" value the decoder gives for the event's packet */
+static void layers_of(const struct skbd_event *ev, char *buf, size_t size)
+{
+	struct skbd_pkt_in in = { ev->data, ev->caplen, ev->net_off, !!(ev->flags & SKBD_EV_HAS_MAC), ev->protocol,
+				  ev->sk_state };
+	struct skbd_pkt p;
+
+	skbd_pkt__decode(&in, &p);
+	CU_ASSERT(skbd_pkt__format_json(&p, buf, size) < size);
 }
 
 /* packet context read from the kernel's structs (SKBD_EV_HAS_CTX) */
@@ -725,23 +787,91 @@ static void test_format_context(void)
 {
 	struct fmt_env e;
 	struct skbd_event *ev;
+	int lookups = 0;
+	struct cli_resolver res = { &lookups, fake_dev, fake_netns, fake_cgroup, fake_stack };
+	char layers[1024], json[4096];
 
 	env_init(&e, true);
+	e.ctx.res = &res;
 	ev = new_event();
-	ev->flags |= SKBD_EV_HAS_CTX;
 	ev->len = 24;
 	ev->ifindex = 7;
-	ev->netns = 4026531833u;
-	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 ifindex 7 netns 4026531833\n",
-		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
-			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":7,\"netns\":4026531833,\"skbaddr\":\"0xffff888012345600\"}\n");
-	/* no device: ifindex 0 is printed as such, not dropped */
+	ev->netns = CTX_NETNS;
+	ev->sk_state = SKBD_SK_NONE;
+	ev->flags |= SKBD_EV_HAS_CGROUP;
+	ev->cgroup_id = 77;
+	put_udp_packet(ev);
+	layers_of(ev, layers, sizeof(layers));
+	CU_ASSERT_PTR_NOT_NULL(strstr(layers, "\"udp\":{\"sport\":40000,\"dport\":9,\"len\":24}"));
+	snprintf(json, sizeof(json),
+		 JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":7,\"dev\":\"veth1\",\"netns\":%u,"
+			   "\"netns_name\":\"blue\",\"cgroup\":\"/system.slice/x.service\",\"layers\":%s,"
+			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+		 CTX_NETNS, layers);
+	expect_lines(&e.ctx, ev,
+		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 udp 10.0.0.1.40000 > 10.0.0.2.9 len 24 dev veth1 netns blue\n",
+		     json);
+	CU_ASSERT_EQUAL(lookups, 2);
+
+	/* a device that is gone: its ifindex, never a name; an unnamed netns: its inode */
+	ev->ifindex = 8;
+	ev->netns = CTX_NETNS + 1;
+	ev->cgroup_id = 78;
+	snprintf(json, sizeof(json),
+		 JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":8,\"dev\":null,\"netns\":%u,"
+			   "\"netns_name\":null,\"cgroup\":null,\"layers\":%s,"
+			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+		 CTX_NETNS + 1, layers);
+	expect_lines(&e.ctx, ev,
+		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 udp 10.0.0.1.40000 > 10.0.0.2.9 len 24 ifindex 8 netns 4026532001\n",
+		     json);
+
+	/* no device: no dev/ifindex in text; nothing captured: the ethertype's name, layers {} */
 	ev->ifindex = 0;
-	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 ifindex 0 netns 4026531833\n",
-		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
-			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"netns\":4026531833,\"skbaddr\":\"0xffff888012345600\"}\n");
+	ev->caplen = 0;
+	ev->net_off = SKBD_OFF_NONE;
+	ev->flags &= (__u16)~SKBD_EV_HAS_CGROUP;
+	snprintf(json, sizeof(json),
+		 JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
+			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
+			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+		 CTX_NETNS + 1);
+	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 netns 4026532001\n", json);
+
+	/* --stack: frames under the line / a "stack" array; a failed stack says why */
+	e.ctx.stacks = true;
+	ev->flags |= SKBD_EV_HAS_STACK;
+	ev->stack_id = 5;
+	snprintf(json, sizeof(json),
+		 JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
+			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
+			   "\"stack\":[\"func_a+0x234\",\"func_b+0x0\"],\"skbaddr\":\"0xffff888012345600\"}\n",
+		 CTX_NETNS + 1);
+	expect_lines(&e.ctx, ev,
+		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 netns 4026532001\n"
+			       "    func_a+0x234\n    func_b+0x0\n",
+		     json);
+	ev->stack_id = -EEXIST;
+	snprintf(json, sizeof(json),
+		 JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
+			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
+			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
+			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
+			   "\"stack\":null,\"stack_error\":\"stack map bucket taken by another stack (collision)\","
+			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+		 CTX_NETNS + 1);
+	expect_lines(&e.ctx, ev,
+		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 netns 4026532001\n"
+			       "    [stack map bucket taken by another stack (collision)]\n",
+		     json);
 	free(ev);
 	env_fini(&e);
 }
@@ -768,19 +898,19 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] reason#500 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":500,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a subsystem code beyond the slots (6.4+: upper 16 bits) */
 	ev->reason = 0x30001;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] reason#196609 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":196609,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the last named code */
 	ev->reason = 128;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] MAX func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"MAX\",\"reason_code\":128,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -795,7 +925,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* has_reason=false even with a table that names the code */
 	skbd_tpformat__free(e.fmt);
 	e.fmt = load_format("kfree_skb-6.18.44.format");
@@ -803,7 +933,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -825,23 +955,23 @@ static void check_protocols(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x1234\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":4660,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":4660,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0x86dd;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv6\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv6\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv6\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero-padded to four digits, the widest value in full */
 	ev->protocol = 0x0012;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x0012\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":18,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":18,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0xffff;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0xffff\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":65535,\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":65535,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -865,7 +995,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET nft_do_chain+0x10 [nf_tables] IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"nft_do_chain+0x10 [nf_tables]\",\"location_addr\":\"0xffffffffc0a01010\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* below the first symbol: the raw address, 16 hex digits */
 	CU_ASSERT_EQUAL(skbd_ksyms__format(e.ks, 0x1000, loc, sizeof(loc)), 18);
 	CU_ASSERT_STRING_EQUAL(loc, "0x0000000000001000");
@@ -873,14 +1003,14 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000001000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000001000\",\"location_addr\":\"0x1000\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero addresses */
 	ev->location = 0;
 	ev->skbaddr = 0;
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000000000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000000000\",\"location_addr\":\"0x0\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0x0\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0x0\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -893,7 +1023,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0xffffffff81001234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0xffffffff81001234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -917,7 +1047,7 @@ static void check_comms(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "a\"b\\c?d?e[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"a\\\"b\\\\c\\u0001d\\u00ffe\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (have_jq()) {
 		char buf[1024];
 
@@ -932,14 +1062,14 @@ static void check_comms(bool with_cache)
 	expect_lines(&e.ctx, ev, TEXT_HEAD "?x??\"[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\\u0009x\\u000a\\u007f\\\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* exactly 16 bytes, no NUL */
 	memcpy(ev->comm, "abcdefghijklmnop", 16);
 	expect_lines(&e.ctx, ev, TEXT_HEAD "abcdefghijklmnop[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"abcdefghijklmnop\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* 16 bytes that all need escaping */
 	memset(ev->comm, '"', sizeof(ev->comm));
@@ -947,14 +1077,14 @@ static void check_comms(bool with_cache)
 		     JSON_HEAD ",\"comm\":\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\","
 			       "\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* empty comm */
 	memset(ev->comm, 0, sizeof(ev->comm));
 	expect_lines(&e.ctx, ev, TEXT_HEAD "[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -978,21 +1108,21 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:20.999999999Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* whole second, leading zeros kept */
 	e.ctx.mono_to_real_ns = 1700000000000000007LL - (long long)TS_NS;
 	expect_lines(&e.ctx, ev, "22:13:20.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"2023-11-14T22:13:20.000000007Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a wall clock before the epoch is clamped to it */
 	e.ctx.mono_to_real_ns = -(long long)TS_NS - 5;
 	expect_lines(&e.ctx, ev, "00:00:00.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"1970-01-01T00:00:00.000000000Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a leap day; big ids and cpu */
 	e.ctx.mono_to_real_ns = 951782400000000000LL - (long long)TS_NS + 1000; /* 2000-02-29 */
 	ev->pid = 4294967295U;
@@ -1002,7 +1132,7 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2000-02-29T00:00:00.000001000Z\",\"ts_ns\":5000000000,\"cpu\":4095,"
 		     "\"pid\":4294967295,\"tid\":0,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"netns\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }

@@ -250,7 +250,7 @@ struct tp_resolver {
 	const struct skbd_tpformat *fmt;
 	unsigned int calls;
 	unsigned int kernel_calls; /* lookups of kernel structs (answered: absent) */
-	bool asked_skbaddr, asked_location, asked_protocol, asked_reason, asked_other;
+	bool asked_skbaddr, asked_location, asked_protocol, asked_reason, asked_rx_sk, asked_other;
 	int fail;           /* nonzero: return this for every call */
 	int override_size;  /* nonzero: report this size for "protocol" */
 	__u32 override_off; /* nonzero: report this offset for "location" */
@@ -280,6 +280,8 @@ static int resolve_tp(void *ctx, const char *struct_name, const char *field, str
 		r->asked_protocol = true;
 	else if (!strcmp(field, "reason"))
 		r->asked_reason = true;
+	else if (!strcmp(field, "rx_sk"))
+		r->asked_rx_sk = true;
 	else
 		r->asked_other = true;
 	f = skbd_tpformat__field(r->fmt, field);
@@ -293,7 +295,7 @@ static int resolve_tp(void *ctx, const char *struct_name, const char *field, str
 	return 0;
 }
 
-enum { PH_SKBADDR = 0, PH_LOCATION = 8, PH_PROTOCOL = 24, PH_REASON = 28 };
+enum { PH_SKBADDR = 0, PH_LOCATION = 8, PH_RX_SK = 16, PH_PROTOCOL = 24, PH_REASON = 28 };
 
 /* The reference copy: record fields at their compiled placeholder offsets
  * (nothing changes), kernel structs absent exactly as in resolve_tp, so a
@@ -304,7 +306,7 @@ static int resolve_placeholders(void *ctx, const char *struct_name, const char *
 		const char *name;
 		__u32 off, size;
 	} ph[] = {
-		{ "skbaddr", PH_SKBADDR, 8 }, { "location", PH_LOCATION, 8 }, { "rx_sk", 16, 8 },
+		{ "skbaddr", PH_SKBADDR, 8 }, { "location", PH_LOCATION, 8 }, { "rx_sk", PH_RX_SK, 8 },
 		{ "protocol", PH_PROTOCOL, 2 }, { "reason", PH_REASON, 4 },
 	};
 
@@ -345,14 +347,15 @@ struct layout_expect {
 	const char *file;
 	__u32 protocol, reason; /* offsets in the format; reason 0: absent */
 	__u32 record_size;
+	__u32 rx_sk;            /* 0: absent (before 6.11) */
 };
 
 static const struct layout_expect layouts[] = {
-	{ "kfree_skb-5.10.223.format", 24, 0, 26 },
-	{ "kfree_skb-6.1.192.format", 24, 28, 32 },
-	{ "kfree_skb-6.12.95.format", 32, 36, 40 },
-	{ "kfree_skb-6.12.117.format", 32, 36, 40 },
-	{ "kfree_skb-6.18.44.format", 32, 36, 40 },
+	{ "kfree_skb-5.10.223.format", 24, 0, 26, 0 },
+	{ "kfree_skb-6.1.192.format", 24, 28, 32, 0 },
+	{ "kfree_skb-6.12.95.format", 32, 36, 40, 24 },
+	{ "kfree_skb-6.12.117.format", 32, 36, 40, 24 },
+	{ "kfree_skb-6.18.44.format", 32, 36, 40, 24 },
 };
 
 #define NR_LAYOUTS (sizeof(layouts) / sizeof(layouts[0]))
@@ -387,19 +390,21 @@ static bool is_placeholder_load(const struct bpf_insn *i)
 	       ((i->off == PH_SKBADDR && BPF_SIZE(i->code) == BPF_DW) ||
 		(i->off == PH_LOCATION && BPF_SIZE(i->code) == BPF_DW) ||
 		(i->off == PH_PROTOCOL && BPF_SIZE(i->code) == BPF_H) ||
-		(i->off == PH_REASON && BPF_SIZE(i->code) == BPF_W));
+		(i->off == PH_REASON && BPF_SIZE(i->code) == BPF_W) ||
+		(i->off == PH_RX_SK && BPF_SIZE(i->code) == BPF_DW));
 }
 
 /* Loads at (off, size) in the resolved b that were placeholder loads in the
  * reference a: loads of the record, not of map values that happen to sit at
  * the same offset (the ring buffer program reads config.rb_wakeup_arg at 16). */
-static size_t count_record_loads(const struct bpf_insn *a, const struct bpf_insn *b, size_t cnt, __s16 off,
-				 __u8 size)
+static size_t count_record_loads(const struct bpf_insn *a, const struct bpf_insn *b, size_t cnt, __s16 from,
+				 __s16 off, __u8 size)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < cnt; i++)
-		if (is_placeholder_load(&a[i]) && is_ldx(&b[i]) && b[i].off == off && BPF_SIZE(b[i].code) == size)
+		if (is_placeholder_load(&a[i]) && a[i].off == from && is_ldx(&b[i]) && b[i].off == off &&
+		    BPF_SIZE(b[i].code) == size)
 			n++;
 	return n;
 }
@@ -419,14 +424,16 @@ static void check_prog_layout(const struct layout_expect *e, const char *prog, c
 			      size_t na, const struct bpf_insn *b, size_t nb)
 {
 	size_t nr_changed = 0, want_changed;
-	/* skbaddr, location, protocol, reason load moves (when the offset differs) */
-	struct change want[4] = {
+	/* skbaddr, location, protocol, reason, rx_sk load moves (when the offset differs) */
+	struct change want[5] = {
 		{ false, BPF_DW, PH_SKBADDR, BPF_DW, 8 },
 		{ false, BPF_DW, PH_LOCATION, BPF_DW, 16 },
 		{ false, BPF_H, PH_PROTOCOL, BPF_H, (__s16)e->protocol },
 		{ false, BPF_W, PH_REASON, BPF_W, (__s16)e->reason },
+		{ false, BPF_DW, PH_RX_SK, BPF_DW, (__s16)e->rx_sk },
 	};
-	bool reason_removed = false, exists_cleared = false;
+	/* absent fields: the load becomes dst = 0, the exists check 0 */
+	unsigned int reason_removed = 0, rx_sk_removed = 0, exists_cleared = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -440,7 +447,7 @@ static void check_prog_layout(const struct layout_expect *e, const char *prog, c
 		nr_changed++;
 		if (is_ldx(&a[i]) && is_ldx(&b[i]) && a[i].dst_reg == b[i].dst_reg &&
 		    a[i].src_reg == b[i].src_reg && a[i].imm == b[i].imm) {
-			for (size_t w = 0; w < 4; w++) {
+			for (size_t w = 0; w < 5; w++) {
 				if (want[w].seen || BPF_SIZE(a[i].code) != want[w].from_size ||
 				    a[i].off != want[w].from_off || BPF_SIZE(b[i].code) != want[w].to_size ||
 				    b[i].off != want[w].to_off)
@@ -448,13 +455,19 @@ static void check_prog_layout(const struct layout_expect *e, const char *prog, c
 				want[w].seen = known = true;
 				break;
 			}
-		} else if (is_ldx(&a[i]) && BPF_SIZE(a[i].code) == BPF_W && a[i].off == PH_REASON &&
+		} else if (is_ldx(&a[i]) && ((BPF_SIZE(a[i].code) == BPF_W && a[i].off == PH_REASON) ||
+					     (BPF_SIZE(a[i].code) == BPF_DW && a[i].off == PH_RX_SK)) &&
 			   is_mov_k(&b[i]) && b[i].dst_reg == a[i].dst_reg && b[i].src_reg == 0 &&
-			   b[i].off == 0 && b[i].imm == 0 && !reason_removed) {
-			reason_removed = known = true; /* the load of an absent field: dst = 0 */
+			   b[i].off == 0 && b[i].imm == 0) {
+			known = true; /* the load of an absent field: dst = 0 */
+			if (a[i].off == PH_REASON)
+				reason_removed++;
+			else
+				rx_sk_removed++;
 		} else if (is_mov_k(&a[i]) && is_mov_k(&b[i]) && a[i].imm == 1 && b[i].imm == 0 &&
-			   a[i].dst_reg == b[i].dst_reg && !exists_cleared) {
-			exists_cleared = known = true; /* the field-exists check */
+			   a[i].dst_reg == b[i].dst_reg) {
+			exists_cleared++;
+			known = true; /* a field-exists check */
 		}
 		if (!known)
 			fprintf(stderr, "\n%s: %s: unexpected change at insn %zu: %02x/%d -> %02x/%d imm %d\n",
@@ -472,27 +485,37 @@ static void check_prog_layout(const struct layout_expect *e, const char *prog, c
 	}
 	if (!e->reason) {
 		want_changed += 2;
-		CU_ASSERT(reason_removed);
-		CU_ASSERT(exists_cleared);
+		CU_ASSERT_EQUAL(reason_removed, 1);
 	} else {
-		CU_ASSERT(!reason_removed);
-		CU_ASSERT(!exists_cleared);
+		CU_ASSERT_EQUAL(reason_removed, 0);
 		if (e->reason != PH_REASON) {
 			want_changed++;
 			CU_ASSERT(want[3].seen);
 		}
 	}
+	if (!e->rx_sk) {
+		want_changed += 2;
+		CU_ASSERT_EQUAL(rx_sk_removed, 1);
+	} else {
+		CU_ASSERT_EQUAL(rx_sk_removed, 0);
+		if (e->rx_sk != PH_RX_SK) {
+			want_changed++;
+			CU_ASSERT(want[4].seen);
+		}
+	}
+	/* one exists check per absent field */
+	CU_ASSERT_EQUAL(exists_cleared, (unsigned int)!e->reason + (unsigned int)!e->rx_sk);
 	if (nr_changed != want_changed)
 		fprintf(stderr, "\n%s: %s: %zu instructions changed, want %zu\n", e->file, prog, nr_changed,
 			want_changed);
 	CU_ASSERT_EQUAL(nr_changed, want_changed);
 
 	/* the loads the kernel's record needs are there */
-	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, 8, BPF_DW), 1);
-	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, 16, BPF_DW), 1);
-	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, (__s16)e->protocol, BPF_H), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, PH_SKBADDR, 8, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, PH_LOCATION, 16, BPF_DW), 1);
+	CU_ASSERT_EQUAL(count_record_loads(a, b, nb, PH_PROTOCOL, (__s16)e->protocol, BPF_H), 1);
 	if (e->reason) {
-		CU_ASSERT_EQUAL(count_record_loads(a, b, nb, (__s16)e->reason, BPF_W), 1);
+		CU_ASSERT_EQUAL(count_record_loads(a, b, nb, PH_REASON, (__s16)e->reason, BPF_W), 1);
 	} else {
 		CU_ASSERT_EQUAL(count_loads(b, nb, 28, BPF_W), 0);
 		CU_ASSERT_EQUAL(count_loads(b, nb, 36, BPF_W), 0);
@@ -519,11 +542,14 @@ static void check_layout(const struct layout_expect *e)
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
 	/* both programs read packet context from kernel structs too */
 	CU_ASSERT(res.kernel_calls >= 2 * 7);
-	/* exactly the four fields of the record, nothing else */
-	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason);
+	/* exactly the five fields of the record, nothing else */
+	CU_ASSERT(res.asked_skbaddr && res.asked_location && res.asked_protocol && res.asked_reason &&
+		  res.asked_rx_sk);
 	CU_ASSERT(!res.asked_other);
-	/* per program: reason twice (exists check and load), so 2 x 5 */
-	CU_ASSERT_EQUAL(res.calls, 10);
+	/* per program: reason and rx_sk twice (exists check and load), so 2 x 7 */
+	if (res.calls != 14)
+		fprintf(stderr, "\n%s: %u field lookups, want 14\n", e->file, res.calls);
+	CU_ASSERT_EQUAL(res.calls, 14);
 
 	/* each program has its own relocated copy of the accesses */
 	for (size_t p = 0; p < sizeof(progs) / sizeof(progs[0]); p++) {
@@ -541,7 +567,7 @@ static void check_layout(const struct layout_expect *e)
 	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -EALREADY);
 	tu_log_restore();
-	CU_ASSERT_EQUAL(res.calls, 10);
+	CU_ASSERT_EQUAL(res.calls, 14);
 
 	skbd_obj__close(ref);
 	skbd_obj__close(obj);
