@@ -37,8 +37,10 @@ BPF_OBJ   := $(BUILD)/skbdrop.bpf.o
 BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | sed 's/^ */-idirafter /')
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
 
-STATIC_LIBS := -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
-DYN_LIBS    := -lelf
+# bookworm's libmnl-dev has no libmnl.a: scripts/build-libmnl.sh makes one (download cached under build/libmnl)
+LIBMNL_A    := build/libmnl/libmnl.a
+STATIC_LIBS := $(LIBMNL_A) -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
+DYN_LIBS    := -lelf -lmnl
 
 .PHONY: all run check unit e2e bench deps clean size kmatrix
 all: $(BUILD)/skbdrop
@@ -61,6 +63,10 @@ $(BUILD)/obj/bpf_embed.o: bpf/embed.S $(BPF_OBJ)
 $(BUILD)/skbdrop: $(CLI_OBJS) $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	$(CC) -static $(CFLAGS) -o $@.full $^ $(STATIC_LIBS)
 	$(STRIP) -o $@ $@.full
+
+$(BUILD)/skbdrop: | $(LIBMNL_A)
+$(LIBMNL_A): scripts/build-libmnl.sh
+	CC="$(CC)" scripts/build-libmnl.sh $(dir $@)
 
 # the CLI's pure parts (options, output) are unit-tested too
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(filter-out %/main.o,$(CLI_OBJS)) $(BUILD)/obj/bpf_embed.o

@@ -4,7 +4,7 @@
  * per namespace, opened inside it (by a short-lived helper thread that
  * setns()es; the caller's thread never changes namespace), subscribed to
  * RTMGRP_LINK so the per-(netns, ifindex) cache follows renames and
- * deletions. */
+ * deletions. Not thread-safe: one caller at a time. */
 #ifndef SKBDROP_NETDEV_H
 #define SKBDROP_NETDEV_H
 
@@ -27,11 +27,28 @@ __u32 skbd_netdev__self_netns(const struct skbd_netdev *nd);
 int skbd_netdev__ifname(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char name[16]);
 
 /* "blue" when /run/netns/blue is the namespace with that inode; NULL when it
- * has no name there. Misses rescan /run/netns at most once a second. */
+ * has no name there. Misses rescan /run/netns at most once a second. The
+ * string belongs to nd and stays valid until the second rescan after this
+ * call (rescans are at least 1 s apart): copy it to keep it longer. */
 const char *skbd_netdev__netns_name(struct skbd_netdev *nd, __u32 netns);
 
 /* Apply pending link notifications of every open socket (non-blocking). Call
- * once before formatting each batch of events. */
+ * once before formatting each batch of events. Every few seconds it also
+ * closes the socket of a namespace nothing else leads to any more (our socket
+ * would keep it, and its devices, alive) and rescans /run/netns. */
 void skbd_netdev__refresh(struct skbd_netdev *nd);
+
+/* Apply a buffer of rtnetlink messages, as read from a NETLINK_ROUTE socket,
+ * to the device cache of namespace netns: RTM_NEWLINK adds or renames,
+ * RTM_DELLINK (and an NLMSG_ERROR -ENODEV answering an RTM_GETLINK, which
+ * echoes the ifindex asked for) makes the device "absent" for 1 s or until an
+ * RTM_NEWLINK. Only AF_UNSPEC link messages count (bridge port messages are
+ * skipped); NLMSG_DONE and other types are skipped. No syscall except the
+ * clock: for tests and fuzzers. buf must be 4-byte aligned. Returns the number
+ * of NEWLINK/DELLINK messages applied; -EBADMSG for malformed bytes (a cut
+ * message or attribute, a NEWLINK without a NUL-terminated IFLA_IFNAME of 1-15
+ * bytes), messages before the bad one staying applied; otherwise the first
+ * error an NLMSG_ERROR or NLMSG_DONE carries; -EINVAL for bad arguments. */
+int skbd_netdev__parse(struct skbd_netdev *nd, __u32 netns, const void *buf, size_t len);
 
 #endif

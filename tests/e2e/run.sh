@@ -333,8 +333,13 @@ elif setup_ctx_ns; then
 			"$(jcount "$TMP/stk.json" ".netns==$cnsino and .layers.udp.sport==40004 and .reason==\"NETFILTER_DROP\" and ([.stack[] | select(startswith(\"nf_hook_slow+0x\"))] | length) == 1")"
 		check "--stack: frames are 'func+0xoff' strings" 0 \
 			"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(test(\"^[A-Za-z0-9_.]+\\\\+0x[0-9a-f]+( \\\\[[a-z0-9_]+\\\\])?$\") | not)] | length) > 0")"
-		check "--stack: the nft drop's stack names nf_tables' module" 20 \
-			"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(endswith(\" [nf_tables]\"))] | length) > 0")"
+		if grep -qE ' nft_do_chain\s+\[nf_tables\]' /proc/kallsyms; then
+			check "--stack: the nft drop's stack names nf_tables' module" 20 \
+				"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(test(\"^nft_do_chain\\\\+0x[0-9a-f]+ \\\\[nf_tables\\\\]$\"))] | length) > 0")"
+		else # nf_tables built in: no module to name
+			check "--stack: the nft drop's stack has nft_do_chain (built in: no module name)" 20 \
+				"$(jcount "$TMP/stk.json" ".layers.udp.sport==40004 and ([.stack[] | select(test(\"^nft_do_chain\\\\+0x[0-9a-f]+$\"))] | length) > 0")"
+		fi
 		grep -qE '^skbdrop: 0 stacks could not be recorded' "$TMP/stk.json.err" && ok "--stack: summary counts stack failures (0)" \
 			|| nok "--stack: summary counts stack failures (0)" "$(cat "$TMP/stk.json.err")"
 	else nok "--stack: tracer starts"; fi
@@ -350,8 +355,12 @@ else
 fi
 
 # ---- cgroup of the process in context, as a path below the cgroup2 root
-if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
-	CGDIR=/sys/fs/cgroup/skbdt$$
+CGROOT=
+for d in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ "$(stat -f -c %T $d 2>/dev/null)" = cgroup2fs ] && { CGROOT=$d; break; }
+done
+if [ -n "$CGROOT" ]; then
+	CGDIR=$CGROOT/skbdt$$
 	rm -f "$TMP/cg"; mkfifo "$TMP/cg"
 	if mkdir "$CGDIR" && start_tracer "$TMP/cg.json" -o json; then
 		"$SENDER" skcg-$$ 127.0.0.1 9 25 "$TMP/cg" & cpid=$!
@@ -361,7 +370,7 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
 		check "cgroup: the sender's 25 drops carry cgroup /skbdt$$" 25 "$(jcount "$TMP/cg.json" ".comm==\"skcg-$$\" and .cgroup==\"/skbdt$$\"")"
 	else nok "cgroup: setup"; kill $cpid 2>/dev/null; fi
 	rmdir "$CGDIR" 2>/dev/null; CGDIR=
-else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup"; fi
+else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"; fi
 
 # ---- --snaplen: nothing captured, or the IPv4 header only
 if start_tracer "$TMP/sn0.json" -o json --snaplen 0 && sn0=$TRACER_PID && start_tracer "$TMP/sn34.json" -o json --snaplen 34; then

@@ -115,11 +115,11 @@ else nok "tcp: tracer starts"; fi
 
 # ---- text output
 if start $T/t.txt; then
-	$SENDER kmtxt 127.0.0.1 9 $N
+	$SENDER kmtxt 127.0.0.1 40123:9 $N
 	stop
 	if [ $HAS_REASON = 1 ]; then r=NO_SOCKET; else r=-; fi
-	check "text: $N lines 'TIME cpu N kmtxt[pid/tid] $r func+0xoff IPv4'" $N \
-		"$(grep -cE "^[0-9:]{8}\.[0-9]{6} cpu [0-9]+ kmtxt\[[0-9]+/[0-9]+\] $r _*udp[a-z0-9_]*\+0x[0-9a-f]+ IPv4 len 24 ifindex 1 netns [0-9]+$" $T/t.txt)"
+	check "text: $N lines 'TIME cpu N kmtxt[pid/tid] $r func+0xoff udp 127.0.0.1.40123 > 127.0.0.1.9 len 24 dev lo netns N'" $N \
+		"$(grep -cE "^[0-9:]{8}\.[0-9]{6} cpu [0-9]+ kmtxt\[[0-9]+/[0-9]+\] $r _*udp[a-z0-9_]*\+0x[0-9a-f]+ udp 127\.0\.0\.1\.40123 > 127\.0\.0\.1\.9 len 24 dev lo netns [0-9]+$" $T/t.txt)"
 else nok "text: tracer starts"; fi
 
 # ---- NETFILTER_DROP over veth into a namespace with an nft drop rule
@@ -134,18 +134,30 @@ $IP netns add kmns && $IP link add kmva type veth peer name kmvb && $IP link set
 if [ $ns_ok = 1 ]; then
 	ok "veth + namespace + nft drop rule set up"
 	if start $T/nf.json -o json; then
-		$SENDER kmnf 10.213.0.2 7777 $N
+		$SENDER kmnf 10.213.0.2 40124:7777 $N
 		stop
 		vifx=$($IP -n kmns link show kmvb | sed -n 's/^\([0-9]*\):.*/\1/p')
 		nsino=$(stat -L -c %i /run/netns/kmns)
-		check "netfilter: context from BTF: len 44 (IPv4 header included at the hook), the namespace's veth ifindex $vifx, its netns $nsino" $N \
-			"$(jcount $T/nf.json "\"len\":44,\"ifindex\":$vifx,\"netns\":$nsino,")"
+		check "netfilter: context from BTF: len 44 (IPv4 header included at the hook), dev kmvb (ifindex $vifx) in netns kmns ($nsino)" $N \
+			"$(jcount $T/nf.json "\"len\":44,\"ifindex\":$vifx,\"dev\":\"kmvb\",\"netns\":$nsino,\"netns_name\":\"kmns\",")"
+		check "netfilter: decoded 10.213.0.1:40124 > 10.213.0.2:7777 after the veth's ethernet header" $N \
+			"$(jcount $T/nf.json "\"ether\":{\"src\":" "\"ipv4\":{\"src\":\"10.213.0.1\",\"dst\":\"10.213.0.2\"," "\"udp\":{\"sport\":40124,\"dport\":7777,\"len\":24}")"
 		if [ $HAS_REASON = 1 ]; then
 			check "netfilter: exactly $N NETFILTER_DROP" $N "$(jcount $T/nf.json '"reason":"NETFILTER_DROP"')"
 		else
 			check "netfilter: exactly $N drops in nf_hook_slow" $N "$(jcount $T/nf.json '"location":"nf_hook_slow+')"
 		fi
 	else nok "netfilter: tracer starts"; fi
+	if start $T/stk.json -o json -s; then
+		$SENDER kmnf 10.213.0.2 40125:7777 20
+		stop
+		check "--stack: each nft drop's stack has nf_hook_slow" 20 "$(jcount $T/stk.json '"sport":40125,' '"nf_hook_slow+0x')"
+		# 6.12+ drop inside nf_tables' code (older kernels in nf_hook_slow, after
+		# nft_do_chain returned): where its frames show, they name the module
+		check "--stack: no nft_do_chain frame without its module name" 0 \
+			"$(jcount $T/stk.json '"sport":40125,' 're:"nft_do_chain\+0x[0-9a-f]+"')"
+		echo "# --stack: $(jcount $T/stk.json '"sport":40125,' 're:"nft_do_chain\+0x[0-9a-f]+ \[nf_tables\]"') of 20 stacks pass through nft_do_chain [nf_tables]"
+	else nok "--stack: tracer starts"; fi
 	if [ $HAS_REASON = 1 ] && start $T/r.json -o json -r NETFILTER_DROP; then
 		$SENDER kmnf 10.213.0.2 7777 $N
 		$SENDER kmnf 127.0.0.1 9 $N
