@@ -22,13 +22,16 @@ BUILD   := build/sanitize
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c))
+# filter/pcap_stubs.c goes into the static binary only (see the file)
+LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c) \
+		$(filter-out filter/pcap_stubs.c,$(wildcard filter/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 BENCH_TOOLS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 E2E_HELPERS := $(patsubst tests/e2e/%.c,$(BUILD)/e2e/%,$(wildcard tests/e2e/*.c))
 
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+STATIC_OBJS := $(BUILD)/obj/filter/pcap_stubs.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
@@ -39,13 +42,13 @@ BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
 
 # bookworm's libmnl-dev has no libmnl.a: scripts/build-libmnl.sh makes one (download cached under build/libmnl)
 LIBMNL_A    := build/libmnl/libmnl.a
-STATIC_LIBS := $(LIBMNL_A) -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
-DYN_LIBS    := -lelf -lmnl
+STATIC_LIBS := $(LIBMNL_A) -lpcap -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
+DYN_LIBS    := -lelf -lmnl -lpcap
 
 .PHONY: all run check unit e2e bench deps clean size kmatrix
 all: $(BUILD)/skbdrop
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -DSKBD_FIXTURES='"$(CURDIR)/tests/fixtures"' -c $< -o $@
 
@@ -60,7 +63,7 @@ $(BUILD)/obj/bpf_embed.o: bpf/embed.S $(BPF_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -c -DSKBD_BPF_OBJ='"$(BPF_OBJ)"' $< -o $@
 
-$(BUILD)/skbdrop: $(CLI_OBJS) $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+$(BUILD)/skbdrop: $(CLI_OBJS) $(LIB_OBJS) $(STATIC_OBJS) $(BUILD)/obj/bpf_embed.o
 	$(CC) -static $(CFLAGS) -o $@.full $^ $(STATIC_LIBS)
 	$(STRIP) -o $@ $@.full
 

@@ -9,6 +9,8 @@
 
 /* Helpers by number: no libbpf headers. */
 static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_lookup_elem;
+static long (*bpf_map_update_elem)(void *map, const void *key, const void *value, __u64 flags) =
+	(void *)BPF_FUNC_map_update_elem;
 static __u64 (*bpf_ktime_get_ns)(void) = (void *)BPF_FUNC_ktime_get_ns;
 static __u32 (*bpf_get_smp_processor_id)(void) = (void *)BPF_FUNC_get_smp_processor_id;
 static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)BPF_FUNC_get_current_pid_tgid;
@@ -26,6 +28,10 @@ static __u64 (*bpf_get_current_cgroup_id)(void) = (void *)BPF_FUNC_get_current_c
  * the loader resolves by field name against the running kernel's tracefs
  * format (5.10: no reason; 6.11+: rx_sk inserted, protocol and reason move). */
 struct skbd_tp_kfree_skb {
+	__u8 placeholder_pad[1024]; /* never read: makes the compiled (placeholder)
+				       offsets unlike any real one, so an access
+				       left unrelocated would fail, not read a
+				       plausible field */
 	__u64 skbaddr;
 	__u64 location;
 	__u64 rx_sk;
@@ -69,6 +75,7 @@ struct sk_buff___skbd {
 	struct sock___skbd *sk;
 	unsigned int len;
 	unsigned char *head;
+	unsigned char *data;
 	unsigned int tail;
 	__u16 mac_header;
 	__u16 network_header;
@@ -104,6 +111,28 @@ struct skbd_map_def SEC("maps") ringbuf = {
 	.key_size = 0,
 	.value_size = 0,
 	.max_entries = 0, /* set by the loader: a power-of-two multiple of the page size */
+};
+
+struct skbd_map_def SEC("maps") devices = {
+	.type = BPF_MAP_TYPE_HASH,
+	.key_size = sizeof(struct skbd_dev_key),
+	.value_size = sizeof(__u32),
+	.max_entries = SKBD_DEVICES_MAX,
+};
+
+struct skbd_map_def SEC("maps") rate = {
+	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_rate),
+	.max_entries = 1,
+};
+
+/* --summary: counts per key, per CPU (exact without atomics) */
+struct skbd_map_def SEC("maps") agg = {
+	.type = BPF_MAP_TYPE_PERCPU_HASH,
+	.key_size = sizeof(struct skbd_agg_key),
+	.value_size = sizeof(__u64),
+	.max_entries = SKBD_AGG_MAX,
 };
 
 /* Kernel stacks for --stack; the loader sizes it (1 entry without --stack). */
@@ -144,7 +173,7 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 							__u64 snaplen)
 {
 	__u16 mac = 0xffff, nh = 0, th = 0xffff;
-	unsigned char *head = 0;
+	unsigned char *head = 0, *data = 0;
 	__u32 tail = 0, start;
 	__u64 n;
 
@@ -185,6 +214,12 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 	if (bpf_probe_read_kernel(ev->data, n, head + start) < 0)
 		return;
 	ev->caplen = (__u16)n;
+	/* the whole packet's length from start: skb->len counts from skb->data */
+	if (__builtin_preserve_field_info(skb->data, FIELD_EXISTS) &&
+	    bpf_probe_read_kernel(&data, sizeof(data), &skb->data) == 0 && data >= head + start)
+		ev->pkt_len = ev->len + (__u32)(data - (head + start));
+	else if (data && data < head + start && ev->len > (__u32)(head + start - data))
+		ev->pkt_len = ev->len - (__u32)(head + start - data);
 	ev->net_off = nh - start;
 	if (th != 0xffff && th >= start && th - start < n)
 		ev->trans_off = th - start;
@@ -243,6 +278,70 @@ static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb
 		read_packet(skb, ev, snaplen);
 }
 
+/* --summary: one more drop for the event's key; a full map counts in "other". */
+static __attribute__((always_inline)) void aggregate(const struct skbd_config *cfg, const struct skbd_event *ev)
+{
+	struct skbd_agg_key key = {};
+	__u32 f = cfg->agg_fields;
+	__u64 one = 1, *v;
+
+	if (f & SKBD_AGG_REASON)
+		key.reason = ev->reason;
+	if (f & SKBD_AGG_LOCATION)
+		key.location = ev->location;
+	if (f & SKBD_AGG_DEV) {
+		key.ifindex = ev->ifindex;
+		key.netns = ev->netns;
+	}
+	if (f & SKBD_AGG_NETNS)
+		key.netns = ev->netns;
+	if (f & SKBD_AGG_COMM)
+		__builtin_memcpy(key.comm, ev->comm, sizeof(key.comm));
+	v = bpf_map_lookup_elem(&agg, &key);
+	if (v) {
+		*v += 1; /* this CPU's slot: no other writer */
+		return;
+	}
+	if (bpf_map_update_elem(&agg, &key, &one, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(&agg, &key); /* another CPU added it meanwhile */
+	if (v)
+		*v += 1;
+	else
+		count(SKBD_STAT_AGG_OTHER);
+}
+
+/* --max-rate: at most max events in each one-second window on this CPU. */
+static __attribute__((always_inline)) int over_rate(__u64 max, __u64 now)
+{
+	__u32 zero = 0;
+	struct skbd_rate *r = bpf_map_lookup_elem(&rate, &zero);
+
+	if (!r)
+		return 0;
+	if (now - r->window_start_ns >= 1000000000ULL) {
+		r->window_start_ns = now;
+		r->count = 0;
+	}
+	if (r->count >= max) {
+		count(SKBD_STAT_RATE_LIMITED);
+		return 1;
+	}
+	r->count++;
+	return 0;
+}
+
+/* The packet filter (a tcpdump expression). The loader replaces this body
+ * with the expression translated to eBPF (filter/): r1 = the event, r0 = 1 to
+ * report. The asm keeps clang from inlining it or folding the result. */
+static __attribute__((noinline)) int skbd_filter(struct skbd_event *ev)
+{
+	int ok = 1;
+
+	asm volatile("" : "+r"(ok) : "r"(ev) : "memory");
+	return ok;
+}
+
 /* Filter and fill one event. Returns the record's length, or 0 when the
  * drop was filtered. */
 static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
@@ -251,6 +350,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	__u32 reason = 0, verdict, len;
 	__u64 pid_tgid, skbaddr;
 	__u16 flags = 0;
+	__u32 summary;
 	__u32 *slot;
 
 	pid_tgid = bpf_get_current_pid_tgid();
@@ -289,17 +389,42 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	ev->net_off = SKBD_OFF_NONE;
 	ev->trans_off = SKBD_OFF_NONE;
 	ev->sk_state = SKBD_SK_NONE;
-	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->flags |= SKBD_EV_HAS_CGROUP;
-	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	ev->pad = 0;
+	ev->pkt_len = 0;
+	summary = cfg->flags & SKBD_CFG_SUMMARY;
+	if (!summary) {
+		ev->cgroup_id = bpf_get_current_cgroup_id();
+		ev->flags |= SKBD_EV_HAS_CGROUP;
+	}
+	if (!summary || (cfg->agg_fields & SKBD_AGG_COMM))
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	if (cfg->flags & SKBD_CFG_STACK) {
 		ev->stack_id = bpf_get_stackid(ctx, &stacks, 0);
 		ev->flags |= SKBD_EV_HAS_STACK;
 		if (ev->stack_id < 0)
 			count(SKBD_STAT_STACK_FAIL);
 	}
-	read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen);
+	/* summary counting needs the context only for its keys and filters */
+	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
+	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS)))
+		read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen);
+	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
+		goto filtered;
+	if (cfg->dev_mode != SKBD_DEV_ANY) {
+		struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };
+		int listed = bpf_map_lookup_elem(&devices, &key) != 0;
+
+		if (listed != (cfg->dev_mode == SKBD_DEV_ONLY))
+			goto filtered;
+	}
+	if ((cfg->flags & SKBD_CFG_FILTER) && !skbd_filter(ev))
+		goto filtered;
+	if (summary) {
+		aggregate(cfg, ev);
+		return 0;
+	}
+	if (cfg->max_rate && over_rate(cfg->max_rate, ev->ts_ns))
+		return 0;
 	len = ev->caplen;
 	if (len > SKBD_SNAPLEN_MAX) /* for the verifier: the record's bounds */
 		len = SKBD_SNAPLEN_MAX;

@@ -21,6 +21,40 @@ struct skbd_map_def {
 #define SKBD_MAP_REASONS "reasons" /* ARRAY[SKBD_REASON_SLOTS] of __u32 verdict */
 #define SKBD_MAP_STATS "stats"     /* PERCPU_ARRAY[SKBD_STAT_MAX] of __u64 */
 #define SKBD_MAP_RINGBUF "ringbuf" /* RINGBUF (5.8+), size set by the loader */
+#define SKBD_MAP_DEVICES "devices" /* HASH struct skbd_dev_key -> __u32 (1): -i / --exclude-device */
+#define SKBD_MAP_RATE "rate"       /* PERCPU_ARRAY[1] of struct skbd_rate: --max-rate state */
+
+#define SKBD_MAP_AGG "agg"         /* PERCPU_HASH struct skbd_agg_key -> __u64: --summary counts */
+
+#define SKBD_DEVICES_MAX 256
+#define SKBD_AGG_MAX 4096          /* --summary keys; more are counted in SKBD_STAT_AGG_OTHER */
+
+/* --summary: which fields make a row (config.agg_fields); unselected fields are 0 in the key. */
+#define SKBD_AGG_REASON 0x1
+#define SKBD_AGG_LOCATION 0x2
+#define SKBD_AGG_DEV 0x4   /* ifindex (with netns: a device is only named within its namespace) */
+#define SKBD_AGG_NETNS 0x8
+#define SKBD_AGG_COMM 0x10
+
+struct skbd_agg_key {
+	__u64 location;
+	__u32 reason;
+	__u32 ifindex;
+	__u32 netns;
+	__u32 pad;
+	char comm[16];
+};
+
+struct skbd_dev_key {
+	__u32 netns;   /* inode */
+	__u32 ifindex;
+};
+
+/* --max-rate: events written in the current one-second window, per CPU */
+struct skbd_rate {
+	__u64 window_start_ns;
+	__u64 count;
+};
 
 /* Programs: one per transport; the loader loads only the one in use. */
 #define SKBD_PROG_PERF "skbd_kfree_skb"
@@ -57,11 +91,27 @@ struct skbd_config {
 	__u32 rb_wakeup;      /* enum skbd_rb_wakeup */
 	__u64 rb_wakeup_arg;
 	__u32 snaplen;        /* packet bytes to copy, 0..SKBD_SNAPLEN_MAX */
+	__u32 filter_netns;   /* 0: any namespace; else only drops in the netns with this inode */
+	__u32 dev_mode;       /* enum skbd_dev_mode */
 	__u32 pad;
+	__u64 max_rate;       /* 0: unlimited; else events per second per CPU */
+	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY, the key fields */
+	__u32 pad2;
+};
+
+enum skbd_dev_mode {
+	SKBD_DEV_ANY = 0,
+	SKBD_DEV_ONLY = 1,   /* only drops on a device in the devices map */
+	SKBD_DEV_EXCEPT = 2, /* not those */
 };
 
 
-#define SKBD_CFG_STACK 0x1 /* record the kernel stack */
+#define SKBD_CFG_STACK 0x1  /* record the kernel stack */
+#define SKBD_CFG_FILTER 0x2 /* run the packet filter (the loader provides its body) */
+#define SKBD_CFG_SUMMARY 0x4 /* count in the agg map instead of writing records */
+
+/* The subprogram whose body the loader replaces with the packet filter. */
+#define SKBD_FILTER_FUNC "skbd_filter"
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */
@@ -69,7 +119,9 @@ enum skbd_stat {
 	SKBD_STAT_OUTPUT_FAIL = 2, /* perf/ring buffer output failed (ring full) */
 	SKBD_STAT_EMITTED = 3,     /* records written to the ring */
 	SKBD_STAT_STACK_FAIL = 4,  /* bpf_get_stackid() failed (collision: -EEXIST) */
-	SKBD_STAT_MAX = 5,
+	SKBD_STAT_RATE_LIMITED = 5, /* matched, but over --max-rate */
+	SKBD_STAT_AGG_OTHER = 6,   /* --summary: counted, but the agg map was full */
+	SKBD_STAT_MAX = 7,
 };
 
 #define SKBD_EV_HAS_REASON 0x1
@@ -111,7 +163,8 @@ struct skbd_event {
 	__u64 cgroup_id; /* cgroup v2 id of the current task (SKBD_EV_HAS_CGROUP) */
 	__u16 trans_off; /* offset of the transport header in data[], or SKBD_OFF_NONE */
 	__u8 sk_state;  /* the socket's state (TCP_ESTABLISHED = 1, ...) or SKBD_SK_NONE */
-	__u8 pad[5];
+	__u8 pad;
+	__u32 pkt_len;  /* bytes of the whole packet from data[0] on (linear and paged); 0 if not captured */
 	__u8 data[SKBD_SNAPLEN_MAX];
 };
 

@@ -2,7 +2,7 @@
 /* cgroup v2 id -> path. bpf_get_current_cgroup_id() returns the kernfs id of
  * the task's cgroup on the unified hierarchy, which on 64-bit kernels is the
  * inode number of its directory; so one walk of the cgroup2 mount maps ids
- * to paths. A miss walks again, at most once a second. */
+ * to paths. A miss walks again (a fresh table), at most once a second. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -127,12 +127,24 @@ static void walk(struct cli_cgroups *cg, int dirfd, char *rel, size_t rel_len, s
 	closedir(d);
 }
 
+static void free_table(struct cli_cgroups *cg)
+{
+	for (size_t i = 0; i < cg->cap; i++)
+		free(cg->tab[i].path);
+	free(cg->tab);
+	cg->tab = NULL;
+	cg->cap = cg->nr = 0;
+}
+
+/* A fresh table each walk: removed cgroups are forgotten, renamed ones get
+ * their new path, and the table never fills up with the dead. */
 static void walk_all(struct cli_cgroups *cg)
 {
 	char rel[4096] = "";
 	struct stat st;
 	int fd;
 
+	free_table(cg);
 	cg->last_walk = mono_now();
 	if (!cg->root[0])
 		return;
@@ -167,9 +179,7 @@ void cli_cgroups__free(struct cli_cgroups *cg)
 {
 	if (!cg)
 		return;
-	for (size_t i = 0; i < cg->cap; i++)
-		free(cg->tab[i].path);
-	free(cg->tab);
+	free_table(cg);
 	free(cg);
 }
 

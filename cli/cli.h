@@ -39,6 +39,16 @@ struct cli_opts {
 	unsigned long long wakeup_arg; /* bytes or events */
 	unsigned int poll_ms;
 	unsigned int snaplen;     /* packet bytes to capture, 0..SKBD_SNAPLEN_MAX */
+	const char *devices;      /* -i list */
+	const char *exclude_devices;
+	const char *netns;        /* --netns NAME|INODE|PATH */
+	unsigned long long max_rate; /* 0: unlimited */
+	bool verbose;             /* -v: status every second */
+	double summary;           /* --summary interval in seconds; 0: stream events */
+	__u32 by;                 /* --by: SKBD_AGG_* */
+	bool by_given;
+	const char *prom_file;    /* --prom-file */
+	char filter[4096];        /* the filter expression ("" none) */
 	bool stack;               /* -s: kernel stacks */
 	bool list_reasons;
 	bool count_only;
@@ -118,6 +128,12 @@ void cli_cgroups__free(struct cli_cgroups *cg);
  * walks at most once a second). */
 const char *cli_cgroups__path(struct cli_cgroups *cg, __u64 id);
 
+/* --netns NAME|INODE|PATH -> inode, and a path to it when one is found ("" for
+ * an inode nothing points to). 0, or -errno with a one-line message. */
+int cli_netns_parse(const char *spec, __u32 *ino, char *path, size_t size, char *err, size_t err_size);
+/* The ifindex of device name inside the namespace at nspath (NULL or "": ours). */
+int cli_ifindex_in(const char *nspath, const char *name, __u32 *ifindex);
+
 /* Room for any formatted event: header, decoded layers and 64 stack frames. */
 #define CLI_LINE_MAX 16384
 
@@ -129,5 +145,65 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
 /* "IPv4", "IPv6", "ARP", ... or NULL when unnamed. */
 const char *cli_ethertype_name(__u16 proto);
+
+/* ---- --summary (cli/summary.c) ---------------------------------------- */
+/* Drop counts per key of the "agg" map: totals and rates per interval, as a
+ * text table, one JSON line or a Prometheus textfile. */
+#define CLI_SUMMARY_BY_DEFAULT (SKBD_AGG_REASON | SKBD_AGG_LOCATION | SKBD_AGG_DEV | SKBD_AGG_NETNS)
+/* Lines of the text table that are not rows: two header lines, a blank one
+ * and the column titles (plus "\033[H\033[2J" for a terminal). */
+#define CLI_SUMMARY_HEAD_LINES 4
+
+struct cli_summary;
+
+/* --by list ("reason,location,dev,netns,comm"; "device" = "dev") -> the
+ * SKBD_AGG_* mask. -EINVAL with a one-line message listing the valid names
+ * on an unknown or empty name or an empty list; *mask written on success. */
+int cli_summary__parse_by(const char *list, __u32 *mask, char *err, size_t err_size);
+
+/* by: the SKBD_AGG_* columns (-EINVAL for other bits). start: when counting
+ * began (CLOCK_MONOTONIC seconds): the first snapshot's rates are over
+ * now - start. -ENOMEM. */
+int cli_summary__new(__u32 by, double start, struct cli_summary **out);
+void cli_summary__free(struct cli_summary *s);
+
+/* One snapshot at now (monotonic seconds): the map's n keys with their totals
+ * since start (summed over CPUs) and the SKBD_STAT_AGG_OTHER total. Fields
+ * that by does not select are ignored (but the netns stays with dev: a device
+ * is named within its netns), so are comm bytes after a NUL. Rows
+ * are kept for the whole run: a key missing from a snapshot keeps its total
+ * (rate 0). Rate = (total - previous total) / (now - previous now); a total
+ * below the previous one counts as a restart (all of it new). 0, or -ENOMEM
+ * with nothing changed. */
+int cli_summary__update(struct cli_summary *s, const struct skbd_agg_key *keys, const __u64 *totals, size_t n,
+			__u64 other_total, double now);
+size_t cli_summary__nr_rows(const struct cli_summary *s);        /* the other row not included */
+__u64 cli_summary__counted(const struct cli_summary *s);         /* all totals, other included */
+double cli_summary__rate(const struct cli_summary *s);           /* drops/s over the last interval */
+
+/* Numbers the caller knows, for the header / top-level fields. */
+struct cli_summary_head {
+	const char *kernel_release; /* NULL: unknown */
+	double elapsed;             /* seconds since start */
+	unsigned long long counted, lost, filtered, rate_limited;
+};
+
+/* Rows by rate, then total (both descending), then key; the "other" row
+ * after keys that tie with it. All three write to out in one piece
+ * (built in memory first) and return 0 or -errno (-ENOMEM: nothing written). */
+
+/* Text table: header block, column titles, one line per row. max_rows (0:
+ * all) limits the row lines; when rows are left out, the last of them is
+ * "... N more rows". tty: start with home + clear, else end with a blank line. */
+int cli_summary__write_text(const struct cli_summary *s, const struct cli_fmt_ctx *c,
+			    const struct cli_summary_head *h, bool tty, unsigned int max_rows, FILE *out);
+/* One JSON object on one line, rows holding only the --by fields. */
+int cli_summary__write_json(const struct cli_summary *s, const struct cli_fmt_ctx *c,
+			    const struct cli_summary_head *h, FILE *out);
+/* Prometheus text format, replacing path atomically (path.tmp.PID in the same
+ * directory, fsync, rename). 0 or -errno; a failure leaves no temporary file. */
+int cli_summary__write_prom(const struct cli_summary *s, const struct cli_fmt_ctx *c,
+			    const struct cli_summary_head *h, const char *path);
+/* ---- end --summary ------------------------------------------------------ */
 
 #endif

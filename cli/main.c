@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <skbdrop/bpfobj.h>
 #include <skbdrop/btf.h>
+#include <skbdrop/filter.h>
 #include <skbdrop/kallsyms.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
@@ -31,7 +33,7 @@
 
 _Static_assert(offsetof(struct skbd_event, data) == SKBD_EVENT_HDR, "event header is 96 bytes");
 _Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "no tail padding");
-_Static_assert(sizeof(struct skbd_config) == 32, "config is 32 bytes");
+_Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 
 /* The CLI's one stop flag, set from signal handlers. */
@@ -417,14 +419,82 @@ static void list_reasons(const struct skbd_tpformat *fmt, enum cli_output output
 		printf("%u\t%s\n", fmt->reasons[i].code, fmt->reasons[i].name);
 }
 
-static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const struct cli_reason_plan *plan)
+/* What the device and namespace options resolved to. */
+struct place_filter {
+	__u32 netns;           /* --netns inode, 0: any */
+	char netns_path[PATH_MAX];
+	__u32 dev_mode;        /* enum skbd_dev_mode */
+	struct skbd_dev_key devs[SKBD_DEVICES_MAX];
+	size_t nr_devs;
+};
+
+/* --netns and -i/--exclude-device names -> inode and (netns, ifindex) keys.
+ * 0, or 1 after printing one error line. */
+static int resolve_places(const struct cli_opts *o, struct place_filter *pf)
+{
+	const char *list = o->devices ? o->devices : o->exclude_devices;
+	char msg[512], *copy, *save = NULL, *name;
+	__u32 self = 0;
+	struct stat st;
+
+	memset(pf, 0, sizeof(*pf));
+	if (stat("/proc/self/ns/net", &st) == 0)
+		self = (__u32)st.st_ino;
+	if (o->netns && cli_netns_parse(o->netns, &pf->netns, pf->netns_path, sizeof(pf->netns_path), msg, sizeof(msg))) {
+		error_line("%s", msg);
+		return 1;
+	}
+	if (!list)
+		return 0;
+	pf->dev_mode = o->devices ? SKBD_DEV_ONLY : SKBD_DEV_EXCEPT;
+	if (pf->netns && pf->netns != self && !pf->netns_path[0]) {
+		error_line("--netns %s: no path to this namespace to look up device names in", o->netns);
+		return 1;
+	}
+	copy = strdup(list);
+	if (!copy) {
+		error_line("out of memory");
+		return 1;
+	}
+	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		__u32 ifx = 0;
+		int err = cli_ifindex_in(pf->netns && pf->netns != self ? pf->netns_path : NULL, name, &ifx);
+
+		if (err) {
+			error_line("%s %s: %s%s%s", o->devices ? "--device" : "--exclude-device", name,
+				   err == -ENODEV ? "no such device" : strerror(-err),
+				   pf->netns ? " in netns " : "", pf->netns ? o->netns : "");
+			free(copy);
+			return 1;
+		}
+		if (pf->nr_devs == SKBD_DEVICES_MAX) {
+			error_line("more than %d devices", SKBD_DEVICES_MAX);
+			free(copy);
+			return 1;
+		}
+		pf->devs[pf->nr_devs++] = (struct skbd_dev_key){ .netns = pf->netns ? pf->netns : self, .ifindex = ifx };
+	}
+	free(copy);
+	return 0;
+}
+
+static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const struct cli_reason_plan *plan,
+			  const struct place_filter *pf, bool has_filter)
 {
 	struct skbd_config cfg = {
 		.filter_tgid = o->pid,
 		.reason_default = plan->other,
-		.flags = o->stack ? SKBD_CFG_STACK : 0,
-		.snaplen = o->snaplen,
+		.flags = (o->stack ? SKBD_CFG_STACK : 0) | (has_filter ? SKBD_CFG_FILTER : 0) |
+			 (o->summary ? SKBD_CFG_SUMMARY : 0),
+		/* counting needs packet bytes only for the filter */
+		.snaplen = o->summary && !has_filter ? 0 : o->snaplen,
+		.filter_netns = pf->netns,
+		.dev_mode = pf->dev_mode,
+		.max_rate = o->max_rate,
+		.agg_fields = o->summary ? o->by : 0,
 	};
+	int dfd = skbd_obj__map_fd(obj, SKBD_MAP_DEVICES);
+	__u32 one = 1;
 	int cfd = skbd_obj__map_fd(obj, SKBD_MAP_CONFIG), rfd = skbd_obj__map_fd(obj, SKBD_MAP_REASONS);
 	__u32 zero = 0;
 	int err;
@@ -445,6 +515,11 @@ static int configure_maps(struct skbd_obj *obj, const struct cli_opts *o, const 
 
 	if (cfd < 0 || rfd < 0)
 		return cfd < 0 ? cfd : rfd;
+	for (size_t i = 0; i < pf->nr_devs; i++) {
+		err = dfd < 0 ? dfd : skbd_bpf_map_update_elem(dfd, &pf->devs[i], &one, BPF_ANY);
+		if (err)
+			return err;
+	}
 	/* untouched slots already mean "report": write only the others */
 	for (__u32 code = 0; code < SKBD_REASON_SLOTS; code++) {
 		if (plan->verdicts[code] == SKBD_VERDICT_REPORT)
@@ -494,6 +569,19 @@ static void read_stats(struct skbd_obj *obj, int nr_cpus, __u64 totals[SKBD_STAT
 	free(vals);
 }
 
+/* -v: one line of running totals */
+static void print_status(const struct run *r, struct skbd_obj *obj, int nr_cpus)
+{
+	__u64 st[SKBD_STAT_MAX];
+	unsigned long long fails;
+
+	read_stats(obj, nr_cpus, st);
+	fails = st[SKBD_STAT_OUTPUT_FAIL];
+	fprintf(stderr, "skbdrop: status: %llu delivered, %llu lost, %llu filtered, %llu rate-limited\n",
+		r->delivered, r->lost > fails ? r->lost : fails, (unsigned long long)st[SKBD_STAT_FILTERED],
+		(unsigned long long)st[SKBD_STAT_RATE_LIMITED]);
+}
+
 static void wakeup_text(const struct cli_opts *o, char *buf, size_t size)
 {
 	if (o->wakeup == CLI_WAKEUP_NONE)
@@ -510,12 +598,13 @@ static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, 
 	char wk[48];
 
 	if (r->o->transport == CLI_TRANSPORT_RINGBUF)
-		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (ring buffer full: %llu failed outputs), %llu filtered in kernel\n",
-			r->delivered, fails, fails, (unsigned long long)st[SKBD_STAT_FILTERED]);
+		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (ring buffer full: %llu failed outputs), %llu filtered in kernel, %llu rate-limited\n",
+			r->delivered, fails, fails, (unsigned long long)st[SKBD_STAT_FILTERED],
+			(unsigned long long)st[SKBD_STAT_RATE_LIMITED]);
 	else
-		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel\n",
+		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel, %llu rate-limited\n",
 			r->delivered, r->lost > fails ? r->lost : fails, r->lost, fails,
-			(unsigned long long)st[SKBD_STAT_FILTERED]);
+			(unsigned long long)st[SKBD_STAT_FILTERED], (unsigned long long)st[SKBD_STAT_RATE_LIMITED]);
 	if (r->o->stack)
 		fprintf(stderr, "skbdrop: %llu stacks could not be recorded (stack map full or bucket collision)\n",
 			(unsigned long long)st[SKBD_STAT_STACK_FAIL]);
@@ -545,6 +634,134 @@ static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, 
 	if (r->by_reason_other)
 		fprintf(stderr, "%s other %llu", sep, r->by_reason_other);
 	fputc('\n', stderr);
+}
+
+/* One snapshot of the agg map: keys and their totals summed over CPUs. */
+struct agg_snap {
+	struct skbd_agg_key *keys;
+	__u64 *totals;
+	size_t n, cap;
+	__u64 *percpu; /* one lookup's values */
+};
+
+static int read_agg(int fd, int nr_cpus, struct agg_snap *sn)
+{
+	struct skbd_agg_key key, next;
+	const void *prev = NULL;
+	int err;
+
+	sn->n = 0;
+	while ((err = skbd_bpf_map_get_next_key(fd, prev, &next)) == 0) {
+		__u64 sum = 0;
+
+		if (sn->n == sn->cap) {
+			size_t ncap = sn->cap ? sn->cap * 2 : 256;
+			struct skbd_agg_key *nk = realloc(sn->keys, ncap * sizeof(*nk));
+			__u64 *nt;
+
+			if (!nk)
+				return -ENOMEM;
+			sn->keys = nk;
+			nt = realloc(sn->totals, ncap * sizeof(*nt));
+			if (!nt)
+				return -ENOMEM;
+			sn->totals = nt;
+			sn->cap = ncap;
+		}
+		key = next;
+		prev = &key;
+		if (skbd_bpf_map_lookup_elem(fd, &key, sn->percpu))
+			continue; /* gone meanwhile: entries are never deleted, so not expected */
+		for (int c = 0; c < nr_cpus; c++)
+			sum += sn->percpu[c];
+		sn->keys[sn->n] = key;
+		sn->totals[sn->n++] = sum;
+	}
+	return err == -ENOENT ? 0 : err;
+}
+
+/* Rows that fit the terminal, 0 (all) when stdout is not one. */
+static unsigned int tty_rows(bool tty)
+{
+	struct winsize ws;
+
+	if (!tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < CLI_SUMMARY_HEAD_LINES + 3)
+		return 0;
+	return ws.ws_row - CLI_SUMMARY_HEAD_LINES - 1;
+}
+
+/* --summary: every interval, read the counts and print them (and the
+ * Prometheus file); at the end, the final table. Returns the exit status. */
+static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cpus, struct run *r,
+		       const char *release)
+{
+	struct agg_snap sn = { 0 };
+	struct cli_summary *sum = NULL;
+	struct cli_summary_head h = { .kernel_release = release };
+	double start = now_sec(), next = start + o->summary, deadline = o->duration > 0 ? start + o->duration : 0;
+	bool tty = isatty(STDOUT_FILENO), last = false;
+	int fd = skbd_obj__map_fd(obj, SKBD_MAP_AGG), err, ret = 1;
+	__u64 st[SKBD_STAT_MAX];
+
+	sn.percpu = calloc((size_t)nr_cpus, sizeof(__u64));
+	if (fd < 0 || !sn.percpu || cli_summary__new(o->by, start, &sum)) {
+		error_line("setting up the summary: %s", fd < 0 ? strerror(-fd) : "out of memory");
+		goto out;
+	}
+	while (!last) {
+		double now = now_sec(), until = deadline && deadline < next ? deadline : next;
+
+		if (stop_signal || (deadline && now >= deadline)) {
+			last = true;
+		} else if (now < until) {
+			struct timespec ts = { (time_t)(until - now), (long)((until - now - (double)(time_t)(until - now)) * 1e9) };
+
+			nanosleep(&ts, NULL); /* a signal ends it early */
+			continue;
+		}
+		next += o->summary;
+		if (next < now)
+			next = now + o->summary;
+		err = read_agg(fd, nr_cpus, &sn);
+		if (err) {
+			error_line("reading the summary counts: %s", strerror(-err));
+			goto out;
+		}
+		read_stats(obj, nr_cpus, st);
+		now = now_sec();
+		if (cli_summary__update(sum, sn.keys, sn.totals, sn.n, st[SKBD_STAT_AGG_OTHER], now)) {
+			error_line("out of memory");
+			goto out;
+		}
+		h.elapsed = now - start;
+		h.counted = cli_summary__counted(sum);
+		h.filtered = st[SKBD_STAT_FILTERED];
+		if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+			error_line("--prom-file %s: %s", o->prom_file, strerror(-err));
+			goto out;
+		}
+		err = o->output == CLI_OUT_JSON ? cli_summary__write_json(sum, &r->fc, &h, stdout)
+						: cli_summary__write_text(sum, &r->fc, &h, tty && !last, tty_rows(tty && !last),
+									  stdout);
+		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
+			ret = 0;
+			goto out;
+		}
+		if (err) {
+			error_line("writing output: %s", strerror(-err));
+			goto out;
+		}
+	}
+	fprintf(stderr, "skbdrop: %llu drops counted in the kernel (%llu beyond the %d-key table, in the other row), %llu filtered in kernel\n",
+		(unsigned long long)h.counted, (unsigned long long)st[SKBD_STAT_AGG_OTHER], SKBD_AGG_MAX,
+		(unsigned long long)h.filtered);
+	ret = 0;
+out:
+	cli_summary__free(sum);
+	free(sn.keys);
+	free(sn.totals);
+	free(sn.percpu);
+	return ret;
 }
 
 /* The two transports behind one face; exactly one of pb/rb is set. */
@@ -624,7 +841,9 @@ int main(int argc, char **argv)
 	__u64 stats[SKBD_STAT_MAX];
 	char err_buf[256], *plan_err = NULL;
 	int err, ret = 1, perf_fd = -1, nr_cpus;
-	double deadline = 0;
+	double deadline = 0, next_status = 0;
+	struct skbd_filter *filt = NULL;
+	struct place_filter *pf = NULL;
 	FILE *kf;
 
 	skbd_set_log(cli_log);
@@ -642,23 +861,34 @@ int main(int argc, char **argv)
 	}
 	/* a closed stdout must surface as EPIPE, not kill us mid-summary */
 	signal(SIGPIPE, SIG_IGN);
+	if (o.filter[0]) { /* a bad expression is a usage error, found before anything else */
+		char msg[512];
+
+		if (skbd_filter__new(o.filter, &filt, msg, sizeof(msg))) {
+			fprintf(stderr, "skbdrop: filter '%s': %s\n", o.filter, msg);
+			return 2;
+		}
+	}
 
 	/* before tracefs, which is root-only too: name the missing capability */
 	if (check_privileges())
-		return 1;
+		goto out;
 	if (load_format(&fmt))
-		return 1;
+		goto out;
 	if (o.list_reasons) {
 		list_reasons(fmt, o.output);
-		skbd_tpformat__free(fmt);
-		return fflush(stdout) ? 1 : 0;
+		ret = fflush(stdout) ? 1 : 0;
+		goto out;
 	}
 	plan = calloc(1, sizeof(*plan));
 	r = calloc(1, sizeof(*r));
-	if (!plan || !r) {
+	pf = calloc(1, sizeof(*pf));
+	if (!plan || !r || !pf) {
 		error_line("out of memory");
 		goto out;
 	}
+	if (resolve_places(&o, pf))
+		goto out;
 	err = cli_plan_reasons(fmt, o.reasons, o.exclude_reasons, plan, &plan_err);
 	if (err) {
 		fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", plan_err ? plan_err : "bad reason list");
@@ -675,6 +905,20 @@ int main(int argc, char **argv)
 	}
 	if (load_kernel_btf(o.btf_path, &btf))
 		goto out;
+	if (!btf && (filt || pf->netns || pf->dev_mode != SKBD_DEV_ANY)) {
+		error_line("a filter expression, --netns and --device need the kernel's BTF (packet context): give one with --btf FILE");
+		goto out;
+	}
+	if (filt) {
+		size_t n = 0;
+		const struct bpf_insn *fi = skbd_filter__insns(filt, &n);
+
+		err = skbd_obj__set_func(obj, SKBD_FILTER_FUNC, fi, n);
+		if (err) {
+			error_line("embedded BPF object has no filter function: %s", strerror(-err));
+			goto out;
+		}
+	}
 	layout.fmt = fmt;
 	layout.btf = btf;
 	if (skbd_obj__resolve_fields(obj, resolve_field, &layout)) {
@@ -719,11 +963,13 @@ int main(int argc, char **argv)
 	if (err) {
 		if (err == -EPERM)
 			error_line("the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
+		else if (filt)
+			error_line("loading the BPF program with filter '%s' failed: %s", o.filter, strerror(-err));
 		else
 			error_line("loading the BPF program failed: %s", strerror(-err));
 		goto out;
 	}
-	err = configure_maps(obj, &o, plan);
+	err = configure_maps(obj, &o, plan, pf, filt != NULL);
 	if (err) {
 		error_line("configuring BPF maps: %s", strerror(-err));
 		goto out;
@@ -762,7 +1008,7 @@ int main(int argc, char **argv)
 	}
 	/* one write per MiB, and after every poll (see the loop) */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
-	err = open_transport(obj, &o, ring_bytes, rb_size, r, &tr);
+	err = o.summary ? 0 : open_transport(obj, &o, ring_bytes, rb_size, r, &tr);
 	if (err) {
 		if (o.transport == CLI_TRANSPORT_RINGBUF)
 			error_line("setting up the ring buffer (%zu bytes): %s", rb_size, strerror(-err));
@@ -798,8 +1044,13 @@ int main(int argc, char **argv)
 		fclose(kf);
 	r->fc.ks = ks;
 
+	if (o.summary) {
+		ret = run_summary(&o, obj, nr_cpus, r, uts.release);
+		goto out;
+	}
 	if (o.duration > 0)
 		deadline = now_sec() + o.duration;
+	next_status = now_sec() + 1;
 	while (!stop_signal) {
 		int timeout = (int)o.poll_ms;
 
@@ -811,8 +1062,15 @@ int main(int argc, char **argv)
 			if (left * 1000 < timeout)
 				timeout = (int)(left * 1000) + 1;
 		}
+		if (o.verbose && now_sec() >= next_status) {
+			print_status(r, obj, nr_cpus);
+			next_status += 1;
+		}
 		r->batch_start = true;
 		err = transport_poll(&tr, timeout);
+		if (r->batch_start && r->nd) /* no event this round: notifications still apply,
+						so a deleted namespace is not kept alive by our socket */
+			skbd_netdev__refresh(r->nd);
 		if (r->out_closed || r->write_err || (o.count && r->delivered >= o.count))
 			break;
 		if (err < 0 && err != -EINTR) {
@@ -857,6 +1115,8 @@ out:
 	skbd_tpformat__free(fmt);
 	skbd_btf__free(btf);
 	free(plan);
+	free(pf);
+	skbd_filter__free(filt);
 	if (r) {
 		skbd_netdev__free(r->nd);
 		cli_cgroups__free(r->cg);

@@ -11,14 +11,25 @@
 void cli_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: skbdrop [OPTIONS]\n"
-		"Show every packet the kernel drops (skb:kfree_skb): process, drop reason,\n"
-		"kernel function and protocol. Runs as root (CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN).\n"
+		"Usage: skbdrop [OPTIONS] [FILTER EXPRESSION]\n"
+		"Show every packet the kernel drops (skb:kfree_skb): process, drop reason, kernel\n"
+		"function, packet headers, device and network namespace. Runs as root\n"
+		"(CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). A FILTER EXPRESSION in tcpdump's syntax\n"
+		"(pcap-filter(7)), e.g. 'tcp port 443', selects drops by their captured headers;\n"
+		"it is compiled with libpcap and runs in the kernel.\n"
 		"\n"
 		"Output:\n"
 		"  -o, --output FORMAT      text (default) or json (one object per line)\n"
 		"      --count-only         count events, decode and print nothing (bench mode)\n"
 		"      --no-output          decode and format every event, write nothing (bench mode)\n"
+		"      --summary [SEC]      count drops in the kernel and show a table every SEC\n"
+		"                           seconds (default 1), sorted by rate; redrawn in place\n"
+		"                           on a terminal, one block per interval otherwise, one\n"
+		"                           JSON object per interval with -o json\n"
+		"      --by FIELD[,...]     summary rows by: reason, location, dev, netns, comm\n"
+		"                           (default reason,location,dev,netns)\n"
+		"      --prom-file PATH     with --summary: write Prometheus counters to PATH\n"
+		"                           (atomically, every interval) for node_exporter\n"
 		"  -s, --stack              add the kernel stack of every drop\n"
 		"      --snaplen N          packet bytes to capture and decode, 0 to %d (default %d)\n"
 		"Stop:\n"
@@ -30,6 +41,14 @@ void cli_usage(FILE *f)
 		"      --exclude-reason NAME[,...]\n"
 		"                           not these reasons; NOT_DROPPED_YET and CONSUMED are\n"
 		"                           excluded unless named in --reason\n"
+		"  -i, --device NAME[,...]  only drops on these devices (names in --netns, else ours)\n"
+		"      --exclude-device NAME[,...]\n"
+		"                           not on these devices\n"
+		"      --netns NAME|INODE|PATH\n"
+		"                           only drops in this network namespace (/run/netns/NAME,\n"
+		"                           an inode number, or a path such as /proc/PID/ns/net)\n"
+		"      --max-rate N         at most N events per second per CPU; the rest are\n"
+		"                           counted as rate-limited\n"
 		"Other:\n"
 		"      --pages N            ring size in pages per CPU, a power of two (default: 64 MiB\n"
 		"                           over the CPUs, 1 to 8 MiB each); the ring buffer transport\n"
@@ -44,11 +63,14 @@ void cli_usage(FILE *f)
 		"                           /sys/kernel/btf/vmlinux); without BTF, packet context\n"
 		"                           (len, device, netns, headers) is not reported\n"
 		"      --list-reasons       print the running kernel's drop reasons and exit\n"
+		"  -v, --verbose            a status line on stderr every second: delivered, lost,\n"
+		"                           filtered, rate-limited\n"
 		"  -h, --help               this help\n"
 		"  -V, --version            version\n"
 		"\n"
 		"At start one line 'skbdrop: tracing ...' goes to stderr; at exit (duration, count,\n"
-		"SIGINT, SIGTERM) a summary: events delivered, lost, and counts per reason.\n"
+		"SIGINT, SIGTERM) a summary: events delivered, lost, filtered, rate-limited, and\n"
+		"counts per reason.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
 		SKBD_SNAPLEN_MAX, SKBD_SNAPLEN_DEFAULT, CLI_POLL_MS);
 }
@@ -96,7 +118,8 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 }
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
-       OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN };
+       OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
+       OPT_SUMMARY, OPT_BY, OPT_PROM };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -137,6 +160,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "stack", no_argument, NULL, 's' },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
+		{ "device", required_argument, NULL, 'i' },
+		{ "exclude-device", required_argument, NULL, OPT_EXCLUDE_DEVICE },
+		{ "netns", required_argument, NULL, OPT_NETNS },
+		{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "summary", optional_argument, NULL, OPT_SUMMARY },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "prom-file", required_argument, NULL, OPT_PROM },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -150,9 +181,10 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
 	o->poll_ms = CLI_POLL_MS;
 	o->snaplen = SKBD_SNAPLEN_DEFAULT;
+	o->by = CLI_SUMMARY_BY_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:shV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "text"))
@@ -219,6 +251,61 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		case 's':
 			o->stack = true;
 			break;
+		case 'i':
+			if (!*optarg || optarg[strspn(optarg, ",")] == '\0')
+				return fail(err, err_size, "--device: empty list");
+			o->devices = optarg;
+			break;
+		case OPT_EXCLUDE_DEVICE:
+			if (!*optarg || optarg[strspn(optarg, ",")] == '\0')
+				return fail(err, err_size, "--exclude-device: empty list");
+			o->exclude_devices = optarg;
+			break;
+		case OPT_NETNS:
+			if (!*optarg)
+				return fail(err, err_size, "--netns: empty name");
+			o->netns = optarg;
+			break;
+		case OPT_MAX_RATE:
+			if (parse_ull(optarg, 1ULL << 40, &v) || !v)
+				return fail(err, err_size, "--max-rate: '%s' is not a positive number of events per second", optarg);
+			o->max_rate = v;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_SUMMARY: {
+			/* "--summary 5" as well as "--summary=5": a number right after it
+			 * is its interval (a filter expression never starts with a digit
+			 * that parses whole as a number of seconds) */
+			const char *a = optarg;
+
+			if (!a && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+				errno = 0;
+				strtod(argv[optind], &end);
+				if (!errno && !*end)
+					a = argv[optind++];
+			}
+			o->summary = 1;
+			if (a) {
+				errno = 0;
+				o->summary = strtod(a, &end);
+				if (errno || end == a || *end || !isfinite(o->summary) || o->summary < 0.1 ||
+				    o->summary > 86400)
+					return fail(err, err_size, "--summary: '%s' is not a number of seconds from 0.1 to 86400", a);
+			}
+			break;
+		}
+		case OPT_BY:
+			if (cli_summary__parse_by(optarg, &o->by, err, err_size))
+				return -EINVAL;
+			o->by_given = true;
+			break;
+		case OPT_PROM:
+			if (!*optarg)
+				return fail(err, err_size, "--prom-file: empty file name");
+			o->prom_file = optarg;
+			break;
 		case OPT_LIST:
 			o->list_reasons = true;
 			break;
@@ -242,7 +329,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			 * clustered, so argv[optind - 1] is the one); else an unknown letter */
 			if (!optopt)
 				return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
-			if (optopt >= 256 || strchr("odcprshV", optopt))
+			if (optopt >= 256 || strchr("odcprsivhV", optopt))
 				return fail(err, err_size, "option '%.*s' takes no argument",
 					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			if (optopt > ' ' && optopt < 0x7f)
@@ -250,8 +337,27 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			return fail(err, err_size, "unknown option");
 		}
 	}
-	if (optind < argc)
-		return fail(err, err_size, "unexpected argument '%s'", argv[optind]);
+	if (optind < argc) { /* a filter expression, words joined like tcpdump does */
+		size_t len = 0;
+
+		for (int i = optind; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		if (len > sizeof(o->filter)) /* sizeof includes the NUL */
+			return fail(err, err_size, "filter expression longer than %zu bytes", sizeof(o->filter) - 1);
+		for (int i = optind; i < argc; i++) {
+			if (i > optind)
+				strcat(o->filter, " ");
+			strcat(o->filter, argv[i]);
+		}
+	}
+	if (o->devices && o->exclude_devices)
+		return fail(err, err_size, "--device and --exclude-device exclude each other");
+	if (!o->summary && (o->by_given || o->prom_file))
+		return fail(err, err_size, "%s needs --summary", o->prom_file ? "--prom-file" : "--by");
+	if (o->summary && (o->stack || o->max_rate || o->count_only || o->no_output || o->count))
+		return fail(err, err_size, "--summary counts every drop in the kernel: it takes no %s",
+			    o->stack ? "--stack" : o->max_rate ? "--max-rate" : o->count ? "--count" :
+			    o->count_only ? "--count-only" : "--no-output");
 	if (o->count_only && o->no_output)
 		return fail(err, err_size, "--count-only and --no-output exclude each other");
 	return 0;

@@ -234,6 +234,18 @@ static const char *netns_name(const struct cli_fmt_ctx *c, const struct skbd_eve
 	return c->res->netns_name(c->res->ctx, ev->netns);
 }
 
+/* a name from the system (device, namespace) in a text line: bytes outside
+ * printable ASCII as '?', like comm, so a name cannot forge lines or send
+ * terminal escapes */
+static void put_printable(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		put_char(b, ch < 0x20 || ch >= 0x7f ? '?' : (char)ch);
+	}
+}
+
 /* " dev NAME" (or " ifindex N" when it cannot be named) " netns NAME|INODE" */
 static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
 {
@@ -242,8 +254,9 @@ static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event
 
 	if (ev->ifindex) {
 		if (dev_name(c, ev, name) == 0) {
+			name[15] = '\0';
 			put_str(b, " dev ");
-			put_str(b, name);
+			put_printable(b, name);
 		} else {
 			put_str(b, " ifindex ");
 			put_u64(b, ev->ifindex);
@@ -252,7 +265,7 @@ static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event
 	if (ev->netns) {
 		put_str(b, " netns ");
 		if (ns)
-			put_str(b, ns);
+			put_printable(b, ns);
 		else
 			put_u64(b, ev->netns);
 	}
@@ -415,7 +428,23 @@ static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event 
 	put_char(b, ']');
 }
 
+static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
+			  bool lite);
+
+/* An object that does not fit (a cgroup path of 4 KiB of escaped bytes plus
+ * a deep stack) is written again without cgroup and stack, marked
+ * "truncated": a line is never cut in the middle. */
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
+{
+	size_t n = format_json(c, ev, buf, size, false);
+
+	if (size && n >= size)
+		n = format_json(c, ev, buf, size, true);
+	return n;
+}
+
+static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
+			  bool lite)
 {
 	struct sbuf b = { buf, size, 0 };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
@@ -485,7 +514,10 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 			put_json_string(&b, ns);
 		else
 			put_str(&b, "null");
-		put_cgroup_json(c, ev, &b);
+		if (lite)
+			put_str(&b, ",\"cgroup\":null");
+		else
+			put_cgroup_json(c, ev, &b);
 		put_str(&b, ",\"layers\":");
 		decode_packet(ev, &pkt);
 		{
@@ -499,11 +531,20 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		}
 	} else {
 		put_str(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
-		put_cgroup_json(c, ev, &b);
+		if (lite)
+			put_str(&b, ",\"cgroup\":null");
+		else
+			put_cgroup_json(c, ev, &b);
 		put_str(&b, ",\"layers\":null");
 	}
-	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK))
-		put_stack_json(c, ev, &b);
+	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK)) {
+		if (lite)
+			put_str(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");
+		else
+			put_stack_json(c, ev, &b);
+	}
+	if (lite)
+		put_str(&b, ",\"truncated\":true");
 	put_str(&b, ",\"skbaddr\":\"");
 	put_hex(&b, ev->skbaddr);
 	put_str(&b, "\"}\n");

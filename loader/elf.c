@@ -31,6 +31,21 @@ struct field_reloc {
 	char field[128];        /* member name, dotted for nested members */
 };
 
+/* A call into a .text function (bpf-to-bpf call). */
+struct call_reloc {
+	size_t insn;  /* the call instruction in the program */
+	int func;     /* index into obj->funcs */
+};
+
+/* A function of .text: appended after each program that calls it. Its body
+ * can be replaced before load (skbd_obj__set_func: the packet filter). */
+struct func {
+	char *name;
+	size_t start;           /* first instruction in .text */
+	struct bpf_insn *insns; /* the body: from .text, or the replacement */
+	size_t insn_cnt;
+};
+
 struct prog {
 	char *section;
 	char *name;
@@ -41,6 +56,8 @@ struct prog {
 	size_t nr_map_relocs;
 	struct field_reloc *field_relocs;
 	size_t nr_field_relocs;
+	struct call_reloc *call_relocs;
+	size_t nr_call_relocs;
 	bool skip; /* autoload off: not loaded, its maps not created for it */
 	int fd;
 };
@@ -55,6 +72,8 @@ struct map {
 struct skbd_obj {
 	struct map *maps;
 	size_t nr_maps;
+	struct func *funcs;
+	size_t nr_funcs;
 	struct prog *progs;
 	size_t nr_progs;
 	char license[128];
@@ -86,6 +105,8 @@ struct elf_ctx {
 	size_t symtab_idx;
 	size_t strtab_idx;
 	size_t maps_idx;
+	size_t text_idx;
+	Elf_Data *text;
 	Elf_Data *btf;
 	Elf_Data *btf_ext;
 	size_t nr_sections;
@@ -177,6 +198,13 @@ static int collect_sections(struct skbd_obj *obj, struct elf_ctx *ec)
 				return -EINVAL;
 			}
 			memcpy(obj->license, data->d_buf, data->d_size);
+		} else if (!strcmp(name, ".text")) {
+			if (sh.sh_size && (!data || !data->d_buf || data->d_size % sizeof(struct bpf_insn))) {
+				skbd_log(SKBD_LOG_WARN, "elf: section %zu '.text': size is not a multiple of 8", idx);
+				return -EINVAL;
+			}
+			ec->text_idx = idx;
+			ec->text = data;
 		} else if (!strcmp(name, ".BTF")) {
 			ec->btf = data;
 		} else if (!strcmp(name, ".BTF.ext")) {
@@ -291,7 +319,72 @@ static int collect_prog_names(struct skbd_obj *obj, struct elf_ctx *ec)
 	return 0;
 }
 
-/* .rel<prog section>: ld_imm64 of a map address -> (insn, map). */
+/* The functions of .text (static noinline subprograms), with their bodies. */
+static int collect_funcs(struct skbd_obj *obj, struct elf_ctx *ec)
+{
+	size_t text_cnt;
+	GElf_Sym sym;
+
+	if (!ec->text_idx || !ec->text || !ec->text->d_size)
+		return 0;
+	text_cnt = ec->text->d_size / sizeof(struct bpf_insn);
+	for (size_t i = 0; i < ec->nr_syms; i++) {
+		const char *name;
+		struct func *f, *n;
+
+		if (get_sym(ec, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx != ec->text_idx)
+			continue;
+		name = elf_strptr(ec->elf, ec->strtab_idx, sym.st_name);
+		if (!name || !name[0] || sym.st_value % sizeof(struct bpf_insn) || !sym.st_size ||
+		    sym.st_size % sizeof(struct bpf_insn) || sym.st_value / 8 > text_cnt ||
+		    sym.st_size / 8 > text_cnt - sym.st_value / 8) {
+			skbd_log(SKBD_LOG_WARN, "elf: .text symbol %zu: bad name, offset or size", i);
+			return -EINVAL;
+		}
+		n = realloc(obj->funcs, (obj->nr_funcs + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		obj->funcs = n;
+		f = &obj->funcs[obj->nr_funcs++];
+		memset(f, 0, sizeof(*f));
+		f->start = sym.st_value / 8;
+		f->insn_cnt = sym.st_size / 8;
+		f->name = strdup(name);
+		f->insns = malloc(sym.st_size);
+		if (!f->name || !f->insns)
+			return -ENOMEM;
+		memcpy(f->insns, (const struct bpf_insn *)ec->text->d_buf + f->start, sym.st_size);
+		for (size_t k = 0; k < f->insn_cnt; k++) {
+			if (f->insns[k].code == (BPF_JMP | BPF_CALL) && f->insns[k].src_reg == BPF_PSEUDO_CALL) {
+				skbd_log(SKBD_LOG_WARN, "elf: .text function '%s' calls another function: not supported", name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* A bpf-to-bpf call at insn of p to .text (symbol sym): which function. */
+static int add_call_reloc(struct skbd_obj *obj, struct prog *p, size_t idx, size_t i, size_t insn,
+			  const GElf_Sym *sym)
+{
+	__s64 target = (__s64)(sym->st_value / 8) + p->insns[insn].imm + 1;
+	size_t f;
+
+	for (f = 0; f < obj->nr_funcs; f++)
+		if ((__s64)obj->funcs[f].start == target)
+			break;
+	if (f == obj->nr_funcs) {
+		skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu: call to .text instruction %lld, not a function start",
+			 idx, i, (long long)target);
+		return -EINVAL;
+	}
+	p->call_relocs[p->nr_call_relocs++] = (struct call_reloc){ .insn = insn, .func = (int)f };
+	return 0;
+}
+
+/* .rel<prog section>: ld_imm64 of a map address -> (insn, map); calls into
+ * .text -> (insn, function). */
 static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 {
 	Elf_Scn *scn = NULL;
@@ -323,7 +416,8 @@ static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 		}
 		n = data->d_size / sizeof(Elf64_Rel);
 		p->map_relocs = calloc(n ? n : 1, sizeof(*p->map_relocs));
-		if (!p->map_relocs)
+		p->call_relocs = calloc(n ? n : 1, sizeof(*p->call_relocs));
+		if (!p->map_relocs || !p->call_relocs)
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++) {
 			GElf_Rel rel;
@@ -335,6 +429,15 @@ static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 				return -EINVAL;
 			}
 			insn = rel.r_offset / sizeof(struct bpf_insn);
+			if (rel.r_offset % sizeof(struct bpf_insn) == 0 && insn < p->insn_cnt && ec->text_idx &&
+			    sym.st_shndx == ec->text_idx && p->insns[insn].code == (BPF_JMP | BPF_CALL) &&
+			    p->insns[insn].src_reg == BPF_PSEUDO_CALL) {
+				int err = add_call_reloc(obj, p, idx, i, insn, &sym);
+
+				if (err)
+					return err;
+				continue;
+			}
 			if (rel.r_offset % sizeof(struct bpf_insn) || insn + 1 >= p->insn_cnt ||
 			    p->insns[insn].code != (BPF_LD | BPF_IMM | BPF_DW)) {
 				skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocation %zu at %llu is not on an ld_imm64",
@@ -575,6 +678,8 @@ int skbd_obj__open_mem(const void *buf, size_t size, struct skbd_obj **out)
 	if (!err)
 		err = collect_prog_names(obj, &ec);
 	if (!err)
+		err = collect_funcs(obj, &ec);
+	if (!err)
 		err = collect_map_relocs(obj, &ec);
 	if (!err)
 		err = collect_field_relocs(obj, &ec);
@@ -607,7 +712,13 @@ void skbd_obj__close(struct skbd_obj *obj)
 		free(obj->progs[i].insns);
 		free(obj->progs[i].map_relocs);
 		free(obj->progs[i].field_relocs);
+		free(obj->progs[i].call_relocs);
 	}
+	for (size_t i = 0; i < obj->nr_funcs; i++) {
+		free(obj->funcs[i].name);
+		free(obj->funcs[i].insns);
+	}
+	free(obj->funcs);
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		if (obj->maps[i].fd >= 0)
 			close(obj->maps[i].fd);
@@ -741,9 +852,45 @@ static void log_verifier(const char *section, char *log)
 	}
 }
 
+/* The program followed by every .text function it calls, calls pointed at
+ * them. Returns a malloc'd copy (p->insns stays as it was) or NULL. */
+static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog *p, size_t *cnt)
+{
+	size_t total = p->insn_cnt, *at = calloc(obj->nr_funcs ? obj->nr_funcs : 1, sizeof(size_t));
+	struct bpf_insn *out;
+
+	if (!at)
+		return NULL;
+	for (size_t r = 0; r < p->nr_call_relocs; r++) {
+		const struct func *f = &obj->funcs[p->call_relocs[r].func];
+
+		if (!at[p->call_relocs[r].func]) {
+			at[p->call_relocs[r].func] = total;
+			total += f->insn_cnt;
+		}
+	}
+	out = malloc(total * sizeof(*out));
+	if (!out) {
+		free(at);
+		return NULL;
+	}
+	memcpy(out, p->insns, p->insn_cnt * sizeof(*out));
+	for (size_t f = 0; f < obj->nr_funcs; f++)
+		if (at[f])
+			memcpy(out + at[f], obj->funcs[f].insns, obj->funcs[f].insn_cnt * sizeof(*out));
+	for (size_t r = 0; r < p->nr_call_relocs; r++)
+		out[p->call_relocs[r].insn].imm = (__s32)((__s64)at[p->call_relocs[r].func] -
+							  (__s64)p->call_relocs[r].insn - 1);
+	free(at);
+	*cnt = total;
+	return out;
+}
+
 static int load_prog(struct skbd_obj *obj, struct prog *p)
 {
 	const size_t log_size = 4 << 20;
+	struct bpf_insn *insns;
+	size_t cnt = 0;
 	char *log;
 	int fd, err;
 
@@ -754,19 +901,28 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		insn[0].imm = obj->maps[p->map_relocs[r].map].fd;
 		insn[1].imm = 0;
 	}
-	fd = skbd_bpf_prog_load(p->type, p->name, p->insns, p->insn_cnt, obj->license, 0, NULL, 0);
+	insns = link_funcs(obj, p, &cnt);
+	if (!insns)
+		return -ENOMEM;
+	fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
 	if (fd >= 0) {
 		p->fd = fd;
+		free(insns);
 		return 0;
 	}
 	err = fd;
 	skbd_log(SKBD_LOG_WARN, "elf: loading %s failed: %s", p->section, strerror(-err));
-	if (err == -EPERM)
+	if (err == -EPERM) {
+		free(insns);
 		return err; /* privileges, not the program: no log to show */
+	}
 	log = malloc(log_size);
-	if (!log)
+	if (!log) {
+		free(insns);
 		return err;
-	fd = skbd_bpf_prog_load(p->type, p->name, p->insns, p->insn_cnt, obj->license, 1, log, log_size);
+	}
+	fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 1, log, log_size);
+	free(insns);
 	if (fd >= 0) { /* loads with a log (should not happen): keep it */
 		p->fd = fd;
 		free(log);
@@ -777,6 +933,29 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		log_verifier(p->section, log);
 	free(log);
 	return err;
+}
+
+int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
+{
+	struct bpf_insn *copy;
+
+	if (obj->loaded)
+		return -EBUSY;
+	if (!cnt || cnt > (1u << 20))
+		return -EINVAL;
+	for (size_t f = 0; f < obj->nr_funcs; f++) {
+		if (strcmp(obj->funcs[f].name, name))
+			continue;
+		copy = malloc(cnt * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, insns, cnt * sizeof(*copy));
+		free(obj->funcs[f].insns);
+		obj->funcs[f].insns = copy;
+		obj->funcs[f].insn_cnt = cnt;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 int skbd_obj__load(struct skbd_obj *obj)

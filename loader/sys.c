@@ -64,6 +64,17 @@ int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value)
 	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
 }
 
+int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (__u64)(unsigned long)key;
+	attr.next_key = (__u64)(unsigned long)next_key;
+	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr, ATTR_SIZE(next_key));
+}
+
 int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
 		       const char *license, __u32 log_level, char *log_buf, size_t log_size)
 {
@@ -90,6 +101,22 @@ int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insn
 		fd = sys_bpf(BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
 	}
 	return fd;
+}
+
+int skbd_bpf_prog_test_run(int prog_fd, const void *data, __u32 size, __u32 *retval)
+{
+	union bpf_attr attr;
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (__u32)prog_fd;
+	attr.test.data_in = (__u64)(unsigned long)data;
+	attr.test.data_size_in = size;
+	attr.test.repeat = 1;
+	ret = sys_bpf(BPF_PROG_TEST_RUN, &attr, ATTR_SIZE(test.duration));
+	if (ret == 0 && retval)
+		*retval = attr.test.retval;
+	return ret;
 }
 
 int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,

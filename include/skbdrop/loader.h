@@ -15,8 +15,13 @@ int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 valu
 			__u32 max_entries, __u32 flags);
 int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
 int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value);
+/* key NULL: the first key. -ENOENT after the last. */
+int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key);
 int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
 		       const char *license, __u32 log_level, char *log_buf, size_t log_size);
+/* Run the program once on size bytes of data (BPF_PROG_TEST_RUN; XDP wants
+ * at least 14); its return value in *retval. */
+int skbd_bpf_prog_test_run(int prog_fd, const void *data, __u32 size, __u32 *retval);
 int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
 			 unsigned long flags);
 
@@ -50,6 +55,10 @@ void skbd_obj__close(struct skbd_obj *obj);
  * names the instruction and field). */
 int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, void *ctx);
 
+/* Replace the body of the .text function name (a static noinline subprogram
+ * the programs call) with insns, before load: entry r1.. as the function's
+ * arguments, r0 the result. 0, -ENOENT (no such function), -EBUSY after load. */
+int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
 /* Create the maps the programs to load use, patch map references

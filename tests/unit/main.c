@@ -15,6 +15,8 @@ SUITE(btf)
 SUITE(cli)
 SUITE(packet)
 SUITE(netdev)
+SUITE(summary)
+SUITE(filter)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -24,7 +26,8 @@ int main(int argc, char **argv)
 		{ "perfring", skbd_tests_perfring }, { "elf", skbd_tests_elf },
 		{ "btf", skbd_tests_btf },           { "cli", skbd_tests_cli },
 		{ "ringbuf", skbd_tests_ringbuf },  { "packet", skbd_tests_packet },
-		{ "netdev", skbd_tests_netdev },
+		{ "netdev", skbd_tests_netdev },     { "summary", skbd_tests_summary },
+		{ "filter", skbd_tests_filter },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

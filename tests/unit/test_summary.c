@@ -1,0 +1,1039 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Unit tests for cli/summary.c: --by parsing, totals and rates over
+ * snapshots, row order, and the exact text table, JSON line and Prometheus
+ * file (written atomically). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <CUnit/CUnit.h>
+#include "../../cli/cli.h"
+#include "testutil.h"
+
+#define FORMAT_618 SKBD_FIXTURES "/tracepoint-formats/kfree_skb-6.18.44.format"
+#define KSYMS_BASIC SKBD_FIXTURES "/kallsyms/basic.txt"
+#define JQ "/usr/bin/jq"
+
+/* 2024-05-01T12:00:00Z at CLOCK_MONOTONIC 0 */
+#define MONO_TO_REAL 1714564800000000000LL
+
+#define NS_BLUE 4026532000u  /* named "blue", holds veth1 (ifindex 7) */
+#define NS_ANON 4026532001u  /* no name, no device names */
+#define NS_WEIRD 4026532002u /* a name with every byte that needs care */
+#define WEIRD_NAME "we\"ird\\\nns\xff\xc3\xa9"
+
+#define LOC_FUNC_A 0xffffffff81001234ULL /* func_a+0x234 */
+#define LOC_NFT 0xffffffffc0a01010ULL    /* nft_do_chain+0x10 [nf_tables] */
+#define LOC_NONE 0x1000ULL               /* below every symbol */
+
+static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+{
+	if (netns == NS_BLUE && ifindex == 7) {
+		strcpy(name, "veth1");
+		return 0;
+	}
+	if (netns == NS_WEIRD && ifindex == 9) {
+		strcpy(name, "q\"\\x");
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static const char *fake_netns(void *ctx, __u32 netns)
+{
+	if (netns == NS_BLUE)
+		return "blue";
+	if (netns == NS_WEIRD)
+		return WEIRD_NAME;
+	return NULL;
+}
+
+static const struct cli_resolver fake_res = { NULL, fake_dev, fake_netns, NULL, NULL };
+
+struct env {
+	struct skbd_tpformat *fmt;
+	struct skbd_ksyms *ks;
+	struct cli_fmt_ctx ctx;
+	struct cli_summary_head head;
+};
+
+static void env_init(struct env *e)
+{
+	size_t len;
+	char *text = tu_load_file(FORMAT_618, &len);
+
+	memset(e, 0, sizeof(*e));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_EQUAL_FATAL(skbd_tpformat__parse(text, len, &e->fmt), 0);
+	free(text);
+	e->ks = tu_load_ksyms(KSYMS_BASIC);
+	e->ctx = (struct cli_fmt_ctx){
+		.fmt = e->fmt, .ks = e->ks, .mono_to_real_ns = MONO_TO_REAL, .has_reason = true, .res = &fake_res,
+	};
+	e->head = (struct cli_summary_head){ "6.18.44", 10, 94, 1, 2, 3 };
+}
+
+static void env_fini(struct env *e)
+{
+	skbd_tpformat__free(e->fmt);
+	skbd_ksyms__free(e->ks);
+}
+
+static struct skbd_agg_key key(__u32 reason, __u64 loc, __u32 ifindex, __u32 netns, const char *comm)
+{
+	struct skbd_agg_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.reason = reason;
+	k.location = loc;
+	k.ifindex = ifindex;
+	k.netns = netns;
+	if (comm)
+		strncpy(k.comm, comm, sizeof(k.comm));
+	return k;
+}
+
+static struct cli_summary *new_summary(__u32 by)
+{
+	struct cli_summary *s = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(cli_summary__new(by, 0, &s), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	return s;
+}
+
+/* The output of a writer as a malloc'd string. */
+static char *text_of(const struct cli_summary *s, const struct env *e, bool tty, unsigned int max_rows)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(cli_summary__write_text(s, &e->ctx, &e->head, tty, max_rows, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static char *json_of(const struct cli_summary *s, const struct env *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(cli_summary__write_json(s, &e->ctx, &e->head, f), 0);
+	fclose(f);
+	return buf;
+}
+
+static bool same(const char *got, const char *want)
+{
+	if (got && !strcmp(got, want))
+		return true;
+	fprintf(stderr, "\n--- got:\n%s\n--- want:\n%s\n---\n", got ? got : "(null)", want);
+	return false;
+}
+
+static void expect_text(const struct cli_summary *s, const struct env *e, bool tty, unsigned int max_rows,
+			const char *want)
+{
+	char *got = text_of(s, e, tty, max_rows);
+
+	CU_ASSERT_TRUE(same(got, want));
+	free(got);
+}
+
+static bool have_jq(void)
+{
+	return access(JQ, X_OK) == 0;
+}
+
+/* Run jq -c/-r with filter over text; true when it succeeds and prints want
+ * (NULL: any output). Without jq, true. */
+static bool jq_says(const char *text, const char *filter, const char *want)
+{
+	char cmd[512], path[] = "/tmp/skbd_test_summary_XXXXXX", *out;
+	size_t n;
+	FILE *p;
+	int fd;
+	bool ok;
+
+	if (!have_jq())
+		return true;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return false;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), JQ " -e -r '%s' >%s 2>&1", filter, path);
+	fflush(stdout);
+	fflush(stderr);
+	p = popen(cmd, "w");
+	if (!p) {
+		unlink(path);
+		return false;
+	}
+	fputs(text, p);
+	ok = pclose(p) == 0;
+	out = tu_load_file(path, &n);
+	unlink(path);
+	if (ok && want) {
+		ok = out && strlen(want) == n && !memcmp(out, want, n);
+		if (!ok)
+			fprintf(stderr, "\njq '%s': '%.*s', want '%s'\n", filter, out ? (int)n : 6, out ? out : "(none)",
+				want);
+	}
+	free(out);
+	return ok;
+}
+
+/* ---- --by ------------------------------------------------------------ */
+
+static void test_parse_by(void)
+{
+	char err[256];
+	__u32 m = 0;
+
+	CU_ASSERT_EQUAL(cli_summary__parse_by("reason", &m, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(m, SKBD_AGG_REASON);
+	CU_ASSERT_EQUAL(cli_summary__parse_by("reason,location,dev,netns,comm", &m, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(m, SKBD_AGG_REASON | SKBD_AGG_LOCATION | SKBD_AGG_DEV | SKBD_AGG_NETNS | SKBD_AGG_COMM);
+	CU_ASSERT_EQUAL(cli_summary__parse_by("device,comm,device", &m, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(m, SKBD_AGG_DEV | SKBD_AGG_COMM);
+	CU_ASSERT_EQUAL(CLI_SUMMARY_BY_DEFAULT, SKBD_AGG_REASON | SKBD_AGG_LOCATION | SKBD_AGG_DEV | SKBD_AGG_NETNS);
+}
+
+static void test_parse_by_errors(void)
+{
+	static const char *const bad[] = { "", ",", "reason,", ",reason", "reason,,dev", "Reason", "dev ", "pid",
+					   "reasons", "re" };
+	char err[256];
+	__u32 m;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = 0x5a5a;
+		err[0] = '\0';
+		CU_ASSERT_EQUAL(cli_summary__parse_by(bad[i], &m, err, sizeof(err)), -EINVAL);
+		CU_ASSERT_EQUAL(m, 0x5a5a); /* untouched */
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "--by: "));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "reason, location, dev (device), netns, comm"));
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	}
+	cli_summary__parse_by("reason,pid", &m, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "--by: unknown field 'pid'; fields: reason, location, dev (device), netns, comm");
+	cli_summary__parse_by("", &m, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "--by: empty list; fields: reason, location, dev (device), netns, comm");
+	cli_summary__parse_by("dev,,comm", &m, err, sizeof(err));
+	CU_ASSERT_STRING_EQUAL(err, "--by: empty field in 'dev,,comm'; fields: reason, location, dev (device), netns, comm");
+	/* a short buffer is cut, not overrun */
+	CU_ASSERT_EQUAL(cli_summary__parse_by("nope", &m, err, 8), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--by: u");
+}
+
+static void test_new_free(void)
+{
+	struct cli_summary *s = (struct cli_summary *)&s; /* not overwritten on failure */
+
+	CU_ASSERT_EQUAL(cli_summary__new(0x20, 0, &s), -EINVAL);
+	CU_ASSERT_PTR_EQUAL(s, (struct cli_summary *)&s);
+	cli_summary__free(NULL);
+	s = new_summary(0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 0);
+	CU_ASSERT_EQUAL(cli_summary__counted(s), 0);
+	CU_ASSERT_EQUAL(cli_summary__update(s, NULL, NULL, 0, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__rate(s), 0);
+	cli_summary__free(s);
+}
+
+/* ---- the small table -------------------------------------------------- */
+
+/* Three keys at t=5, then at t=10: a has grown by 20, b not at all, c by 5,
+ * and 4 drops went to the other row. */
+static struct cli_summary *two_snapshots(__u32 by)
+{
+	struct skbd_agg_key k[3] = {
+		key(3, LOC_FUNC_A, 7, NS_BLUE, "sender"),
+		key(2, LOC_NFT, 8, NS_ANON, "ksoftirqd/0"),
+		key(9999, LOC_NONE, 0, 0, ""),
+	};
+	__u64 t1[3] = { 50, 12, 3 }, t2[3] = { 70, 12, 8 };
+	struct cli_summary *s = new_summary(by);
+
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t1, 3, 0, 5), 0);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t2, 3, 4, 10), 0);
+	return s;
+}
+
+static void test_text_table(void)
+{
+	struct cli_summary *s = two_snapshots(CLI_SUMMARY_BY_DEFAULT);
+	struct env e;
+
+	env_init(&e);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 3);
+	CU_ASSERT_EQUAL(cli_summary__counted(s), 94);
+	CU_ASSERT_DOUBLE_EQUAL(cli_summary__rate(s), 29.0 / 5, 1e-9);
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
+		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "\n"
+		    "RATE/s  TOTAL  REASON         LOCATION                       DEVICE     NETNS\n"
+		    "   4.0     70  NO_SOCKET      func_a+0x234                   veth1      blue\n"
+		    "   1.0      8  reason#9999    0x0000000000001000             -          -\n"
+		    "   0.8      4  (other: aggregation map full)\n"
+		    "   0.0     12  NOT_SPECIFIED  nft_do_chain+0x10 [nf_tables]  ifindex 8  4026532001\n"
+		    "\n");
+	/* a terminal: home + clear first, no blank line last */
+	expect_text(s, &e, true, 0,
+		    "\033[H\033[2J"
+		    "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
+		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "\n"
+		    "RATE/s  TOTAL  REASON         LOCATION                       DEVICE     NETNS\n"
+		    "   4.0     70  NO_SOCKET      func_a+0x234                   veth1      blue\n"
+		    "   1.0      8  reason#9999    0x0000000000001000             -          -\n"
+		    "   0.8      4  (other: aggregation map full)\n"
+		    "   0.0     12  NOT_SPECIFIED  nft_do_chain+0x10 [nf_tables]  ifindex 8  4026532001\n");
+	cli_summary__free(s);
+
+	/* other columns: reason and comm only (keys a/b/c stay apart by reason) */
+	s = two_snapshots(SKBD_AGG_REASON | SKBD_AGG_COMM);
+	e.head = (struct cli_summary_head){ NULL, 65.9, 94, 0, 0, 0 };
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:10Z  elapsed 1m05s  interval 5.0s\n"
+		    "drops 5.8/s  counted 94  lost 0  filtered 0  rate-limited 0\n"
+		    "\n"
+		    "RATE/s  TOTAL  REASON         COMM\n"
+		    "   4.0     70  NO_SOCKET      sender\n"
+		    "   1.0      8  reason#9999    -\n"
+		    "   0.8      4  (other: aggregation map full)\n"
+		    "   0.0     12  NOT_SPECIFIED  ksoftirqd/0\n"
+		    "\n");
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* no --by field: one row of everything; a kernel without reasons */
+static void test_text_no_columns(void)
+{
+	struct skbd_agg_key k = key(0, 0, 0, 0, NULL);
+	__u64 t = 1234567;
+	struct cli_summary *s = new_summary(0);
+	struct env e;
+
+	env_init(&e);
+	e.head = (struct cli_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0 };
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 4), 0); /* first: over now - start */
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2h02m02s  interval 4.0s\n"
+		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0\n"
+		    "\n"
+		    "  RATE/s    TOTAL\n"
+		    "308641.8  1234567\n"
+		    "\n");
+	cli_summary__free(s);
+
+	s = new_summary(SKBD_AGG_REASON);
+	e.ctx.has_reason = false;
+	e.head.elapsed = 2 * 86400 + 61;
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 4), 0);
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2d00h01m01s  interval 4.0s\n"
+		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0\n"
+		    "\n"
+		    "  RATE/s    TOTAL  REASON\n"
+		    "308641.8  1234567  -\n"
+		    "\n");
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* Rates: per interval, the first one from start; a key missing from a
+ * snapshot keeps its total; a smaller total is a restart. */
+static void test_rates(void)
+{
+	struct skbd_agg_key k[2] = { key(3, LOC_FUNC_A, 0, 0, NULL), key(2, LOC_FUNC_A, 0, 0, NULL) };
+	__u64 t[2] = { 10, 0 };
+	struct cli_summary *s = NULL;
+	struct env e;
+	char *j;
+
+	env_init(&e);
+	CU_ASSERT_EQUAL_FATAL(cli_summary__new(SKBD_AGG_REASON, 100, &s), 0);
+	/* before any snapshot: no rows, nothing to divide */
+	j = json_of(s, &e);
+	CU_ASSERT_TRUE(same(j, "{\"time\":\"2024-05-01T12:01:40.000Z\",\"elapsed\":10.000,\"interval\":0.000,"
+			       "\"kernel\":\"6.18.44\",\"rate\":0.000,\"counted\":94,\"lost\":1,\"filtered\":2,"
+			       "\"rate_limited\":3,\"rows\":[]}\n"));
+	free(j);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 1, 0, 104), 0);
+	CU_ASSERT_DOUBLE_EQUAL(cli_summary__rate(s), 2.5, 1e-9);
+	t[0] = 16;
+	t[1] = 1;
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 0, 106.5), 0);
+	j = json_of(s, &e);
+	CU_ASSERT_TRUE(same(j, "{\"time\":\"2024-05-01T12:01:46.500Z\",\"elapsed\":10.000,\"interval\":2.500,"
+			       "\"kernel\":\"6.18.44\",\"rate\":2.800,\"counted\":94,\"lost\":1,\"filtered\":2,"
+			       "\"rate_limited\":3,\"rows\":["
+			       "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"total\":16,\"rate\":2.400},"
+			       "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":1,\"rate\":0.400}]}\n"));
+	free(j);
+	/* the first key is missing: same total, rate 0 */
+	t[1] = 3;
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k[1], &t[1], 1, 0, 107.5), 0);
+	CU_ASSERT_EQUAL(cli_summary__counted(s), 19);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"rows\":[{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":3,"
+					 "\"rate\":2.000},{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"total\":16,\"rate\":0.000}]"));
+	free(j);
+	/* counts restarted (16 -> 5): all 5 are new */
+	t[0] = 5;
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 0, 108.5), 0);
+	CU_ASSERT_DOUBLE_EQUAL(cli_summary__rate(s), 5.0, 1e-9);
+	CU_ASSERT_EQUAL(cli_summary__counted(s), 8);
+	/* a clock that did not move (or went back): rates 0, never inf or nan */
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 7, 108.5), 0);
+	CU_ASSERT_EQUAL(cli_summary__rate(s), 0);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 9, 50), 0);
+	CU_ASSERT_EQUAL(cli_summary__rate(s), 0);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"interval\":0.000,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "{\"other\":true,\"total\":9,\"rate\":0.000}"));
+	CU_ASSERT_TRUE(jq_says(j, ".rows | length", "3\n"));
+	free(j);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* numbers JSON cannot hold (inf, nan) print as 0; huge ones in full */
+static void test_extreme_numbers(void)
+{
+	struct skbd_agg_key k = key(3, 0, 0, 0, NULL);
+	__u64 t = 0;
+	struct cli_summary *s = new_summary(SKBD_AGG_REASON);
+	struct env e;
+	char *j;
+
+	env_init(&e);
+	e.head.elapsed = 0.0 / 0.0;
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 1), 0);
+	t = 10000000000000000000ULL;
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 1 + 1e-9), 0);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"elapsed\":0.000,"));
+	CU_ASSERT_TRUE(jq_says(j, ".rows[0].rate > 1e27", "true\n"));
+	free(j);
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 1.0 / 0.0), 0);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"interval\":0.000,"));
+	CU_ASSERT_TRUE(jq_says(j, ".rows[0].rate", "0\n"));
+	free(j);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* Fields --by does not select, and comm bytes after the NUL, do not split
+ * a row: such keys are added up. */
+static void test_merge_unselected(void)
+{
+	struct skbd_agg_key k[4] = {
+		key(3, LOC_FUNC_A, 7, NS_BLUE, "a"),
+		key(3, LOC_NFT, 8, NS_BLUE, "b"),
+		key(3, LOC_FUNC_A, 7, NS_ANON, "a"),
+		key(2, LOC_FUNC_A, 7, NS_BLUE, "a"),
+	};
+	__u64 t[4] = { 1, 2, 4, 8 };
+	struct cli_summary *s = new_summary(SKBD_AGG_REASON);
+	struct env e;
+	char *j;
+
+	env_init(&e);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 4, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 2);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"rows\":[{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":8,\"rate\":8.000},"
+					 "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"total\":7,\"rate\":7.000}]"));
+	free(j);
+	cli_summary__free(s);
+
+	/* comm: garbage after the NUL is not part of the name */
+	s = new_summary(SKBD_AGG_COMM);
+	memcpy(k[1].comm, "a\0xyz", 6);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 1);
+	CU_ASSERT_EQUAL(cli_summary__counted(s), 3);
+	cli_summary__free(s);
+
+	/* --by dev keeps the netns (to name the device) but shows no NETNS */
+	s = new_summary(SKBD_AGG_DEV);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 4, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 3); /* veth1 (1 + 8), ifindex 8, ifindex 7 in NS_ANON */
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:01Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
+		    "drops 15.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "\n"
+		    "RATE/s  TOTAL  DEVICE\n"
+		    "   9.0      9  veth1\n"
+		    "   4.0      4  ifindex 7\n"
+		    "   2.0      2  ifindex 8\n"
+		    "\n");
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* ---- order ------------------------------------------------------------ */
+
+static void test_sort_ties(void)
+{
+	/* same rate: the larger total first; same rate and total: key order
+	 * (reason, location, ifindex, netns, comm); the other row after the
+	 * keys it ties with */
+	struct skbd_agg_key k[6] = {
+		key(3, LOC_NFT, 0, 0, "z"),    key(3, LOC_FUNC_A, 0, 0, "z"), key(2, LOC_NFT, 0, 0, "z"),
+		key(3, LOC_FUNC_A, 0, 0, "y"), key(5, LOC_FUNC_A, 0, 0, "a"), key(4, LOC_FUNC_A, 0, 0, "a"),
+	};
+	__u64 t1[6] = { 0, 0, 0, 0, 3, 0 }, t2[6] = { 10, 10, 10, 10, 13, 12 };
+	struct cli_summary *s = new_summary(SKBD_AGG_REASON | SKBD_AGG_LOCATION | SKBD_AGG_COMM);
+	struct env e;
+
+	env_init(&e);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t1, 6, 2, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t2, 6, 12, 2), 0);
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:02Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
+		    "drops 72.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "\n"
+		    "RATE/s  TOTAL  REASON         LOCATION                       COMM\n"
+		    "  12.0     12  SOCKET_CLOSE   func_a+0x234                   a\n"
+		    "  10.0     13  SOCKET_FILTER  func_a+0x234                   a\n"
+		    "  10.0     12  (other: aggregation map full)\n"
+		    "  10.0     10  NOT_SPECIFIED  nft_do_chain+0x10 [nf_tables]  z\n"
+		    "  10.0     10  NO_SOCKET      func_a+0x234                   y\n"
+		    "  10.0     10  NO_SOCKET      func_a+0x234                   z\n"
+		    "  10.0     10  NO_SOCKET      nft_do_chain+0x10 [nf_tables]  z\n"
+		    "\n");
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* the order does not depend on the order of the map's keys */
+static void test_sort_deterministic(void)
+{
+	enum { N = 300 };
+	struct skbd_agg_key *k = calloc(N, sizeof(*k)), *r = calloc(N, sizeof(*r));
+	__u64 *t = calloc(N, sizeof(*t)), *rt = calloc(N, sizeof(*rt));
+	struct cli_summary *a = new_summary(CLI_SUMMARY_BY_DEFAULT), *b = new_summary(CLI_SUMMARY_BY_DEFAULT);
+	__u32 seed = 7;
+	char *ta, *tb;
+	struct env e;
+
+	env_init(&e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k && r && t && rt);
+	for (size_t i = 0; i < N; i++) {
+		k[i] = key(tu_rand(&seed) % 4, LOC_FUNC_A + i % 7, tu_rand(&seed) % 3, NS_ANON, NULL);
+		k[i].location += i * 64; /* unique */
+		t[i] = tu_rand(&seed) % 5;
+		r[N - 1 - i] = k[i];
+		rt[N - 1 - i] = t[i];
+	}
+	CU_ASSERT_EQUAL(cli_summary__update(a, k, t, N, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__update(b, r, rt, N, 0, 1), 0);
+	ta = text_of(a, &e, false, 0);
+	tb = text_of(b, &e, false, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ta);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tb);
+	CU_ASSERT_STRING_EQUAL(ta, tb);
+	free(ta);
+	free(tb);
+	cli_summary__free(a);
+	cli_summary__free(b);
+	free(k);
+	free(r);
+	free(t);
+	free(rt);
+	env_fini(&e);
+}
+
+/* ---- max_rows ---------------------------------------------------------- */
+
+static void test_max_rows(void)
+{
+	struct cli_summary *s = two_snapshots(SKBD_AGG_REASON);
+	static const char head[] = "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
+				   "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+				   "\n";
+	char want[1024];
+	struct env e;
+
+	env_init(&e);
+	/* four rows (the other row is one of them) fit in 4 lines or more; with
+	 * fewer, the last line counts the rest (never "1 more": that line would
+	 * have shown the row) */
+	snprintf(want, sizeof(want),
+		 "%sRATE/s  TOTAL  REASON\n"
+		 "   4.0     70  NO_SOCKET\n"
+		 "   1.0      8  reason#9999\n"
+		 "   0.8      4  (other: aggregation map full)\n"
+		 "   0.0     12  NOT_SPECIFIED\n\n",
+		 head);
+	expect_text(s, &e, false, 4, want);
+	expect_text(s, &e, false, 100, want);
+	/* widths come from the rows shown */
+	snprintf(want, sizeof(want),
+		 "%sRATE/s  TOTAL  REASON\n"
+		 "   4.0     70  NO_SOCKET\n"
+		 "   1.0      8  reason#9999\n"
+		 "... 2 more rows\n\n",
+		 head);
+	expect_text(s, &e, false, 3, want);
+	snprintf(want, sizeof(want),
+		 "%sRATE/s  TOTAL  REASON\n"
+		 "   4.0     70  NO_SOCKET\n"
+		 "   1.0      8  reason#9999\n"
+		 "... 2 more rows\n",
+		 head);
+	memmove(want + 7, want, strlen(want) + 1); /* a terminal: home + clear first, no blank line last */
+	memcpy(want, "\033[H\033[2J", 7);
+	expect_text(s, &e, true, 3, want);
+	snprintf(want, sizeof(want), "\033[H\033[2J%sRATE/s  TOTAL  REASON\n... 4 more rows\n", head);
+	expect_text(s, &e, true, 1, want);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void test_json(void)
+{
+	struct cli_summary *s = two_snapshots(CLI_SUMMARY_BY_DEFAULT | SKBD_AGG_COMM);
+	struct env e;
+	char *j;
+
+	env_init(&e);
+	j = json_of(s, &e);
+	CU_ASSERT_TRUE(same(
+		j, "{\"time\":\"2024-05-01T12:00:10.000Z\",\"elapsed\":10.000,\"interval\":5.000,\"kernel\":\"6.18.44\","
+		   "\"rate\":5.800,\"counted\":94,\"lost\":1,\"filtered\":2,\"rate_limited\":3,\"rows\":["
+		   "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"location\":\"func_a+0x234\","
+		   "\"location_addr\":\"0xffffffff81001234\",\"dev\":\"veth1\",\"ifindex\":7,\"netns\":4026532000,"
+		   "\"netns_name\":\"blue\",\"comm\":\"sender\",\"total\":70,\"rate\":4.000},"
+		   "{\"reason\":null,\"reason_code\":9999,\"location\":\"0x0000000000001000\","
+		   "\"location_addr\":\"0x1000\",\"dev\":null,\"ifindex\":0,\"netns\":null,\"netns_name\":null,"
+		   "\"comm\":\"\",\"total\":8,\"rate\":1.000},"
+		   "{\"other\":true,\"total\":4,\"rate\":0.800},"
+		   "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"location\":\"nft_do_chain+0x10 [nf_tables]\","
+		   "\"location_addr\":\"0xffffffffc0a01010\",\"dev\":null,\"ifindex\":8,\"netns\":4026532001,"
+		   "\"netns_name\":null,\"comm\":\"ksoftirqd/0\",\"total\":12,\"rate\":0.000}]}\n"));
+	CU_ASSERT_TRUE(jq_says(j, ".rows[0].dev + \" \" + (.rows[2].other|tostring)", "veth1 true\n"));
+	free(j);
+	cli_summary__free(s);
+
+	/* a kernel without reasons: null, not "-"; location alone */
+	s = two_snapshots(SKBD_AGG_REASON);
+	e.ctx.has_reason = false;
+	e.head.kernel_release = NULL;
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"kernel\":null,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"rows\":[{\"reason\":null,\"reason_code\":null,\"total\":70,\"rate\":4.000},"));
+	CU_ASSERT_TRUE(jq_says(j, ".rows | length", "4\n"));
+	free(j);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* device and netns names, and comm, may hold any byte */
+static void test_json_escaping(void)
+{
+	struct skbd_agg_key k = key(3, LOC_FUNC_A, 9, NS_WEIRD, "a\"b\\c\td\x01\xfe");
+	__u64 t = 1;
+	struct cli_summary *s = new_summary(SKBD_AGG_DEV | SKBD_AGG_NETNS | SKBD_AGG_COMM);
+	struct env e;
+	char *j, *txt;
+
+	env_init(&e);
+	e.head.kernel_release = "6.1.0-\"x\"";
+	CU_ASSERT_EQUAL(cli_summary__update(s, &k, &t, 1, 0, 1), 0);
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"kernel\":\"6.1.0-\\\"x\\\"\","));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"dev\":\"q\\\"\\\\x\",\"ifindex\":9,\"netns\":4026532002,"
+					 "\"netns_name\":\"we\\\"ird\\\\\\u000ans\\u00ff\\u00c3\\u00a9\","
+					 "\"comm\":\"a\\\"b\\\\c\\u0009d\\u0001\\u00fe\""));
+	CU_ASSERT_TRUE(jq_says(j, ".rows[0].dev", "q\"\\x\n"));
+	free(j);
+	/* text: printable ASCII only */
+	txt = text_of(s, &e, false, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(txt, "\n   1.0      1  q\"\\x    we\"ird\\?ns???  a\"b\\c?d??\n"));
+	free(txt);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* ---- long names, many rows ----------------------------------------- */
+
+/* a kallsyms table made on the spot */
+static struct skbd_ksyms *ksyms_of(const char *text)
+{
+	struct skbd_ksyms *ks = NULL;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
+	fclose(f);
+	return ks;
+}
+
+static void test_long_location(void)
+{
+	static const char syms[] = "ffffffff81000000 T a_function_with_a_name_far_longer_than_any_column_should_be\n"
+				   "ffffffff81100000 T short_fn\n";
+	struct skbd_agg_key k[2] = { key(0, 0xffffffff81000010ULL, 0, 0, NULL), key(0, 0xffffffff81100001ULL, 0, 0, NULL) };
+	__u64 t[2] = { 2, 1 };
+	struct cli_summary *s = new_summary(SKBD_AGG_LOCATION);
+	struct env e;
+	char *j;
+
+	env_init(&e);
+	skbd_ksyms__free(e.ks);
+	e.ks = ksyms_of(syms);
+	e.ctx.ks = e.ks;
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 2, 0, 1), 0);
+	/* 48 characters at most, the cut shown */
+	expect_text(s, &e, false, 0,
+		    "skbdrop summary 2024-05-01T12:00:01Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
+		    "drops 3.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "\n"
+		    "RATE/s  TOTAL  LOCATION\n"
+		    "   2.0      2  a_function_with_a_name_far_longer_than_any_co...\n"
+		    "   1.0      1  short_fn+0x1\n"
+		    "\n");
+	/* JSON keeps it whole */
+	j = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"location\":\"a_function_with_a_name_far_longer_than_any_column_should_be+0x10\""));
+	free(j);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* a full map (4096 keys) and then some, plus the other row */
+static void test_many_rows(void)
+{
+	enum { N = SKBD_AGG_MAX + 1 };
+	struct skbd_agg_key *k = calloc(N, sizeof(*k));
+	__u64 *t = calloc(N, sizeof(*t));
+	struct cli_summary *s = new_summary(CLI_SUMMARY_BY_DEFAULT);
+	char path[] = "/tmp/skbd_test_summary_XXXXXX", file[PATH_MAX], *out, want[64];
+	struct env e;
+	size_t len;
+
+	env_init(&e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k && t);
+	for (size_t i = 0; i < N; i++) {
+		k[i] = key((__u32)(i % 200), LOC_FUNC_A + i, (__u32)(i % 5), NS_BLUE, NULL);
+		t[i] = i;
+	}
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, N, 99, 2), 0);
+	/* 4097 * 4096 / 2 + 4096 (the i % 3 added below) + 100 */
+	for (size_t i = 0; i < N; i++)
+		t[i] += i % 3;
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, N, 100, 3), 0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), N);
+
+	out = text_of(s, &e, false, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(count_lines(out), CLI_SUMMARY_HEAD_LINES + N + 1 + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "   1.0    100  (other: aggregation map full)\n"));
+	free(out);
+	out = text_of(s, &e, true, 20);
+	CU_ASSERT_EQUAL(count_lines(out), CLI_SUMMARY_HEAD_LINES + 20);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n... 4079 more rows\n"));
+	free(out);
+
+	out = json_of(s, &e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(count_lines(out), 1);
+	snprintf(want, sizeof(want), "%d\n", N + 1);
+	CU_ASSERT_TRUE(jq_says(out, ".rows | length", want));
+	CU_ASSERT_TRUE(jq_says(out, "[.rows[].total] | add", "8394852\n"));
+	free(out);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(path));
+	snprintf(file, sizeof(file), "%s/skbdrop.prom", path);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, file), 0);
+	out = tu_load_file(file, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	{
+		size_t lines = 0;
+
+		for (size_t i = 0; i < len; i++)
+			lines += out[i] == '\n';
+		/* 2 + N + 1 (other) for the drops, 3 per counter, 3 for elapsed */
+		CU_ASSERT_EQUAL(lines, 2 + N + 1 + 3 * 3 + 3);
+	}
+	free(out);
+	unlink(file);
+	rmdir(path);
+	cli_summary__free(s);
+	free(k);
+	free(t);
+	env_fini(&e);
+}
+
+/* ---- Prometheus --------------------------------------------------------- */
+
+static const char prom_tail[] =
+	"# HELP skbdrop_events_lost_total Drops that could not be reported (ring buffer full).\n"
+	"# TYPE skbdrop_events_lost_total counter\n"
+	"skbdrop_events_lost_total 1\n"
+	"# HELP skbdrop_events_filtered_total Drops discarded by the pid, reason and packet filters.\n"
+	"# TYPE skbdrop_events_filtered_total counter\n"
+	"skbdrop_events_filtered_total 2\n"
+	"# HELP skbdrop_events_rate_limited_total Drops over --max-rate, not reported.\n"
+	"# TYPE skbdrop_events_rate_limited_total counter\n"
+	"skbdrop_events_rate_limited_total 3\n"
+	"# HELP skbdrop_elapsed_seconds Seconds since skbdrop started counting.\n"
+	"# TYPE skbdrop_elapsed_seconds gauge\n"
+	"skbdrop_elapsed_seconds 10.000\n";
+
+#define PROM_HEAD                                                                                                   \
+	"# HELP skbdrop_drops_total Packets the kernel dropped, counted in the kernel by the --by fields.\n"       \
+	"# TYPE skbdrop_drops_total counter\n"
+
+struct tmpdir {
+	char dir[64];
+	char file[PATH_MAX];
+};
+
+static void tmpdir_make(struct tmpdir *d)
+{
+	snprintf(d->dir, sizeof(d->dir), "/tmp/skbd_test_summary_XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(d->dir));
+	snprintf(d->file, sizeof(d->file), "%s/skbdrop.prom", d->dir);
+}
+
+/* entries of the directory other than . and .. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void expect_file(const char *path, const char *want)
+{
+	size_t len = 0;
+	char *got = tu_load_file(path, &len), *z = got ? strndup(got, len) : NULL;
+
+	CU_ASSERT_TRUE(same(z, want));
+	free(got);
+	free(z);
+}
+
+static void test_prom(void)
+{
+	struct cli_summary *s = two_snapshots(CLI_SUMMARY_BY_DEFAULT);
+	struct tmpdir d;
+	char want[4096];
+	struct env e;
+
+	env_init(&e);
+	tmpdir_make(&d);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	snprintf(want, sizeof(want),
+		 PROM_HEAD
+		 "skbdrop_drops_total{reason=\"NOT_SPECIFIED\",location=\"nft_do_chain+0x10 [nf_tables]\",device=\"ifindex 8\",netns=\"4026532001\"} 12\n"
+		 "skbdrop_drops_total{reason=\"NO_SOCKET\",location=\"func_a+0x234\",device=\"veth1\",netns=\"blue\"} 70\n"
+		 "skbdrop_drops_total{reason=\"reason#9999\",location=\"0x0000000000001000\",device=\"-\",netns=\"-\"} 8\n"
+		 "skbdrop_drops_total{other=\"true\"} 4\n"
+		 "%s",
+		 prom_tail);
+	expect_file(d.file, want);
+	CU_ASSERT_EQUAL(dir_entries(d.dir), 1);
+	unlink(d.file);
+	rmdir(d.dir);
+	cli_summary__free(s);
+
+	/* no fields: one series without labels; comm */
+	s = two_snapshots(0);
+	tmpdir_make(&d);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	snprintf(want, sizeof(want), PROM_HEAD "skbdrop_drops_total 90\nskbdrop_drops_total{other=\"true\"} 4\n%s",
+		 prom_tail);
+	expect_file(d.file, want);
+	cli_summary__free(s);
+	s = two_snapshots(SKBD_AGG_COMM);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	snprintf(want, sizeof(want),
+		 PROM_HEAD "skbdrop_drops_total{comm=\"-\"} 8\n"
+			   "skbdrop_drops_total{comm=\"ksoftirqd/0\"} 12\n"
+			   "skbdrop_drops_total{comm=\"sender\"} 70\n"
+			   "skbdrop_drops_total{other=\"true\"} 4\n%s",
+		 prom_tail);
+	expect_file(d.file, want);
+	unlink(d.file);
+	rmdir(d.dir);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* label values: \\, \" and \n escaped, bytes that are not UTF-8 as '?';
+ * rows that read the same are one series */
+static void test_prom_labels(void)
+{
+	struct skbd_agg_key k[4] = {
+		key(3, LOC_FUNC_A, 9, NS_WEIRD, NULL),
+		key(3, LOC_FUNC_A, 1, NS_ANON, NULL), /* "ifindex 1" */
+		key(3, LOC_FUNC_A, 1, NS_ANON + 7, NULL),
+		key(3, LOC_FUNC_A, 1, 0, NULL),
+	};
+	__u64 t[4] = { 1, 2, 4, 8 };
+	struct cli_summary *s = new_summary(SKBD_AGG_DEV);
+	struct tmpdir d;
+	char want[4096];
+	struct env e;
+
+	env_init(&e);
+	tmpdir_make(&d);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 4, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__nr_rows(s), 4);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	snprintf(want, sizeof(want),
+		 PROM_HEAD "skbdrop_drops_total{device=\"ifindex 1\"} 14\n"
+			   "skbdrop_drops_total{device=\"q\\\"\\\\x\"} 1\n%s",
+		 prom_tail);
+	expect_file(d.file, want);
+	cli_summary__free(s);
+
+	s = new_summary(SKBD_AGG_NETNS);
+	CU_ASSERT_EQUAL(cli_summary__update(s, k, t, 1, 0, 1), 0);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	/* "\xff" is not UTF-8, "\xc3\xa9" (é) is */
+	snprintf(want, sizeof(want), PROM_HEAD "skbdrop_drops_total{netns=\"we\\\"ird\\\\\\nns?\xc3\xa9\"} 1\n%s",
+		 prom_tail);
+	expect_file(d.file, want);
+	unlink(d.file);
+	rmdir(d.dir);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+static void test_prom_atomic(void)
+{
+	struct cli_summary *s = two_snapshots(SKBD_AGG_REASON);
+	struct tmpdir d;
+	struct stat st1, st2;
+	char sub[PATH_MAX], buf[64];
+	struct env e;
+	int fd;
+
+	env_init(&e);
+	tmpdir_make(&d);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	CU_ASSERT_EQUAL_FATAL(stat(d.file, &st1), 0);
+	/* a reader that opened the old file keeps reading the old file whole */
+	fd = open(d.file, O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(fd >= 0);
+	e.head.lost = 777;
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, d.file), 0);
+	CU_ASSERT_EQUAL_FATAL(stat(d.file, &st2), 0);
+	CU_ASSERT_NOT_EQUAL(st1.st_ino, st2.st_ino); /* replaced by rename, not rewritten */
+	CU_ASSERT_EQUAL(pread(fd, buf, 13, 0), 13);
+	CU_ASSERT_EQUAL(memcmp(buf, "# HELP skbdro", 13), 0);
+	close(fd);
+	{
+		size_t len;
+		char *text = tu_load_file(d.file, &len), *z = text ? strndup(text, len) : NULL;
+
+		CU_ASSERT_PTR_NOT_NULL(z && strstr(z, "\nskbdrop_events_lost_total 777\n"));
+		free(text);
+		free(z);
+	}
+	CU_ASSERT_EQUAL(dir_entries(d.dir), 1); /* no .tmp left */
+	CU_ASSERT_EQUAL(st2.st_mode & 0777 & ~0644, 0);
+
+	/* failures leave nothing behind: a directory in the way (rename fails) */
+	snprintf(sub, sizeof(sub), "%s/dir.prom", d.dir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sub, 0755), 0);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, sub), -EISDIR);
+	CU_ASSERT_EQUAL(dir_entries(d.dir), 2);
+	rmdir(sub);
+	/* a directory that does not exist */
+	snprintf(sub, sizeof(sub), "%s/none/x.prom", d.dir);
+	CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, sub), -ENOENT);
+	CU_ASSERT_EQUAL(dir_entries(d.dir), 1);
+	/* a path too long for the temporary name */
+	{
+		char *lng = malloc(PATH_MAX + 1);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(lng);
+		memset(lng, 'a', PATH_MAX);
+		lng[PATH_MAX] = '\0';
+		CU_ASSERT_EQUAL(cli_summary__write_prom(s, &e.ctx, &e.head, lng), -ENAMETOOLONG);
+		free(lng);
+	}
+	unlink(d.file);
+	rmdir(d.dir);
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+/* a full disk: an error, not a silent short write */
+static void test_write_errors(void)
+{
+	struct cli_summary *s = two_snapshots(SKBD_AGG_REASON);
+	FILE *f = fopen("/dev/full", "we");
+	struct env e;
+
+	env_init(&e);
+	if (f) {
+		CU_ASSERT_EQUAL(cli_summary__write_text(s, &e.ctx, &e.head, false, 0, f), -ENOSPC);
+		clearerr(f);
+		CU_ASSERT_EQUAL(cli_summary__write_json(s, &e.ctx, &e.head, f), -ENOSPC);
+		fclose(f);
+	}
+	cli_summary__free(s);
+	env_fini(&e);
+}
+
+CU_TestInfo skbd_tests_summary[] = {
+	{ "parse --by", test_parse_by },
+	{ "parse --by errors", test_parse_by_errors },
+	{ "new and free", test_new_free },
+	{ "text table", test_text_table },
+	{ "text without columns", test_text_no_columns },
+	{ "rates over snapshots", test_rates },
+	{ "extreme numbers", test_extreme_numbers },
+	{ "unselected fields merge", test_merge_unselected },
+	{ "sort ties", test_sort_ties },
+	{ "sort deterministic", test_sort_deterministic },
+	{ "max rows", test_max_rows },
+	{ "json", test_json },
+	{ "json escaping", test_json_escaping },
+	{ "long location", test_long_location },
+	{ "4097 rows", test_many_rows },
+	{ "prom", test_prom },
+	{ "prom labels", test_prom_labels },
+	{ "prom atomic replace", test_prom_atomic },
+	{ "write errors", test_write_errors },
+	CU_TEST_INFO_NULL,
+};
