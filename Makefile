@@ -93,7 +93,7 @@ deps:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
-e2e: $(BUILD)/skbdrop $(E2E_HELPERS)
+e2e: $(BUILD)/skbdrop $(E2E_HELPERS) $(BENCH_TOOLS)
 	tests/e2e/run.sh $(BUILD)
 
 check: deps

@@ -143,6 +143,9 @@ int cli_ifindex_in(const char *nspath, const char *name, __u32 *ifindex);
  * size - 1 like snprintf if buf is short). */
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size);
+/* UTC calendar date of a day count since 1970-01-01: our own arithmetic, as a
+ * static glibc's gmtime_r opens /etc/localtime. */
+void cli_civil_from_days(long long days, int *y, int *m, int *d);
 /* "IPv4", "IPv6", "ARP", ... or NULL when unnamed. */
 const char *cli_ethertype_name(__u16 proto);
 

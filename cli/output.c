@@ -123,7 +123,7 @@ static void copy_comm(const struct skbd_event *ev, char out[17], bool printable)
  * eras of 400 years). Our own arithmetic: a static glibc's gmtime_r calls
  * tzset(), which opens /etc/localtime, and we promise to read only /proc
  * and /sys. */
-static void civil_from_days(long long days, int *y, int *m, int *d)
+void cli_civil_from_days(long long days, int *y, int *m, int *d)
 {
 	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
 	long long doe = z - era * 146097;                                   /* [0, 146096] */
@@ -152,7 +152,7 @@ static void event_time(const struct cli_fmt_ctx *c, __u64 ts, struct cli_time_te
 	*tc = fc;
 	if (fc != tmp && fc->sec == sec)
 		return;
-	civil_from_days(sec / 86400, &y, &mo, &d);
+	cli_civil_from_days(sec / 86400, &y, &mo, &d);
 	hh = (int)(sec % 86400 / 3600);
 	mm = (int)(sec % 3600 / 60);
 	ss = (int)(sec % 60);

@@ -506,22 +506,6 @@ static struct shown *sorted_rows(const struct cli_summary *s, size_t *nr)
 
 /* ---- time ------------------------------------------------------------- */
 
-/* UTC calendar date of a day count since 1970-01-01 (proleptic Gregorian,
- * eras of 400 years), as in output.c: no gmtime_r, which would read
- * /etc/localtime from a static binary. */
-static void civil_from_days(long long days, int *y, int *m, int *d)
-{
-	long long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	long long doe = z - era * 146097;
-	long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	long long mp = (5 * doy + 2) / 153;
-
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 /* "2024-05-01T12:01:05.250Z" (millis) or "2024-05-01T12:01:05Z" */
 static void wall_time(const struct cli_fmt_ctx *c, double now, bool millis, char *buf, size_t size)
 {
@@ -533,7 +517,7 @@ static void wall_time(const struct cli_fmt_ctx *c, double now, bool millis, char
 	if (real < 0)
 		real = 0;
 	sec = real / 1000000000;
-	civil_from_days(sec / 86400, &y, &mo, &d);
+	cli_civil_from_days(sec / 86400, &y, &mo, &d);
 	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d", y % 10000, mo, d, (int)(sec % 86400 / 3600),
 		 (int)(sec % 3600 / 60), (int)(sec % 60));
 	if (millis)

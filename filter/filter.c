@@ -72,9 +72,10 @@ int skbd_filter__new(const char *expr, struct skbd_filter **out, char *err, size
 		meta = metadata_load(f->cbpf[i], f->n_cbpf[i]);
 		if (meta >= 0) {
 			if (err && err_size)
-				snprintf(err, err_size,
-					 "reads socket metadata (SKF_AD_OFF + %ld: inbound, outbound, ifindex) that a dropped packet's record does not have",
-					 meta);
+				snprintf(err, err_size, "reads socket-filter metadata (%s), which a drop record does not carry",
+					 meta == SKF_AD_PKTTYPE	 ? "the packet type: inbound, outbound"
+					 : meta == SKF_AD_IFINDEX ? "the interface index: ifindex"
+								  : "SKF_AD_OFF + n");
 			ret = -EINVAL;
 			goto free_filter;
 		}

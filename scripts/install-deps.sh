@@ -3,7 +3,8 @@
 # Install the Debian packages skbdrop needs to build and test, if any is missing.
 set -eu
 pkgs="make gcc libc6-dev clang llvm libelf-dev zlib1g-dev libzstd-dev libmnl-dev libpcap-dev
-libcunit1-dev iproute2 nftables jq bpftool strace file util-linux dpkg-dev debian-archive-keyring"
+libcunit1-dev iproute2 nftables jq bpftool strace file util-linux dpkg-dev debian-archive-keyring
+tmux prometheus-node-exporter curl"
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

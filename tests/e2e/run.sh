@@ -7,6 +7,7 @@ set -u
 BUILD=${1:-build}
 SKBDROP=$(readlink -f "$BUILD/skbdrop")
 SENDER=$(readlink -f "$BUILD/e2e/udp_sender")
+DROPGEN=$(readlink -f "$BUILD/bench/dropgen")
 TMP=$(mktemp -d /tmp/skbdrop-e2e.XXXXXX)
 NS=skbdt$$
 N=300
@@ -428,7 +429,9 @@ elif setup_flt_ns; then
 		if start_tracer "$TMP/f.json" -o json --netns "$FNS" -r NO_SOCKET,NETFILTER_DROP "$@"; then
 			flt_traffic
 			stop_tracer
-			check "filter $name: exactly $want drops delivered" "$want" "$(wc -l <"$TMP/f.json" | tr -d ' ')"
+			got=$(wc -l <"$TMP/f.json" | tr -d ' ')
+			check "filter $name: exactly $want drops delivered" "$want" "$got"
+			[ "$got" = "$want" ] || echo "# tracer said: $(tr '\n' '|' <"$TMP/f.json.err")"
 			FOUT=$TMP/f.json
 		else nok "filter $name: tracer starts"; FOUT=/dev/null; fi
 	}
@@ -495,6 +498,74 @@ fi
 "$SKBDROP" --netns nosuchns$$ -d 0.1 >/dev/null 2>"$TMP/fn.err"; rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$TMP/fn.err")" = 1 ] && grep -q "nosuchns$$" "$TMP/fn.err" \
 	&& ok "unknown netns: exit 1, one line" || nok "unknown netns: exit 1, one line" "rc=$rc: $(cat "$TMP/fn.err")"
+
+# ---- --summary (issue 7): exact counts at full speed, Prometheus through node_exporter, a real terminal
+SNS=skbds$$
+if ip netns add "$SNS" && ip -n "$SNS" link set lo up &&
+	echo 'table inet skbds { chain in { type filter hook input priority 0; udp dport 7777 drop; }; }' | ip netns exec "$SNS" nft -f -; then
+	sumgen() { # the generator at full speed: exactly $1 NO_SOCKET and $2 NETFILTER_DROP in the namespace
+		ip netns exec "$SNS" "$DROPGEN" -t 20 -k noport "$1" 127.0.0.1 9 >"$TMP/g1.out" 2>&1
+		ip netns exec "$SNS" "$DROPGEN" -t 20 -k send "$2" 127.0.0.1 7777 >"$TMP/g2.out" 2>&1
+		G1=$(sed -nE 's/.* drops ([0-9]+) in .*/\1/p' "$TMP/g1.out"); G2=$(sed -nE 's/.* drops ([0-9]+) in .*/\1/p' "$TMP/g2.out")
+	}
+	mkdir -p "$TMP/prom"
+	if start_tracer "$TMP/sum.json" --summary 0.5 -o json --netns "$SNS" --by reason --prom-file "$TMP/prom/skbdrop.prom"; then
+		sumgen 400000 200000
+		sleep 1.2 # one more interval after the last drop
+		last=$(tail -n 1 "$TMP/sum.json")
+		check "summary: the generator made exactly 400000 NO_SOCKET and 200000 NETFILTER_DROP" "400000 200000" "$G1 $G2"
+		check "summary: NO_SOCKET total = $G1 generated" "$G1" "$(echo "$last" | jq '[.rows[] | select(.reason=="NO_SOCKET") | .total] | add')"
+		check "summary: NETFILTER_DROP total = $G2 generated" "$G2" "$(echo "$last" | jq '[.rows[] | select(.reason=="NETFILTER_DROP") | .total] | add')"
+		check "summary: nothing in an 'other' row" 0 "$(echo "$last" | jq '[.rows[] | select(.other) | .total] | add // 0')"
+		check "summary: one JSON object per interval, each with rows, total, rate" 0 \
+			"$(jq -c 'select((.rows|type) != "array" or (.counted|type) != "number" or ([.rows[] | select((.total|type) != "number" or (.rate|type) != "number")] | length) > 0)' "$TMP/sum.json" | wc -l | tr -d ' ')"
+		nint=$(wc -l <"$TMP/sum.json" | tr -d ' ')
+		[ "$nint" -ge 3 ] && ok "summary: $nint intervals printed" || nok "summary: at least 3 intervals printed" "$nint"
+		prom=$TMP/prom/skbdrop.prom
+		check "prom file: NO_SOCKET counter = $G1" 1 "$(grep -cE "^skbdrop_drops_total\{reason=\"NO_SOCKET\"\} $G1$" "$prom")"
+		check "prom file: HELP and TYPE lines" 2 "$(grep -cE '^# (HELP|TYPE) skbdrop_drops_total ' "$prom")"
+		# a real node_exporter scrapes it
+		if command -v prometheus-node-exporter >/dev/null; then
+			port=$((20000 + $$ % 20000))
+			prometheus-node-exporter --web.listen-address=127.0.0.1:$port --collector.disable-defaults \
+				--collector.textfile --collector.textfile.directory="$TMP/prom" >"$TMP/ne.log" 2>&1 & nep=$!
+			metrics=
+			for _ in $(seq 50); do
+				metrics=$(curl -fsS "http://127.0.0.1:$port/metrics" 2>/dev/null) && break
+				sleep 0.1
+			done
+			kill $nep 2>/dev/null; wait $nep 2>/dev/null
+			check "node_exporter /metrics: skbdrop_drops_total{reason=\"NO_SOCKET\"} $G1" 1 \
+				"$(echo "$metrics" | grep -cE "^skbdrop_drops_total\{reason=\"NO_SOCKET\"\} $G1$")"
+			check "node_exporter /metrics: skbdrop_drops_total{reason=\"NETFILTER_DROP\"} $G2" 1 \
+				"$(echo "$metrics" | grep -cE "^skbdrop_drops_total\{reason=\"NETFILTER_DROP\"\} $G2$")"
+			check "node_exporter: our file parsed without error" 0 "$(echo "$metrics" | grep -cE '^node_textfile_scrape_error 1')"
+		else skip "node_exporter scrapes the prom file" "prometheus-node-exporter not installed"; fi
+		stop_tracer
+		check "summary: exit 0" 0 "$RC"
+		check "summary: final line at exit names the counted drops" 1 "$(grep -cE "^skbdrop: [0-9]+ drops counted in the kernel" "$TMP/sum.json.err")"
+	else nok "summary: tracer starts"; fi
+	# the terminal view, in a real terminal (tmux)
+	if command -v tmux >/dev/null; then
+		tsock=skbdt$$
+		tmux -L "$tsock" new-session -d -s sum -x 160 -y 40 "$SKBDROP --summary 0.5 --netns $SNS 2>$TMP/tmux.err; sleep 30"
+		sleep 1
+		sumgen 30000 20000
+		sleep 1.5
+		tmux -L "$tsock" capture-pane -p -t sum >"$TMP/pane.txt"
+		tmux -L "$tsock" kill-server
+		check "tmux: header 'skbdrop summary ... kernel $(uname -r)' on the screen's first line" 1 \
+			"$(head -n 1 "$TMP/pane.txt" | grep -cF "kernel $(uname -r)")"
+		check "tmux: 'counted 50000' in the header" 1 "$(grep -c 'counted 50000 ' "$TMP/pane.txt")"
+		check "tmux: column titles" 1 "$(grep -cE '^ *RATE/s +TOTAL +REASON +LOCATION +DEVICE +NETNS' "$TMP/pane.txt")"
+		check "tmux: a NO_SOCKET row with total 30000 on lo in $SNS" 1 "$(grep -cE '^ *[0-9.]+ +30000 +NO_SOCKET +[a-z_0-9.]+\+0x[0-9a-f]+ +lo +'"$SNS"' *$' "$TMP/pane.txt")"
+		check "tmux: a NETFILTER_DROP row with total 20000" 1 "$(grep -cE '^ *[0-9.]+ +20000 +NETFILTER_DROP ' "$TMP/pane.txt")"
+		check "tmux: redrawn in place (one header on the screen)" 1 "$(grep -c 'skbdrop summary' "$TMP/pane.txt")"
+	else skip "summary in a terminal" "tmux not installed"; fi
+	ip netns del "$SNS"
+else
+	nok "summary: namespace setup"; ip netns del "$SNS" 2>/dev/null
+fi
 
 # ---- -p: only the chosen process, while another sends too
 mkfifo "$TMP/go"
@@ -589,8 +660,8 @@ if command -v bpftool >/dev/null; then
 		maps=
 		[ "$(echo "$id" | grep -c .)" = 1 ] && maps=$(bpftool -j prog show id "$id" | jq -r '.map_ids // [] | .[]')
 		types=$(for m in $maps; do bpftool -j map show id "$m" | jq -r '.name + ":" + .type'; done | sort | tr '\n' ' ')
-		check "ringbuf SIGINT: its maps are config, reasons, ringbuf, scratch, stacks, stats" \
-			"config:array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array " "$types"
+		check "ringbuf SIGINT: its maps are agg, config, devices, rate, reasons, ringbuf, scratch, stacks, stats" \
+			"agg:percpu_hash config:array devices:hash rate:percpu_array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array " "$types"
 		stop_tracer INT
 		check "ringbuf SIGINT: exit 0" 0 "$RC"
 		# shellcheck disable=SC2086

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netdb.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
 #include <linux/filter.h>
@@ -62,7 +63,29 @@ static const char *const corpus[] = {
 	"ether host 02:00:00:00:00:01", "ether src 02:00:00:00:00:02", "ether dst ff:ff:ff:ff:ff:ff",
 	"ether broadcast", "ether multicast", "ether proto 0x0806", "ether proto 0x86dd", "vlan",
 	"vlan 10", "vlan and ip", "vlan 20 and udp", "vlan and vlan", "vlan and tcp port 80",
+	/* long ones */
+	"(host 10.0.0.1 and port 80) or (host 10.0.0.2 and port 443) or (host 10.1.2.3 and port 53) or "
+	"(host 192.168.1.10 and port 22) or (host 8.8.8.8 and udp port 53) or (host 2001:db8::1 and port 80) or "
+	"(host 2001:db8::2 and tcp port 443) or (net 224.0.0.0/4 and udp) or (host 172.16.5.4 and icmp) or "
+	"(dst host fe80::1 and icmp6) or (src host 10.0.0.2 and portrange 6000-6010) or (arp and ether src 02:00:00:00:00:01)",
+	"port 1 or port 2 or port 3 or port 4 or port 5 or port 6 or port 7 or port 8 or port 9 or port 10 or "
+	"port 11 or port 12 or port 13 or port 14 or port 15 or port 16 or port 17 or port 18 or port 19 or port 20 or "
+	"port 21 or port 22 or port 23 or port 24 or port 25 or port 26 or port 27 or port 28 or port 29 or port 30 or "
+	"port 53 or port 80 or port 443 or port 1023 or port 1024 or port 5353 or port 6000 or port 8080",
+	"not (ip[8] < 2 or ip[8] > 128) and (ip[1] == 0 or ip[9] == 6) and (len > 60 or ip[6] & 0x40 != 0) and "
+	"(ip[12] == 10 or ip[16] == 10 or ip[12] == 192) and not (udp and udp[8:2] == 0x1234)",
 };
+
+/* Expressions that need /etc/services (netbase), which a build host may lack. */
+static bool needs_services(const char *expr)
+{
+	return strstr(expr, "http") || strstr(expr, "domain");
+}
+
+static bool have_services(void)
+{
+	return getservbyname("http", "tcp") != NULL;
+}
 
 /* Hand-written classic programs for what libpcap rarely emits. */
 struct cprog {
@@ -242,7 +265,10 @@ static void test_pcap_errors(void)
 		{ "port 99999", "port" },
 		{ "len / 0 > 1", "division by zero" },
 		{ "len << 33 > 0", "shift" },
-		{ "host no.such.host.invalid", "" },
+		{ "net 10.0.0.1/33", "mask length" },
+		{ "net 10.0.0.1/8", "non-network bits" },
+		{ "ether host 1:2:3", "bogus ethernet address" },
+		{ "ip6 host 10.0.0.1", "'ip6' modifier" },
 	};
 	struct skbd_filter *f = NULL;
 	char err[256];
@@ -291,13 +317,18 @@ static void test_programs(void)
 		{ "tcp port 80", true }, { "vlan", false }, { "ether host 02:00:00:00:00:01", false },
 		{ "ip6 and udp", true }, { "", true }, { "port http", true },
 	};
+	bool services = have_services();
 	const struct skbd_cbpf_insn *eth, *raw;
 	const struct bpf_insn *insns;
 	struct skbd_filter *f;
 	size_t n_eth, n_raw, cnt;
 	char err[256];
 
+	if (!services)
+		fprintf(stderr, "\n  no /etc/services: port names not tested\n");
 	for (size_t i = 0; i < ARRAY_LEN(exprs); i++) {
+		if (!services && needs_services(exprs[i].expr))
+			continue;
 		f = NULL;
 		err[0] = '\0';
 		CU_ASSERT_EQUAL_FATAL(skbd_filter__new(exprs[i].expr, &f, err, sizeof(err)), 0);
@@ -446,6 +477,8 @@ static void test_translate_shape(void)
 	for (size_t i = 0; i < ARRAY_LEN(corpus); i++) {
 		const struct bpf_insn *insns;
 
+		if (!have_services() && needs_services(corpus[i]))
+			continue;
 		f = NULL;
 		ret = skbd_filter__new(corpus[i], &f, err, sizeof(err));
 		if (ret)
@@ -905,6 +938,8 @@ static void test_differential(void)
 		struct skbd_filter *f = NULL;
 		size_t n_eth, n_raw;
 
+		if (!have_services() && needs_services(corpus[i]))
+			continue;
 		if (skbd_filter__new(corpus[i], &f, err, sizeof(err))) {
 			fprintf(stderr, "\n  '%s': %s\n", corpus[i], err);
 			t.failures++;
@@ -938,7 +973,7 @@ static void test_differential(void)
 	CU_ASSERT_EQUAL(t.mismatches, 0);
 	CU_ASSERT_EQUAL(t.failures, 0);
 	CU_ASSERT_EQUAL(t.runs, t.programs * N_EVENTS);
-	CU_ASSERT(t.programs >= 60);
+	CU_ASSERT(t.programs >= 60 + ARRAY_LEN(handmade));
 out:
 	free(evs);
 	free(h.log);
