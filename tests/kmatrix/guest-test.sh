@@ -158,6 +158,23 @@ if [ $ns_ok = 1 ]; then
 			"$(jcount $T/stk.json '"sport":40125,' 're:"nft_do_chain\+0x[0-9a-f]+"')"
 		echo "# --stack: $(jcount $T/stk.json '"sport":40125,' 're:"nft_do_chain\+0x[0-9a-f]+ \[nf_tables\]"') of 20 stacks pass through nft_do_chain [nf_tables]"
 	else nok "--stack: tracer starts"; fi
+	# a tcpdump expression, translated and linked into the program, filters in the kernel
+	if start $T/flt.json -o json --netns kmns 'udp dst port 7777 and src host 10.213.0.1'; then
+		$SENDER kmnf 10.213.0.2 40126:7777 $N
+		$SENDER kmnf 10.213.0.2 40127:7778 $N
+		stop
+		check "filter 'udp dst port 7777 and src host 10.213.0.1': exactly the $N drops to 7777" $N "$(wc -l <$T/flt.json | tr -d ' ')"
+		check "filter: all of them from port 40126" $N "$(jcount $T/flt.json '"sport":40126,')"
+	else nok "filter: tracer starts"; fi
+	# --summary: counted in the kernel, exact
+	# (the filter keeps the namespace's own IPv6 autoconf drops out of the count)
+	if start $T/sum.json --summary 0.5 -o json --netns kmns --by location udp dst port 7777; then
+		$SENDER kmnf 10.213.0.2 40128:7777 $N
+		sleep 1.2
+		stop
+		check "--summary with a filter: the last interval counts exactly $N drops" 1 "$(tail -n 1 $T/sum.json | grep -c "\"counted\":$N,")"
+		grep -q "\"counted\":$N," $T/sum.json || echo "# last interval: $(tail -n 1 $T/sum.json)"
+	else nok "--summary: tracer starts"; fi
 	if [ $HAS_REASON = 1 ] && start $T/r.json -o json -r NETFILTER_DROP; then
 		$SENDER kmnf 10.213.0.2 7777 $N
 		$SENDER kmnf 127.0.0.1 9 $N
