@@ -272,12 +272,12 @@ def build_configs(skbdrop, helptext, quick):
     cfgs.append(c)
     both = (PRODUCER_CPU, TRACER_CPU)
     cfgs.append(Config("2 producers: no tracer", "none", cpus=both, group="two cores", mode="-"))
-    for mode, args, out in small:
+    for mode, args, out in small + [m for m in SKBDROP_MODES if m[0] == "--summary"]:
         cfgs.append(sk("perf", "bytes:65536", mode, args, out, cpus=both,
                        tracer_cpus=f"{PRODUCER_CPU},{TRACER_CPU}", group="two cores"))
     if quick:
         keep = {"no tracer", "skbdrop perf bytes:65536 json>file", "skbdrop perf bytes:65536 --count-only",
-                "skbdrop perf events:1 --count-only"}
+                "skbdrop perf events:1 --count-only", "skbdrop perf bytes:65536 --summary"}
         cfgs = [c for c in cfgs if c.name in keep]
     return cfgs
 
@@ -287,6 +287,9 @@ def parse_skbdrop(lines, run):
         m = re.match(r"skbdrop: (\d+) events delivered, (\d+) lost", line)
         if m:
             run["delivered"], run["lost"] = int(m.group(1)), int(m.group(2))
+        m = re.match(r"skbdrop: (\d+) drops counted in the kernel", line)  # --summary: nothing streamed, nothing lost
+        if m:
+            run["delivered"], run["lost"] = int(m.group(1)), 0
         m = re.match(r"skbdrop: transport (\S+), wakeup (\S+), (\d+) wakeups, (\d+) polls", line)
         if m:
             run["wakeups"], run["polls"] = int(m.group(3)), int(m.group(4))
