@@ -100,8 +100,9 @@ struct cli_fmt_cache {
  * stack map), so output.c stays pure and unit-testable. Any may be NULL. */
 struct cli_resolver {
 	void *ctx;
-	/* 0 with the device's name, or -errno (-ENODEV: gone, -ENOENT: netns unreachable) */
-	int (*dev_name)(void *ctx, __u32 netns, __u32 ifindex, char name[16]);
+	/* 0 with the name of the device that dropped at ts_ns (0: any time), or
+	 * -errno (-ENODEV: gone or replaced since, -ENOENT: netns unreachable) */
+	int (*dev_name)(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16]);
 	/* the netns's name under /run/netns, or NULL */
 	const char *(*netns_name)(void *ctx, __u32 netns);
 	/* the cgroup's path relative to the cgroup2 root ("/system.slice/x"), or NULL */

@@ -146,11 +146,11 @@ counted:
 	return 0;
 }
 
-static int res_dev_name(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+static int res_dev_name(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
 {
 	struct run *r = ctx;
 
-	return r->nd ? skbd_netdev__ifname(r->nd, netns, ifindex, name) : -ENOENT;
+	return r->nd ? skbd_netdev__ifname_at(r->nd, netns, ifindex, ts_ns, name) : -ENOENT;
 }
 
 static const char *res_netns_name(void *ctx, __u32 netns)

@@ -224,7 +224,7 @@ static int dev_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev, ch
 {
 	if (!ev->ifindex || !ev->netns || !c->res || !c->res->dev_name)
 		return -ENOENT;
-	return c->res->dev_name(c->res->ctx, ev->netns, ev->ifindex, name);
+	return c->res->dev_name(c->res->ctx, ev->netns, ev->ifindex, ev->ts_ns, name);
 }
 
 static const char *netns_name(const struct cli_fmt_ctx *c, const struct skbd_event *ev)

@@ -388,7 +388,7 @@ static int dev_name(const struct cli_fmt_ctx *c, const struct skbd_agg_key *k, c
 
 	if (!k->ifindex || !k->netns || !c->res || !c->res->dev_name)
 		return -ENOENT;
-	err = c->res->dev_name(c->res->ctx, k->netns, k->ifindex, name);
+	err = c->res->dev_name(c->res->ctx, k->netns, k->ifindex, 0, name); /* the device now: a summary row spans time */
 	name[15] = '\0';
 	return err;
 }

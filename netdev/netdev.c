@@ -50,6 +50,9 @@ struct link_ent {
 	__u32 netns;		/* 0: free slot */
 	__u32 ifindex;
 	__u64 absent_until;	/* 0: a device; else (ms) until when "no such device" holds */
+	__u64 born_ns;		/* CLOCK_MONOTONIC after which this device appeared, known from a
+				   notification (0: it existed when we first asked) */
+	__u64 absent_since_ns;	/* when its DELLINK was applied */
 	char name[NAME_SIZE];
 };
 
@@ -65,6 +68,7 @@ struct ns_ent {
 	int err;		/* last failure, answered without a syscall until retry_ms */
 	__u64 retry_ms;
 	__u64 alive_ms;		/* last check that the namespace still exists */
+	__u64 synced_ns;	/* when its notifications were last all read (0: never) */
 	char path[NS_PATH_SIZE]; /* how we entered it ("" for our own) */
 };
 
@@ -93,6 +97,7 @@ struct skbd_netdev {
 	bool names_scanned;
 	__u64 names_ms;
 	__u64 alive_ms;
+	__u64 applying_since_ns;	/* the messages being applied were sent after this */
 	char *rx;			/* RX_BUF bytes, one receive buffer for every socket */
 };
 
@@ -217,10 +222,28 @@ static struct link_ent *link_put(struct skbd_netdev *nd, __u32 netns, __u32 ifin
 	return e;
 }
 
-static void link_set_name(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, const char *name)
+static __u64 mono_ns(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+}
+
+/* notification: the message is one (seq 0), not an answer to our dump or
+ * query. A device it announces that was gone or unknown is new: it appeared
+ * after the last time this namespace's notifications were all read, so drops
+ * from before then were not its drops (an ifindex can be reused). If the old
+ * device went away in this same batch, only drops from now on are its. */
+static void link_set_name(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, const char *name, bool notification)
+{
+	struct link_ent *old = link_find(nd, netns, ifindex);
+	bool is_new = notification && (!old || old->absent_until);
+	bool replaced = is_new && old && old->absent_since_ns >= nd->applying_since_ns;
 	struct link_ent *e = link_put(nd, netns, ifindex);
 
+	if (is_new)
+		e->born_ns = replaced ? mono_ns() : nd->applying_since_ns;
 	e->absent_until = 0;
 	memset(e->name, 0, sizeof(e->name));
 	memcpy(e->name, name, strnlen(name, NAME_SIZE - 1));
@@ -232,6 +255,8 @@ static void link_set_absent(struct skbd_netdev *nd, __u32 netns, __u32 ifindex)
 
 	memset(e->name, 0, sizeof(e->name));
 	e->absent_until = now_ms() + NEG_TTL_MS;
+	e->born_ns = 0;
+	e->absent_since_ns = mono_ns();
 }
 
 /* 0 and the name, -ENODEV for a fresh "no such device", 1 when the cache
@@ -295,7 +320,7 @@ static int apply_link(struct skbd_netdev *nd, __u32 netns, const struct nlmsghdr
 	}
 	if (!name)
 		return -EBADMSG;
-	link_set_name(nd, netns, (__u32)ifi->ifi_index, name);
+	link_set_name(nd, netns, (__u32)ifi->ifi_index, name, nlh->nlmsg_seq == 0 && nlh->nlmsg_pid == 0);
 	return 1;
 }
 
@@ -396,6 +421,7 @@ int skbd_netdev__parse(struct skbd_netdev *nd, __u32 netns, const void *buf, siz
 
 	if (!nd || !netns || (len && !buf) || len > INT_MAX || ((uintptr_t)buf & (MNL_ALIGNTO - 1)))
 		return -EINVAL;
+	nd->applying_since_ns = mono_ns(); /* nothing known about earlier reads */
 	err = walk_buf(nd, netns, buf, len, &w);
 	if (err)
 		return err;
@@ -687,6 +713,7 @@ static int ns_send_getlink(struct ns_ent *ns, __u32 ifindex, struct walk *w)
  * at deadline_ms, -EBADMSG, -errno. */
 static int ns_await(struct skbd_netdev *nd, struct ns_ent *ns, struct walk *w, __u64 deadline_ms)
 {
+	nd->applying_since_ns = ns->synced_ns ? ns->synced_ns : mono_ns();
 	for (;;) {
 		ssize_t n = ns_recv(nd, ns);
 		int err;
@@ -753,15 +780,17 @@ static int ns_dump(struct skbd_netdev *nd, struct ns_ent *ns)
 		err = ns_discard(nd, ns);
 		if (err)
 			return err;
+		__u64 t = mono_ns();
+
 		link_flush_ns(nd, ns->inode);
 		ns->need_dump = false;
 		err = ns_send_getlink(ns, 0, &w);
 		if (!err)
 			err = ns_await(nd, ns, &w, deadline);
-		if (!err && !w.intr)
-			return 0;
-		if (!err && tries >= DUMP_TRIES)
-			return 0; /* still interrupted: notifications fill the gaps */
+		if (!err && (!w.intr || tries >= DUMP_TRIES)) {
+			ns->synced_ns = t; /* the dump holds every device from before t */
+			return 0; /* (an interrupted last try: notifications fill the gaps) */
+		}
 		ns->need_dump = true;
 		if (err != -ENOBUFS && err != 0)
 			return err;
@@ -828,6 +857,21 @@ static int ifname_slow(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char 
 	return ns_fail(ns, -EAGAIN);
 }
 
+int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, char name[16])
+{
+	const struct link_ent *e;
+	int ret = skbd_netdev__ifname(nd, netns, ifindex, name);
+
+	if (ret || !when_ns)
+		return ret;
+	e = link_find(nd, netns, ifindex);
+	if (e && e->born_ns > when_ns) { /* this device came after the drop: not its drop */
+		name[0] = '\0';
+		return -ENODEV;
+	}
+	return 0;
+}
+
 int skbd_netdev__ifname(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char name[16])
 {
 	int ret;
@@ -848,11 +892,15 @@ static void ns_drain(struct skbd_netdev *nd, struct ns_ent *ns)
 {
 	struct walk w = { .portid = ns->portid };
 
+	nd->applying_since_ns = ns->synced_ns ? ns->synced_ns : mono_ns();
 	for (int i = 0; i < DRAIN_MAX; i++) {
+		__u64 t = mono_ns();
 		ssize_t n = ns_recv(nd, ns);
 
-		if (n == -EAGAIN)
+		if (n == -EAGAIN) {
+			ns->synced_ns = t; /* everything sent before t has been applied */
 			return;
+		}
 		if (n == -ENOBUFS) {
 			/* what is still queued may predate the loss: drop it too */
 			ns_discard(nd, ns);
@@ -872,6 +920,8 @@ static void ns_drain(struct skbd_netdev *nd, struct ns_ent *ns)
 	}
 }
 
+static void names_scan(struct skbd_netdev *nd);
+
 /* Our socket keeps its namespace alive: once nothing else leads to the
  * namespace (no /run/netns file, no process in it), close the socket so the
  * kernel can destroy it (and its devices). */
@@ -885,11 +935,10 @@ static void ns_check_alive(struct skbd_netdev *nd, struct ns_ent *ns)
 		return;
 	skbd_log(SKBD_LOG_DEBUG, "netdev: netns %u: gone, socket closed", ns->inode);
 	ns_close(nd, ns);
+	names_scan(nd); /* its inode may be given to a new namespace: forget its name now */
 	ns->err = -ENOENT;
 	ns->retry_ms = now_ms() + NEG_TTL_MS;
 }
-
-static void names_scan(struct skbd_netdev *nd);
 
 void skbd_netdev__refresh(struct skbd_netdev *nd)
 {

@@ -26,6 +26,12 @@ __u32 skbd_netdev__self_netns(const struct skbd_netdev *nd);
  * -errno: netlink failure. A cache hit costs no syscall. */
 int skbd_netdev__ifname(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char name[16]);
 
+/* The same for a drop at when_ns (CLOCK_MONOTONIC, as bpf_ktime_get_ns):
+ * -ENODEV also when the device now at that ifindex was announced after
+ * when_ns (an ifindex reused by a new device is never named for an older
+ * drop). when_ns 0: no such check. */
+int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, char name[16]);
+
 /* "blue" when /run/netns/blue is the namespace with that inode; NULL when it
  * has no name there. Misses rescan /run/netns at most once a second. The
  * string belongs to nd and stays valid until the second rescan after this

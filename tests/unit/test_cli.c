@@ -761,7 +761,7 @@ static void check_known(bool with_cache)
 #define CTX_NETNS 4026532000u
 static const __u64 fake_ips[] = { 0xffffffff81001234ULL, 0xffffffff81002000ULL };
 
-static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
 {
 	(*(int *)ctx)++;
 	if (netns == CTX_NETNS && ifindex == 7) {

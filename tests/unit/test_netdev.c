@@ -891,7 +891,56 @@ out:
 	free_nd(nd);
 }
 
+/* An ifindex reused by a new device: a drop from before the new device's
+ * announcement is never given its name; a device known from a dump or a
+ * query answer (seq != 0) is named for any drop. */
+static void test_ifindex_reuse(void)
+{
+	struct skbd_netdev *nd = new_nd();
+	struct nlbuf b = { .len = 0 };
+	struct timespec t;
+	__u64 before, after;
+	char name[16];
+	struct nlmsghdr *nlh;
+
+	/* eth0 known from an answer to us (seq 7) */
+	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 5, "eth0");
+	nlh = (struct nlmsghdr *)b.w;
+	nlh->nlmsg_seq = 7;
+	nlh->nlmsg_pid = 1234;
+	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	before = (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, name), 0);
+	CU_ASSERT_STRING_EQUAL(name, "eth0");
+	/* a state change of eth0 (notification) does not make it new */
+	b.len = 0;
+	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 5, "eth0");
+	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, name), 0);
+	/* eth0 deleted, then veth9 created at the same ifindex */
+	b.len = 0;
+	put_link(&b, RTM_DELLINK, 0, AF_UNSPEC, 5, "eth0");
+	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 5, "veth9");
+	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 2);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	after = (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
+	/* a drop from before veth9 existed: not veth9's */
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, before, name), -ENODEV);
+	/* a drop after it appeared, or no time given: veth9 */
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, after, name), 0);
+	CU_ASSERT_STRING_EQUAL(name, "veth9");
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 0, name), 0);
+	/* a device first seen in a notification is new as well */
+	b.len = 0;
+	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 6, "tap0");
+	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 6, before, name), -ENODEV);
+	free_nd(nd);
+}
+
 CU_TestInfo skbd_tests_netdev[] = {
+	{ "ifindex reused by a new device", test_ifindex_reuse },
 	{ "new and free", test_new_free },
 	{ "newlink", test_newlink },
 	{ "rename", test_rename },

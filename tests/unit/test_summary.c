@@ -31,7 +31,7 @@
 #define LOC_NFT 0xffffffffc0a01010ULL    /* nft_do_chain+0x10 [nf_tables] */
 #define LOC_NONE 0x1000ULL               /* below every symbol */
 
-static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, char name[16])
+static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
 {
 	if (netns == NS_BLUE && ifindex == 7) {
 		strcpy(name, "veth1");
