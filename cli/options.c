@@ -30,7 +30,7 @@ void cli_usage(FILE *f)
 		"                           (default reason,location,dev,netns)\n"
 		"      --prom-file PATH     with --summary: write Prometheus counters to PATH\n"
 		"                           (atomically, every interval) for node_exporter\n"
-		"  -s, --stack              add the kernel stack of every drop\n"
+		"  -s, --stack              add the kernel stack of every drop (tcpdump's -s is --snaplen)\n"
 		"      --snaplen N          packet bytes to capture and decode, 0 to %d (default %d)\n"
 		"Stop:\n"
 		"  -d, --duration SEC       stop after SEC seconds (decimals allowed)\n"

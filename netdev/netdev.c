@@ -28,6 +28,7 @@
 
 #define NAME_SIZE	16	/* IFNAMSIZ: the API's char name[16] */
 #define NEG_TTL_MS	1000	/* "no such device" / "namespace unreachable" is asked again after this */
+#define NEG_MAX_MS	60000	/* the longest wait for an unreachable namespace (backoff) */
 #define SCAN_GAP_MS	1000	/* a miss rescans /run/netns at most this often */
 #define NAMES_STALE_MS	10000	/* refresh rescans /run/netns when its table is older */
 #define ALIVE_GAP_MS	2000	/* refresh checks that other namespaces still exist this often */
@@ -67,6 +68,7 @@ struct ns_ent {
 	bool warned;		/* a failure to open was logged as a warning once */
 	int err;		/* last failure, answered without a syscall until retry_ms */
 	__u64 retry_ms;
+	__u64 backoff_ms;	/* the wait before the next try after a repeated failure */
 	__u64 alive_ms;		/* last check that the namespace still exists */
 	__u64 synced_ns;	/* when its notifications were last all read (0: never) */
 	char path[NS_PATH_SIZE]; /* how we entered it ("" for our own) */
@@ -811,13 +813,20 @@ static int ns_query(struct skbd_netdev *nd, struct ns_ent *ns, __u32 ifindex)
 	return ns_await(nd, ns, &w, now_ms() + REPLY_WAIT_MS);
 }
 
+/* A namespace we cannot enter is tried again after 1 s, then 2, 4, ... up to
+ * a minute: finding a way in scans /proc (a stat per process), which must not
+ * run every second for every unreachable namespace. */
 static int ns_fail(struct ns_ent *ns, int err)
 {
-	if (ns->err != err)
+	if (ns->err != err) {
 		skbd_log(err == -ENOENT ? SKBD_LOG_DEBUG : SKBD_LOG_WARN, "netdev: netns %u: %s (retried in %d ms)",
 			 ns->inode, strerror(-err), NEG_TTL_MS);
+		ns->backoff_ms = NEG_TTL_MS;
+	} else if (ns->backoff_ms < NEG_MAX_MS) {
+		ns->backoff_ms *= 2;
+	}
 	ns->err = err;
-	ns->retry_ms = now_ms() + NEG_TTL_MS;
+	ns->retry_ms = now_ms() + ns->backoff_ms;
 	return err;
 }
 
