@@ -39,13 +39,13 @@ struct sbuf {
 	size_t size, len;
 };
 
-static void put_mem(struct sbuf *b, const char *s, size_t n)
+/* The NUL is written once, by finish(): appends only copy. */
+static inline void put_mem(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->len < b->size) {
-		size_t room = b->size - b->len - 1;
-
-		memcpy(b->buf + b->len, s, n < room ? n : room);
-		b->buf[b->len + (n < room ? n : room)] = '\0';
+	if (b->len + n < b->size) { /* the common case: it fits, with room for the NUL */
+		memcpy(b->buf + b->len, s, n);
+	} else if (b->len < b->size) {
+		memcpy(b->buf + b->len, s, b->size - 1 - b->len);
 	}
 	b->len += n;
 }
@@ -55,20 +55,39 @@ static void put_str(struct sbuf *b, const char *s)
 	put_mem(b, s, strlen(s));
 }
 
-static void put_char(struct sbuf *b, char ch)
+/* a string literal: its length is known at compile time */
+#define put_lit(b, s) put_mem((b), "" s, sizeof(s) - 1)
+
+static inline void put_char(struct sbuf *b, char ch)
 {
-	put_mem(b, &ch, 1);
+	if (b->len + 1 < b->size)
+		b->buf[b->len] = ch;
+	b->len++;
 }
 
+/* decimal, two digits per step */
 static void put_u64(struct sbuf *b, unsigned long long v)
 {
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+		"8081828384858687888990919293949596979899";
 	char tmp[24];
 	int i = sizeof(tmp);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		tmp[--i] = pairs[d + 1];
+		tmp[--i] = pairs[d];
+	}
+	if (v >= 10) {
+		tmp[--i] = pairs[v * 2 + 1];
+		tmp[--i] = pairs[v * 2];
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
 	put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
@@ -101,8 +120,13 @@ static void put_hex(struct sbuf *b, unsigned long long v)
 
 static size_t finish(struct sbuf *b)
 {
-	if (b->size && b->len >= b->size)
+	if (!b->size)
+		return b->len; /* nothing written: the length needed, as snprintf */
+	if (b->len >= b->size) {
+		b->buf[b->size - 1] = '\0';
 		return b->size - 1;
+	}
+	b->buf[b->len] = '\0';
 	return b->len;
 }
 
@@ -255,15 +279,15 @@ static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event
 	if (ev->ifindex) {
 		if (dev_name(c, ev, name) == 0) {
 			name[15] = '\0';
-			put_str(b, " dev ");
+			put_lit(b, " dev ");
 			put_printable(b, name);
 		} else {
-			put_str(b, " ifindex ");
+			put_lit(b, " ifindex ");
 			put_u64(b, ev->ifindex);
 		}
 	}
 	if (ev->netns) {
-		put_str(b, " netns ");
+		put_lit(b, " netns ");
 		if (ns)
 			put_printable(b, ns);
 		else
@@ -297,13 +321,13 @@ static void put_stack_text(const struct cli_fmt_ctx *c, const struct skbd_event 
 	int n = event_stack(c, ev, &ips);
 
 	if (n < 0) {
-		put_str(b, "    [");
+		put_lit(b, "    [");
 		put_str(b, stack_error(n));
-		put_str(b, "]\n");
+		put_lit(b, "]\n");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		put_str(b, "    ");
+		put_lit(b, "    ");
 		put_location(c, ips[i], b);
 		put_char(b, '\n');
 	}
@@ -324,7 +348,7 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 	put_str(&b, tc->hms);
 	put_char(&b, '.');
 	put_fixed(&b, (unsigned long)nsec / 1000, 6);
-	put_str(&b, " cpu ");
+	put_lit(&b, " cpu ");
 	put_u64(&b, ev->cpu);
 	put_char(&b, ' ');
 	put_str(&b, comm);
@@ -332,11 +356,11 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 	put_u64(&b, ev->pid);
 	put_char(&b, '/');
 	put_u64(&b, ev->tid);
-	put_str(&b, "] ");
+	put_lit(&b, "] ");
 	if (rname) {
 		put_str(&b, rname);
 	} else if (c->has_reason) {
-		put_str(&b, "reason#");
+		put_lit(&b, "reason#");
 		put_u64(&b, ev->reason);
 	} else {
 		put_char(&b, '-');
@@ -351,7 +375,7 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 		decode_packet(ev, &pkt_tmp);
 		n = skbd_pkt__format_text(&pkt_tmp, pkt, sizeof(pkt));
 		put_mem(&b, pkt, n < sizeof(pkt) ? n : sizeof(pkt) - 1);
-		put_str(&b, " len ");
+		put_lit(&b, " len ");
 		put_u64(&b, ev->len);
 		put_device_text(c, ev, &b);
 	} else if (pname) {
@@ -399,11 +423,11 @@ static void put_cgroup_json(const struct cli_fmt_ctx *c, const struct skbd_event
 
 	if ((ev->flags & SKBD_EV_HAS_CGROUP) && c->res && c->res->cgroup_path)
 		path = c->res->cgroup_path(c->res->ctx, ev->cgroup_id);
-	put_str(b, ",\"cgroup\":");
+	put_lit(b, ",\"cgroup\":");
 	if (path)
 		put_json_string(b, path);
 	else
-		put_str(b, "null");
+		put_lit(b, "null");
 }
 
 static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
@@ -412,12 +436,12 @@ static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event 
 	int n = event_stack(c, ev, &ips);
 
 	if (n < 0) {
-		put_str(b, ",\"stack\":null,\"stack_error\":\"");
+		put_lit(b, ",\"stack\":null,\"stack_error\":\"");
 		put_str(b, stack_error(n));
 		put_char(b, '"');
 		return;
 	}
-	put_str(b, ",\"stack\":[");
+	put_lit(b, ",\"stack\":[");
 	for (int i = 0; i < n; i++) {
 		if (i)
 			put_char(b, ',');
@@ -436,11 +460,15 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
  * "truncated": a line is never cut in the middle. */
 size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
 {
-	size_t n = format_json(c, ev, buf, size, false);
+	size_t n = format_json(c, ev, buf, size, false), lite;
 
-	if (size && n >= size)
-		n = format_json(c, ev, buf, size, true);
-	return n;
+	if (size && n >= size) {
+		lite = format_json(c, ev, buf, size, true);
+		if (lite < size)
+			return lite;
+		n = format_json(c, ev, buf, size, false); /* neither fits: a prefix, as snprintf */
+	}
+	return size && n >= size ? size - 1 : n;
 }
 
 static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
@@ -455,35 +483,35 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 
 	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
 	copy_comm(ev, comm, false);
-	put_str(&b, "{\"time\":\"");
+	put_lit(&b, "{\"time\":\"");
 	put_str(&b, tc->date);
 	put_char(&b, '.');
 	put_fixed(&b, (unsigned long)nsec, 9);
-	put_str(&b, "Z\",\"ts_ns\":");
+	put_lit(&b, "Z\",\"ts_ns\":");
 	put_u64(&b, ev->ts_ns);
-	put_str(&b, ",\"cpu\":");
+	put_lit(&b, ",\"cpu\":");
 	put_u64(&b, ev->cpu);
-	put_str(&b, ",\"pid\":");
+	put_lit(&b, ",\"pid\":");
 	put_u64(&b, ev->pid);
-	put_str(&b, ",\"tid\":");
+	put_lit(&b, ",\"tid\":");
 	put_u64(&b, ev->tid);
-	put_str(&b, ",\"comm\":");
+	put_lit(&b, ",\"comm\":");
 	put_json_string(&b, comm);
-	put_str(&b, ",\"reason\":");
+	put_lit(&b, ",\"reason\":");
 	if (rname)
 		put_json_string(&b, rname);
 	else
-		put_str(&b, "null");
-	put_str(&b, ",\"reason_code\":");
+		put_lit(&b, "null");
+	put_lit(&b, ",\"reason_code\":");
 	if (c->has_reason)
 		put_u64(&b, ev->reason);
 	else
-		put_str(&b, "null");
-	put_str(&b, ",\"location\":\"");
+		put_lit(&b, "null");
+	put_lit(&b, ",\"location\":\"");
 	put_location(c, ev->location, &b); /* symbol names need no JSON escaping */
-	put_str(&b, "\",\"location_addr\":\"");
+	put_lit(&b, "\",\"location_addr\":\"");
 	put_hex(&b, ev->location);
-	put_str(&b, "\",\"protocol\":");
+	put_lit(&b, "\",\"protocol\":");
 	if (pname) {
 		put_char(&b, '"');
 		put_str(&b, pname);
@@ -496,29 +524,29 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 		struct skbd_pkt pkt;
 		char name[16];
 
-		put_str(&b, ",\"len\":");
+		put_lit(&b, ",\"len\":");
 		put_u64(&b, ev->len);
-		put_str(&b, ",\"ifindex\":");
+		put_lit(&b, ",\"ifindex\":");
 		put_u64(&b, ev->ifindex);
-		put_str(&b, ",\"dev\":");
+		put_lit(&b, ",\"dev\":");
 		if (ev->ifindex && dev_name(c, ev, name) == 0) {
 			name[15] = '\0';
 			put_json_string(&b, name);
 		} else {
-			put_str(&b, "null");
+			put_lit(&b, "null");
 		}
-		put_str(&b, ",\"netns\":");
+		put_lit(&b, ",\"netns\":");
 		put_u64(&b, ev->netns);
-		put_str(&b, ",\"netns_name\":");
+		put_lit(&b, ",\"netns_name\":");
 		if (ns)
 			put_json_string(&b, ns);
 		else
-			put_str(&b, "null");
+			put_lit(&b, "null");
 		if (lite)
-			put_str(&b, ",\"cgroup\":null");
+			put_lit(&b, ",\"cgroup\":null");
 		else
 			put_cgroup_json(c, ev, &b);
-		put_str(&b, ",\"layers\":");
+		put_lit(&b, ",\"layers\":");
 		decode_packet(ev, &pkt);
 		{
 			char lay[2048];
@@ -527,26 +555,27 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 			if (n < sizeof(lay))
 				put_mem(&b, lay, n);
 			else
-				put_str(&b, "{}"); /* never cut JSON in half */
+				put_lit(&b, "{}"); /* never cut JSON in half */
 		}
 	} else {
-		put_str(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
+		put_lit(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
 		if (lite)
-			put_str(&b, ",\"cgroup\":null");
+			put_lit(&b, ",\"cgroup\":null");
 		else
 			put_cgroup_json(c, ev, &b);
-		put_str(&b, ",\"layers\":null");
+		put_lit(&b, ",\"layers\":null");
 	}
 	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK)) {
 		if (lite)
-			put_str(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");
+			put_lit(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");
 		else
 			put_stack_json(c, ev, &b);
 	}
 	if (lite)
-		put_str(&b, ",\"truncated\":true");
-	put_str(&b, ",\"skbaddr\":\"");
+		put_lit(&b, ",\"truncated\":true");
+	put_lit(&b, ",\"skbaddr\":\"");
 	put_hex(&b, ev->skbaddr);
-	put_str(&b, "\"}\n");
-	return finish(&b);
+	put_lit(&b, "\"}\n");
+	finish(&b);
+	return b.len; /* the length needed: the caller checks it against size */
 }
