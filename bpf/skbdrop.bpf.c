@@ -398,12 +398,6 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	}
 	if (!summary || (cfg->agg_fields & SKBD_AGG_COMM))
 		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
-	if (cfg->flags & SKBD_CFG_STACK) {
-		ev->stack_id = bpf_get_stackid(ctx, &stacks, 0);
-		ev->flags |= SKBD_EV_HAS_STACK;
-		if (ev->stack_id < 0)
-			count(SKBD_STAT_STACK_FAIL);
-	}
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
 	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS)))
@@ -425,6 +419,13 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	}
 	if (cfg->max_rate && over_rate(cfg->max_rate, ev->ts_ns))
 		return 0;
+	/* last: only drops that will be reported take a stack map bucket */
+	if (cfg->flags & SKBD_CFG_STACK) {
+		ev->stack_id = bpf_get_stackid(ctx, &stacks, 0);
+		ev->flags |= SKBD_EV_HAS_STACK;
+		if (ev->stack_id < 0)
+			count(SKBD_STAT_STACK_FAIL);
+	}
 	len = ev->caplen;
 	if (len > SKBD_SNAPLEN_MAX) /* for the verifier: the record's bounds */
 		len = SKBD_SNAPLEN_MAX;

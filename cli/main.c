@@ -96,6 +96,7 @@ struct run {
 	struct cli_cgroups *cg;
 	struct stack_cache sc;
 	bool batch_start;  /* apply link notifications before the next event */
+	unsigned long long misses; /* the program's recursion misses, at exit */
 	FILE *out;
 	char line[CLI_LINE_MAX];
 	unsigned long long delivered;
@@ -569,6 +570,21 @@ static void read_stats(struct skbd_obj *obj, int nr_cpus, __u64 totals[SKBD_STAT
 	free(vals);
 }
 
+/* Drops the kernel did not run the program for (another BPF program was
+ * running on that CPU: bpf_prog_active), counted by the kernel since 5.12. */
+static unsigned long long prog_misses(struct skbd_obj *obj)
+{
+	struct bpf_prog_info info;
+	int fd = -1;
+
+	for (int i = 0; i < skbd_obj__prog_count(obj) && fd < 0; i++)
+		fd = skbd_obj__prog_fd(obj, i);
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || skbd_bpf_obj_get_info(fd, &info, sizeof(info)))
+		return 0;
+	return info.recursion_misses;
+}
+
 /* -v: one line of running totals */
 static void print_status(const struct run *r, struct skbd_obj *obj, int nr_cpus)
 {
@@ -608,6 +624,9 @@ static void print_summary(const struct run *r, const struct skbd_tpformat *fmt, 
 	if (r->o->stack)
 		fprintf(stderr, "skbdrop: %llu stacks could not be recorded (stack map full or bucket collision)\n",
 			(unsigned long long)st[SKBD_STAT_STACK_FAIL]);
+	if (r->misses)
+		fprintf(stderr, "skbdrop: %llu drops missed: the kernel did not run the program for them (another BPF program was running on that CPU)\n",
+			r->misses);
 	wakeup_text(r->o, wk, sizeof(wk));
 	fprintf(stderr, "skbdrop: transport %s, wakeup %s, %llu wakeups, %llu polls\n",
 		r->o->transport == CLI_TRANSPORT_RINGBUF ? "ringbuf" : "perf", wk,
@@ -708,20 +727,33 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 		error_line("setting up the summary: %s", fd < 0 ? strerror(-fd) : "out of memory");
 		goto out;
 	}
+	/* the file exists from the start (and a bad path is an error now, not
+	 * after the first interval) */
+	if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+		error_line("--prom-file %s: %s", o->prom_file, strerror(-err));
+		goto out;
+	}
 	while (!last) {
 		double now = now_sec(), until = deadline && deadline < next ? deadline : next;
 
 		if (stop_signal || (deadline && now >= deadline)) {
 			last = true;
 		} else if (now < until) {
-			struct timespec ts = { (time_t)(until - now), (long)((until - now - (double)(time_t)(until - now)) * 1e9) };
+			/* at most a second at a time: link notifications are read meanwhile,
+			 * so our netlink sockets never keep a deleted namespace alive */
+			double nap = until - now < 1.0 ? until - now : 1.0;
+			struct timespec ts = { (time_t)nap, (long)((nap - (double)(time_t)nap) * 1e9) };
 
 			nanosleep(&ts, NULL); /* a signal ends it early */
+			if (r->nd)
+				skbd_netdev__refresh(r->nd);
 			continue;
 		}
 		next += o->summary;
 		if (next < now)
 			next = now + o->summary;
+		if (r->nd)
+			skbd_netdev__refresh(r->nd);
 		err = read_agg(fd, nr_cpus, &sn);
 		if (err) {
 			error_line("reading the summary counts: %s", strerror(-err));
@@ -734,6 +766,7 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 			goto out;
 		}
 		h.elapsed = now - start;
+		h.lost = prog_misses(obj); /* drops the program never saw */
 		h.counted = cli_summary__counted(sum);
 		h.filtered = st[SKBD_STAT_FILTERED];
 		if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
@@ -752,9 +785,9 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 			goto out;
 		}
 	}
-	fprintf(stderr, "skbdrop: %llu drops counted in the kernel (%llu beyond the %d-key table, in the other row), %llu filtered in kernel\n",
+	fprintf(stderr, "skbdrop: %llu drops counted in the kernel (%llu beyond the %d-key table, in the other row), %llu filtered in kernel, %llu missed\n",
 		(unsigned long long)h.counted, (unsigned long long)st[SKBD_STAT_AGG_OTHER], SKBD_AGG_MAX,
-		(unsigned long long)h.filtered);
+		(unsigned long long)h.filtered, h.lost);
 	ret = 0;
 out:
 	cli_summary__free(sum);
@@ -887,8 +920,7 @@ int main(int argc, char **argv)
 		error_line("out of memory");
 		goto out;
 	}
-	if (resolve_places(&o, pf))
-		goto out;
+
 	err = cli_plan_reasons(fmt, o.reasons, o.exclude_reasons, plan, &plan_err);
 	if (err) {
 		fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", plan_err ? plan_err : "bad reason list");
@@ -896,6 +928,10 @@ int main(int argc, char **argv)
 		ret = 2;
 		goto out;
 	}
+	if (resolve_places(&o, pf)) /* after the usage checks: a bad option is reported first */
+		goto out;
+	if (o.summary) /* no records: the ring buffer would be memory for nothing */
+		o.transport = CLI_TRANSPORT_PERF;
 	skbd_raise_memlock();
 
 	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &obj);
@@ -1103,6 +1139,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	read_stats(obj, nr_cpus, stats);
+	r->misses = prog_misses(obj);
 	transport_stats(&tr, &tstats);
 	print_summary(r, fmt, stats, &tstats);
 	ret = 0;

@@ -8,21 +8,33 @@
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/nsfs.h>
 #include <unistd.h>
 #include "cli.h"
 
-/* the inode of a namespace file, checking it is one (same fs as ours) */
+/* the inode of a network namespace file: an nsfs file (same fs as ours)
+ * whose namespace is a network one (not /proc/PID/ns/mnt, say) */
 static int ns_inode(const char *path, __u32 *ino)
 {
 	struct stat st, self;
+	int fd, type;
 
 	if (stat(path, &st) < 0)
 		return -errno;
 	if (stat("/proc/self/ns/net", &self) == 0 && st.st_dev != self.st_dev)
 		return -EINVAL; /* not an nsfs file */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	type = ioctl(fd, NS_GET_NSTYPE);
+	close(fd);
+	if (type >= 0 && type != CLONE_NEWNET)
+		return -EINVAL; /* (before 4.11 the ioctl does not exist: trust the fs) */
 	*ino = (__u32)st.st_ino;
 	return 0;
 }
@@ -62,12 +74,22 @@ int cli_netns_parse(const char *spec, __u32 *ino, char *path, size_t size, char 
 	int rc;
 
 	path[0] = '\0';
-	if (spec[0] >= '0' && spec[0] <= '9') {
+	if (spec[0] >= '0' && spec[0] <= '9' && !strchr(spec, '/')) {
+		char named[PATH_MAX];
+
+		/* a namespace named "123" under /run/netns wins over inode 123 */
+		snprintf(named, sizeof(named), "/run/netns/%s", spec);
+		bool named_exists = access(named, F_OK) == 0;
+
 		errno = 0;
 		v = strtoull(spec, &end, 10);
-		if (!errno && !*end && v && v <= 0xffffffffULL) {
+		if (!named_exists && !errno && !*end && v && v <= 0xffffffffULL) {
 			*ino = (__u32)v;
-			find_ns_path(*ino, path, size); /* only needed for device names */
+			if (find_ns_path(*ino, path, size)) {
+				snprintf(err, err_size, "--netns %s: no network namespace with this inode (none under /run/netns or /proc/*/ns/net)",
+					 spec);
+				return -ENOENT;
+			}
 			return 0;
 		}
 	}

@@ -280,7 +280,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			 * that parses whole as a number of seconds) */
 			const char *a = optarg;
 
-			if (!a && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9') {
+			if (!a && optind < argc && ((argv[optind][0] >= '0' && argv[optind][0] <= '9') || argv[optind][0] == '.') &&
+			    argv[optind][strspn(argv[optind], "0123456789.")] == '\0') {
 				errno = 0;
 				strtod(argv[optind], &end);
 				if (!errno && !*end)
@@ -290,7 +291,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (a) {
 				errno = 0;
 				o->summary = strtod(a, &end);
-				if (errno || end == a || *end || !isfinite(o->summary) || o->summary < 0.1 ||
+				if (errno || end == a || *end || a[strspn(a, "0123456789.")] || !isfinite(o->summary) ||
+				    o->summary < 0.1 ||
 				    o->summary > 86400)
 					return fail(err, err_size, "--summary: '%s' is not a number of seconds from 0.1 to 86400", a);
 			}
@@ -352,6 +354,10 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	}
 	if (o->devices && o->exclude_devices)
 		return fail(err, err_size, "--device and --exclude-device exclude each other");
+	if (o->filter[0] && !o->snaplen)
+		return fail(err, err_size, "a filter expression needs the packet's bytes: --snaplen must not be 0");
+	if (o->devices && !strcmp(o->devices, "any")) /* tcpdump's -i any: every device */
+		o->devices = NULL;
 	if (!o->summary && (o->by_given || o->prom_file))
 		return fail(err, err_size, "%s needs --summary", o->prom_file ? "--prom-file" : "--by");
 	if (o->summary && (o->stack || o->max_rate || o->count_only || o->no_output || o->count))

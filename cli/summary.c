@@ -21,7 +21,9 @@ _Static_assert(sizeof(struct skbd_agg_key) == 40, "struct skbd_agg_key is part o
 #define CELL_MAX 48
 
 struct row {
-	struct skbd_agg_key key; /* normalized: see norm_key() */
+	struct skbd_agg_key key; /* normalized: see norm_key(); first, so a key pointer is its row */
+	char dev[16];            /* the device's name once known: a row keeps its labels (the
+				    Prometheus series of a counter must not change under it) */
 	__u64 total;             /* at the last snapshot */
 	__u64 delta;             /* since the snapshot before */
 	__u64 acc;               /* this snapshot's sum while updating */
@@ -381,15 +383,23 @@ static const char *reason_name(const struct cli_fmt_ctx *c, __u32 code)
 	return c->has_reason && c->fmt ? skbd_tpformat__reason_name(c->fmt, code) : NULL;
 }
 
-/* 0 and the device's name, or -errno */
+/* 0 and the device's name, or -errno. The first name found stays the row's
+ * (k is the first member of its row: the memo lives there). */
 static int dev_name(const struct cli_fmt_ctx *c, const struct skbd_agg_key *k, char name[16])
 {
+	struct row *r = (struct row *)(uintptr_t)k;
 	int err;
 
+	if (r->dev[0]) {
+		memcpy(name, r->dev, 16);
+		return 0;
+	}
 	if (!k->ifindex || !k->netns || !c->res || !c->res->dev_name)
 		return -ENOENT;
 	err = c->res->dev_name(c->res->ctx, k->netns, k->ifindex, 0, name); /* the device now: a summary row spans time */
 	name[15] = '\0';
+	if (!err && name[0])
+		memcpy(r->dev, name, 16);
 	return err;
 }
 

@@ -398,6 +398,11 @@ static int collect_map_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
 			continue;
+		if (ec->text_idx && sh.sh_info == ec->text_idx && sh.sh_size) {
+			/* map or call relocations inside .text functions are not applied: refuse */
+			skbd_log(SKBD_LOG_WARN, "elf: section %zu: relocations in .text functions are not supported", idx);
+			return -EINVAL;
+		}
 		if (sh.sh_info >= ec->nr_sections || ec->sec_prog[sh.sh_info] < 0)
 			continue; /* relocations of .BTF, debug info, skipped programs */
 		if (sh.sh_entsize != sizeof(Elf64_Rel)) {
@@ -583,6 +588,11 @@ static int collect_field_relocs(struct skbd_obj *obj, struct elf_ctx *ec)
 		for (size_t i = 0; sname && i < obj->nr_progs; i++)
 			if (!strcmp(obj->progs[i].section, sname))
 				prog = &obj->progs[i];
+		if (!prog && sname && !strcmp(sname, ".text") && num) {
+			/* not applied to .text functions: refuse rather than load placeholders */
+			skbd_log(SKBD_LOG_WARN, "elf: .BTF.ext: field relocations in .text functions are not supported");
+			goto out;
+		}
 		if (!prog) { /* relocations of a skipped section */
 			p += (size_t)num * rec_size;
 			continue;

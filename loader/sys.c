@@ -64,6 +64,17 @@ int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value)
 	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
 }
 
+int skbd_bpf_obj_get_info(int fd, void *info, __u32 info_len)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (__u32)fd;
+	attr.info.info_len = info_len;
+	attr.info.info = (__u64)(unsigned long)info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, ATTR_SIZE(info));
+}
+
 int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key)
 {
 	union bpf_attr attr;

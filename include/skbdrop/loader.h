@@ -15,6 +15,9 @@ int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 valu
 			__u32 max_entries, __u32 flags);
 int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
 int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value);
+/* BPF_OBJ_GET_INFO_BY_FD: fills info (e.g. struct bpf_prog_info; an older
+ * kernel fills a prefix and leaves the rest as it was). 0 or -errno. */
+int skbd_bpf_obj_get_info(int fd, void *info, __u32 info_len);
 /* key NULL: the first key. -ENOENT after the last. */
 int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key);
 int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
