@@ -495,6 +495,9 @@ fi
 "$SKBDROP" -i nosuchdev$$ -d 0.1 >/dev/null 2>"$TMP/fd.err"; rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$TMP/fd.err")" = 1 ] && grep -q "nosuchdev$$: no such device" "$TMP/fd.err" \
 	&& ok "unknown device: exit 1, one line" || nok "unknown device: exit 1, one line" "rc=$rc: $(cat "$TMP/fd.err")"
+"$SKBDROP" --netns /proc/self/ns/mnt -d 0.1 >/dev/null 2>"$TMP/fm.err"; rc=$?
+[ $rc = 1 ] && grep -q "not a network namespace" "$TMP/fm.err" \
+	&& ok "--netns of a mount namespace: exit 1, 'not a network namespace'" || nok "--netns of a mount namespace: exit 1" "rc=$rc: $(cat "$TMP/fm.err")"
 "$SKBDROP" --netns nosuchns$$ -d 0.1 >/dev/null 2>"$TMP/fn.err"; rc=$?
 [ $rc = 1 ] && [ "$(wc -l <"$TMP/fn.err")" = 1 ] && grep -q "nosuchns$$" "$TMP/fn.err" \
 	&& ok "unknown netns: exit 1, one line" || nok "unknown netns: exit 1, one line" "rc=$rc: $(cat "$TMP/fn.err")"
@@ -688,7 +691,8 @@ kill $hp 2>/dev/null; wait $hp 2>/dev/null
 for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "proto" "-r NO_SUCH_REASON" "-c" "-r ," "--help=1" "-x" \
 	"--transport foo" "--transport" "--wakeup bytes:0" "--wakeup events:x" "--wakeup sometimes" \
 	"--wakeup events:" "--poll-ms 0" "--poll-ms abc" "--snaplen 257" "--snaplen x" "--snaplen" "-s 1" "--max-rate 0" "--max-rate x" "-i ," "--device" \
-	"--netns" "-i lo --exclude-device lo" "tcp port" "udp and" "port 99999"; do
+	"--netns" "-i lo --exclude-device lo" "tcp port" "udp and" "port 99999" "--snaplen 0 udp" "--summary 0.01" \
+	"--summary --stack" "--by reason" "--summary --by pid" "--summary 0x10"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \
