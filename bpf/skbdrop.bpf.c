@@ -246,7 +246,7 @@ static __attribute__((always_inline)) void read_sock_state(struct skbd_tp_kfree_
 /* len, ifindex, netns, socket state and packet bytes of the skb. Without
  * kernel BTF the loader marks these fields absent and the block is dead. */
 static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb *ctx, struct sk_buff___skbd *skb,
-							 struct skbd_event *ev, __u32 snaplen)
+							 struct skbd_event *ev, __u32 snaplen, int lean)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
@@ -256,7 +256,8 @@ static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb
 	    !__builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
 		return;
 	ev->flags |= SKBD_EV_HAS_CTX;
-	bpf_probe_read_kernel(&ev->len, sizeof(ev->len), &skb->len);
+	if (!lean) /* lean (summary counting): only what keys and place filters need */
+		bpf_probe_read_kernel(&ev->len, sizeof(ev->len), &skb->len);
 	bpf_probe_read_kernel(&dev, sizeof(dev), &skb->dev);
 	/* every deeper field is checked on its own: a kernel that lacks or
 	 * moved one reports 0 for it, never a read at a wrong offset */
@@ -273,6 +274,8 @@ static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
 		bpf_probe_read_kernel(&ev->netns, sizeof(ev->netns), &net->ns.inum);
+	if (lean)
+		return;
 	read_sock_state(ctx, skb, ev);
 	if (snaplen)
 		read_packet(skb, ev, snaplen);
@@ -350,10 +353,12 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	__u32 reason = 0, verdict, len;
 	__u64 pid_tgid, skbaddr;
 	__u16 flags = 0;
-	__u32 summary;
+	__u32 summary = cfg->flags & SKBD_CFG_SUMMARY;
+	/* summary counting without a packet filter: nothing but the keys */
+	int lean = summary && !(cfg->flags & SKBD_CFG_FILTER);
 	__u32 *slot;
 
-	pid_tgid = bpf_get_current_pid_tgid();
+	pid_tgid = !summary || cfg->filter_tgid ? bpf_get_current_pid_tgid() : 0;
 	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
 		goto filtered;
 
@@ -372,7 +377,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 
 	/* the scratch record is reused: write every header field */
 	ev->flags = flags;
-	ev->ts_ns = bpf_ktime_get_ns();
+	ev->ts_ns = summary ? 0 : bpf_ktime_get_ns(); /* (summary: no rate limit, no record) */
 	skbaddr = ctx->skbaddr;
 	ev->skbaddr = skbaddr;
 	ev->location = ctx->location;
@@ -380,7 +385,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	ev->reason = reason;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
-	ev->cpu = bpf_get_smp_processor_id();
+	ev->cpu = summary ? 0 : bpf_get_smp_processor_id();
 	ev->stack_id = 0;
 	ev->len = 0;
 	ev->ifindex = 0;
@@ -391,7 +396,6 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	ev->sk_state = SKBD_SK_NONE;
 	ev->pad = 0;
 	ev->pkt_len = 0;
-	summary = cfg->flags & SKBD_CFG_SUMMARY;
 	if (!summary) {
 		ev->cgroup_id = bpf_get_current_cgroup_id();
 		ev->flags |= SKBD_EV_HAS_CGROUP;
@@ -401,7 +405,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
 	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS)))
-		read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen);
+		read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean);
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
 		goto filtered;
 	if (cfg->dev_mode != SKBD_DEV_ANY) {
