@@ -10,27 +10,7 @@
 
 const char *cli_ethertype_name(__u16 proto)
 {
-	switch (proto) {
-	case 0x0800: return "IPv4";
-	case 0x86dd: return "IPv6";
-	case 0x0806: return "ARP";
-	case 0x8035: return "RARP";
-	case 0x8100: return "802.1Q";
-	case 0x88a8: return "802.1ad";
-	case 0x8847: return "MPLS";
-	case 0x8848: return "MPLS-mcast";
-	case 0x88cc: return "LLDP";
-	case 0x8863: return "PPPoE-disc";
-	case 0x8864: return "PPPoE";
-	case 0x88e5: return "MACsec";
-	case 0x8906: return "FCoE";
-	case 0x894f: return "NSH";
-	case 0x0004: return "802.2";  /* ETH_P_802_2 */
-	case 0x0003: return "ALL";    /* ETH_P_ALL: packet sockets */
-	case 0x0019: return "CAN";
-	case 0x000d: return "CANFD";
-	default: return NULL;
-	}
+	return skbd_pkt__ethertype_name(proto); /* one table, in the decoder */
 }
 
 /* A bounded appender: keeps writing into buf, counts what would be needed. */

@@ -584,7 +584,7 @@ static void put_type(struct out *o, __u16 t)
 	put_mem(o, tmp, sizeof(tmp));
 }
 
-static const char *ethertype_name(__u16 t)
+const char *skbd_pkt__ethertype_name(__u16 t)
 {
 	switch (t) {
 	case 0x0800: return "IPv4";
@@ -611,7 +611,7 @@ static const char *ethertype_name(__u16 t)
 
 static void put_ethertype_name(struct out *o, __u16 t)
 {
-	const char *name = ethertype_name(t);
+	const char *name = skbd_pkt__ethertype_name(t);
 
 	if (name)
 		put_str(o, name);

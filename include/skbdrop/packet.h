@@ -69,6 +69,9 @@ size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size);
 #define SKBD_PKT_TEXT_MAX 192
 #define SKBD_PKT_JSON_MAX 1024
 
+/* "IPv4", "IPv6", "ARP", "LLDP", ... for an ethertype, NULL when unnamed. */
+const char *skbd_pkt__ethertype_name(__u16 ethertype);
+
 /* "LISTEN", "ESTABLISHED", ... for a TCP state number, NULL when unknown. */
 const char *skbd_pkt__tcp_state_name(__u8 state);
 
