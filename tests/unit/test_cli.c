@@ -598,17 +598,12 @@ static struct skbd_event *new_event(void)
 	return ev;
 }
 
-static bool have_jq(void)
-{
-	return access(JQ, X_OK) == 0;
-}
-
 /* Run jq over one line; true when it parses as a JSON value. */
 static bool jq_valid(const char *line)
 {
 	FILE *p;
 
-	if (!have_jq())
+	if (!tu_have_jq())
 		return true;
 	fflush(stdout);
 	fflush(stderr);
@@ -619,40 +614,10 @@ static bool jq_valid(const char *line)
 	return pclose(p) == 0;
 }
 
-/* Run jq with a filter on one line and compare its (-r) output. */
+/* Run jq -r with a filter on one line and compare its output. */
 static bool jq_says(const char *line, const char *filter, const char *want)
 {
-	char cmd[512], out[256], path[] = "/tmp/skbd_test_cli_XXXXXX";
-	size_t n;
-	FILE *p, *f;
-	int fd;
-	bool ok;
-
-	if (!have_jq())
-		return true;
-	fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	snprintf(cmd, sizeof(cmd), JQ " -r '%s' >%s 2>&1", filter, path);
-	fflush(stdout);
-	fflush(stderr);
-	p = popen(cmd, "w");
-	if (!p) {
-		unlink(path);
-		return false;
-	}
-	fputs(line, p);
-	ok = pclose(p) == 0;
-	f = fopen(path, "re");
-	n = f ? fread(out, 1, sizeof(out) - 1, f) : 0;
-	out[n] = '\0';
-	if (f)
-		fclose(f);
-	unlink(path);
-	if (ok && strcmp(out, want))
-		fprintf(stderr, "\njq '%s': '%s', want '%s'\n", filter, out, want);
-	return ok && !strcmp(out, want);
+	return tu_jq_says(line, "", filter, want);
 }
 
 /* One formatting context; with_cache adds a fresh cache. */
@@ -731,7 +696,7 @@ static void check_known(bool with_cache)
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
-	if (have_jq()) {
+	if (tu_have_jq()) {
 		char buf[1024];
 
 		cli_format_json(&e.ctx, ev, buf, sizeof(buf));
@@ -1083,7 +1048,7 @@ static void check_comms(bool with_cache)
 		     JSON_HEAD ",\"comm\":\"a\\\"b\\\\c\\u0001d\\u00ffe\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
-	if (have_jq()) {
+	if (tu_have_jq()) {
 		char buf[1024];
 
 		cli_format_json(&e.ctx, ev, buf, sizeof(buf));

@@ -17,7 +17,6 @@
 
 #define FORMAT_618 SKBD_FIXTURES "/tracepoint-formats/kfree_skb-6.18.44.format"
 #define KSYMS_BASIC SKBD_FIXTURES "/kallsyms/basic.txt"
-#define JQ "/usr/bin/jq"
 
 /* 2024-05-01T12:00:00Z at CLOCK_MONOTONIC 0 */
 #define MONO_TO_REAL 1714564800000000000LL
@@ -149,47 +148,11 @@ static void expect_text(const struct cli_summary *s, const struct env *e, bool t
 	free(got);
 }
 
-static bool have_jq(void)
-{
-	return access(JQ, X_OK) == 0;
-}
-
-/* Run jq -c/-r with filter over text; true when it succeeds and prints want
+/* Run jq -e -r with filter over text; true when it succeeds and prints want
  * (NULL: any output). Without jq, true. */
 static bool jq_says(const char *text, const char *filter, const char *want)
 {
-	char cmd[512], path[] = "/tmp/skbd_test_summary_XXXXXX", *out;
-	size_t n;
-	FILE *p;
-	int fd;
-	bool ok;
-
-	if (!have_jq())
-		return true;
-	fd = mkstemp(path);
-	if (fd < 0)
-		return false;
-	close(fd);
-	snprintf(cmd, sizeof(cmd), JQ " -e -r '%s' >%s 2>&1", filter, path);
-	fflush(stdout);
-	fflush(stderr);
-	p = popen(cmd, "w");
-	if (!p) {
-		unlink(path);
-		return false;
-	}
-	fputs(text, p);
-	ok = pclose(p) == 0;
-	out = tu_load_file(path, &n);
-	unlink(path);
-	if (ok && want) {
-		ok = out && strlen(want) == n && !memcmp(out, want, n);
-		if (!ok)
-			fprintf(stderr, "\njq '%s': '%.*s', want '%s'\n", filter, out ? (int)n : 6, out ? out : "(none)",
-				want);
-	}
-	free(out);
-	return ok;
+	return tu_jq_says(text, "-e", filter, want);
 }
 
 /* ---- --by ------------------------------------------------------------ */

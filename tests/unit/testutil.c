@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/kallsyms.h>
@@ -129,4 +130,47 @@ __u32 tu_rand(__u32 *state)
 	*state ^= *state >> 17;
 	*state ^= *state << 5;
 	return *state;
+}
+
+#define TU_JQ "/usr/bin/jq"
+
+bool tu_have_jq(void)
+{
+	return access(TU_JQ, X_OK) == 0;
+}
+
+bool tu_jq_says(const char *input, const char *flags, const char *filter, const char *want)
+{
+	char cmd[512], path[] = "/tmp/skbd_test_jq_XXXXXX", *out;
+	size_t n = 0;
+	FILE *p;
+	int fd;
+	bool ok;
+
+	if (!tu_have_jq())
+		return true;
+	fd = mkstemp(path);
+	if (fd < 0)
+		return false;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), TU_JQ " -r %s '%s' >%s 2>&1", flags, filter, path);
+	fflush(stdout);
+	fflush(stderr);
+	p = popen(cmd, "w");
+	if (!p) {
+		unlink(path);
+		return false;
+	}
+	fputs(input, p);
+	ok = pclose(p) == 0;
+	out = tu_load_file(path, &n); /* NULL for empty output */
+	unlink(path);
+	if (ok && want) {
+		ok = out ? strlen(want) == n && !memcmp(out, want, n) : !want[0];
+		if (!ok)
+			fprintf(stderr, "\njq '%s': '%.*s', want '%s'\n", filter, out ? (int)n : 6, out ? out : "(none)",
+				want);
+	}
+	free(out);
+	return ok;
 }

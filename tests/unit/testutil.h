@@ -32,6 +32,12 @@ char *tu_load_file(const char *path, size_t *len);
  * does not work. The caller frees with skbd_ksyms__free(). */
 struct skbd_ksyms *tu_load_ksyms(const char *path);
 
+/* jq, for checking JSON the formatters write: whether /usr/bin/jq exists. */
+bool tu_have_jq(void);
+/* Run `jq -r FLAGS 'FILTER'` over input; true when jq succeeds and prints
+ * exactly want (NULL: any output). Without jq, true (nothing to check with). */
+bool tu_jq_says(const char *input, const char *flags, const char *filter, const char *want);
+
 /* xorshift32: a repeatable pseudo-random sequence for corruption tests;
  * each suite keeps its own state (seed), so its sequence never changes. */
 __u32 tu_rand(__u32 *state);
