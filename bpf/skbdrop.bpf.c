@@ -167,10 +167,41 @@ static __attribute__((always_inline)) void count(__u32 slot)
 		*v += 1; /* per-CPU slot: no atomics needed */
 }
 
+/* Kernel memory is read in one of two ways. Where the kernel has the
+ * bpf_rdonly_cast kfunc (6.2+), the loader gives skbd_btf_skb/skbd_btf_sock a
+ * body that casts the address to a BTF-typed (untrusted) pointer: each field is
+ * then one plain load the kernel guards against faults (a fault reads 0). Else
+ * they return 0 and every field costs a bpf_probe_read_kernel call (which also
+ * reads 0 on a fault). The reading code is written once, for both: DIRECT is a
+ * constant in each inlined copy. */
+#define RD(direct, dst, src)                                                   \
+	do {                                                                   \
+		if (direct)                                                    \
+			(dst) = (src);                                         \
+		else                                                           \
+			bpf_probe_read_kernel(&(dst), sizeof(dst), &(src));    \
+	} while (0)
+
+static __attribute__((noinline)) struct sk_buff___skbd *skbd_btf_skb(__u64 addr)
+{
+	__u64 p = 0;
+
+	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
+	return (struct sk_buff___skbd *)p;
+}
+
+static __attribute__((noinline)) struct sock___skbd *skbd_btf_sock(__u64 addr)
+{
+	__u64 p = 0;
+
+	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
+	return (struct sock___skbd *)p;
+}
+
 /* Copy up to snaplen bytes of the linear data, from the MAC header when one
  * is set just before the network header, else from the network header. */
 static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *skb, struct skbd_event *ev,
-							__u64 snaplen)
+							__u64 snaplen, int direct)
 {
 	__u16 mac = 0xffff, nh = 0, th = 0xffff;
 	unsigned char *head = 0, *data = 0;
@@ -185,13 +216,13 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 	    __builtin_preserve_field_info(skb->network_header, FIELD_BYTE_SIZE) != 2 ||
 	    __builtin_preserve_field_info(skb->mac_header, FIELD_BYTE_SIZE) != 2)
 		return;
-	bpf_probe_read_kernel(&head, sizeof(head), &skb->head);
-	bpf_probe_read_kernel(&tail, sizeof(tail), &skb->tail);
-	bpf_probe_read_kernel(&nh, sizeof(nh), &skb->network_header);
-	bpf_probe_read_kernel(&mac, sizeof(mac), &skb->mac_header);
+	RD(direct, head, skb->head);
+	RD(direct, tail, skb->tail);
+	RD(direct, nh, skb->network_header);
+	RD(direct, mac, skb->mac_header);
 	if (__builtin_preserve_field_info(skb->transport_header, FIELD_EXISTS) &&
 	    __builtin_preserve_field_info(skb->transport_header, FIELD_BYTE_SIZE) == 2)
-		bpf_probe_read_kernel(&th, sizeof(th), &skb->transport_header);
+		RD(direct, th, skb->transport_header);
 	if (!head || !nh) /* 0: the network header was never set */
 		return;
 	start = nh;
@@ -215,8 +246,9 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 		return;
 	ev->caplen = (__u16)n;
 	/* the whole packet's length from start: skb->len counts from skb->data */
-	if (__builtin_preserve_field_info(skb->data, FIELD_EXISTS) &&
-	    bpf_probe_read_kernel(&data, sizeof(data), &skb->data) == 0 && data >= head + start)
+	if (__builtin_preserve_field_info(skb->data, FIELD_EXISTS))
+		RD(direct, data, skb->data);
+	if (data && data >= head + start)
 		ev->pkt_len = ev->len + (__u32)(data - (head + start));
 	else if (data && data < head + start && ev->len > (__u32)(head + start - data))
 		ev->pkt_len = ev->len - (__u32)(head + start - data);
@@ -227,26 +259,31 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 
 /* The state of the socket the skb belongs to (6.11+: the receiving socket
  * the tracepoint names, else skb->sk). */
-static __attribute__((always_inline)) void read_sock_state(struct skbd_tp_kfree_skb *ctx,
-							    struct sk_buff___skbd *skb, struct skbd_event *ev)
+static __attribute__((always_inline)) void read_sock_state(__u64 rx_sk, struct sk_buff___skbd *skb,
+							    struct skbd_event *ev, int direct)
 {
 	struct sock___skbd *sk = 0;
-	unsigned char state;
+	unsigned char state = SKBD_SK_NONE;
 
 	if (!__builtin_preserve_field_info(sk->__sk_common.skc_state, FIELD_EXISTS))
 		return;
-	if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
-		sk = (struct sock___skbd *)ctx->rx_sk;
+	if (rx_sk)
+		sk = direct ? skbd_btf_sock(rx_sk) : (struct sock___skbd *)rx_sk;
 	if (!sk && __builtin_preserve_field_info(skb->sk, FIELD_EXISTS))
-		bpf_probe_read_kernel(&sk, sizeof(sk), &skb->sk);
-	if (sk && bpf_probe_read_kernel(&state, sizeof(state), &sk->__sk_common.skc_state) == 0)
-		ev->sk_state = state;
+		RD(direct, sk, skb->sk);
+	if (!sk)
+		return;
+	if (direct)
+		state = sk->__sk_common.skc_state;
+	else if (bpf_probe_read_kernel(&state, sizeof(state), &sk->__sk_common.skc_state))
+		return;
+	ev->sk_state = state;
 }
 
 /* len, ifindex, netns, socket state and packet bytes of the skb. Without
  * kernel BTF the loader marks these fields absent and the block is dead. */
-static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb *ctx, struct sk_buff___skbd *skb,
-							 struct skbd_event *ev, __u32 snaplen, int lean)
+static __attribute__((always_inline)) void read_context(__u64 rx_sk, struct sk_buff___skbd *skb,
+							 struct skbd_event *ev, __u32 snaplen, int lean, int direct)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
@@ -257,28 +294,28 @@ static __attribute__((always_inline)) void read_context(struct skbd_tp_kfree_skb
 		return;
 	ev->flags |= SKBD_EV_HAS_CTX;
 	if (!lean) /* lean (summary counting): only what keys and place filters need */
-		bpf_probe_read_kernel(&ev->len, sizeof(ev->len), &skb->len);
-	bpf_probe_read_kernel(&dev, sizeof(dev), &skb->dev);
+		RD(direct, ev->len, skb->len);
+	RD(direct, dev, skb->dev);
 	/* every deeper field is checked on its own: a kernel that lacks or
 	 * moved one reports 0 for it, never a read at a wrong offset */
 	if (dev) {
 		if (__builtin_preserve_field_info(dev->ifindex, FIELD_EXISTS))
-			bpf_probe_read_kernel(&ev->ifindex, sizeof(ev->ifindex), &dev->ifindex);
+			RD(direct, ev->ifindex, dev->ifindex);
 		if (__builtin_preserve_field_info(dev->nd_net.net, FIELD_EXISTS))
-			bpf_probe_read_kernel(&net, sizeof(net), &dev->nd_net.net);
+			RD(direct, net, dev->nd_net.net);
 	} else if (__builtin_preserve_field_info(skb->sk, FIELD_EXISTS)) {
 		/* no device (e.g. dropped on output before routing): the socket's netns */
-		bpf_probe_read_kernel(&sk, sizeof(sk), &skb->sk);
+		RD(direct, sk, skb->sk);
 		if (sk && __builtin_preserve_field_info(sk->__sk_common.skc_net.net, FIELD_EXISTS))
-			bpf_probe_read_kernel(&net, sizeof(net), &sk->__sk_common.skc_net.net);
+			RD(direct, net, sk->__sk_common.skc_net.net);
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
-		bpf_probe_read_kernel(&ev->netns, sizeof(ev->netns), &net->ns.inum);
+		RD(direct, ev->netns, net->ns.inum);
 	if (lean)
 		return;
-	read_sock_state(ctx, skb, ev);
+	read_sock_state(rx_sk, skb, ev, direct);
 	if (snaplen)
-		read_packet(skb, ev, snaplen);
+		read_packet(skb, ev, snaplen, direct);
 }
 
 /* --summary: one more drop for the event's key; a full map counts in "other". */
@@ -404,8 +441,17 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
-	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS)))
-		read_context(ctx, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean);
+	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
+		struct sk_buff___skbd *bskb = skbd_btf_skb(skbaddr);
+		__u64 rx_sk = 0; /* 6.11+: the receiving socket */
+
+		if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
+			rx_sk = ctx->rx_sk;
+		if (bskb)
+			read_context(rx_sk, bskb, ev, cfg->snaplen, lean, 1);
+		else
+			read_context(rx_sk, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean, 0);
+	}
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
 		goto filtered;
 	if (cfg->dev_mode != SKBD_DEV_ANY) {

@@ -112,6 +112,10 @@ enum skbd_dev_mode {
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"
+/* return 0 (read with bpf_probe_read_kernel) unless the loader gives them a
+ * bpf_rdonly_cast body: (u64 address) -> BTF pointer to struct sk_buff / sock */
+#define SKBD_BTF_SKB_FUNC "skbd_btf_skb"
+#define SKBD_BTF_SOCK_FUNC "skbd_btf_sock"
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */

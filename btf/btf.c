@@ -319,8 +319,17 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 
 	if (!btf || !name)
 		return -EINVAL;
-	if (!name[0] || !is_indexed_kind(kind))
+	if (!name[0])
 		return -ENOENT;
+	if (!is_indexed_kind(kind)) { /* FUNC and the rest: one pass, no index */
+		for (__u32 id = 1; id < btf->nr_types; id++) {
+			const struct btf_type *t = btf->types[id];
+
+			if (BTF_INFO_KIND(t->info) == kind && !strcmp(btf->strs + t->name_off, name))
+				return (int)id;
+		}
+		return -ENOENT;
+	}
 	if (!btf->names_built) {
 		err = build_name_index(btf);
 		if (err)

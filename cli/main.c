@@ -347,6 +347,40 @@ static int map_btf(const char *path, struct skbd_btf **out)
 
 /* The kernel's BTF: --btf FILE (an error if unusable) or the running
  * kernel's (a warning if missing: the tool still runs). */
+/* Direct reads of kernel memory (skbd_btf_skb/skbd_btf_sock in the BPF
+ * program): where the running kernel has the bpf_rdonly_cast kfunc (6.2+),
+ * the cast functions get a body that calls it, and each field the program
+ * reads is one guarded load instead of a bpf_probe_read_kernel call. Only with
+ * the kernel's own BTF (not --btf): the kfunc and type ids are the running
+ * kernel's. If the kernel refuses the program, the loader falls back to the
+ * probe reads. SKBDROP_PROBE_READ=1 forces those (tests, comparisons). */
+static void offer_direct_reads(struct skbd_obj *obj, const struct skbd_btf *btf)
+{
+	static const struct {
+		const char *func, *type;
+	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" }, { SKBD_BTF_SOCK_FUNC, "sock" } };
+	const char *env = getenv("SKBDROP_PROBE_READ");
+	int kfunc;
+
+	if (!btf || (env && env[0] && strcmp(env, "0")))
+		return;
+	kfunc = skbd_btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	if (kfunc <= 0)
+		return;
+	for (size_t i = 0; i < sizeof(casts) / sizeof(casts[0]); i++) {
+		int type = skbd_btf__find_by_name_kind(btf, casts[i].type, BTF_KIND_STRUCT);
+		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
+		const struct bpf_insn body[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type },
+			{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = kfunc },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		if (type > 0)
+			skbd_obj__set_func_optional(obj, casts[i].func, body, sizeof(body) / sizeof(body[0]));
+	}
+}
+
 static int load_kernel_btf(const char *path, struct skbd_btf **out)
 {
 	const char *p = path ? path : "/sys/kernel/btf/vmlinux";
@@ -955,6 +989,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (!o.btf_path)
+		offer_direct_reads(obj, btf);
 	layout.fmt = fmt;
 	layout.btf = btf;
 	if (skbd_obj__resolve_fields(obj, resolve_field, &layout)) {
@@ -1066,6 +1102,10 @@ int main(int argc, char **argv)
 	uname(&uts);
 	fprintf(stderr, "skbdrop: tracing skb:kfree_skb on %d CPUs, kernel %s%s\n", nr_cpus, uts.release,
 		r->fc.has_reason ? "" : " (no drop reasons before 5.17)");
+	if (o.verbose && btf)
+		fprintf(stderr, "skbdrop: kernel fields read with %s\n",
+			skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC) ? "bpf_rdonly_cast loads" :
+										 "bpf_probe_read_kernel");
 	log_live = true;
 
 	/* symbols after attach: startup time is exec until tracing */

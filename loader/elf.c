@@ -44,6 +44,8 @@ struct func {
 	size_t start;           /* first instruction in .text */
 	struct bpf_insn *insns; /* the body: from .text, or the replacement */
 	size_t insn_cnt;
+	struct bpf_insn *orig;  /* an optional replacement's original body (set_func_optional) */
+	size_t orig_cnt;
 };
 
 struct prog {
@@ -727,6 +729,7 @@ void skbd_obj__close(struct skbd_obj *obj)
 	for (size_t i = 0; i < obj->nr_funcs; i++) {
 		free(obj->funcs[i].name);
 		free(obj->funcs[i].insns);
+		free(obj->funcs[i].orig);
 	}
 	free(obj->funcs);
 	for (size_t i = 0; i < obj->nr_maps; i++) {
@@ -896,6 +899,30 @@ static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog
 	return out;
 }
 
+/* Does P call a function whose body is an optional replacement? */
+static bool uses_optional(const struct skbd_obj *obj, const struct prog *p)
+{
+	for (size_t r = 0; r < p->nr_call_relocs; r++)
+		if (obj->funcs[p->call_relocs[r].func].orig)
+			return true;
+	return false;
+}
+
+/* Every optional replacement gives way to the original body. */
+static void revert_optional(struct skbd_obj *obj)
+{
+	for (size_t f = 0; f < obj->nr_funcs; f++) {
+		struct func *fn = &obj->funcs[f];
+
+		if (!fn->orig)
+			continue;
+		free(fn->insns);
+		fn->insns = fn->orig;
+		fn->insn_cnt = fn->orig_cnt;
+		fn->orig = NULL;
+	}
+}
+
 static int load_prog(struct skbd_obj *obj, struct prog *p)
 {
 	const size_t log_size = 4 << 20;
@@ -915,6 +942,17 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 	if (!insns)
 		return -ENOMEM;
 	fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+	if (fd < 0 && fd != -EPERM && uses_optional(obj, p)) {
+		/* an optional body the kernel refuses: load the original instead */
+		skbd_log(SKBD_LOG_DEBUG, "elf: %s with the optional function bodies: %s; loading the originals",
+			 p->section, strerror(-fd));
+		revert_optional(obj);
+		free(insns);
+		insns = link_funcs(obj, p, &cnt);
+		if (!insns)
+			return -ENOMEM;
+		fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+	}
 	if (fd >= 0) {
 		p->fd = fd;
 		free(insns);
@@ -945,7 +983,8 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 	return err;
 }
 
-int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
+static int set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
+		    bool optional)
 {
 	struct bpf_insn *copy;
 
@@ -954,18 +993,47 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
 	if (!cnt || cnt > (1u << 20))
 		return -EINVAL;
 	for (size_t f = 0; f < obj->nr_funcs; f++) {
-		if (strcmp(obj->funcs[f].name, name))
+		struct func *fn = &obj->funcs[f];
+
+		if (strcmp(fn->name, name))
 			continue;
 		copy = malloc(cnt * sizeof(*copy));
 		if (!copy)
 			return -ENOMEM;
 		memcpy(copy, insns, cnt * sizeof(*copy));
-		free(obj->funcs[f].insns);
-		obj->funcs[f].insns = copy;
-		obj->funcs[f].insn_cnt = cnt;
+		if (optional && !fn->orig) { /* keep the body to fall back on */
+			fn->orig = fn->insns;
+			fn->orig_cnt = fn->insn_cnt;
+		} else {
+			free(fn->insns);
+		}
+		if (!optional) { /* a required body replaces any optional one for good */
+			free(fn->orig);
+			fn->orig = NULL;
+		}
+		fn->insns = copy;
+		fn->insn_cnt = cnt;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
+{
+	return set_func(obj, name, insns, cnt, false);
+}
+
+int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
+{
+	return set_func(obj, name, insns, cnt, true);
+}
+
+bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name)
+{
+	for (size_t f = 0; f < obj->nr_funcs; f++)
+		if (!strcmp(obj->funcs[f].name, name))
+			return obj->funcs[f].orig != NULL;
+	return false;
 }
 
 int skbd_obj__load(struct skbd_obj *obj)

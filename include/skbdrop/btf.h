@@ -34,9 +34,10 @@ __u32 skbd_btf__skip_mods(const struct skbd_btf *btf, __u32 id);
 /* Members of a struct/union type (count in *n), NULL for other kinds. */
 const struct btf_member *skbd_btf__members(const struct btf_type *t, __u32 *n);
 
-/* Id of the type named name of kind kind (BTF_KIND_STRUCT, _UNION, _ENUM,
- * _TYPEDEF or 19 = ENUM64; other kinds are not indexed), the lowest id when
- * several match. -ENOENT when there is none, -ENOMEM. The first call builds a
+/* Id of the type named name of kind kind, the lowest id when several match.
+ * -ENOENT when there is none, -ENOMEM. Other kinds than BTF_KIND_STRUCT,
+ * _UNION, _ENUM, _TYPEDEF and 19 = ENUM64 (e.g. FUNC) are found by a scan of
+ * all types (O(n) per lookup). For the indexed kinds, the first call builds a
  * name index (sorted, binary-searched: O(log n) per lookup) owned by btf and
  * freed by skbd_btf__free(); btf is logically const but that first call writes
  * the index, so do not make it from two threads at once. */

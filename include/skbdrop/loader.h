@@ -62,6 +62,14 @@ int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, voi
  * the programs call) with insns, before load: entry r1.. as the function's
  * arguments, r0 the result. 0, -ENOENT (no such function), -EBUSY after load. */
 int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
+
+/* Like skbd_obj__set_func, but the original body stays as a fallback: when the
+ * kernel refuses a program that calls an optional body, every optional body
+ * gives way to its original and the program is loaded again (for features a
+ * kernel may lack, such as a kfunc). skbd_obj__func_optional_used says, after
+ * skbd_obj__load, whether name's optional body is the one loaded. */
+int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
+bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
 /* Create the maps the programs to load use, patch map references

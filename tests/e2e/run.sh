@@ -279,27 +279,37 @@ elif setup_ctx_ns; then
 		"$SENDER" skx-$$ icmp:10.214.0.2 4242 20
 		"$SENDER" skx-$$ icmp:fd00:214::2 4243 20
 	}
-	if start_tracer "$TMP/ctx.json" -o json; then
+	# kernel fields: bpf_rdonly_cast loads where the kernel has them (6.2+), else probe reads; both ways
+	kver=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+	if [ "$kver" -ge 6002 ]; then want_read="bpf_rdonly_cast loads"; else want_read="bpf_probe_read_kernel"; fi
+	for rd in default probe; do
+	if [ "$rd" = probe ]; then export SKBDROP_PROBE_READ=1; want_read="bpf_probe_read_kernel"; fi
+	if start_tracer "$TMP/ctx.json" -o json -v; then
 		ctx_traffic
 		stop_tracer
+		unset SKBDROP_PROBE_READ
+		grep -qx "skbdrop: kernel fields read with $want_read" "$TMP/ctx.json.err" &&
+			ok "context ($rd): kernel fields read with $want_read" ||
+			nok "context ($rd): kernel fields read with $want_read" "$(head -3 "$TMP/ctx.json.err")"
 		f="$TMP/ctx.json"; in_ns=".netns==$cnsino and .ifindex==$cbidx and .dev==\"$CB\" and .netns_name==\"$CNS\""
-		check "context: udp4 nft drops: 5-tuple 10.214.0.1:40001 > 10.214.0.2:7777, dev $CB, netns_name $CNS" 50 \
+		check "context ($rd): udp4 nft drops: 5-tuple 10.214.0.1:40001 > 10.214.0.2:7777, dev $CB, netns_name $CNS" 50 \
 			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv4.src==\"10.214.0.1\" and .layers.ipv4.dst==\"10.214.0.2\" and .layers.ipv4.protocol==17 and .layers.udp.sport==40001 and .layers.udp.dport==7777 and .layers.udp.len==24")"
-		check "context: udp4 nft drops: ether src $CA_MAC dst $CB_MAC type 0x0800" 50 \
+		check "context ($rd): udp4 nft drops: ether src $CA_MAC dst $CB_MAC type 0x0800" 50 \
 			"$(jcount "$f" "$in_ns and .layers.udp.sport==40001 and .layers.ether.src==\"$CA_MAC\" and .layers.ether.dst==\"$CB_MAC\" and .layers.ether.type==\"0x0800\"")"
-		check "context: udp6 nft drops: fd00:214::1.40002 > fd00:214::2.7777, next_header 17" 50 \
+		check "context ($rd): udp6 nft drops: fd00:214::1.40002 > fd00:214::2.7777, next_header 17" 50 \
 			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv6.src==\"fd00:214::1\" and .layers.ipv6.dst==\"fd00:214::2\" and .layers.ipv6.next_header==17 and .layers.udp.sport==40002 and .layers.udp.dport==7777")"
-		check "context: tcp4 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
+		check "context ($rd): tcp4 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
 			"$(jcount "$f" "$in_ns and .reason==\"NO_SOCKET\" and .layers.ipv4.dst==\"10.214.0.2\" and .layers.tcp.dport==9 and .layers.tcp.flags==\"SYN\" and .layers.tcp.ack==0")"
-		check "context: tcp6 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
+		check "context ($rd): tcp6 SYN to a closed port: NO_SOCKET, flags SYN, dport 9" 20 \
 			"$(jcount "$f" "$in_ns and .reason==\"NO_SOCKET\" and .layers.ipv6.dst==\"fd00:214::2\" and .layers.tcp.dport==9 and .layers.tcp.flags==\"SYN\"")"
-		check "context: icmp echo requests dropped by nft: type 8 code 0" 20 \
+		check "context ($rd): icmp echo requests dropped by nft: type 8 code 0" 20 \
 			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv4.protocol==1 and .layers.icmp.type==8 and .layers.icmp.code==0")"
-		check "context: icmp6 echo requests dropped by nft: type 128 code 0" 20 \
+		check "context ($rd): icmp6 echo requests dropped by nft: type 128 code 0" 20 \
 			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv6.next_header==58 and .layers.icmp6.type==128 and .layers.icmp6.code==0")"
-		check "context: cgroup is a path or null, layers an object" 0 \
+		check "context ($rd): cgroup is a path or null, layers an object" 0 \
 			"$(jcount "$f" "((.cgroup|type) != \"string\" and .cgroup != null) or ((.layers|type) != \"object\" and .layers != null)")"
-	else nok "context: tracer starts"; fi
+	else nok "context ($rd): tracer starts"; unset SKBDROP_PROBE_READ; fi
+	done
 	if start_tracer "$TMP/ctx.txt"; then
 		ctx_traffic
 		stop_tracer

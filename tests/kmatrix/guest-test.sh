@@ -133,9 +133,13 @@ $IP netns add kmns && $IP link add kmva type veth peer name kmvb && $IP link set
 	$IP netns exec kmns nft -f $T/rules.nft && ns_ok=1
 if [ $ns_ok = 1 ]; then
 	ok "veth + namespace + nft drop rule set up"
-	if start $T/nf.json -o json; then
+	if start $T/nf.json -o json -v; then
 		$SENDER kmnf 10.213.0.2 40124:7777 $N
 		stop
+		# kernel fields: bpf_rdonly_cast loads from 6.2, probe reads before
+		kv=$(echo "$KREL" | awk -F. '{ print $1 * 1000 + $2 }')
+		if [ "$kv" -ge 6002 ]; then rd="bpf_rdonly_cast loads"; else rd="bpf_probe_read_kernel"; fi
+		check "netfilter: kernel fields read with $rd" 1 "$(grep -cx "skbdrop: kernel fields read with $rd" $T/nf.json.err)"
 		vifx=$($IP -n kmns link show kmvb | sed -n 's/^\([0-9]*\):.*/\1/p')
 		nsino=$(stat -L -c %i /run/netns/kmns)
 		check "netfilter: context from BTF: len 44 (IPv4 header included at the hook), dev kmvb (ifindex $vifx) in netns kmns ($nsino)" $N \

@@ -892,6 +892,56 @@ static void test_load_fixture_layouts(void)
 	}
 }
 
+/* An optional function body the kernel refuses gives way to the original and
+ * the program loads; one it accepts is the one loaded. */
+static void test_load_optional_body(void)
+{
+	const struct bpf_insn refused[] = { /* a kfunc id no kernel has */
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = 0x7fffffff },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	const struct bpf_insn accepted[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct skbd_tpformat *fmt;
+	int cpus = skbd_cpus_possible();
+
+	if (!can_load())
+		return;
+	CU_ASSERT_FATAL(cpus > 0);
+	fmt = running_format();
+	for (int pass = 0; pass < 2; pass++) {
+		struct skbd_obj *obj = open_resolved(fmt);
+		const struct bpf_insn *body = pass ? accepted : refused;
+
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, "no_such_func", body, 2), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, body, 2), 0);
+		CU_ASSERT(skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC));
+		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_BTF_SOCK_FUNC));
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
+		tu_log_quiet();
+		CU_ASSERT_EQUAL(skbd_obj__load(obj), 0);
+		tu_log_restore();
+		CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
+		CU_ASSERT_EQUAL(skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC), pass == 1);
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, body, 2), -EBUSY);
+		skbd_obj__close(obj);
+	}
+	/* a required body after an optional one: no fallback left */
+	{
+		struct skbd_obj *obj = open_resolved(fmt);
+
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, refused, 2), 0);
+		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_BTF_SKB_FUNC, accepted, 2), 0);
+		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC));
+		skbd_obj__close(obj);
+	}
+	skbd_tpformat__free(fmt);
+}
+
 static void test_load_unresolved(void)
 {
 	struct skbd_obj *obj = NULL;
@@ -1392,6 +1442,7 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "load running kernel (root)", test_load_running_kernel },
 	{ "load fixture layouts (root)", test_load_fixture_layouts },
 	{ "load unresolved (root)", test_load_unresolved },
+	{ "load with an optional function body (root)", test_load_optional_body },
 	{ "load perf program only (root)", test_load_perf_only },
 	{ "load ringbuf program only (root)", test_load_ringbuf_only },
 	{ "load with an unsized ring buffer (root)", test_load_ringbuf_unsized },
