@@ -94,6 +94,17 @@ struct cli_fmt_cache {
 		unsigned char len;
 		char text[182];
 	} loc[CLI_LOC_CACHE];
+	/* JSON: the members from "cpu" to "protocol" of the last event, reused
+	 * while the fields they show repeat (a burst from one flow) */
+	struct {
+		bool valid;
+		__u32 cpu, pid, tid, reason;
+		__u64 location;
+		__u16 protocol;
+		char comm[16];
+		unsigned short len;
+		char text[496];
+	} ident;
 };
 
 /* Lookups the formatters make through the caller (netlink, cgroupfs, the
@@ -137,6 +148,7 @@ int cli_ifindex_in(const char *nspath, const char *name, __u32 *ifindex);
 
 /* Room for any formatted event: header, decoded layers and 64 stack frames. */
 #define CLI_LINE_MAX 16384
+#define CLI_OUT_BUF (256 * 1024) /* events formatted, not yet written: see out_flush */
 
 /* Format one event as a text line (plus indented stack lines with --stack) /
  * an NDJSON object, with '\n'. ev->caplen must not exceed the bytes the

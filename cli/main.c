@@ -97,8 +97,8 @@ struct run {
 	struct stack_cache sc;
 	bool batch_start;  /* apply link notifications before the next event */
 	unsigned long long misses; /* the program's recursion misses, at exit */
-	FILE *out;
-	char line[CLI_LINE_MAX];
+	char *obuf;  /* formatted events not yet written to stdout */
+	size_t olen, ocap;
 	unsigned long long delivered;
 	unsigned long long lost;
 	unsigned long long by_reason[SKBD_REASON_SLOTS];
@@ -106,6 +106,34 @@ struct run {
 	bool out_closed; /* EPIPE: reader went away */
 	int write_err;
 };
+
+/* Write the formatted events to stdout, all of them (short writes resume).
+ * Events bypass stdio: they are formatted in place in a buffer of
+ * CLI_OUT_BUF bytes, written when it fills and after every poll, in few
+ * large write(2)s (a pipe, a terminal or a page-cache file costs per call).
+ * 0, or -1 with out_closed (EPIPE) or write_err set. */
+static int out_flush(struct run *r)
+{
+	size_t off = 0;
+
+	while (off < r->olen) {
+		ssize_t w = write(STDOUT_FILENO, r->obuf + off, r->olen - off);
+
+		if (w < 0 && errno == EINTR && !stop_signal)
+			continue;
+		if (w < 0) {
+			if (errno == EPIPE)
+				r->out_closed = true;
+			else
+				r->write_err = errno;
+			r->olen = 0;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	r->olen = 0;
+	return 0;
+}
 
 static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 {
@@ -130,17 +158,15 @@ static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 		skbd_netdev__refresh(r->nd); /* a device deleted meanwhile is not named */
 		r->batch_start = false;
 	}
-	if (r->o->output == CLI_OUT_JSON)
-		n = cli_format_json(&r->fc, &ev, r->line, sizeof(r->line));
-	else
-		n = cli_format_text(&r->fc, &ev, r->line, sizeof(r->line));
-	if (!r->o->no_output && fwrite(r->line, 1, n, r->out) != n) {
-		if (errno == EPIPE)
-			r->out_closed = true;
-		else
-			r->write_err = errno ? errno : EIO;
+	/* room for the longest line: formatted in place */
+	if (r->ocap - r->olen < CLI_LINE_MAX && out_flush(r))
 		return 1;
-	}
+	if (r->o->output == CLI_OUT_JSON)
+		n = cli_format_json(&r->fc, &ev, r->obuf + r->olen, CLI_LINE_MAX);
+	else
+		n = cli_format_text(&r->fc, &ev, r->obuf + r->olen, CLI_LINE_MAX);
+	if (!r->o->no_output) /* --no-output: formatted, then dropped */
+		r->olen += n;
 counted:
 	if (r->o->count && r->delivered >= r->o->count)
 		return 1;
@@ -1048,7 +1074,12 @@ int main(int argc, char **argv)
 	}
 
 	r->o = &o;
-	r->out = stdout;
+	r->ocap = CLI_OUT_BUF;
+	r->obuf = malloc(r->ocap);
+	if (!r->obuf) {
+		error_line("out of memory");
+		goto out;
+	}
 	r->fc.fmt = fmt;
 	r->fc.has_reason = skbd_tpformat__field(fmt, "reason") != NULL;
 	r->fc.mono_to_real_ns = mono_to_real();
@@ -1078,8 +1109,9 @@ int main(int argc, char **argv)
 		if (cli_cgroups__new(&r->cg))
 			r->cg = NULL;
 	}
-	/* one write per MiB, and after every poll (see the loop) */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	/* stdio carries only the --summary tables, flushed per table (events
+	 * bypass it: out_flush); fully buffered even on a terminal */
+	setvbuf(stdout, NULL, _IOFBF, 0);
 	err = o.summary ? 0 : open_transport(obj, &o, ring_bytes, rb_size, r, &tr);
 	if (err) {
 		if (o.transport == CLI_TRANSPORT_RINGBUF)
@@ -1153,14 +1185,8 @@ int main(int argc, char **argv)
 			error_line("polling perf rings: %s", strerror(-err));
 			goto out;
 		}
-		if (!o.no_output && !o.count_only && fflush(r->out)) {
-			if (errno == EPIPE) {
-				r->out_closed = true;
-				break;
-			}
-			r->write_err = errno;
+		if (out_flush(r))
 			break;
-		}
 	}
 	/* detach first, then take what is still in the rings */
 	close(perf_fd);
@@ -1168,8 +1194,8 @@ int main(int argc, char **argv)
 	r->batch_start = true;
 	if (!r->out_closed && !r->write_err && !(o.count && r->delivered >= o.count))
 		transport_consume(&tr);
-	if (!o.no_output && !o.count_only && !r->out_closed && fflush(r->out) && errno == EPIPE)
-		r->out_closed = true;
+	if (!r->out_closed && !r->write_err)
+		out_flush(r);
 	if (r->out_closed) { /* `skbdrop | head`: the reader has what it wanted */
 		ret = 0;
 		goto out;
@@ -1195,6 +1221,7 @@ out:
 	free(pf);
 	skbd_filter__free(filt);
 	if (r) {
+		free(r->obuf);
 		skbd_netdev__free(r->nd);
 		cli_cgroups__free(r->cg);
 		stack_cache_free(&r->sc);

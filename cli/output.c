@@ -432,6 +432,72 @@ static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event 
 	put_char(b, ']');
 }
 
+/* ,"cpu":..,"pid":..,"tid":..,"comm":..,"reason":..,"reason_code":..,
+ * "location":..,"location_addr":..,"protocol":.. of ev: from the cache while
+ * the fields it shows are those of the last event formatted. */
+static void put_ident_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+{
+	struct cli_fmt_cache *fc = c->cache;
+	const char *rname, *pname;
+	size_t start = b->len;
+	char comm[17];
+
+	if (fc && fc->ident.valid && fc->ident.cpu == ev->cpu && fc->ident.pid == ev->pid &&
+	    fc->ident.tid == ev->tid && fc->ident.reason == ev->reason && fc->ident.location == ev->location &&
+	    fc->ident.protocol == ev->protocol && !memcmp(fc->ident.comm, ev->comm, sizeof(ev->comm))) {
+		put_mem(b, fc->ident.text, fc->ident.len);
+		return;
+	}
+	rname = reason_name(c, ev);
+	pname = cli_ethertype_name(ev->protocol);
+	copy_comm(ev, comm, false);
+	put_lit(b, ",\"cpu\":");
+	put_u64(b, ev->cpu);
+	put_lit(b, ",\"pid\":");
+	put_u64(b, ev->pid);
+	put_lit(b, ",\"tid\":");
+	put_u64(b, ev->tid);
+	put_lit(b, ",\"comm\":");
+	put_json_string(b, comm);
+	put_lit(b, ",\"reason\":");
+	if (rname)
+		put_json_string(b, rname);
+	else
+		put_lit(b, "null");
+	put_lit(b, ",\"reason_code\":");
+	if (c->has_reason)
+		put_u64(b, ev->reason);
+	else
+		put_lit(b, "null");
+	put_lit(b, ",\"location\":\"");
+	put_location(c, ev->location, b); /* symbol names need no JSON escaping */
+	put_lit(b, "\",\"location_addr\":\"");
+	put_hex(b, ev->location);
+	put_lit(b, "\",\"protocol\":");
+	if (pname) {
+		put_char(b, '"');
+		put_str(b, pname);
+		put_char(b, '"');
+	} else {
+		put_u64(b, ev->protocol);
+	}
+	if (!fc)
+		return;
+	fc->ident.valid = false;
+	if (b->len >= b->size || b->len - start > sizeof(fc->ident.text))
+		return; /* cut short, or too long to keep */
+	fc->ident.len = (unsigned short)(b->len - start);
+	memcpy(fc->ident.text, b->buf + start, fc->ident.len);
+	fc->ident.cpu = ev->cpu;
+	fc->ident.pid = ev->pid;
+	fc->ident.tid = ev->tid;
+	fc->ident.reason = ev->reason;
+	fc->ident.location = ev->location;
+	fc->ident.protocol = ev->protocol;
+	memcpy(fc->ident.comm, ev->comm, sizeof(ev->comm));
+	fc->ident.valid = true;
+}
+
 static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
 			  bool lite);
 
@@ -455,50 +521,18 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 			  bool lite)
 {
 	struct sbuf b = { buf, size, 0 };
-	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
-	char comm[17];
 	long nsec;
 
 	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
-	copy_comm(ev, comm, false);
 	put_lit(&b, "{\"time\":\"");
 	put_str(&b, tc->date);
 	put_char(&b, '.');
 	put_fixed(&b, (unsigned long)nsec, 9);
 	put_lit(&b, "Z\",\"ts_ns\":");
 	put_u64(&b, ev->ts_ns);
-	put_lit(&b, ",\"cpu\":");
-	put_u64(&b, ev->cpu);
-	put_lit(&b, ",\"pid\":");
-	put_u64(&b, ev->pid);
-	put_lit(&b, ",\"tid\":");
-	put_u64(&b, ev->tid);
-	put_lit(&b, ",\"comm\":");
-	put_json_string(&b, comm);
-	put_lit(&b, ",\"reason\":");
-	if (rname)
-		put_json_string(&b, rname);
-	else
-		put_lit(&b, "null");
-	put_lit(&b, ",\"reason_code\":");
-	if (c->has_reason)
-		put_u64(&b, ev->reason);
-	else
-		put_lit(&b, "null");
-	put_lit(&b, ",\"location\":\"");
-	put_location(c, ev->location, &b); /* symbol names need no JSON escaping */
-	put_lit(&b, "\",\"location_addr\":\"");
-	put_hex(&b, ev->location);
-	put_lit(&b, "\",\"protocol\":");
-	if (pname) {
-		put_char(&b, '"');
-		put_str(&b, pname);
-		put_char(&b, '"');
-	} else {
-		put_u64(&b, ev->protocol);
-	}
+	put_ident_json(c, ev, &b);
 	if (ev->flags & SKBD_EV_HAS_CTX) {
 		const char *ns = netns_name(c, ev);
 		struct skbd_pkt pkt;

@@ -651,6 +651,49 @@ static void env_fini(struct fmt_env *e)
 	skbd_tpformat__free(e->fmt);
 }
 
+/* The cached JSON members (cpu to protocol) follow every field they show:
+ * a stream where one field at a time changes, formatted with and without
+ * the cache, gives the same bytes, and each change shows. */
+static void test_format_ident_cache(void)
+{
+	struct fmt_env cached, plain;
+	struct skbd_event *ev = NULL;
+	char a[2048], b[2048], prev[2048] = "";
+
+	env_init(&cached, true);
+	env_init(&plain, false);
+	ev = new_event();
+	for (int step = 0; step < 16; step++) {
+		switch (step % 8) {
+		case 0: ev->cpu ^= 1; break;
+		case 1: ev->pid++; break;
+		case 2: ev->tid++; break;
+		case 3: ev->reason = ev->reason == 3 ? 12 : 3; break;
+		case 4: ev->location = ev->location == 0xffffffff81001234ULL ? 0xffffffff81002000ULL :
+									  0xffffffff81001234ULL; break;
+		case 5: ev->protocol = ev->protocol == 0x0800 ? 0x86dd : 0x0800; break;
+		case 6: ev->comm[0] = ev->comm[0] == 's' ? 'S' : 's'; break;
+		case 7: /* a comm of 16 bytes without a NUL, and back */
+			if (ev->comm[15])
+				memcpy(ev->comm, "sender\0\0\0\0\0\0\0\0\0", 16);
+			else
+				memcpy(ev->comm, "abcdefghijklmnop", 16);
+			break;
+		}
+		cli_format_json(&cached.ctx, ev, a, sizeof(a));
+		cli_format_json(&plain.ctx, ev, b, sizeof(b));
+		CU_ASSERT_STRING_EQUAL(a, b);
+		CU_ASSERT_STRING_NOT_EQUAL(a, prev); /* the change shows */
+		/* the same event again: from the cache, still the same bytes */
+		cli_format_json(&cached.ctx, ev, a, sizeof(a));
+		CU_ASSERT_STRING_EQUAL(a, b);
+		snprintf(prev, sizeof(prev), "%s", a);
+	}
+	free(ev);
+	env_fini(&cached);
+	env_fini(&plain);
+}
+
 /* Format both ways and compare exactly; JSON also goes through jq. */
 static void expect_lines(const struct cli_fmt_ctx *c, const struct skbd_event *ev, const char *text,
 			 const char *json)
@@ -1314,6 +1357,7 @@ CU_TestInfo skbd_tests_cli[] = {
 	{ "plan empty include", test_plan_empty_include },
 	{ "format known", test_format_known },
 	{ "format known cached", test_format_known_cached },
+	{ "format ident cache", test_format_ident_cache },
 	{ "format reasons", test_format_reasons },
 	{ "format protocols", test_format_protocols },
 	{ "format locations", test_format_locations },
