@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The bench harness behind `make bench` (bench/run.sh): exact-count drops on CPU 0, each tracer configuration on
 # CPU 1, configurations interleaved across repetitions, medians written to bench/results/ (markdown + gnuplot).
-"""usage: harness.py --build DIR --ns NAME [--count N] [--reps N] [--slow-count N] [--out DIR] [--quick]
+"""usage: harness.py --build DIR --ns NAME [--count N] [--reps N] [--slow-count N] [--anchor-count N] [--out DIR] [--quick]
        harness.py --replot DIR"""
 
 import argparse
@@ -482,9 +482,17 @@ def fmt(x, spec, none="n/a"):
 def summarize(cfg, base_rate):
     runs = cfg.runs
     s = {"rate": median([r["rate"] for r in runs])}
-    s["ratio"] = s["rate"] / base_rate if base_rate and s["rate"] else None
     nprod = len(cfg.cpus)
-    s["ns"] = (nprod * 1e9 / s["rate"] - nprod * 1e9 / base_rate) if s["ratio"] else None
+    paired = [r for r in runs if r.get("anchor_rate")]
+    if paired and len(paired) == len(runs):
+        # each run against the baseline measured just before it; medians of the pairs
+        s["ratio"] = median([r["rate"] / r["anchor_rate"] for r in paired])
+        s["ns"] = median([nprod * 1e9 / r["rate"] - nprod * 1e9 / r["anchor_rate"] for r in paired])
+        s["paired"] = True
+    else:
+        s["ratio"] = s["rate"] / base_rate if base_rate and s["rate"] else None
+        s["ns"] = (nprod * 1e9 / s["rate"] - nprod * 1e9 / base_rate) if s["ratio"] else None
+        s["paired"] = False
     lost_pct = []
     for r in runs:
         if r.get("lost") is not None and r.get("delivered") is not None and r["delivered"] + r["lost"] > 0:
@@ -523,7 +531,7 @@ def summarize(cfg, base_rate):
     return s
 
 
-def machine_header(skbdrop, argv_line, count, slow_count, reps):
+def machine_header(skbdrop, argv_line, count, slow_count, reps, anchor_count=0):
     model = "?"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -544,13 +552,15 @@ def machine_header(skbdrop, argv_line, count, slow_count, reps):
         f"| command | `{argv_line}` |",
         f"| drops per run | {count:,} ({slow_count:,} for slow tracers: bpftrace printf) |",
         f"| repetitions | {reps}, configurations interleaved in a different order each repetition; medians |",
+        "| ratio | " + (f"each traced run ÷ an untraced run of {anchor_count:,} drops just before it (paired); "
+                       "median of the pairs" if anchor_count else "median traced ÷ median untraced") + " |",
         "",
     ]
 
 
 def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions):
     os.makedirs(args.out, exist_ok=True)
-    lines = machine_header(skbdrop, argv_line, args.count, args.slow_count, args.reps)
+    lines = machine_header(skbdrop, argv_line, args.count, args.slow_count, args.reps, args.anchor_count)
     if exact_rows:
         lines += ["## Generators: exact drop counts",
                   "",
@@ -608,15 +618,16 @@ def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions):
     lines += ["## Raw runs", "",
               "| configuration | rep | drops | drops/s | delivered | lost | wakeups | polls | IPIs CAL/RES/IWI | "
               "other CPU CAL/RES/IWI | CPU s | "
-              "VmHWM KiB | startup ms |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "VmHWM KiB | startup ms | paired baseline drops/s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for c in cfgs:
         for r in c.runs:
             lines.append(f"| {c.name} | {r['rep']} | {r['drops']} | {r['rate']:.0f} | {r.get('delivered')} | "
                          f"{r.get('lost')} | {r.get('wakeups')} | {r.get('polls')} | "
                          f"{'/'.join(str(r['ipis'][k]) for k in IPI_ROWS)} | "
                          f"{'/'.join(str(r['ipis']['other'][k]) for k in IPI_ROWS)} | "
-                         f"{fmt(r['cpu_s'], '.2f', '-')} | {r['rss_kb']} | {fmt(r['startup_ms'], '.1f', '-')} |")
+                         f"{fmt(r['cpu_s'], '.2f', '-')} | {r['rss_kb']} | {fmt(r['startup_ms'], '.1f', '-')} | "
+                         f"{fmt(r.get('anchor_rate'), '.0f', '-')} |")
     with open(os.path.join(args.out, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     plot(args.out, cfgs)
@@ -680,6 +691,9 @@ def main():
     ap.add_argument("--slow-count", type=int, default=200000)
     ap.add_argument("--exact-count", type=int, default=500000)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--anchor-count", type=int, default=1000000,
+                    help="drops of the untraced run just before each traced run (0: none; ratios then use "
+                         "the median baseline)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     ap.add_argument("--quick", action="store_true", help="4 configurations only (a smoke test)")
     ap.add_argument("--cmdline", default=" ".join(sys.argv))
@@ -723,15 +737,22 @@ def main():
             if c.skip:
                 log(f"skip {c.name}: {c.skip}")
         rng = random.Random(4)
+        base_of = {c.group: c for c in runnable if c.tool == "none"}
         for rep in range(1, args.reps + 1):
             order = runnable[:]
             rng.shuffle(order)
-            # the untraced baseline twice per repetition: it is the denominator of every ratio
+            # the untraced baseline twice per repetition (its own row)
             order.insert(len(order) // 2, next(c for c in runnable if c.tool == "none"))
             for c in order:
                 count = args.slow_count if c.slow else args.count
+                anchor = None
+                if c.tool != "none" and args.anchor_count and c.group in base_of:
+                    # the paired baseline, just before: this VM's speed drifts by +-25 % over
+                    # seconds, so each run is compared with the untraced rate of its moment
+                    anchor = run_once(base_of[c.group], args, tmp, args.anchor_count)
                 r = run_once(c, args, tmp, count)
                 r["rep"] = rep
+                r["anchor_rate"] = anchor["rate"] if anchor else None
                 c.runs.append(r)
                 log(f"rep {rep} {c.name}: {r['rate']:.0f} drops/s, delivered {r.get('delivered')}, "
                     f"lost {r.get('lost')}, wakeups {r.get('wakeups')}, ipis {r['ipis']}, "

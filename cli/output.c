@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include <skbdrop/decimal.h>
 #include <skbdrop/packet.h>
 #include "cli.h"
 
@@ -45,30 +46,15 @@ static inline void put_char(struct sbuf *b, char ch)
 	b->len++;
 }
 
-/* decimal, two digits per step */
 static void put_u64(struct sbuf *b, unsigned long long v)
 {
-	static const char pairs[201] =
-		"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-		"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-		"8081828384858687888990919293949596979899";
-	char tmp[24];
-	int i = sizeof(tmp);
+	char tmp[SKBD_DECIMAL_MAX];
 
-	while (v >= 100) {
-		unsigned int d = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		tmp[--i] = pairs[d + 1];
-		tmp[--i] = pairs[d];
+	if (b->len + SKBD_DECIMAL_MAX < b->size) { /* in place */
+		b->len += skbd_decimal(b->buf + b->len, v);
+		return;
 	}
-	if (v >= 10) {
-		tmp[--i] = pairs[v * 2 + 1];
-		tmp[--i] = pairs[v * 2];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
+	put_mem(b, tmp, skbd_decimal(tmp, v));
 }
 
 /* exactly width digits, zero-padded */
@@ -563,13 +549,14 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 		put_lit(&b, ",\"layers\":");
 		decode_packet(ev, &pkt);
 		{
-			char lay[2048];
-			size_t n = skbd_pkt__format_json(&pkt, lay, sizeof(lay));
+			/* in place; a prefix cut short by the buffer counts its full length */
+			size_t room = b.len < b.size ? b.size - b.len : 0;
+			size_t n = skbd_pkt__format_json(&pkt, room ? b.buf + b.len : NULL, room);
 
-			if (n < sizeof(lay))
-				put_mem(&b, lay, n);
+			if (n < 2048)
+				b.len += n;
 			else
-				put_lit(&b, "{}"); /* never cut JSON in half */
+				put_lit(&b, "{}"); /* layers this long: never cut JSON in half */
 		}
 	} else {
 		put_lit(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");

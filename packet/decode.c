@@ -51,6 +51,7 @@
  *
  * The formatters allocate nothing and call no printf: this runs per event. */
 #include <string.h>
+#include <skbdrop/decimal.h>
 #include <skbdrop/packet.h>
 #include "skbdrop_abi.h"
 
@@ -419,17 +420,17 @@ struct out {
 	size_t size, len;
 };
 
-static void put_mem(struct out *o, const char *s, size_t n)
+static inline void put_mem(struct out *o, const char *s, size_t n)
 {
-	if (o->len + 1 < o->size) {
-		size_t room = o->size - 1 - o->len;
-
-		memcpy(o->buf + o->len, s, n < room ? n : room);
+	if (o->len + n < o->size) { /* the common case: it fits, with room for the NUL */
+		memcpy(o->buf + o->len, s, n);
+	} else if (o->len + 1 < o->size) {
+		memcpy(o->buf + o->len, s, o->size - 1 - o->len);
 	}
 	o->len += n;
 }
 
-static void put_char(struct out *o, char c)
+static inline void put_char(struct out *o, char c)
 {
 	if (o->len + 1 < o->size)
 		o->buf[o->len] = c;
@@ -443,33 +444,15 @@ static void put_str(struct out *o, const char *s)
 	put_mem(o, s, strlen(s));
 }
 
-/* Two digits per division: this runs for every number of every event. */
-static const char digit_pairs[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
 static void put_u32(struct out *o, __u32 v)
 {
-	char tmp[10];
-	size_t i = sizeof(tmp);
+	char tmp[SKBD_DECIMAL_MAX];
 
-	while (v >= 100) {
-		__u32 r = v % 100;
-
-		v /= 100;
-		i -= 2;
-		tmp[i] = digit_pairs[2 * r];
-		tmp[i + 1] = digit_pairs[2 * r + 1];
+	if (o->len + SKBD_DECIMAL_MAX < o->size) { /* in place */
+		o->len += skbd_decimal(o->buf + o->len, v);
+		return;
 	}
-	if (v >= 10) {
-		i -= 2;
-		tmp[i] = digit_pairs[2 * v];
-		tmp[i + 1] = digit_pairs[2 * v + 1];
-	} else {
-		tmp[--i] = (char)('0' + v);
-	}
-	put_mem(o, tmp + i, sizeof(tmp) - i);
+	put_mem(o, tmp, skbd_decimal(tmp, v));
 }
 
 static const char hexdig[] = "0123456789abcdef";
@@ -507,11 +490,11 @@ static void put_ip4(struct out *o, const __u8 a[4])
 		if (v >= 100) {
 			tmp[n++] = (char)('0' + v / 100);
 			v %= 100;
-			tmp[n++] = digit_pairs[2 * v];
-			tmp[n++] = digit_pairs[2 * v + 1];
+			tmp[n++] = skbd_digit_pairs[2 * v];
+			tmp[n++] = skbd_digit_pairs[2 * v + 1];
 		} else if (v >= 10) {
-			tmp[n++] = digit_pairs[2 * v];
-			tmp[n++] = digit_pairs[2 * v + 1];
+			tmp[n++] = skbd_digit_pairs[2 * v];
+			tmp[n++] = skbd_digit_pairs[2 * v + 1];
 		} else {
 			tmp[n++] = (char)('0' + v);
 		}
