@@ -7,6 +7,7 @@
 
 import argparse
 import datetime
+import json
 import os
 import random
 import re
@@ -295,8 +296,9 @@ def parse_skbdrop(lines, run):
             run["wakeups"], run["polls"] = int(m.group(3)), int(m.group(4))
 
 
-def run_once(cfg, args, tmp, count):
-    """One generator run under CFG. Returns a dict of raw measurements."""
+def run_once(cfg, args, tmp, count, probe=None):
+    """One generator run under CFG. Returns a dict of raw measurements. PROBE, if given, is called
+    while the tracer is still attached, after the generator; its result is run["probe"]."""
     run = {"rep": None, "delivered": None, "lost": None, "wakeups": None, "polls": None, "cpu_s": None,
            "rss_kb": None, "startup_ms": None, "notes": []}
     if cfg.tool == "none":
@@ -368,6 +370,8 @@ def run_once(cfg, args, tmp, count):
                 break
             last = cur
         run["rss_kb"] = proc_hwm_kb(p.pid)
+        if probe:
+            run["probe"] = probe()
     finally:
         if p.poll() is None:
             p.send_signal(signal.SIGINT)
@@ -428,6 +432,61 @@ def run_once(cfg, args, tmp, count):
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     return run
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the programs' own cost: kernel.bpf_stats_enabled counts each BPF program's runs and run time
+
+PROG_COST_CONFIGS = ["skbdrop perf bytes:65536 --summary", "skbdrop perf bytes:65536 json>file",
+                     "skbdrop perf bytes:65536 --count-only", "bpftrace count", "bpftrace count by reason+location"]
+
+
+def tracepoint_progs():
+    """{prog id: (run_cnt, run_time_ns)} of the loaded tracepoint programs (bpftool)."""
+    out = sh(["bpftool", "-j", "prog", "show"], check=False, capture_output=True).stdout
+    try:
+        progs = json.loads(out) if out.strip() else []
+    except ValueError:
+        return {}
+    return {p["id"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in progs
+            if p.get("type") == "tracepoint"}
+
+
+def measure_prog_cost(args, cfgs, tmp):
+    """Rows (configuration, runs, ns per run, drops/s) for PROG_COST_CONFIGS, one run each with
+    kernel.bpf_stats_enabled=1. The ns are the program's own time, from the kernel: unlike drops/s,
+    they do not swing with the machine's speed from one second to the next (much less, at least)."""
+    if not shutil.which("bpftool"):
+        return None
+    stats = "/proc/sys/kernel/bpf_stats_enabled"
+    with open(stats) as f:
+        old = f.read().strip()
+    extra = Config("bpftrace count by reason+location", "bpftrace",
+                   [shutil.which("bpftrace") or "bpftrace", "-e",
+                    "tracepoint:skb:kfree_skb { @c[args->reason, args->location] = count(); }"],
+                   "pipe", r"^Attaching \d+ probe", "stdout", mode="count")
+    extra.skip = None if shutil.which("bpftrace") else "not installed"
+    by_name = {c.name: c for c in cfgs + [extra]}
+    rows = []
+    try:
+        with open(stats, "w") as f:
+            f.write("1")
+        for name in PROG_COST_CONFIGS:
+            c = by_name.get(name)
+            if not c or c.skip:
+                continue
+            before = tracepoint_progs()
+            r = run_once(c, args, tmp, args.anchor_count or args.count, probe=tracepoint_progs)
+            after = r.get("probe") or {}
+            new = [v for k, v in after.items() if k not in before]
+            runs = sum(v[0] for v in new)
+            ns = sum(v[1] for v in new) / runs if runs else None
+            rows.append((name, runs, ns, r["rate"]))
+            log(f"program cost {name}: {runs} runs, {fmt(ns, '.0f')} ns per run")
+    finally:
+        with open(stats, "w") as f:
+            f.write(old)
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -558,7 +617,7 @@ def machine_header(skbdrop, argv_line, count, slow_count, reps, anchor_count=0):
     ]
 
 
-def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions):
+def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions, prog_rows=None):
     os.makedirs(args.out, exist_ok=True)
     lines = machine_header(skbdrop, argv_line, args.count, args.slow_count, args.reps, args.anchor_count)
     if exact_rows:
@@ -615,6 +674,16 @@ def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions):
                 f"{fmt(s['startup'], '.0f', '-')} | {'; '.join(notes)} |")
         lines.append("")
     lines += ["Columns: see bench/README.md. Tools: " + "; ".join(versions), ""]
+    if prog_rows:
+        lines += ["## The BPF program's own cost per drop", "",
+                  "One run each (one producer, tracer on CPU 1) with `kernel.bpf_stats_enabled=1`: the kernel's "
+                  "count of program runs and their total time. The time includes the two clock reads that "
+                  "bpf_stats adds per run; it excludes the tracepoint's own work before the program runs and "
+                  "the wakeups after it.", "",
+                  "| configuration | program runs | ns per run | drops/s in that run |", "|---|---|---|---|"]
+        for name, runs, ns, rate in prog_rows:
+            lines.append(f"| {name} | {runs} | {fmt(ns, '.0f')} | {rate:.0f} |")
+        lines.append("")
     lines += ["## Raw runs", "",
               "| configuration | rep | drops | drops/s | delivered | lost | wakeups | polls | IPIs CAL/RES/IWI | "
               "other CPU CAL/RES/IWI | CPU s | "
@@ -758,8 +827,9 @@ def main():
                     f"lost {r.get('lost')}, wakeups {r.get('wakeups')}, ipis {r['ipis']}, "
                     f"cpu {fmt(r['cpu_s'], '.2f', '-')} s, startup {fmt(r['startup_ms'], '.0f', '-')} ms "
                     f"{' '.join(r['notes'])}")
+        prog_rows = measure_prog_cost(args, cfgs, tmp) if not args.quick else None
         log(f"runs took {time.monotonic() - t_start:.0f} s")
-        write_results(args, cfgs, exact_rows, skbdrop, args.cmdline, versions)
+        write_results(args, cfgs, exact_rows, skbdrop, args.cmdline, versions, prog_rows)
         log(f"wrote {args.out}/RESULTS.md, ratio.png, ratio.svg")
     finally:
         for p in list(started):
