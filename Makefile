@@ -83,6 +83,11 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
+# the formatters' cost alone: links cli/output.c and the libraries it uses
+$(BUILD)/bench/fmtcost: bench/fmtcost.c $(BUILD)/obj/cli/output.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icli -o $@ $^ $(DYN_LIBS)
+
 bench: deps
 	$(MAKE) all $(BENCH_TOOLS)
 	bench/run.sh $(BUILD)
