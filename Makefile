@@ -52,6 +52,12 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -DSKBD_FIXTURES='"$(CURDIR)/tests/fixtures"' -c $< -o $@
 
+# --version tells the commit the binary was built from: main.o (the only user
+# of SKBD_VERSION) is rebuilt whenever `git describe` changes
+VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' > $(VERSION_STAMP))
+$(BUILD)/obj/cli/main.o: $(VERSION_STAMP)
+
 $(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
