@@ -57,6 +57,9 @@ $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h 
 VERSION_STAMP := $(BUILD)/version.stamp
 $(shell mkdir -p $(BUILD) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = '$(VERSION)' ] || echo '$(VERSION)' > $(VERSION_STAMP))
 $(BUILD)/obj/cli/main.o: $(VERSION_STAMP)
+$(VERSION_STAMP): # after `make clean` in the same run
+	@mkdir -p $(@D)
+	echo '$(VERSION)' > $@
 
 $(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h
 	@mkdir -p $(dir $@)
@@ -92,7 +95,7 @@ $(BUILD)/bench/%: bench/%.c
 # the formatters' cost alone: links cli/output.c and the libraries it uses
 $(BUILD)/bench/fmtcost: bench/fmtcost.c $(BUILD)/obj/cli/output.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Icli -o $@ $^ $(DYN_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -Icli -o $@ $^ $(DYN_LIBS)
 
 bench: deps
 	$(MAKE) all $(BENCH_TOOLS)

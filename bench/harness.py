@@ -442,13 +442,13 @@ PROG_COST_CONFIGS = ["skbdrop perf bytes:65536 --summary", "skbdrop perf bytes:6
 
 
 def tracepoint_progs():
-    """{prog id: (run_cnt, run_time_ns)} of the loaded tracepoint programs (bpftool)."""
+    """{prog id: (name, run_cnt, run_time_ns)} of the loaded tracepoint programs (bpftool)."""
     out = sh(["bpftool", "-j", "prog", "show"], check=False, capture_output=True).stdout
     try:
         progs = json.loads(out) if out.strip() else []
     except ValueError:
         return {}
-    return {p["id"]: (p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in progs
+    return {p["id"]: (p.get("name", ""), p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in progs
             if p.get("type") == "tracepoint"}
 
 
@@ -459,8 +459,14 @@ def measure_prog_cost(args, cfgs, tmp):
     if not shutil.which("bpftool"):
         return None
     stats = "/proc/sys/kernel/bpf_stats_enabled"
-    with open(stats) as f:
-        old = f.read().strip()
+    try:
+        with open(stats) as f:
+            old = f.read().strip()
+        with open(stats, "w") as f:
+            f.write(old)
+    except OSError as e:  # e.g. a read-only /proc/sys: no table, the rest of the results stand
+        log(f"program cost not measured: {stats}: {e}")
+        return None
     extra = Config("bpftrace count by reason+location", "bpftrace",
                    [shutil.which("bpftrace") or "bpftrace", "-e",
                     "tracepoint:skb:kfree_skb { @c[args->reason, args->location] = count(); }"],
@@ -478,14 +484,20 @@ def measure_prog_cost(args, cfgs, tmp):
             before = tracepoint_progs()
             r = run_once(c, args, tmp, args.anchor_count or args.count, probe=tracepoint_progs)
             after = r.get("probe") or {}
-            new = [v for k, v in after.items() if k not in before]
-            runs = sum(v[0] for v in new)
-            ns = sum(v[1] for v in new) / runs if runs else None
+            # this tracer's programs only: skbdrop's are skbd_*, bpftrace names its program after the
+            # tracepoint; another tool loading programs meanwhile is not counted
+            mine = (lambda n: n.startswith("skbd_")) if c.tool == "skbdrop" else (lambda n: n == "kfree_skb")
+            new = [v for k, v in after.items() if k not in before and mine(v[0])]
+            runs = sum(v[1] for v in new)
+            ns = sum(v[2] for v in new) / runs if runs else None
             rows.append((name, runs, ns, r["rate"]))
             log(f"program cost {name}: {runs} runs, {fmt(ns, '.0f')} ns per run")
     finally:
-        with open(stats, "w") as f:
-            f.write(old)
+        try:
+            with open(stats, "w") as f:
+                f.write(old)
+        except OSError as e:
+            log(f"could not restore {stats} to {old}: {e}")
     return rows
 
 

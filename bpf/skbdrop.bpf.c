@@ -263,7 +263,7 @@ static __attribute__((always_inline)) void read_sock_state(__u64 rx_sk, struct s
 							    struct skbd_event *ev, int direct)
 {
 	struct sock___skbd *sk = 0;
-	unsigned char state = SKBD_SK_NONE;
+	unsigned char state = 0;
 
 	if (!__builtin_preserve_field_info(sk->__sk_common.skc_state, FIELD_EXISTS))
 		return;
@@ -273,11 +273,9 @@ static __attribute__((always_inline)) void read_sock_state(__u64 rx_sk, struct s
 		RD(direct, sk, skb->sk);
 	if (!sk)
 		return;
-	if (direct)
-		state = sk->__sk_common.skc_state;
-	else if (bpf_probe_read_kernel(&state, sizeof(state), &sk->__sk_common.skc_state))
-		return;
-	ev->sk_state = state;
+	RD(direct, state, sk->__sk_common.skc_state);
+	if (state) /* no TCP state is 0: a failed read (0 both ways) is "no socket" */
+		ev->sk_state = state;
 }
 
 /* len, ifindex, netns, socket state and packet bytes of the skb. Without

@@ -121,6 +121,12 @@ static int out_flush(struct run *r)
 
 		if (w < 0 && errno == EINTR && !stop_signal)
 			continue;
+		/* stopped (SIGINT/SIGTERM) while the reader of stdout does not read:
+		 * a write cut short by the signal is not tried again */
+		if (w >= 0 && (size_t)w < r->olen - off && stop_signal) {
+			w = -1;
+			errno = EINTR;
+		}
 		if (w < 0) {
 			if (errno == EPIPE)
 				r->out_closed = true;
@@ -390,20 +396,28 @@ static void offer_direct_reads(struct skbd_obj *obj, const struct skbd_btf *btf)
 
 	if (!btf || (env && env[0] && strcmp(env, "0")))
 		return;
+	int type[2];
+
 	kfunc = skbd_btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
 	if (kfunc <= 0)
 		return;
-	for (size_t i = 0; i < sizeof(casts) / sizeof(casts[0]); i++) {
-		int type = skbd_btf__find_by_name_kind(btf, casts[i].type, BTF_KIND_STRUCT);
+	for (size_t i = 0; i < 2; i++) { /* both casts or neither: never half of the fields one way */
+		type[i] = skbd_btf__find_by_name_kind(btf, casts[i].type, BTF_KIND_STRUCT);
+		if (type[i] <= 0)
+			return;
+	}
+	for (size_t i = 0; i < 2; i++) {
 		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
 		const struct bpf_insn body[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type[i] },
 			{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = kfunc },
 			{ .code = BPF_JMP | BPF_EXIT },
 		};
 
-		if (type > 0)
-			skbd_obj__set_func_optional(obj, casts[i].func, body, sizeof(body) / sizeof(body[0]));
+		/* only ENOMEM can fail here; the skb cast alone would still read every
+		 * field, the socket's state through skb->sk instead of rx_sk */
+		if (skbd_obj__set_func_optional(obj, casts[i].func, body, sizeof(body) / sizeof(body[0])))
+			break;
 	}
 }
 
@@ -1182,6 +1196,7 @@ int main(int argc, char **argv)
 		if (r->out_closed || r->write_err || (o.count && r->delivered >= o.count))
 			break;
 		if (err < 0 && err != -EINTR) {
+			out_flush(r); /* what was read before the error */
 			error_line("polling perf rings: %s", strerror(-err));
 			goto out;
 		}
