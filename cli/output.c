@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
-#include <skbdrop/decimal.h>
+#include <skbdrop/sbuf.h>
 #include <skbdrop/packet.h>
 #include "cli.h"
 
@@ -14,51 +14,10 @@ const char *cli_ethertype_name(__u16 proto)
 	return skbd_pkt__ethertype_name(proto); /* one table, in the decoder */
 }
 
-/* A bounded appender: keeps writing into buf, counts what would be needed. */
-struct sbuf {
-	char *buf;
-	size_t size, len;
-};
-
-/* The NUL is written once, by finish(): appends only copy. */
-static inline void put_mem(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->len + n < b->size) { /* the common case: it fits, with room for the NUL */
-		memcpy(b->buf + b->len, s, n);
-	} else if (b->len < b->size) {
-		memcpy(b->buf + b->len, s, b->size - 1 - b->len);
-	}
-	b->len += n;
-}
-
-static void put_str(struct sbuf *b, const char *s)
-{
-	put_mem(b, s, strlen(s));
-}
-
-/* a string literal: its length is known at compile time */
-#define put_lit(b, s) put_mem((b), "" s, sizeof(s) - 1)
-
-static inline void put_char(struct sbuf *b, char ch)
-{
-	if (b->len + 1 < b->size)
-		b->buf[b->len] = ch;
-	b->len++;
-}
-
-static void put_u64(struct sbuf *b, unsigned long long v)
-{
-	char tmp[SKBD_DECIMAL_MAX];
-
-	if (b->len + SKBD_DECIMAL_MAX < b->size) { /* in place */
-		b->len += skbd_decimal(b->buf + b->len, v);
-		return;
-	}
-	put_mem(b, tmp, skbd_decimal(tmp, v));
-}
+/* The NUL is written once, by finish(): appends only copy (skbd_put_*). */
 
 /* exactly width digits, zero-padded */
-static void put_fixed(struct sbuf *b, unsigned long v, int width)
+static void put_fixed(struct skbd_sbuf *b, unsigned long v, int width)
 {
 	char tmp[20];
 
@@ -66,10 +25,10 @@ static void put_fixed(struct sbuf *b, unsigned long v, int width)
 		tmp[i] = (char)('0' + v % 10);
 		v /= 10;
 	}
-	put_mem(b, tmp, (size_t)width);
+	skbd_put_mem(b, tmp, (size_t)width);
 }
 
-static void put_hex(struct sbuf *b, unsigned long long v)
+static void put_hex(struct skbd_sbuf *b, unsigned long long v)
 {
 	static const char hex[] = "0123456789abcdef";
 	char tmp[18];
@@ -81,10 +40,10 @@ static void put_hex(struct sbuf *b, unsigned long long v)
 	} while (v);
 	tmp[--i] = 'x';
 	tmp[--i] = '0';
-	put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
+	skbd_put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
 }
 
-static size_t finish(struct sbuf *b)
+static size_t finish(struct skbd_sbuf *b)
 {
 	if (!b->size)
 		return b->len; /* nothing written: the length needed, as snprintf */
@@ -168,7 +127,7 @@ static const char *reason_name(const struct cli_fmt_ctx *c, const struct skbd_ev
 }
 
 /* "func+0xoff [mod]" of an address, through the cache when there is one. */
-static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct sbuf *b)
+static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct skbd_sbuf *b)
 {
 	struct cli_fmt_cache *fc = c->cache;
 	char loc[192];
@@ -177,14 +136,14 @@ static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct sbuf *b
 
 	if (!fc) {
 		skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
-		put_str(b, loc);
+		skbd_put_str(b, loc);
 		return;
 	}
 	slot = (size_t)((addr ^ (addr >> 7) ^ (addr >> 17)) % CLI_LOC_CACHE);
 	if (!fc->loc[slot].valid || fc->loc[slot].addr != addr) {
 		n = skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
 		if (n < 0 || (size_t)n >= sizeof(fc->loc[slot].text)) { /* too long to cache */
-			put_str(b, loc);
+			skbd_put_str(b, loc);
 			return;
 		}
 		memcpy(fc->loc[slot].text, loc, (size_t)n + 1);
@@ -192,7 +151,7 @@ static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct sbuf *b
 		fc->loc[slot].addr = addr;
 		fc->loc[slot].valid = true;
 	}
-	put_mem(b, fc->loc[slot].text, fc->loc[slot].len);
+	skbd_put_mem(b, fc->loc[slot].text, fc->loc[slot].len);
 }
 
 static void decode_packet(const struct skbd_event *ev, struct skbd_pkt *pkt)
@@ -227,17 +186,17 @@ static const char *netns_name(const struct cli_fmt_ctx *c, const struct skbd_eve
 /* a name from the system (device, namespace) in a text line: bytes outside
  * printable ASCII as '?', like comm, so a name cannot forge lines or send
  * terminal escapes */
-static void put_printable(struct sbuf *b, const char *s)
+static void put_printable(struct skbd_sbuf *b, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 
-		put_char(b, ch < 0x20 || ch >= 0x7f ? '?' : (char)ch);
+		skbd_put_char(b, ch < 0x20 || ch >= 0x7f ? '?' : (char)ch);
 	}
 }
 
 /* " dev NAME" (or " ifindex N" when it cannot be named) " netns NAME|INODE" */
-static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct skbd_sbuf *b)
 {
 	const char *ns = netns_name(c, ev);
 	char name[16];
@@ -245,19 +204,19 @@ static void put_device_text(const struct cli_fmt_ctx *c, const struct skbd_event
 	if (ev->ifindex) {
 		if (dev_name(c, ev, name) == 0) {
 			name[15] = '\0';
-			put_lit(b, " dev ");
+			skbd_put_lit(b, " dev ");
 			put_printable(b, name);
 		} else {
-			put_lit(b, " ifindex ");
-			put_u64(b, ev->ifindex);
+			skbd_put_lit(b, " ifindex ");
+			skbd_put_u64(b, ev->ifindex);
 		}
 	}
 	if (ev->netns) {
-		put_lit(b, " netns ");
+		skbd_put_lit(b, " netns ");
 		if (ns)
 			put_printable(b, ns);
 		else
-			put_u64(b, ev->netns);
+			skbd_put_u64(b, ev->netns);
 	}
 }
 
@@ -281,27 +240,27 @@ static int event_stack(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 	return c->res->stack(c->res->ctx, ev->stack_id, ips);
 }
 
-static void put_stack_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+static void put_stack_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct skbd_sbuf *b)
 {
 	const __u64 *ips = NULL;
 	int n = event_stack(c, ev, &ips);
 
 	if (n < 0) {
-		put_lit(b, "    [");
-		put_str(b, stack_error(n));
-		put_lit(b, "]\n");
+		skbd_put_lit(b, "    [");
+		skbd_put_str(b, stack_error(n));
+		skbd_put_lit(b, "]\n");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
-		put_lit(b, "    ");
+		skbd_put_lit(b, "    ");
 		put_location(c, ips[i], b);
-		put_char(b, '\n');
+		skbd_put_char(b, '\n');
 	}
 }
 
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
 {
-	struct sbuf b = { buf, size, 0 };
+	struct skbd_sbuf b = { buf, size, 0 };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
@@ -311,117 +270,117 @@ size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 
 	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
 	copy_comm(ev, comm, true);
-	put_str(&b, tc->hms);
-	put_char(&b, '.');
+	skbd_put_str(&b, tc->hms);
+	skbd_put_char(&b, '.');
 	put_fixed(&b, (unsigned long)nsec / 1000, 6);
-	put_lit(&b, " cpu ");
-	put_u64(&b, ev->cpu);
-	put_char(&b, ' ');
-	put_str(&b, comm);
-	put_char(&b, '[');
-	put_u64(&b, ev->pid);
-	put_char(&b, '/');
-	put_u64(&b, ev->tid);
-	put_lit(&b, "] ");
+	skbd_put_lit(&b, " cpu ");
+	skbd_put_u64(&b, ev->cpu);
+	skbd_put_char(&b, ' ');
+	skbd_put_str(&b, comm);
+	skbd_put_char(&b, '[');
+	skbd_put_u64(&b, ev->pid);
+	skbd_put_char(&b, '/');
+	skbd_put_u64(&b, ev->tid);
+	skbd_put_lit(&b, "] ");
 	if (rname) {
-		put_str(&b, rname);
+		skbd_put_str(&b, rname);
 	} else if (c->has_reason) {
-		put_lit(&b, "reason#");
-		put_u64(&b, ev->reason);
+		skbd_put_lit(&b, "reason#");
+		skbd_put_u64(&b, ev->reason);
 	} else {
-		put_char(&b, '-');
+		skbd_put_char(&b, '-');
 	}
-	put_char(&b, ' ');
+	skbd_put_char(&b, ' ');
 	put_location(c, ev->location, &b);
-	put_char(&b, ' ');
+	skbd_put_char(&b, ' ');
 	if (ev->flags & SKBD_EV_HAS_CTX) {
 		char pkt[512];
 		size_t n;
 
 		decode_packet(ev, &pkt_tmp);
 		n = skbd_pkt__format_text(&pkt_tmp, pkt, sizeof(pkt));
-		put_mem(&b, pkt, n < sizeof(pkt) ? n : sizeof(pkt) - 1);
-		put_lit(&b, " len ");
-		put_u64(&b, ev->len);
+		skbd_put_mem(&b, pkt, n < sizeof(pkt) ? n : sizeof(pkt) - 1);
+		skbd_put_lit(&b, " len ");
+		skbd_put_u64(&b, ev->len);
 		put_device_text(c, ev, &b);
 	} else if (pname) {
-		put_str(&b, pname);
+		skbd_put_str(&b, pname);
 	} else {
 		char p[8];
 
 		snprintf(p, sizeof(p), "0x%04x", ev->protocol);
-		put_str(&b, p);
+		skbd_put_str(&b, p);
 	}
-	put_char(&b, '\n');
+	skbd_put_char(&b, '\n');
 	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK))
 		put_stack_text(c, ev, &b);
 	return finish(&b);
 }
 
-static void put_json_string(struct sbuf *b, const char *s)
+static void put_json_string(struct skbd_sbuf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 
-	put_char(b, '"');
+	skbd_put_char(b, '"');
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
 		char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
 
 		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
 			continue;
-		put_mem(b, run, (size_t)(s - run));
+		skbd_put_mem(b, run, (size_t)(s - run));
 		run = s + 1;
 		if (ch == '"' || ch == '\\') {
-			put_char(b, '\\');
-			put_char(b, (char)ch);
+			skbd_put_char(b, '\\');
+			skbd_put_char(b, (char)ch);
 		} else { /* raw bytes, not necessarily UTF-8 */
-			put_mem(b, esc, sizeof(esc));
+			skbd_put_mem(b, esc, sizeof(esc));
 		}
 	}
-	put_mem(b, run, (size_t)(s - run));
-	put_char(b, '"');
+	skbd_put_mem(b, run, (size_t)(s - run));
+	skbd_put_char(b, '"');
 }
 
-static void put_cgroup_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+static void put_cgroup_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct skbd_sbuf *b)
 {
 	const char *path = NULL;
 
 	if ((ev->flags & SKBD_EV_HAS_CGROUP) && c->res && c->res->cgroup_path)
 		path = c->res->cgroup_path(c->res->ctx, ev->cgroup_id);
-	put_lit(b, ",\"cgroup\":");
+	skbd_put_lit(b, ",\"cgroup\":");
 	if (path)
 		put_json_string(b, path);
 	else
-		put_lit(b, "null");
+		skbd_put_lit(b, "null");
 }
 
-static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+static void put_stack_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct skbd_sbuf *b)
 {
 	const __u64 *ips = NULL;
 	int n = event_stack(c, ev, &ips);
 
 	if (n < 0) {
-		put_lit(b, ",\"stack\":null,\"stack_error\":\"");
-		put_str(b, stack_error(n));
-		put_char(b, '"');
+		skbd_put_lit(b, ",\"stack\":null,\"stack_error\":\"");
+		skbd_put_str(b, stack_error(n));
+		skbd_put_char(b, '"');
 		return;
 	}
-	put_lit(b, ",\"stack\":[");
+	skbd_put_lit(b, ",\"stack\":[");
 	for (int i = 0; i < n; i++) {
 		if (i)
-			put_char(b, ',');
-		put_char(b, '"');
+			skbd_put_char(b, ',');
+		skbd_put_char(b, '"');
 		put_location(c, ips[i], b); /* symbol and module names need no escaping */
-		put_char(b, '"');
+		skbd_put_char(b, '"');
 	}
-	put_char(b, ']');
+	skbd_put_char(b, ']');
 }
 
 /* ,"cpu":..,"pid":..,"tid":..,"comm":..,"reason":..,"reason_code":..,
  * "location":..,"location_addr":..,"protocol":.. of ev: from the cache while
  * the fields it shows are those of the last event formatted. */
-static void put_ident_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct sbuf *b)
+static void put_ident_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, struct skbd_sbuf *b)
 {
 	struct cli_fmt_cache *fc = c->cache;
 	const char *rname, *pname;
@@ -431,41 +390,41 @@ static void put_ident_json(const struct cli_fmt_ctx *c, const struct skbd_event 
 	if (fc && fc->ident.valid && fc->ident.cpu == ev->cpu && fc->ident.pid == ev->pid &&
 	    fc->ident.tid == ev->tid && fc->ident.reason == ev->reason && fc->ident.location == ev->location &&
 	    fc->ident.protocol == ev->protocol && !memcmp(fc->ident.comm, ev->comm, sizeof(ev->comm))) {
-		put_mem(b, fc->ident.text, fc->ident.len);
+		skbd_put_mem(b, fc->ident.text, fc->ident.len);
 		return;
 	}
 	rname = reason_name(c, ev);
 	pname = cli_ethertype_name(ev->protocol);
 	copy_comm(ev, comm, false);
-	put_lit(b, ",\"cpu\":");
-	put_u64(b, ev->cpu);
-	put_lit(b, ",\"pid\":");
-	put_u64(b, ev->pid);
-	put_lit(b, ",\"tid\":");
-	put_u64(b, ev->tid);
-	put_lit(b, ",\"comm\":");
+	skbd_put_lit(b, ",\"cpu\":");
+	skbd_put_u64(b, ev->cpu);
+	skbd_put_lit(b, ",\"pid\":");
+	skbd_put_u64(b, ev->pid);
+	skbd_put_lit(b, ",\"tid\":");
+	skbd_put_u64(b, ev->tid);
+	skbd_put_lit(b, ",\"comm\":");
 	put_json_string(b, comm);
-	put_lit(b, ",\"reason\":");
+	skbd_put_lit(b, ",\"reason\":");
 	if (rname)
 		put_json_string(b, rname);
 	else
-		put_lit(b, "null");
-	put_lit(b, ",\"reason_code\":");
+		skbd_put_lit(b, "null");
+	skbd_put_lit(b, ",\"reason_code\":");
 	if (c->has_reason)
-		put_u64(b, ev->reason);
+		skbd_put_u64(b, ev->reason);
 	else
-		put_lit(b, "null");
-	put_lit(b, ",\"location\":\"");
+		skbd_put_lit(b, "null");
+	skbd_put_lit(b, ",\"location\":\"");
 	put_location(c, ev->location, b); /* symbol names need no JSON escaping */
-	put_lit(b, "\",\"location_addr\":\"");
+	skbd_put_lit(b, "\",\"location_addr\":\"");
 	put_hex(b, ev->location);
-	put_lit(b, "\",\"protocol\":");
+	skbd_put_lit(b, "\",\"protocol\":");
 	if (pname) {
-		put_char(b, '"');
-		put_str(b, pname);
-		put_char(b, '"');
+		skbd_put_char(b, '"');
+		skbd_put_str(b, pname);
+		skbd_put_char(b, '"');
 	} else {
-		put_u64(b, ev->protocol);
+		skbd_put_u64(b, ev->protocol);
 	}
 	if (!fc)
 		return;
@@ -506,47 +465,47 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
 			  bool lite)
 {
-	struct sbuf b = { buf, size, 0 };
+	struct skbd_sbuf b = { buf, size, 0 };
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
 	long nsec;
 
 	event_time(c, ev->ts_ns, &tmp, &tc, &nsec);
-	put_lit(&b, "{\"time\":\"");
-	put_str(&b, tc->date);
-	put_char(&b, '.');
+	skbd_put_lit(&b, "{\"time\":\"");
+	skbd_put_str(&b, tc->date);
+	skbd_put_char(&b, '.');
 	put_fixed(&b, (unsigned long)nsec, 9);
-	put_lit(&b, "Z\",\"ts_ns\":");
-	put_u64(&b, ev->ts_ns);
+	skbd_put_lit(&b, "Z\",\"ts_ns\":");
+	skbd_put_u64(&b, ev->ts_ns);
 	put_ident_json(c, ev, &b);
 	if (ev->flags & SKBD_EV_HAS_CTX) {
 		const char *ns = netns_name(c, ev);
 		struct skbd_pkt pkt;
 		char name[16];
 
-		put_lit(&b, ",\"len\":");
-		put_u64(&b, ev->len);
-		put_lit(&b, ",\"ifindex\":");
-		put_u64(&b, ev->ifindex);
-		put_lit(&b, ",\"dev\":");
+		skbd_put_lit(&b, ",\"len\":");
+		skbd_put_u64(&b, ev->len);
+		skbd_put_lit(&b, ",\"ifindex\":");
+		skbd_put_u64(&b, ev->ifindex);
+		skbd_put_lit(&b, ",\"dev\":");
 		if (ev->ifindex && dev_name(c, ev, name) == 0) {
 			name[15] = '\0';
 			put_json_string(&b, name);
 		} else {
-			put_lit(&b, "null");
+			skbd_put_lit(&b, "null");
 		}
-		put_lit(&b, ",\"netns\":");
-		put_u64(&b, ev->netns);
-		put_lit(&b, ",\"netns_name\":");
+		skbd_put_lit(&b, ",\"netns\":");
+		skbd_put_u64(&b, ev->netns);
+		skbd_put_lit(&b, ",\"netns_name\":");
 		if (ns)
 			put_json_string(&b, ns);
 		else
-			put_lit(&b, "null");
+			skbd_put_lit(&b, "null");
 		if (lite)
-			put_lit(&b, ",\"cgroup\":null");
+			skbd_put_lit(&b, ",\"cgroup\":null");
 		else
 			put_cgroup_json(c, ev, &b);
-		put_lit(&b, ",\"layers\":");
+		skbd_put_lit(&b, ",\"layers\":");
 		decode_packet(ev, &pkt);
 		{
 			/* in place; a prefix cut short by the buffer counts its full length */
@@ -556,27 +515,27 @@ static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *
 			if (n < 2048)
 				b.len += n;
 			else
-				put_lit(&b, "{}"); /* layers this long: never cut JSON in half */
+				skbd_put_lit(&b, "{}"); /* layers this long: never cut JSON in half */
 		}
 	} else {
-		put_lit(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
+		skbd_put_lit(&b, ",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null");
 		if (lite)
-			put_lit(&b, ",\"cgroup\":null");
+			skbd_put_lit(&b, ",\"cgroup\":null");
 		else
 			put_cgroup_json(c, ev, &b);
-		put_lit(&b, ",\"layers\":null");
+		skbd_put_lit(&b, ",\"layers\":null");
 	}
 	if (c->stacks && (ev->flags & SKBD_EV_HAS_STACK)) {
 		if (lite)
-			put_lit(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");
+			skbd_put_lit(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");
 		else
 			put_stack_json(c, ev, &b);
 	}
 	if (lite)
-		put_lit(&b, ",\"truncated\":true");
-	put_lit(&b, ",\"skbaddr\":\"");
+		skbd_put_lit(&b, ",\"truncated\":true");
+	skbd_put_lit(&b, ",\"skbaddr\":\"");
 	put_hex(&b, ev->skbaddr);
-	put_lit(&b, "\"}\n");
+	skbd_put_lit(&b, "\"}\n");
 	finish(&b);
 	return b.len; /* the length needed: the caller checks it against size */
 }

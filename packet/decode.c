@@ -51,7 +51,7 @@
  *
  * The formatters allocate nothing and call no printf: this runs per event. */
 #include <string.h>
-#include <skbdrop/decimal.h>
+#include <skbdrop/sbuf.h>
 #include <skbdrop/packet.h>
 #include "skbdrop_abi.h"
 
@@ -414,51 +414,10 @@ const char *skbd_pkt__tcp_state_name(__u8 state)
 
 /* ---- output ------------------------------------------------------------ */
 
-/* A bounded appender: writes at most size - 1 bytes, counts all of them. */
-struct out {
-	char *buf;
-	size_t size, len;
-};
-
-static inline void put_mem(struct out *o, const char *s, size_t n)
-{
-	if (o->len + n < o->size) { /* the common case: it fits, with room for the NUL */
-		memcpy(o->buf + o->len, s, n);
-	} else if (o->len + 1 < o->size) {
-		memcpy(o->buf + o->len, s, o->size - 1 - o->len);
-	}
-	o->len += n;
-}
-
-static inline void put_char(struct out *o, char c)
-{
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
-	o->len++;
-}
-
-#define put_lit(o, s) put_mem((o), (s), sizeof(s) - 1)
-
-static void put_str(struct out *o, const char *s)
-{
-	put_mem(o, s, strlen(s));
-}
-
-static void put_u32(struct out *o, __u32 v)
-{
-	char tmp[SKBD_DECIMAL_MAX];
-
-	if (o->len + SKBD_DECIMAL_MAX < o->size) { /* in place */
-		o->len += skbd_decimal(o->buf + o->len, v);
-		return;
-	}
-	put_mem(o, tmp, skbd_decimal(tmp, v));
-}
-
 static const char hexdig[] = "0123456789abcdef";
 
 /* lowercase hex without leading zeros */
-static void put_hex16(struct out *o, __u16 v)
+static void put_hex16(struct skbd_sbuf *o, __u16 v)
 {
 	char tmp[4];
 	size_t i = sizeof(tmp);
@@ -467,17 +426,17 @@ static void put_hex16(struct out *o, __u16 v)
 		tmp[--i] = hexdig[v & 15];
 		v >>= 4;
 	} while (v);
-	put_mem(o, tmp + i, sizeof(tmp) - i);
+	skbd_put_mem(o, tmp + i, sizeof(tmp) - i);
 }
 
-static size_t finish(struct out *o)
+static size_t finish(struct skbd_sbuf *o)
 {
 	if (o->size)
 		o->buf[o->len < o->size ? o->len : o->size - 1] = '\0';
 	return o->len;
 }
 
-static void put_ip4(struct out *o, const __u8 a[4])
+static void put_ip4(struct skbd_sbuf *o, const __u8 a[4])
 {
 	char tmp[15];
 	size_t n = 0;
@@ -499,13 +458,13 @@ static void put_ip4(struct out *o, const __u8 a[4])
 			tmp[n++] = (char)('0' + v);
 		}
 	}
-	put_mem(o, tmp, n);
+	skbd_put_mem(o, tmp, n);
 }
 
 /* Like glibc's inet_ntop(): the longest run of two or more zero groups (the
  * first of equal ones) becomes "::"; ::ffff:a.b.c.d and ::a.b.c.d keep the
  * embedded IPv4 address in dotted form. */
-static void put_ip6(struct out *o, const __u8 a[16])
+static void put_ip6(struct skbd_sbuf *o, const __u8 a[16])
 {
 	int best = -1, best_len = 0, cur = -1, cur_len = 0;
 	__u16 w[8];
@@ -529,14 +488,14 @@ static void put_ip6(struct out *o, const __u8 a[16])
 		best = -1;
 	for (int i = 0; i < 8; i++) {
 		if (i == best) {
-			put_char(o, ':');
+			skbd_put_char(o, ':');
 			if (best + best_len == 8)
-				put_char(o, ':');
+				skbd_put_char(o, ':');
 			i += best_len - 1;
 			continue;
 		}
 		if (i)
-			put_char(o, ':');
+			skbd_put_char(o, ':');
 		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
 			put_ip4(o, a + 12);
 			return;
@@ -545,7 +504,7 @@ static void put_ip6(struct out *o, const __u8 a[16])
 	}
 }
 
-static void put_mac(struct out *o, const __u8 m[6])
+static void put_mac(struct skbd_sbuf *o, const __u8 m[6])
 {
 	char tmp[17];
 
@@ -555,16 +514,16 @@ static void put_mac(struct out *o, const __u8 m[6])
 		if (i < 5)
 			tmp[i * 3 + 2] = ':';
 	}
-	put_mem(o, tmp, sizeof(tmp));
+	skbd_put_mem(o, tmp, sizeof(tmp));
 }
 
 /* "0x" and exactly four hex digits */
-static void put_type(struct out *o, __u16 t)
+static void put_type(struct skbd_sbuf *o, __u16 t)
 {
 	char tmp[6] = { '0', 'x', hexdig[t >> 12], hexdig[(t >> 8) & 15], hexdig[(t >> 4) & 15],
 			hexdig[t & 15] };
 
-	put_mem(o, tmp, sizeof(tmp));
+	skbd_put_mem(o, tmp, sizeof(tmp));
 }
 
 const char *skbd_pkt__ethertype_name(__u16 t)
@@ -592,12 +551,12 @@ const char *skbd_pkt__ethertype_name(__u16 t)
 	}
 }
 
-static void put_ethertype_name(struct out *o, __u16 t)
+static void put_ethertype_name(struct skbd_sbuf *o, __u16 t)
 {
 	const char *name = skbd_pkt__ethertype_name(t);
 
 	if (name)
-		put_str(o, name);
+		skbd_put_str(o, name);
 	else
 		put_type(o, t);
 }
@@ -651,7 +610,7 @@ static const char *icmp6_name(__u8 type, __u8 code)
 
 /* ---- text -------------------------------------------------------------- */
 
-static void put_addr(struct out *o, const struct skbd_pkt *p, bool src)
+static void put_addr(struct skbd_sbuf *o, const struct skbd_pkt *p, bool src)
 {
 	if (p->have_ipv4)
 		put_ip4(o, src ? p->ipv4.src : p->ipv4.dst);
@@ -660,22 +619,22 @@ static void put_addr(struct out *o, const struct skbd_pkt *p, bool src)
 }
 
 /* "SRC.SPORT > DST.DPORT" or, without ports, "SRC > DST" */
-static void put_flow(struct out *o, const struct skbd_pkt *p, bool ports, __u16 sport, __u16 dport)
+static void put_flow(struct skbd_sbuf *o, const struct skbd_pkt *p, bool ports, __u16 sport, __u16 dport)
 {
 	put_addr(o, p, true);
 	if (ports) {
-		put_char(o, '.');
-		put_u32(o, sport);
+		skbd_put_char(o, '.');
+		skbd_put_u64(o, sport);
 	}
-	put_lit(o, " > ");
+	skbd_put_lit(o, " > ");
 	put_addr(o, p, false);
 	if (ports) {
-		put_char(o, '.');
-		put_u32(o, dport);
+		skbd_put_char(o, '.');
+		skbd_put_u64(o, dport);
 	}
 }
 
-static void put_tcp_letters(struct out *o, __u16 flags)
+static void put_tcp_letters(struct skbd_sbuf *o, __u16 flags)
 {
 	/* tcpdump's order */
 	static const struct { __u8 bit; char c; } letters[] = {
@@ -683,13 +642,13 @@ static void put_tcp_letters(struct out *o, __u16 flags)
 		{ TCPF_ACK, '.' }, { TCPF_URG, 'U' }, { TCPF_ECE, 'E' }, { TCPF_CWR, 'W' },
 	};
 
-	put_char(o, '[');
+	skbd_put_char(o, '[');
 	if (!(flags & 0xff))
-		put_lit(o, "none");
+		skbd_put_lit(o, "none");
 	for (size_t i = 0; i < sizeof(letters) / sizeof(letters[0]); i++)
 		if (flags & letters[i].bit)
-			put_char(o, letters[i].c);
-	put_char(o, ']');
+			skbd_put_char(o, letters[i].c);
+	skbd_put_char(o, ']');
 }
 
 /* The status of the transport layer and its name, or NULL when there is none. */
@@ -715,31 +674,31 @@ static const char *transport(const struct skbd_pkt *p, const struct skbd_pkt_l *
 	return NULL;
 }
 
-static void text_ip(struct out *o, const struct skbd_pkt *p, bool v6)
+static void text_ip(struct skbd_sbuf *o, const struct skbd_pkt *p, bool v6)
 {
 	const struct skbd_pkt_l *nst = v6 ? &p->ipv6_st : &p->ipv4_st, *tst;
 	bool partial = v6 ? p->ipv6_partial : p->ipv4_partial;
 	const char *tname = transport(p, &tst);
 
 	if (nst->status == SKBD_PKT_MALFORMED || (nst->status == SKBD_PKT_TRUNCATED && !partial)) {
-		put_str(o, v6 ? "IPv6" : "IPv4");
+		skbd_put_str(o, v6 ? "IPv6" : "IPv4");
 		if (nst->status == SKBD_PKT_MALFORMED) {
-			put_lit(o, " [malformed: ");
-			put_str(o, nst->why);
-			put_char(o, ']');
+			skbd_put_lit(o, " [malformed: ");
+			skbd_put_str(o, nst->why);
+			skbd_put_char(o, ']');
 		} else {
-			put_str(o, v6 ? " [|ip6]" : " [|ip]");
+			skbd_put_str(o, v6 ? " [|ip6]" : " [|ip]");
 		}
 		return;
 	}
 	if (tname && tst->status == SKBD_PKT_OK) {
 		const char *name;
 
-		put_str(o, tname);
-		put_char(o, ' ');
+		skbd_put_str(o, tname);
+		skbd_put_char(o, ' ');
 		if (p->have_tcp) {
 			put_flow(o, p, true, p->tcp.sport, p->tcp.dport);
-			put_char(o, ' ');
+			skbd_put_char(o, ' ');
 			put_tcp_letters(o, p->tcp.flags);
 			return;
 		}
@@ -748,83 +707,83 @@ static void text_ip(struct out *o, const struct skbd_pkt *p, bool v6)
 			return;
 		}
 		put_flow(o, p, false, 0, 0);
-		put_char(o, ' ');
+		skbd_put_char(o, ' ');
 		name = p->have_icmp ? icmp_name(p->icmp.type, p->icmp.code)
 				    : icmp6_name(p->icmp.type, p->icmp.code);
 		if (name) {
-			put_str(o, name);
+			skbd_put_str(o, name);
 		} else {
-			put_lit(o, "type ");
-			put_u32(o, p->icmp.type);
-			put_lit(o, " code ");
-			put_u32(o, p->icmp.code);
+			skbd_put_lit(o, "type ");
+			skbd_put_u64(o, p->icmp.type);
+			skbd_put_lit(o, " code ");
+			skbd_put_u64(o, p->icmp.code);
 		}
 		return;
 	}
-	put_str(o, v6 ? "ip6 " : "ip ");
+	skbd_put_str(o, v6 ? "ip6 " : "ip ");
 	put_flow(o, p, false, 0, 0);
 	if (partial) {
-		put_str(o, v6 ? " [|ip6]" : " [|ip]");
+		skbd_put_str(o, v6 ? " [|ip6]" : " [|ip]");
 	} else if (tname && tst->status == SKBD_PKT_TRUNCATED) {
-		put_lit(o, " [|");
-		put_str(o, tname);
-		put_char(o, ']');
+		skbd_put_lit(o, " [|");
+		skbd_put_str(o, tname);
+		skbd_put_char(o, ']');
 	} else if (tname) {
-		put_lit(o, " [malformed ");
-		put_str(o, tname);
-		put_lit(o, ": ");
-		put_str(o, tst->why);
-		put_char(o, ']');
+		skbd_put_lit(o, " [malformed ");
+		skbd_put_str(o, tname);
+		skbd_put_lit(o, ": ");
+		skbd_put_str(o, tst->why);
+		skbd_put_char(o, ']');
 	} else {
 		__u16 off = v6 ? p->ip6frag.offset : p->ipv4.frag_offset;
 
 		if (off) {
-			put_lit(o, " frag off ");
-			put_u32(o, off);
+			skbd_put_lit(o, " frag off ");
+			skbd_put_u64(o, off);
 		}
-		put_str(o, v6 ? " next-header " : " proto ");
-		put_u32(o, p->l4_proto);
+		skbd_put_str(o, v6 ? " next-header " : " proto ");
+		skbd_put_u64(o, p->l4_proto);
 	}
 }
 
-static void text_arp(struct out *o, const struct skbd_pkt *p)
+static void text_arp(struct skbd_sbuf *o, const struct skbd_pkt *p)
 {
 	if (p->arp_st.status == SKBD_PKT_TRUNCATED) {
-		put_lit(o, "ARP [|arp]");
+		skbd_put_lit(o, "ARP [|arp]");
 	} else if (p->arp_st.status == SKBD_PKT_MALFORMED) {
-		put_lit(o, "ARP [malformed: ");
-		put_str(o, p->arp_st.why);
-		put_char(o, ']');
+		skbd_put_lit(o, "ARP [malformed: ");
+		skbd_put_str(o, p->arp_st.why);
+		skbd_put_char(o, ']');
 	} else if (p->arp.op == 1) {
-		put_lit(o, "arp who-has ");
+		skbd_put_lit(o, "arp who-has ");
 		put_ip4(o, p->arp.tpa);
-		put_lit(o, " tell ");
+		skbd_put_lit(o, " tell ");
 		put_ip4(o, p->arp.spa);
 	} else if (p->arp.op == 2) {
-		put_lit(o, "arp reply ");
+		skbd_put_lit(o, "arp reply ");
 		put_ip4(o, p->arp.spa);
-		put_lit(o, " is-at ");
+		skbd_put_lit(o, " is-at ");
 		put_mac(o, p->arp.sha);
 	} else {
-		put_lit(o, "arp op ");
-		put_u32(o, p->arp.op);
+		skbd_put_lit(o, "arp op ");
+		skbd_put_u64(o, p->arp.op);
 	}
 }
 
 size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size)
 {
-	struct out o = { buf, size, 0 };
+	struct skbd_sbuf o = { buf, size, 0 };
 
 	if (p->have_ether && p->ether_st.status == SKBD_PKT_OK) {
 		for (int i = 0; i < p->ether.nr_vlan && i < 2; i++) {
-			put_lit(&o, "vlan ");
-			put_u32(&o, p->ether.vlan[i]);
-			put_char(&o, ' ');
+			skbd_put_lit(&o, "vlan ");
+			skbd_put_u64(&o, p->ether.vlan[i]);
+			skbd_put_char(&o, ' ');
 		}
 	}
 	if (p->have_ether && p->ether_st.status != SKBD_PKT_OK) {
 		put_ethertype_name(&o, p->ethertype);
-		put_lit(&o, " [|ether]");
+		skbd_put_lit(&o, " [|ether]");
 	} else if (p->have_ipv4 || p->have_ipv6) {
 		text_ip(&o, p, p->have_ipv6);
 	} else if (p->have_arp) {
@@ -838,267 +797,267 @@ size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size)
 /* ---- JSON -------------------------------------------------------------- */
 
 /* Member name with its quotes and colon; keys are plain ASCII literals. */
-#define put_key(o, k) put_lit((o), "\"" k "\":")
+#define put_key(o, k) skbd_put_lit((o), "\"" k "\":")
 
 /* The why strings are our own ASCII, but escape anyway: the output must
  * stay JSON whatever a future reason says. */
-static void put_json_str(struct out *o, const char *s)
+static void put_json_str(struct skbd_sbuf *o, const char *s)
 {
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\') {
-			put_char(o, '\\');
-			put_char(o, (char)c);
+			skbd_put_char(o, '\\');
+			skbd_put_char(o, (char)c);
 		} else if (c < 0x20) {
 			char esc[6] = { '\\', 'u', '0', '0', hexdig[c >> 4], hexdig[c & 15] };
 
-			put_mem(o, esc, sizeof(esc));
+			skbd_put_mem(o, esc, sizeof(esc));
 		} else {
-			put_char(o, (char)c);
+			skbd_put_char(o, (char)c);
 		}
 	}
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 }
 
-static void json_ip4(struct out *o, const __u8 a[4])
+static void json_ip4(struct skbd_sbuf *o, const __u8 a[4])
 {
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	put_ip4(o, a);
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 }
 
-static void json_ip6(struct out *o, const __u8 a[16])
+static void json_ip6(struct skbd_sbuf *o, const __u8 a[16])
 {
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	put_ip6(o, a);
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 }
 
-static void json_mac(struct out *o, const __u8 m[6])
+static void json_mac(struct skbd_sbuf *o, const __u8 m[6])
 {
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	put_mac(o, m);
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 }
 
 /* Opens a layer member; returns false (having written the whole value) for
  * a truncated or malformed layer whose fields are not valid. */
-static bool json_open(struct out *o, bool *first, const char *key, const struct skbd_pkt_l *st,
+static bool json_open(struct skbd_sbuf *o, bool *first, const char *key, const struct skbd_pkt_l *st,
 		      bool partial)
 {
 	if (!*first)
-		put_char(o, ',');
+		skbd_put_char(o, ',');
 	*first = false;
-	put_char(o, '"');
-	put_str(o, key);
-	put_lit(o, "\":{");
+	skbd_put_char(o, '"');
+	skbd_put_str(o, key);
+	skbd_put_lit(o, "\":{");
 	if (st->status == SKBD_PKT_MALFORMED) {
 		put_key(o, "malformed");
 		put_json_str(o, st->why ? st->why : "");
-		put_char(o, '}');
+		skbd_put_char(o, '}');
 		return false;
 	}
 	if (st->status == SKBD_PKT_TRUNCATED && !partial) {
-		put_lit(o, "\"truncated\":true}");
+		skbd_put_lit(o, "\"truncated\":true}");
 		return false;
 	}
 	return true;
 }
 
 /* Closes a layer opened by json_open(). */
-static void json_close(struct out *o, const struct skbd_pkt_l *st)
+static void json_close(struct skbd_sbuf *o, const struct skbd_pkt_l *st)
 {
 	if (st->status == SKBD_PKT_TRUNCATED)
-		put_lit(o, ",\"truncated\":true");
-	put_char(o, '}');
+		skbd_put_lit(o, ",\"truncated\":true");
+	skbd_put_char(o, '}');
 }
 
-static void json_ether(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_ether(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	if (!json_open(o, first, "ether", &p->ether_st, false))
 		return;
 	put_key(o, "src");
 	json_mac(o, p->ether.src);
-	put_lit(o, ",\"dst\":");
+	skbd_put_lit(o, ",\"dst\":");
 	json_mac(o, p->ether.dst);
-	put_lit(o, ",\"type\":\"");
+	skbd_put_lit(o, ",\"type\":\"");
 	put_type(o, p->ether.type);
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	if (p->ether.nr_vlan) {
-		put_lit(o, ",\"vlan\":[");
+		skbd_put_lit(o, ",\"vlan\":[");
 		for (int i = 0; i < p->ether.nr_vlan && i < 2; i++) {
 			if (i)
-				put_char(o, ',');
-			put_u32(o, p->ether.vlan[i]);
+				skbd_put_char(o, ',');
+			skbd_put_u64(o, p->ether.vlan[i]);
 		}
-		put_char(o, ']');
+		skbd_put_char(o, ']');
 	}
 	json_close(o, &p->ether_st);
 }
 
-static void json_arp(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_arp(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	if (!json_open(o, first, "arp", &p->arp_st, false))
 		return;
 	put_key(o, "operation");
 	if (p->arp.op == 1)
-		put_lit(o, "\"request\"");
+		skbd_put_lit(o, "\"request\"");
 	else if (p->arp.op == 2)
-		put_lit(o, "\"reply\"");
+		skbd_put_lit(o, "\"reply\"");
 	else
-		put_u32(o, p->arp.op);
-	put_lit(o, ",\"sender_mac\":");
+		skbd_put_u64(o, p->arp.op);
+	skbd_put_lit(o, ",\"sender_mac\":");
 	json_mac(o, p->arp.sha);
-	put_lit(o, ",\"sender_ip\":");
+	skbd_put_lit(o, ",\"sender_ip\":");
 	json_ip4(o, p->arp.spa);
-	put_lit(o, ",\"target_mac\":");
+	skbd_put_lit(o, ",\"target_mac\":");
 	json_mac(o, p->arp.tha);
-	put_lit(o, ",\"target_ip\":");
+	skbd_put_lit(o, ",\"target_ip\":");
 	json_ip4(o, p->arp.tpa);
 	json_close(o, &p->arp_st);
 }
 
-static void json_ipv4(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_ipv4(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	if (!json_open(o, first, "ipv4", &p->ipv4_st, p->ipv4_partial))
 		return;
 	put_key(o, "src");
 	json_ip4(o, p->ipv4.src);
-	put_lit(o, ",\"dst\":");
+	skbd_put_lit(o, ",\"dst\":");
 	json_ip4(o, p->ipv4.dst);
-	put_lit(o, ",\"ttl\":");
-	put_u32(o, p->ipv4.ttl);
-	put_lit(o, ",\"protocol\":");
-	put_u32(o, p->ipv4.protocol);
-	put_lit(o, ",\"id\":");
-	put_u32(o, p->ipv4.id);
-	put_lit(o, ",\"len\":");
-	put_u32(o, p->ipv4.len);
-	put_lit(o, ",\"flags\":\"");
+	skbd_put_lit(o, ",\"ttl\":");
+	skbd_put_u64(o, p->ipv4.ttl);
+	skbd_put_lit(o, ",\"protocol\":");
+	skbd_put_u64(o, p->ipv4.protocol);
+	skbd_put_lit(o, ",\"id\":");
+	skbd_put_u64(o, p->ipv4.id);
+	skbd_put_lit(o, ",\"len\":");
+	skbd_put_u64(o, p->ipv4.len);
+	skbd_put_lit(o, ",\"flags\":\"");
 	if (p->ipv4.df)
-		put_lit(o, "DF");
+		skbd_put_lit(o, "DF");
 	if (p->ipv4.df && p->ipv4.mf)
-		put_char(o, '|');
+		skbd_put_char(o, '|');
 	if (p->ipv4.mf)
-		put_lit(o, "MF");
-	put_lit(o, "\",\"frag_offset\":");
-	put_u32(o, p->ipv4.frag_offset);
+		skbd_put_lit(o, "MF");
+	skbd_put_lit(o, "\",\"frag_offset\":");
+	skbd_put_u64(o, p->ipv4.frag_offset);
 	json_close(o, &p->ipv4_st);
 }
 
-static void json_ipv6(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_ipv6(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	if (!json_open(o, first, "ipv6", &p->ipv6_st, p->ipv6_partial))
 		return;
 	put_key(o, "src");
 	json_ip6(o, p->ipv6.src);
-	put_lit(o, ",\"dst\":");
+	skbd_put_lit(o, ",\"dst\":");
 	json_ip6(o, p->ipv6.dst);
-	put_lit(o, ",\"hop_limit\":");
-	put_u32(o, p->ipv6.hop_limit);
-	put_lit(o, ",\"next_header\":");
-	put_u32(o, p->ipv6.next_header);
-	put_lit(o, ",\"flow_label\":");
-	put_u32(o, p->ipv6.flow_label);
-	put_lit(o, ",\"len\":");
-	put_u32(o, p->ipv6.len);
+	skbd_put_lit(o, ",\"hop_limit\":");
+	skbd_put_u64(o, p->ipv6.hop_limit);
+	skbd_put_lit(o, ",\"next_header\":");
+	skbd_put_u64(o, p->ipv6.next_header);
+	skbd_put_lit(o, ",\"flow_label\":");
+	skbd_put_u64(o, p->ipv6.flow_label);
+	skbd_put_lit(o, ",\"len\":");
+	skbd_put_u64(o, p->ipv6.len);
 	if (!p->ipv6_partial) {
-		put_lit(o, ",\"protocol\":");
-		put_u32(o, p->l4_proto);
+		skbd_put_lit(o, ",\"protocol\":");
+		skbd_put_u64(o, p->l4_proto);
 	}
 	if (p->ip6frag.present) {
-		put_lit(o, ",\"fragment\":{\"offset\":");
-		put_u32(o, p->ip6frag.offset);
-		put_lit(o, ",\"id\":");
-		put_u32(o, p->ip6frag.id);
+		skbd_put_lit(o, ",\"fragment\":{\"offset\":");
+		skbd_put_u64(o, p->ip6frag.offset);
+		skbd_put_lit(o, ",\"id\":");
+		skbd_put_u64(o, p->ip6frag.id);
 		if (p->ip6frag.mf)
-			put_lit(o, ",\"more\":true}");
+			skbd_put_lit(o, ",\"more\":true}");
 		else
-			put_lit(o, ",\"more\":false}");
+			skbd_put_lit(o, ",\"more\":false}");
 	}
 	json_close(o, &p->ipv6_st);
 }
 
-static void json_tcp_flags(struct out *o, __u16 flags)
+static void json_tcp_flags(struct skbd_sbuf *o, __u16 flags)
 {
 	/* bit order */
 	static const char *const names[8] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR" };
 	bool any = false;
 
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 	for (int i = 0; i < 8; i++) {
 		if (!(flags & (1u << i)))
 			continue;
 		if (any)
-			put_char(o, '|');
-		put_mem(o, names[i], 3);
+			skbd_put_char(o, '|');
+		skbd_put_mem(o, names[i], 3);
 		any = true;
 	}
-	put_char(o, '"');
+	skbd_put_char(o, '"');
 }
 
-static void json_tcp(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_tcp(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	const char *state;
 
 	if (!json_open(o, first, "tcp", &p->tcp_st, false))
 		return;
 	put_key(o, "sport");
-	put_u32(o, p->tcp.sport);
-	put_lit(o, ",\"dport\":");
-	put_u32(o, p->tcp.dport);
-	put_lit(o, ",\"seq\":");
-	put_u32(o, p->tcp.seq);
-	put_lit(o, ",\"ack\":");
-	put_u32(o, p->tcp.ack);
-	put_lit(o, ",\"flags\":");
+	skbd_put_u64(o, p->tcp.sport);
+	skbd_put_lit(o, ",\"dport\":");
+	skbd_put_u64(o, p->tcp.dport);
+	skbd_put_lit(o, ",\"seq\":");
+	skbd_put_u64(o, p->tcp.seq);
+	skbd_put_lit(o, ",\"ack\":");
+	skbd_put_u64(o, p->tcp.ack);
+	skbd_put_lit(o, ",\"flags\":");
 	json_tcp_flags(o, p->tcp.flags);
-	put_lit(o, ",\"window\":");
-	put_u32(o, p->tcp.window);
+	skbd_put_lit(o, ",\"window\":");
+	skbd_put_u64(o, p->tcp.window);
 	if (p->sk_state != SKBD_SK_NONE) {
-		put_lit(o, ",\"state\":");
+		skbd_put_lit(o, ",\"state\":");
 		state = skbd_pkt__tcp_state_name(p->sk_state);
 		if (state)
 			put_json_str(o, state);
 		else
-			put_u32(o, p->sk_state);
+			skbd_put_u64(o, p->sk_state);
 	}
 	json_close(o, &p->tcp_st);
 }
 
-static void json_udp(struct out *o, const struct skbd_pkt *p, bool *first)
+static void json_udp(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first)
 {
 	if (!json_open(o, first, "udp", &p->udp_st, false))
 		return;
 	put_key(o, "sport");
-	put_u32(o, p->udp.sport);
-	put_lit(o, ",\"dport\":");
-	put_u32(o, p->udp.dport);
-	put_lit(o, ",\"len\":");
-	put_u32(o, p->udp.len);
+	skbd_put_u64(o, p->udp.sport);
+	skbd_put_lit(o, ",\"dport\":");
+	skbd_put_u64(o, p->udp.dport);
+	skbd_put_lit(o, ",\"len\":");
+	skbd_put_u64(o, p->udp.len);
 	json_close(o, &p->udp_st);
 }
 
-static void json_icmp(struct out *o, const struct skbd_pkt *p, bool *first, const char *key,
+static void json_icmp(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first, const char *key,
 		      const struct skbd_pkt_l *st)
 {
 	if (!json_open(o, first, key, st, false))
 		return;
 	put_key(o, "type");
-	put_u32(o, p->icmp.type);
-	put_lit(o, ",\"code\":");
-	put_u32(o, p->icmp.code);
+	skbd_put_u64(o, p->icmp.type);
+	skbd_put_lit(o, ",\"code\":");
+	skbd_put_u64(o, p->icmp.code);
 	json_close(o, st);
 }
 
 size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size)
 {
-	struct out o = { buf, size, 0 };
+	struct skbd_sbuf o = { buf, size, 0 };
 	bool first = true;
 
-	put_char(&o, '{');
+	skbd_put_char(&o, '{');
 	if (p->have_ether)
 		json_ether(&o, p, &first);
 	if (p->have_arp)
@@ -1115,6 +1074,6 @@ size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size)
 		json_icmp(&o, p, &first, "icmp", &p->icmp_st);
 	if (p->have_icmp6)
 		json_icmp(&o, p, &first, "icmp6", &p->icmp6_st);
-	put_char(&o, '}');
+	skbd_put_char(&o, '}');
 	return finish(&o);
 }

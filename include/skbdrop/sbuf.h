@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The bounded appender of the per-event formatters (packet/decode.c,
+ * cli/output.c): writes at most size - 1 bytes into buf and counts every
+ * byte asked for, so a caller learns the length it would have needed (as
+ * snprintf). The NUL is each formatter's own business. Numbers are written
+ * in place, two digits per division. */
+#ifndef SKBDROP_SBUF_H
+#define SKBDROP_SBUF_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct skbd_sbuf {
+	char *buf;
+	size_t size, len;
+};
+
+static inline void skbd_put_mem(struct skbd_sbuf *b, const char *s, size_t n)
+{
+	if (b->len + n < b->size) { /* the common case: it fits, with room for the NUL */
+		memcpy(b->buf + b->len, s, n);
+	} else if (b->len + 1 < b->size) {
+		memcpy(b->buf + b->len, s, b->size - 1 - b->len);
+	}
+	b->len += n;
+}
+
+static inline void skbd_put_char(struct skbd_sbuf *b, char ch)
+{
+	if (b->len + 1 < b->size)
+		b->buf[b->len] = ch;
+	b->len++;
+}
+
+static inline void skbd_put_str(struct skbd_sbuf *b, const char *s)
+{
+	skbd_put_mem(b, s, strlen(s));
+}
+
+/* a string literal: its length is known at compile time */
+#define skbd_put_lit(b, s) skbd_put_mem((b), "" s, sizeof(s) - 1)
+
+/* "00" "01" ... "99" */
+static const char skbd_digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+#define SKBD_DECIMAL_MAX 20 /* digits of the largest unsigned 64-bit value */
+
+/* Writes the digits of v at dst (room for SKBD_DECIMAL_MAX bytes); returns how many. */
+static inline size_t skbd_decimal(char *dst, unsigned long long v)
+{
+	unsigned long long t = v;
+	size_t n = 1;
+	char *p;
+
+	while (t >= 10) { /* count first, then fill from the end: no copy */
+		t /= 10;
+		n++;
+	}
+	p = dst + n;
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		*--p = skbd_digit_pairs[r + 1];
+		*--p = skbd_digit_pairs[r];
+	}
+	if (v >= 10) {
+		*--p = skbd_digit_pairs[v * 2 + 1];
+		*--p = skbd_digit_pairs[v * 2];
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return n;
+}
+
+static inline void skbd_put_u64(struct skbd_sbuf *b, unsigned long long v)
+{
+	char tmp[SKBD_DECIMAL_MAX];
+
+	if (b->len + SKBD_DECIMAL_MAX < b->size) { /* in place */
+		b->len += skbd_decimal(b->buf + b->len, v);
+		return;
+	}
+	skbd_put_mem(b, tmp, skbd_decimal(tmp, v));
+}
+
+#endif
