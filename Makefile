@@ -23,7 +23,7 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 endif
 
 # filter/pcap_stubs.c goes into the static binary only (see the file)
-LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c) \
+LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c monitor/*.c names/*.c output/*.c) \
 		$(filter-out filter/pcap_stubs.c,$(wildcard filter/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
@@ -48,7 +48,7 @@ DYN_LIBS    := -lelf -lmnl -lpcap
 .PHONY: all run check unit e2e bench deps clean size kmatrix
 all: $(BUILD)/skbdrop
 
-$(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h monitor/*.h names/*.h output/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -DSKBD_FIXTURES='"$(CURDIR)/tests/fixtures"' -c $< -o $@
 
