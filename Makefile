@@ -93,7 +93,7 @@ $(BUILD)/bench/%: bench/%.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 # the formatters' cost alone: links cli/output.c and the libraries it uses
-$(BUILD)/bench/fmtcost: bench/fmtcost.c $(BUILD)/obj/cli/output.o $(LIB_OBJS)
+$(BUILD)/bench/fmtcost: bench/fmtcost.c $(BUILD)/obj/cli/output.o $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -Icli -o $@ $^ $(DYN_LIBS)
 

@@ -6,8 +6,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <limits.h>
+#include <signal.h>
 #include <linux/types.h>
 #include <skbdrop/kallsyms.h>
+#include <skbdrop/monitor.h>
 #include <skbdrop/tpformat.h>
 #include "skbdrop_abi.h"
 
@@ -64,16 +67,11 @@ unsigned int cli_default_pages(int nr_cpus, long page_size);
 int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t err_size);
 void cli_usage(FILE *f);
 
-/* Which reasons to report: verdicts[code] for codes < SKBD_REASON_SLOTS and
- * the default for the rest. Returns 0, or -EINVAL with a one-line message
- * naming the unknown reason and listing the valid ones (malloc'd in *err). */
-struct cli_reason_plan {
-	__u32 verdicts[SKBD_REASON_SLOTS];
-	__u32 other;          /* verdict for codes without a slot */
-	size_t nr_skip_slots; /* how many slots are SKBD_VERDICT_SKIP */
-};
+/* Which reasons to report (-r, --exclude-reason): the plan for the monitor.
+ * Returns 0, or -EINVAL with a one-line message naming the unknown reason
+ * and listing the valid ones (malloc'd in *err). */
 int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const char *exclude,
-		     struct cli_reason_plan *plan, char **err);
+		     struct skbd_reason_plan *plan, char **err);
 
 /* Per-second time text, reason names by code and symbolized locations, so a
  * streamed event costs no gmtime, no symbol search and no printf. */
@@ -161,6 +159,73 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 void cli_civil_from_days(long long days, int *y, int *m, int *d);
 /* "IPv4", "IPv6", "ARP", ... or NULL when unnamed. */
 const char *cli_ethertype_name(__u16 proto);
+
+/* ---- the run (cli/main.c, cli/run.c) ------------------------------------ */
+/* Library messages: kept during setup, folded into the next error line. */
+struct cli_log {
+	bool live;       /* tracing: warnings print as they come */
+	char last[1024]; /* setup: the last warning */
+};
+/* "skbdrop: error: ..." (plus the kept library message) on stderr. */
+void cli_error(struct cli_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+double cli_now(void); /* CLOCK_MONOTONIC seconds */
+
+/* What the options resolved to before load. */
+struct cli_setup {
+	struct skbd_reason_plan plan;
+	struct skbd_filter *filter;
+	__u32 netns;                 /* --netns inode, 0: any */
+	char netns_path[PATH_MAX];
+	struct skbd_dev_sel devs[SKBD_DROP_DEVICES_MAX];
+	size_t nr_devs;
+};
+
+struct skbd_netdev;
+struct cli_cgroups;
+struct cli_stack_cache;
+
+struct cli_run {
+	const struct cli_opts *o;
+	struct cli_log *log;
+	volatile sig_atomic_t *stop;
+	struct skbd_monitor *mon;
+	struct cli_fmt_ctx fc;
+	struct cli_fmt_cache cache;
+	struct cli_resolver res;
+	struct skbd_ksyms *ks;
+	struct skbd_netdev *nd;
+	struct cli_cgroups *cg;
+	struct cli_stack_cache *sc;
+	bool batch_start;  /* apply link notifications before the next event */
+	char *obuf;        /* formatted events not yet written to stdout */
+	size_t olen, ocap;
+	int write_err;     /* errno of a failed write (EPIPE: the reader went away) */
+	unsigned long long delivered, lost;
+	unsigned long long by_reason[SKBD_DROP_REASON_SLOTS];
+	unsigned long long by_reason_other;
+};
+
+/* --netns and -i/--exclude-device names -> inode and (netns, ifindex)
+ * selections. 0, or 1 after printing one error line. */
+int cli_resolve_places(struct cli_run *r, struct cli_setup *s);
+/* --list-reasons. Returns the exit status. */
+int cli_list_reasons(const struct skbd_tpformat *fmt, bool json);
+/* The output side of a run: buffer, formatting context. 0 or 1 (error printed). */
+int cli_open_output(struct cli_run *r);
+/* The names side: symbols, devices, cgroups, stacks (warnings printed). */
+void cli_open_names(struct cli_run *r);
+void cli_close(struct cli_run *r);
+/* Before each poll batch. */
+void cli_batch_start(struct cli_run *r);
+/* Format one drop into the output buffer (flushing when full). 0, or -1
+ * with write_err set. */
+int cli_emit(struct cli_run *r, const struct skbd_drop *d);
+/* Write what is buffered. 0, or -1 with write_err set. */
+int cli_flush(struct cli_run *r);
+void cli_print_status(struct cli_run *r);
+void cli_print_exit(struct cli_run *r);
+/* --summary: the whole run. Returns the exit status. */
+int cli_run_summary(struct cli_run *r, const char *release);
 
 /* ---- --summary (cli/summary.c) ---------------------------------------- */
 /* Drop counts per key of the "agg" map: totals and rates per interval, as a

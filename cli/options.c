@@ -405,9 +405,9 @@ static char *unknown_reason_msg(const struct skbd_tpformat *fmt, const char *nam
 	return buf;
 }
 
-/* Walk a comma list; for each name set verdicts[code] = v. */
-static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const char *list, __u32 v,
-		      struct cli_reason_plan *plan, char **err)
+/* Walk a comma list; for each name set skip[code] = skip. */
+static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const char *list, bool skip,
+		      struct skbd_reason_plan *plan, char **err)
 {
 	char *copy = strdup(list), *save = NULL, *name, msg[160];
 	size_t names = 0;
@@ -422,13 +422,13 @@ static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const ch
 			free(copy);
 			return -EINVAL;
 		}
-		if (code >= SKBD_REASON_SLOTS) { /* subsystem reasons: no per-code slot yet */
+		if (code >= SKBD_DROP_REASON_SLOTS) { /* subsystem reasons: no per-code slot yet */
 			snprintf(msg, sizeof(msg), "%s: reason %.64s (code %ld) cannot be filtered", opt, name, code);
 			*err = strdup(msg);
 			free(copy);
 			return -EINVAL;
 		}
-		plan->verdicts[code] = v;
+		plan->skip[code] = skip;
 		names++;
 	}
 	free(copy);
@@ -441,7 +441,7 @@ static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const ch
 }
 
 int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const char *exclude,
-		     struct cli_reason_plan *plan, char **err)
+		     struct skbd_reason_plan *plan, char **err)
 {
 	static const char *const not_drops[] = { "NOT_DROPPED_YET", "CONSUMED" };
 	int rc;
@@ -451,24 +451,24 @@ int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const
 		*err = strdup("this kernel's kfree_skb tracepoint has no drop reasons (added in 5.17): --reason and --exclude-reason cannot be used");
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
-		plan->verdicts[i] = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
-	plan->other = include ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
+		plan->skip[i] = include != NULL;
+	plan->skip_other = include != NULL;
 	/* non-drop frees are never reported unless asked for by name */
 	if (!include) {
 		for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++) {
 			long code = skbd_tpformat__reason_code(fmt, not_drops[i]);
 
-			if (code >= 0 && code < SKBD_REASON_SLOTS)
-				plan->verdicts[code] = SKBD_VERDICT_SKIP;
+			if (code >= 0 && code < SKBD_DROP_REASON_SLOTS)
+				plan->skip[code] = true;
 		}
 	}
-	if (include && (rc = apply_list(fmt, "--reason", include, SKBD_VERDICT_REPORT, plan, err)))
+	if (include && (rc = apply_list(fmt, "--reason", include, false, plan, err)))
 		return rc;
-	if (exclude && (rc = apply_list(fmt, "--exclude-reason", exclude, SKBD_VERDICT_SKIP, plan, err)))
+	if (exclude && (rc = apply_list(fmt, "--exclude-reason", exclude, true, plan, err)))
 		return rc;
 	plan->nr_skip_slots = 0;
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
-		plan->nr_skip_slots += plan->verdicts[i] == SKBD_VERDICT_SKIP;
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
+		plan->nr_skip_slots += plan->skip[i];
 	return 0;
 }

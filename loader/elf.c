@@ -81,6 +81,7 @@ struct skbd_obj {
 	char license[128];
 	bool fields_resolved;
 	bool loaded; /* skbd_obj__load ran: the program set is fixed */
+	const struct skbd_sys *sys; /* NULL: the real bpf(2) */
 };
 
 /* Program types by section prefix; other executable sections are skipped. */
@@ -832,6 +833,11 @@ int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, voi
 	return 0;
 }
 
+void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys)
+{
+	obj->sys = sys;
+}
+
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries)
 {
 	for (size_t i = 0; i < obj->nr_maps; i++) {
@@ -855,13 +861,13 @@ static void log_verifier(const char *section, char *log)
 	for (const char *c = log; *c; c++)
 		lines += *c == '\n';
 	skip = lines > 80 ? lines - 80 : 0;
-	skbd_log(SKBD_LOG_WARN, "elf: verifier log for %s%s:", section, skip ? " (last 80 lines)" : "");
+	skbd_log(SKBD_LOG_VERIFIER, "elf: verifier log for %s%s:", section, skip ? " (last 80 lines)" : "");
 	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (skip) {
 			skip--;
 			continue;
 		}
-		skbd_log(SKBD_LOG_WARN, "  %s", line);
+		skbd_log(SKBD_LOG_VERIFIER, "  %s", line);
 	}
 }
 
@@ -941,7 +947,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 	insns = link_funcs(obj, p, &cnt);
 	if (!insns)
 		return -ENOMEM;
-	fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+	fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
 	if (fd < 0 && fd != -EPERM && uses_optional(obj, p)) {
 		/* an optional body the kernel refuses: load the original instead */
 		skbd_log(SKBD_LOG_DEBUG, "elf: %s with the optional function bodies: %s; loading the originals",
@@ -951,7 +957,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		insns = link_funcs(obj, p, &cnt);
 		if (!insns)
 			return -ENOMEM;
-		fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+		fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
 	}
 	if (fd >= 0) {
 		p->fd = fd;
@@ -969,7 +975,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		free(insns);
 		return err;
 	}
-	fd = skbd_bpf_prog_load(p->type, p->name, insns, cnt, obj->license, 1, log, log_size);
+	fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 1, log, log_size);
 	free(insns);
 	if (fd >= 0) { /* loads with a log (should not happen): keep it */
 		p->fd = fd;
@@ -1057,7 +1063,7 @@ int skbd_obj__load(struct skbd_obj *obj)
 		}
 		if (!used[i])
 			continue;
-		m->fd = skbd_bpf_map_create(m->def.type, m->name, m->def.key_size, m->def.value_size,
+		m->fd = skbd_bpf_map_create(obj->sys, m->def.type, m->name, m->def.key_size, m->def.value_size,
 					    m->def.max_entries, m->def.map_flags);
 		if (m->fd < 0) {
 			err = m->fd;

@@ -12,7 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <linux/perf_event.h>
-#include <skbdrop/loader.h>
+#include <skbdrop/fileio.h>
 #include <skbdrop/log.h>
 #include <skbdrop/perfbuf.h>
 
@@ -97,6 +97,8 @@ int skbd_perf_ring__consume(const void *data, __u64 data_size, __u64 head, __u64
 			break;
 		}
 		*tail += hdr.size;
+		if (stop < 0)
+			return -ECANCELED;
 		if (stop)
 			return -EINTR;
 	}
@@ -187,33 +189,15 @@ int skbd_parse_cpulist(const char *s, bool *mask, int max)
 	return walk_cpulist(s, mask, max, &hi);
 }
 
-/* Read a whole sysfs file into a malloc'ed string. */
+/* A sysfs CPU list, whole, as a string. */
 static int read_text(const char *path, char **out)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int err;
+	size_t len;
+	int err = skbd_read_file(path, 1 << 16, out, &len);
 
-	f = fopen(path, "re");
-	if (!f) {
-		err = -errno;
-		skbd_log(SKBD_LOG_WARN, "perfbuf: %s: open: %s", path, strerror(-err));
-		return err;
-	}
-	/* the file has no NUL: read it whole */
-	n = getdelim(&line, &cap, '\0', f);
-	if (n < 0) {
-		err = ferror(f) && errno ? -errno : -ENODATA;
-		skbd_log(SKBD_LOG_WARN, "perfbuf: %s: read: %s", path, strerror(-err));
-		free(line);
-		fclose(f);
-		return err;
-	}
-	fclose(f);
-	*out = line;
-	return 0;
+	if (err)
+		skbd_log(SKBD_LOG_WARN, "perfbuf: %s: %s", path, strerror(-err));
+	return err;
 }
 
 int skbd_cpus_possible(void)
@@ -278,7 +262,7 @@ static int on_lost(void *ctx, int cpu, __u64 lost)
 	return pb->lost_fn ? pb->lost_fn(pb->ctx, cpu, lost) : 0;
 }
 
-void skbd_perfbuf__free(struct skbd_perfbuf *pb)
+void skbd_perfbuf__close(struct skbd_perfbuf *pb)
 {
 	if (!pb)
 		return;
@@ -337,7 +321,7 @@ static int open_ring(struct skbd_perfbuf *pb, int map_fd, struct perf_ring *r, _
 	r->base = base;
 
 	val = (__u32)fd;
-	err = skbd_bpf_map_update_elem(map_fd, &key, &val, BPF_ANY);
+	err = skbd_bpf_map_update_elem(NULL, map_fd, &key, &val, BPF_ANY);
 	if (err) {
 		skbd_log(SKBD_LOG_WARN, "perfbuf: cpu %d: map update: %s", r->cpu, strerror(-err));
 		return err;
@@ -374,7 +358,7 @@ static __u32 pick_watermark(size_t want, __u64 data_size)
 	return (__u32)wm;
 }
 
-int skbd_perfbuf__new(int map_fd, const struct skbd_perfbuf_opts *opts,
+int skbd_perfbuf__open(int map_fd, const struct skbd_perfbuf_opts *opts,
 		      skbd_perfbuf_sample_fn sample_fn, skbd_perfbuf_lost_fn lost_fn, void *ctx,
 		      struct skbd_perfbuf **out)
 {
@@ -469,11 +453,12 @@ int skbd_perfbuf__new(int map_fd, const struct skbd_perfbuf_opts *opts,
 err_online:
 	free(online);
 err_free:
-	skbd_perfbuf__free(pb);
+	skbd_perfbuf__close(pb);
 	return err;
 }
 
-/* Hand out everything between data_tail and data_head. Returns 0 or -EINTR. */
+/* Hand out everything between data_tail and data_head. Returns 0, -EINTR
+ * or -ECANCELED (a callback stopped). */
 static int read_ring(struct skbd_perfbuf *pb, struct perf_ring *r)
 {
 	struct perf_event_mmap_page *meta = r->base;
@@ -497,7 +482,7 @@ static int read_ring(struct skbd_perfbuf *pb, struct perf_ring *r)
 	}
 	/* release: the kernel may overwrite the bytes only after we are done */
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
-	return err == -EINTR ? -EINTR : 0;
+	return err == -EINTR || err == -ECANCELED ? err : 0;
 }
 
 static int drain_rings(struct skbd_perfbuf *pb)

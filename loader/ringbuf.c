@@ -38,7 +38,7 @@ static int count_sample(void *ctx, int cpu, const void *data, __u32 size)
 	return rb->sample_fn ? rb->sample_fn(rb->ctx, cpu, data, size) : 0;
 }
 
-int skbd_ringbuf_parse(const void *data, __u64 mask, __u64 prod, __u64 *cons,
+int skbd_bpf_ring__consume(const void *data, __u64 mask, __u64 prod, __u64 *cons,
 		       skbd_perfbuf_sample_fn sample_fn, void *ctx)
 {
 	const __u8 *base = data;
@@ -56,9 +56,11 @@ int skbd_ringbuf_parse(const void *data, __u64 mask, __u64 prod, __u64 *cons,
 			return -EBADMSG;
 		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 			n++;
-			if (sample_fn && sample_fn(ctx, -1, hdr + 2, len)) {
+			int ret = sample_fn ? sample_fn(ctx, -1, hdr + 2, len) : SKBD_CB_OK;
+
+			if (ret != SKBD_CB_OK) {
 				*cons += total;
-				return -EINTR;
+				return ret < 0 ? -ECANCELED : -EINTR;
 			}
 		}
 		*cons += total;
@@ -66,7 +68,7 @@ int skbd_ringbuf_parse(const void *data, __u64 mask, __u64 prod, __u64 *cons,
 	return n;
 }
 
-int skbd_ringbuf__new(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn, void *ctx,
+int skbd_ringbuf__open(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn, void *ctx,
 		      struct skbd_ringbuf **out)
 {
 	/* edge-triggered: a ring buffer fd is readable whenever data is pending,
@@ -112,11 +114,11 @@ int skbd_ringbuf__new(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn,
 	return 0;
 
 err_free:
-	skbd_ringbuf__free(rb);
+	skbd_ringbuf__close(rb);
 	return err;
 }
 
-void skbd_ringbuf__free(struct skbd_ringbuf *rb)
+void skbd_ringbuf__close(struct skbd_ringbuf *rb)
 {
 	if (!rb)
 		return;
@@ -135,7 +137,7 @@ int skbd_ringbuf__consume(struct skbd_ringbuf *rb)
 	const __u64 *prod_pos = rb->producer;
 	__u64 cons = __atomic_load_n(cons_pos, __ATOMIC_RELAXED);
 	__u64 prod = __atomic_load_n(prod_pos, __ATOMIC_ACQUIRE);
-	int n = skbd_ringbuf_parse((const __u8 *)rb->producer + rb->page_size, rb->size - 1, prod, &cons,
+	int n = skbd_bpf_ring__consume((const __u8 *)rb->producer + rb->page_size, rb->size - 1, prod, &cons,
 				   count_sample, rb);
 
 	if (n == -EBADMSG) {

@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpf(2) and perf_event_open(2) wrappers: the only syscall() sites. Each is
- * sized to the attr fields it uses and returns an fd/0 or -errno. */
+/* bpf(2), perf_event_open(2) and capget(2) wrappers: the only syscall()
+ * sites. Each is sized to the attr fields it uses and returns an fd/0 or
+ * -errno. Also tracepoint attach and the RLIMIT_MEMLOCK raise. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <skbdrop/loader.h>
+#include <linux/capability.h>
+#include <skbdrop/log.h>
+#include <skbdrop/sys.h>
 
-static int sys_bpf(int cmd, union bpf_attr *attr, size_t size)
+static int sys_bpf(const struct skbd_sys *sys, int cmd, union bpf_attr *attr, size_t size)
 {
-	long ret = syscall(__NR_bpf, cmd, attr, size);
+	long ret;
 
+	if (sys && sys->bpf)
+		return sys->bpf(sys->ctx, cmd, attr, (unsigned int)size);
+	ret = syscall(__NR_bpf, cmd, attr, size);
 	return ret < 0 ? -errno : (int)ret;
 }
 
@@ -18,7 +27,7 @@ static int sys_bpf(int cmd, union bpf_attr *attr, size_t size)
  * reject unknown non-zero tails see only what we use. */
 #define ATTR_SIZE(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
-int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 value_size,
+int skbd_bpf_map_create(const struct skbd_sys *sys, __u32 type, const char *name, __u32 key_size, __u32 value_size,
 			__u32 max_entries, __u32 flags)
 {
 	union bpf_attr attr;
@@ -32,16 +41,16 @@ int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 valu
 	attr.map_flags = flags;
 	if (name)
 		strncpy(attr.map_name, name, sizeof(attr.map_name) - 1);
-	fd = sys_bpf(BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
+	fd = sys_bpf(sys, BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
 	if (fd == -EINVAL && name) {
 		/* map names need 4.15; retry without one */
 		memset(attr.map_name, 0, sizeof(attr.map_name));
-		fd = sys_bpf(BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
+		fd = sys_bpf(sys, BPF_MAP_CREATE, &attr, ATTR_SIZE(map_name));
 	}
 	return fd;
 }
 
-int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags)
+int skbd_bpf_map_update_elem(const struct skbd_sys *sys, int fd, const void *key, const void *value, __u64 flags)
 {
 	union bpf_attr attr;
 
@@ -50,10 +59,10 @@ int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 f
 	attr.key = (__u64)(unsigned long)key;
 	attr.value = (__u64)(unsigned long)value;
 	attr.flags = flags;
-	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr, ATTR_SIZE(flags));
+	return sys_bpf(sys, BPF_MAP_UPDATE_ELEM, &attr, ATTR_SIZE(flags));
 }
 
-int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value)
+int skbd_bpf_map_lookup_elem(const struct skbd_sys *sys, int fd, const void *key, void *value)
 {
 	union bpf_attr attr;
 
@@ -61,10 +70,10 @@ int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value)
 	attr.map_fd = fd;
 	attr.key = (__u64)(unsigned long)key;
 	attr.value = (__u64)(unsigned long)value;
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
+	return sys_bpf(sys, BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
 }
 
-int skbd_bpf_obj_get_info(int fd, void *info, __u32 info_len)
+int skbd_bpf_obj_get_info(const struct skbd_sys *sys, int fd, void *info, __u32 info_len)
 {
 	union bpf_attr attr;
 
@@ -72,10 +81,10 @@ int skbd_bpf_obj_get_info(int fd, void *info, __u32 info_len)
 	attr.info.bpf_fd = (__u32)fd;
 	attr.info.info_len = info_len;
 	attr.info.info = (__u64)(unsigned long)info;
-	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, ATTR_SIZE(info));
+	return sys_bpf(sys, BPF_OBJ_GET_INFO_BY_FD, &attr, ATTR_SIZE(info));
 }
 
-int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key)
+int skbd_bpf_map_get_next_key(const struct skbd_sys *sys, int fd, const void *key, void *next_key)
 {
 	union bpf_attr attr;
 
@@ -83,10 +92,10 @@ int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key)
 	attr.map_fd = fd;
 	attr.key = (__u64)(unsigned long)key;
 	attr.next_key = (__u64)(unsigned long)next_key;
-	return sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr, ATTR_SIZE(next_key));
+	return sys_bpf(sys, BPF_MAP_GET_NEXT_KEY, &attr, ATTR_SIZE(next_key));
 }
 
-int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
+int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
 		       const char *license, __u32 log_level, char *log_buf, size_t log_size)
 {
 	union bpf_attr attr;
@@ -106,15 +115,15 @@ int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insn
 	}
 	if (name)
 		strncpy(attr.prog_name, name, sizeof(attr.prog_name) - 1);
-	fd = sys_bpf(BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+	fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
 	if (fd == -EINVAL && name) {
 		memset(attr.prog_name, 0, sizeof(attr.prog_name));
-		fd = sys_bpf(BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+		fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
 	}
 	return fd;
 }
 
-int skbd_bpf_prog_test_run(int prog_fd, const void *data, __u32 size, __u32 *retval)
+int skbd_bpf_prog_test_run(const struct skbd_sys *sys, int prog_fd, const void *data, __u32 size, __u32 *retval)
 {
 	union bpf_attr attr;
 	int ret;
@@ -124,7 +133,7 @@ int skbd_bpf_prog_test_run(int prog_fd, const void *data, __u32 size, __u32 *ret
 	attr.test.data_in = (__u64)(unsigned long)data;
 	attr.test.data_size_in = size;
 	attr.test.repeat = 1;
-	ret = sys_bpf(BPF_PROG_TEST_RUN, &attr, ATTR_SIZE(test.duration));
+	ret = sys_bpf(sys, BPF_PROG_TEST_RUN, &attr, ATTR_SIZE(test.duration));
 	if (ret == 0 && retval)
 		*retval = attr.test.retval;
 	return ret;
@@ -136,4 +145,69 @@ int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int gro
 	long ret = syscall(__NR_perf_event_open, attr, pid, cpu, group_fd, flags | PERF_FLAG_FD_CLOEXEC);
 
 	return ret < 0 ? -errno : (int)ret;
+}
+
+int skbd_tracepoint__attach(int prog_fd, __u32 tp_id)
+{
+	struct perf_event_attr attr;
+	int fd = -ENODEV, err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_TRACEPOINT;
+	attr.size = sizeof(attr);
+	attr.config = tp_id;
+	attr.sample_period = 1;
+	attr.wakeup_events = 1;
+	/* The program hangs off the tracepoint itself and runs on every CPU; one
+	 * event suffices. CPU 0 may be offline: take the first that opens. */
+	for (int cpu = 0; cpu < 4096 && fd == -ENODEV; cpu++)
+		fd = skbd_perf_event_open(&attr, -1, cpu, -1, 0);
+	if (fd < 0) {
+		skbd_log(SKBD_LOG_WARN, "attach: perf_event_open(tracepoint %u): %s", tp_id, strerror(-fd));
+		return fd;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0) {
+		err = -errno;
+		/* EACCES here: the program reads past the tracepoint record */
+		skbd_log(SKBD_LOG_WARN, "attach: PERF_EVENT_IOC_SET_BPF: %s", strerror(-err));
+		close(fd);
+		return err;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+		err = -errno;
+		skbd_log(SKBD_LOG_WARN, "attach: PERF_EVENT_IOC_ENABLE: %s", strerror(-err));
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int skbd_raise_memlock(void)
+{
+	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &r) < 0)
+		return -errno;
+	return 0;
+}
+
+int skbd_check_caps(char *missing, size_t size)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	int admin, bpf, perfmon;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0; /* cannot tell: let the syscalls decide */
+#define HAS(cap) (!!(d[(cap) / 32].effective & (1u << ((cap) % 32))))
+	admin = HAS(CAP_SYS_ADMIN);
+	bpf = HAS(39 /* CAP_BPF, 5.8+ */);
+	perfmon = HAS(38 /* CAP_PERFMON, 5.8+ */);
+#undef HAS
+	if (admin || (bpf && perfmon))
+		return 0;
+	snprintf(missing, size, "%s%s%s", bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
+		 perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <skbdrop/log.h>
+#include <skbdrop/fileio.h>
 #include <skbdrop/tpformat.h>
 
 #define TRACEFS_MAGIC	0x74726163
@@ -661,73 +662,18 @@ int skbd_tracefs__read_format(const char *tracefs, const char *category, const c
 			      char **text, size_t *len)
 {
 	char path[4096];
-	size_t used = 0, cap = 4096;
-	char *buf, *nbuf;
-	int fd, err;
+	int err;
 
 	if (!tracefs || !check_component(category) || !check_component(event) || !text || !len)
 		return -EINVAL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, category,
 			     event) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		/* a missing event is the caller's call to report */
-		skbd_log(err == -ENOENT ? SKBD_LOG_DEBUG : SKBD_LOG_WARN, "tpformat: open %s: %s",
-			 path, strerror(-err));
-		return err;
-	}
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto err_close;
-	}
-	/* tracefs files report st_size 0: read until EOF */
-	for (;;) {
-		ssize_t n;
-
-		if (cap - used < 2) {
-			if (cap > FORMAT_MAX) {
-				err = -EFBIG;
-				skbd_log(SKBD_LOG_WARN, "tpformat: %s: larger than %u bytes", path,
-					 FORMAT_MAX);
-				goto err_free;
-			}
-			cap = cap * 2 > FORMAT_MAX + 2 ? FORMAT_MAX + 2 : cap * 2;
-			nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				err = -ENOMEM;
-				goto err_free;
-			}
-			buf = nbuf;
-		}
-		n = read(fd, buf + used, cap - used - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			skbd_log(SKBD_LOG_WARN, "tpformat: read %s: %s", path, strerror(-err));
-			goto err_free;
-		}
-		if (!n)
-			break;
-		used += (size_t)n;
-		if (used > FORMAT_MAX) {
-			err = -EFBIG;
-			skbd_log(SKBD_LOG_WARN, "tpformat: %s: larger than %u bytes", path, FORMAT_MAX);
-			goto err_free;
-		}
-	}
-	close(fd);
-	buf[used] = '\0';
-	*text = buf;
-	*len = used;
-	return 0;
-
-err_free:
-	free(buf);
-err_close:
-	close(fd);
+	err = skbd_read_file(path, FORMAT_MAX, text, len);
+	if (err == -EFBIG)
+		skbd_log(SKBD_LOG_WARN, "tpformat: %s: larger than %u bytes", path, FORMAT_MAX);
+	else if (err) /* a missing event is the caller's call to report */
+		skbd_log(err == -ENOENT ? SKBD_LOG_DEBUG : SKBD_LOG_WARN, "tpformat: read %s: %s", path,
+			 strerror(-err));
 	return err;
 }

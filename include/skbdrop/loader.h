@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The hand-written BPF ELF loader, the bpf(2)/perf_event_open(2) wrappers and
- * tracepoint attach. No libbpf. */
+/* The hand-written BPF ELF loader (no libbpf): parse, relocate, load. The
+ * syscall wrappers and tracepoint attach are in sys.h. */
 #ifndef SKBDROP_LOADER_H
 #define SKBDROP_LOADER_H
 
@@ -8,25 +8,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include <linux/bpf.h>
-#include <linux/perf_event.h>
-
-/* ---- syscall wrappers: the only syscall() sites; return fd/0 or -errno ---- */
-int skbd_bpf_map_create(__u32 type, const char *name, __u32 key_size, __u32 value_size,
-			__u32 max_entries, __u32 flags);
-int skbd_bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags);
-int skbd_bpf_map_lookup_elem(int fd, const void *key, void *value);
-/* BPF_OBJ_GET_INFO_BY_FD: fills info (e.g. struct bpf_prog_info; an older
- * kernel fills a prefix and leaves the rest as it was). 0 or -errno. */
-int skbd_bpf_obj_get_info(int fd, void *info, __u32 info_len);
-/* key NULL: the first key. -ENOENT after the last. */
-int skbd_bpf_map_get_next_key(int fd, const void *key, void *next_key);
-int skbd_bpf_prog_load(__u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
-		       const char *license, __u32 log_level, char *log_buf, size_t log_size);
-/* Run the program once on size bytes of data (BPF_PROG_TEST_RUN; XDP wants
- * at least 14); its return value in *retval. */
-int skbd_bpf_prog_test_run(int prog_fd, const void *data, __u32 size, __u32 *retval);
-int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
-			 unsigned long flags);
+#include <skbdrop/sys.h>
 
 /* ---- ELF object ---- */
 struct skbd_obj;
@@ -70,6 +52,8 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
  * skbd_obj__load, whether name's optional body is the one loaded. */
 int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
 bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
+/* The bpf(2) the object loads through (NULL, the default: the real one). */
+void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys);
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
 /* Create the maps the programs to load use, patch map references
@@ -91,14 +75,5 @@ int skbd_obj__prog_fd(const struct skbd_obj *obj, int idx);           /* fd, -EN
 /* Instructions of program idx (after relocation); for tests. */
 const struct bpf_insn *skbd_obj__prog_insns(const struct skbd_obj *obj, int idx, size_t *cnt);
 const char *skbd_obj__license(const struct skbd_obj *obj);
-
-/* ---- attach ---- */
-/* perf_event_open(PERF_TYPE_TRACEPOINT, tp_id) on CPU 0 for all processes,
- * PERF_EVENT_IOC_SET_BPF, PERF_EVENT_IOC_ENABLE. Works on 5.10 (no BPF links).
- * Returns the perf fd (closing it detaches) or -errno. */
-int skbd_tp_attach(int prog_fd, __u32 tp_id);
-
-/* Raise RLIMIT_MEMLOCK to infinity (BPF memory is charged to it before 5.11). */
-int skbd_raise_memlock(void);
 
 #endif

@@ -7,8 +7,10 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <linux/types.h>
+#include <skbdrop/sys.h> /* enum skbd_cb_ret */
 
-/* Return 0 to go on, nonzero to stop consuming (the record counts as read). */
+/* Return SKBD_CB_OK to go on, SKBD_CB_STOP to stop consuming, SKBD_CB_ERROR
+ * to stop with an error (either way the record counts as read). */
 typedef int (*skbd_perfbuf_sample_fn)(void *ctx, int cpu, const void *data, __u32 size);
 typedef int (*skbd_perfbuf_lost_fn)(void *ctx, int cpu, __u64 lost);
 
@@ -20,7 +22,8 @@ typedef int (*skbd_perfbuf_lost_fn)(void *ctx, int cpu, __u64 lost);
  * other types are skipped. *tail advances past every record handed out.
  * Returns:
  *   >= 0: records consumed (all of them);
- *   -EINTR: a callback asked to stop (*tail is past that record);
+ *   -EINTR: a callback returned SKBD_CB_STOP (*tail is past that record);
+ *   -ECANCELED: a callback returned SKBD_CB_ERROR (*tail is past that record);
  *   -EBADMSG: a malformed record (size 0, not 8-aligned, beyond head, larger
  *             than scratch, raw size past the record); *tail is left at it. */
 int skbd_perf_ring__consume(const void *data, __u64 data_size, __u64 head, __u64 *tail,
@@ -45,14 +48,15 @@ struct skbd_perfbuf_stats {
 /* Open one PERF_COUNT_SW_BPF_OUTPUT event and ring per online CPU, store the
  * fds in the PERF_EVENT_ARRAY map_fd (index = CPU), add them to one epoll set.
  * Returns 0 and *out, or negative errno (message names the CPU and call). */
-int skbd_perfbuf__new(int map_fd, const struct skbd_perfbuf_opts *opts,
+int skbd_perfbuf__open(int map_fd, const struct skbd_perfbuf_opts *opts,
 		      skbd_perfbuf_sample_fn sample_fn, skbd_perfbuf_lost_fn lost_fn, void *ctx,
 		      struct skbd_perfbuf **out);
-void skbd_perfbuf__free(struct skbd_perfbuf *pb);
+void skbd_perfbuf__close(struct skbd_perfbuf *pb);
 
 /* Wait up to timeout_ms for a watermark wakeup, then drain every ring (ready
  * or not, so a lone record is seen within one timeout). Returns records
- * consumed, -EINTR if a callback stopped or a signal interrupted, other -errno. */
+ * consumed, -EINTR if a callback stopped or a signal interrupted,
+ * -ECANCELED if a callback failed, other -errno. */
 int skbd_perfbuf__poll(struct skbd_perfbuf *pb, int timeout_ms);
 /* Drain every ring without waiting. Same returns. */
 int skbd_perfbuf__consume(struct skbd_perfbuf *pb);

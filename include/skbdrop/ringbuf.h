@@ -11,19 +11,19 @@
 /* Consume committed records of a ring data area (mask = size - 1; the area
  * is mapped twice in a row, so a record never wraps in memory). Stops at a
  * record the kernel is still writing (BUSY). Discarded records are skipped.
- * sample_fn gets cpu -1. Returns records delivered, -EINTR if sample_fn asked
- * to stop (*cons past that record), -EBADMSG for a record that is longer than
+ * sample_fn gets cpu -1. Returns records delivered, -EINTR / -ECANCELED if
+ * sample_fn returned SKBD_CB_STOP / SKBD_CB_ERROR (*cons past that record), -EBADMSG for a record that is longer than
  * the ring or runs past prod (*cons left at it). */
-int skbd_ringbuf_parse(const void *data, __u64 mask, __u64 prod, __u64 *cons,
+int skbd_bpf_ring__consume(const void *data, __u64 mask, __u64 prod, __u64 *cons,
 		       skbd_perfbuf_sample_fn sample_fn, void *ctx);
 
 struct skbd_ringbuf;
 
 /* Map the ring of map_fd (size bytes, the map's max_entries) and its epoll.
  * Returns 0 and *out, or -errno. */
-int skbd_ringbuf__new(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn, void *ctx,
+int skbd_ringbuf__open(int map_fd, size_t size, skbd_perfbuf_sample_fn sample_fn, void *ctx,
 		      struct skbd_ringbuf **out);
-void skbd_ringbuf__free(struct skbd_ringbuf *rb);
+void skbd_ringbuf__close(struct skbd_ringbuf *rb);
 /* Wait up to timeout_ms for a kernel wakeup, then consume everything
  * committed. Returns records delivered, -EINTR, or -errno. */
 int skbd_ringbuf__poll(struct skbd_ringbuf *rb, int timeout_ms);

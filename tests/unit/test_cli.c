@@ -339,25 +339,24 @@ static struct skbd_tpformat *load_synthetic(void)
 	return fmt;
 }
 
-static size_t count_skips(const struct cli_reason_plan *plan)
+static size_t count_skips(const struct skbd_reason_plan *plan)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
-		n += plan->verdicts[i] == SKBD_VERDICT_SKIP;
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
+		n += plan->skip[i];
 	return n;
 }
 
 /* Every slot is REPORT or SKIP, and nr_skip_slots matches. */
-static void check_plan_shape(const struct cli_reason_plan *plan)
+static void check_plan_shape(const struct skbd_reason_plan *plan)
 {
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
-		CU_ASSERT(plan->verdicts[i] == SKBD_VERDICT_SKIP || plan->verdicts[i] == SKBD_VERDICT_REPORT);
-	CU_ASSERT(plan->other == SKBD_VERDICT_SKIP || plan->other == SKBD_VERDICT_REPORT);
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
+		CU_ASSERT(plan->skip[i] == true || plan->skip[i] == false);
 	CU_ASSERT_EQUAL(plan->nr_skip_slots, count_skips(plan));
 }
 
-static void fill_plan(struct cli_reason_plan *plan)
+static void fill_plan(struct skbd_reason_plan *plan)
 {
 	memset(plan, 0x5a, sizeof(*plan));
 }
@@ -365,7 +364,7 @@ static void fill_plan(struct cli_reason_plan *plan)
 static void test_plan_default_6_18(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = (char *)1;
 
 	fill_plan(&plan);
@@ -374,10 +373,10 @@ static void test_plan_default_6_18(void)
 	check_plan_shape(&plan);
 	/* 6.18 has neither NOT_DROPPED_YET nor CONSUMED in its table */
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 0);
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[0], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[SKBD_REASON_SLOTS - 1], SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip_other, false);
+	CU_ASSERT_EQUAL(plan.skip[0], false);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
+	CU_ASSERT_EQUAL(plan.skip[SKBD_DROP_REASON_SLOTS - 1], false);
 	/* an empty list, or one of commas only, is a usage error for either option */
 	for (int i = 0; i < 4; i++) {
 		const char *lists[] = { "", ",", ",,", "," };
@@ -396,7 +395,7 @@ static void test_plan_default_6_18(void)
 static void test_plan_default_5_10(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-5.10.223.format");
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(fmt->nr_reasons, 0);
@@ -405,107 +404,107 @@ static void test_plan_default_5_10(void)
 	CU_ASSERT_PTR_NULL(err);
 	check_plan_shape(&plan);
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 0);
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip_other, false);
 	skbd_tpformat__free(fmt);
 }
 
 static void test_plan_not_drops(void)
 {
 	struct skbd_tpformat *fmt = load_synthetic();
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	fill_plan(&plan);
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, NULL, NULL, &plan, &err), 0);
 	CU_ASSERT_PTR_NULL(err);
 	check_plan_shape(&plan);
-	CU_ASSERT_EQUAL(plan.verdicts[0], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[1], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[2], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip[0], true);
+	CU_ASSERT_EQUAL(plan.skip[1], true);
+	CU_ASSERT_EQUAL(plan.skip[2], false);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 2);
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip_other, false);
 
 	/* exclude keeps the default skips and adds its own */
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, NULL, "NO_SOCKET", &plan, &err), 0);
-	CU_ASSERT_EQUAL(plan.verdicts[0], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[1], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_SKIP);
+	CU_ASSERT_EQUAL(plan.skip[0], true);
+	CU_ASSERT_EQUAL(plan.skip[1], true);
+	CU_ASSERT_EQUAL(plan.skip[3], true);
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 3);
 
 	/* named in -r: reported */
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "CONSUMED,NOT_DROPPED_YET", NULL, &plan, &err), 0);
 	CU_ASSERT_PTR_NULL(err);
 	check_plan_shape(&plan);
-	CU_ASSERT_EQUAL(plan.verdicts[0], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[1], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[2], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_REASON_SLOTS - 2);
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_SKIP);
+	CU_ASSERT_EQUAL(plan.skip[0], false);
+	CU_ASSERT_EQUAL(plan.skip[1], false);
+	CU_ASSERT_EQUAL(plan.skip[2], true);
+	CU_ASSERT_EQUAL(plan.skip[3], true);
+	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_DROP_REASON_SLOTS - 2);
+	CU_ASSERT_EQUAL(plan.skip_other, true);
 
 	/* only one of them named: the other stays skipped */
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "CONSUMED,NO_SOCKET", NULL, &plan, &err), 0);
-	CU_ASSERT_EQUAL(plan.verdicts[0], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[1], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_REASON_SLOTS - 2);
+	CU_ASSERT_EQUAL(plan.skip[0], true);
+	CU_ASSERT_EQUAL(plan.skip[1], false);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
+	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_DROP_REASON_SLOTS - 2);
 	skbd_tpformat__free(fmt);
 }
 
 static void test_plan_include(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	fill_plan(&plan);
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "NO_SOCKET,NETFILTER_DROP", NULL, &plan, &err), 0);
 	CU_ASSERT_PTR_NULL(err);
 	check_plan_shape(&plan);
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++) {
-		__u32 want = i == 3 || i == 12 ? SKBD_VERDICT_REPORT : SKBD_VERDICT_SKIP;
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++) {
+		bool want = !(i == 3 || i == 12);
 
-		if (plan.verdicts[i] != want)
-			fprintf(stderr, "\nslot %zu: %u, want %u\n", i, plan.verdicts[i], want);
-		CU_ASSERT_EQUAL(plan.verdicts[i], want);
+		if (plan.skip[i] != want)
+			fprintf(stderr, "\nslot %zu: skip %d, want %d\n", i, plan.skip[i], want);
+		CU_ASSERT_EQUAL(plan.skip[i], want);
 	}
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_REASON_SLOTS - 2);
+	CU_ASSERT_EQUAL(plan.skip_other, true);
+	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_DROP_REASON_SLOTS - 2);
 
 	/* include and exclude: exclude wins for a name in both */
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "NO_SOCKET,NETFILTER_DROP", "NETFILTER_DROP", &plan, &err), 0);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.verdicts[12], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_REASON_SLOTS - 1);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
+	CU_ASSERT_EQUAL(plan.skip[12], true);
+	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_DROP_REASON_SLOTS - 1);
 
 	/* a repeated name and an empty item between commas are harmless */
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "NO_SOCKET,,NO_SOCKET", NULL, &plan, &err), 0);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_REASON_SLOTS - 1);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
+	CU_ASSERT_EQUAL(plan.nr_skip_slots, SKBD_DROP_REASON_SLOTS - 1);
 	skbd_tpformat__free(fmt);
 }
 
 static void test_plan_exclude(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	fill_plan(&plan);
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, NULL, "NO_SOCKET", &plan, &err), 0);
 	CU_ASSERT_PTR_NULL(err);
 	check_plan_shape(&plan);
-	for (size_t i = 0; i < SKBD_REASON_SLOTS; i++)
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
 		CU_ASSERT_EQUAL(plan.verdicts[i], i == 3 ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT);
-	CU_ASSERT_EQUAL(plan.other, SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip_other, false);
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 1);
 
 	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, NULL, "NO_SOCKET,TCP_LISTEN_OVERFLOW,MAX", &plan, &err), 0);
-	CU_ASSERT_EQUAL(plan.verdicts[3], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[40], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[128], SKBD_VERDICT_SKIP);
-	CU_ASSERT_EQUAL(plan.verdicts[12], SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(plan.skip[3], true);
+	CU_ASSERT_EQUAL(plan.skip[40], true);
+	CU_ASSERT_EQUAL(plan.skip[128], true);
+	CU_ASSERT_EQUAL(plan.skip[12], false);
 	CU_ASSERT_EQUAL(plan.nr_skip_slots, 3);
 	skbd_tpformat__free(fmt);
 }
@@ -513,7 +512,7 @@ static void test_plan_exclude(void)
 static void check_unknown(const struct skbd_tpformat *fmt, const char *inc, const char *exc,
 			  const char *name)
 {
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	CU_ASSERT_EQUAL(cli_plan_reasons(fmt, inc, exc, &plan, &err), -EINVAL);
@@ -544,7 +543,7 @@ static void test_plan_no_reasons_kernel(void)
 	const char *cases[][2] = {
 		{ "NO_SOCKET", NULL }, { NULL, "NO_SOCKET" }, { "NO_SOCKET", "NETFILTER_DROP" }, { "", NULL },
 	};
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *err = NULL;
@@ -561,7 +560,7 @@ static void test_plan_no_reasons_kernel(void)
 static void test_plan_empty_include(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
-	struct cli_reason_plan plan;
+	struct skbd_reason_plan plan;
 	char *err = NULL;
 
 	CU_ASSERT_EQUAL(cli_plan_reasons(fmt, "", NULL, &plan, &err), -EINVAL);

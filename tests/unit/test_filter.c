@@ -828,9 +828,9 @@ static int load_harness(const struct harness *h, const struct bpf_insn *sub, siz
 		return -ENOMEM;
 	memcpy(prog, head, sizeof(head));
 	memcpy(prog + ARRAY_LEN(head), sub, n * sizeof(*sub));
-	fd = skbd_bpf_prog_load(BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 0, NULL, 0);
+	fd = skbd_bpf_prog_load(NULL, BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 0, NULL, 0);
 	if (fd < 0) {
-		int again = skbd_bpf_prog_load(BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 1, h->log,
+		int again = skbd_bpf_prog_load(NULL, BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 1, h->log,
 					       h->log_size);
 		size_t l = strlen(h->log);
 
@@ -878,10 +878,10 @@ static void differential(const struct harness *h, const char *name, const struct
 	for (size_t i = 0; i < N_EVENTS; i++) {
 		bool want = expected(&evs[i], eth, raw);
 
-		err = skbd_bpf_map_update_elem(h->map_fd, &key, &evs[i], BPF_ANY);
+		err = skbd_bpf_map_update_elem(NULL, h->map_fd, &key, &evs[i], BPF_ANY);
 		if (!err) {
 			retval = 0xdead;
-			err = skbd_bpf_prog_test_run(fd, pkt, sizeof(pkt), &retval);
+			err = skbd_bpf_prog_test_run(NULL, fd, pkt, sizeof(pkt), &retval);
 		}
 		if (err) {
 			fprintf(stderr, "\n  '%s': record %zu: %s\n", name, i, strerror(-err));
@@ -919,7 +919,7 @@ static void test_differential(void)
 		CU_PASS("not root");
 		return;
 	}
-	h.map_fd = skbd_bpf_map_create(BPF_MAP_TYPE_ARRAY, "skbd_filter_t", 4, sizeof(struct skbd_event), 1, 0);
+	h.map_fd = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_ARRAY, "skbd_filter_t", 4, sizeof(struct skbd_event), 1, 0);
 	if (h.map_fd < 0) {
 		fprintf(stderr, "\n  filter differential test skipped: map create: %s\n", strerror(-h.map_fd));
 		CU_PASS("no bpf");

@@ -552,12 +552,12 @@ static void test_new_bad_opts(void)
 	struct skbd_perfbuf_opts opts = { .pages = 0 };
 	struct skbd_perfbuf *pb = (void *)&opts;
 
-	CU_ASSERT_EQUAL(skbd_perfbuf__new(-1, &opts, NULL, NULL, NULL, &pb), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_perfbuf__open(-1, &opts, NULL, NULL, NULL, &pb), -EINVAL);
 	opts.pages = 3;
-	CU_ASSERT_EQUAL(skbd_perfbuf__new(-1, &opts, NULL, NULL, NULL, &pb), -EINVAL);
-	CU_ASSERT_EQUAL(skbd_perfbuf__new(-1, NULL, NULL, NULL, NULL, &pb), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_perfbuf__open(-1, &opts, NULL, NULL, NULL, &pb), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_perfbuf__open(-1, NULL, NULL, NULL, NULL, &pb), -EINVAL);
 	CU_ASSERT_PTR_EQUAL(pb, (void *)&opts); /* *out untouched on failure */
-	skbd_perfbuf__free(NULL);
+	skbd_perfbuf__close(NULL);
 	CU_ASSERT_EQUAL(skbd_perfbuf__poll(NULL, 0), -EINVAL);
 	CU_ASSERT_EQUAL(skbd_perfbuf__epoll_fd(NULL), -EINVAL);
 }
@@ -577,13 +577,13 @@ static void test_perfbuf_live(void)
 	}
 	possible = skbd_cpus_possible();
 	CU_ASSERT_FATAL(possible >= 1);
-	map_fd = skbd_bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "t", 4, 4, (__u32)possible, 0);
+	map_fd = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_PERF_EVENT_ARRAY, "t", 4, 4, (__u32)possible, 0);
 	if (map_fd < 0) {
 		fprintf(stderr, "\n  perfbuf live test skipped: map create: %s\n", strerror(-map_fd));
 		return;
 	}
 
-	err = skbd_perfbuf__new(map_fd, &opts, seen_sample, seen_lost, &s, &pb);
+	err = skbd_perfbuf__open(map_fd, &opts, seen_sample, seen_lost, &s, &pb);
 	CU_ASSERT_EQUAL_FATAL(err, 0);
 	CU_ASSERT(skbd_perfbuf__epoll_fd(pb) >= 0);
 	CU_ASSERT_EQUAL(skbd_perfbuf__poll(pb, 10), 0);
@@ -594,16 +594,16 @@ static void test_perfbuf_live(void)
 	CU_ASSERT_EQUAL(st.samples, 0);
 	CU_ASSERT_EQUAL(st.lost, 0);
 	CU_ASSERT_EQUAL(s.n, 0);
-	skbd_perfbuf__free(pb);
+	skbd_perfbuf__close(pb);
 
 	/* a map too small for the CPUs fails cleanly, naming the CPU */
 	if (possible > 1) {
-		int small = skbd_bpf_map_create(BPF_MAP_TYPE_PERF_EVENT_ARRAY, "t", 4, 4, 1, 0);
+		int small = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_PERF_EVENT_ARRAY, "t", 4, 4, 1, 0);
 
 		if (small >= 0) {
 			pb = NULL;
 			tu_log_quiet();
-			err = skbd_perfbuf__new(small, &opts, NULL, NULL, NULL, &pb);
+			err = skbd_perfbuf__open(small, &opts, NULL, NULL, NULL, &pb);
 			tu_log_restore();
 			CU_ASSERT(err < 0);
 			CU_ASSERT_PTR_NULL(pb);

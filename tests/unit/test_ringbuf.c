@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for the BPF ring buffer reader: skbd_ringbuf_parse on synthetic
+/* Unit tests for the BPF ring buffer reader: skbd_bpf_ring__consume on synthetic
  * in-memory rings (busy, discarded, wrapped, malformed records), and as root
  * a real BPF_MAP_TYPE_RINGBUF mapped, polled and freed. */
 #include <errno.h>
@@ -119,7 +119,7 @@ static void expect_payload(const struct seen *s, int i, __u32 len, __u8 seed)
 
 static int parse(struct fake_rb *r, __u64 *cons, struct seen *s)
 {
-	return skbd_ringbuf_parse(r->data, RB_MASK, r->prod, cons, on_sample, s);
+	return skbd_bpf_ring__consume(r->data, RB_MASK, r->prod, cons, on_sample, s);
 }
 
 static void test_in_order(void)
@@ -405,9 +405,9 @@ static void test_real_map(void)
 
 	if (geteuid() != 0)
 		return;
-	fd = skbd_bpf_map_create(BPF_MAP_TYPE_RINGBUF, "t", 0, 0, 65536, 0);
+	fd = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_RINGBUF, "t", 0, 0, 65536, 0);
 	CU_ASSERT_FATAL(fd >= 0);
-	CU_ASSERT_EQUAL(skbd_ringbuf__new(fd, 65536, count_sample, &samples, &rb), 0);
+	CU_ASSERT_EQUAL(skbd_ringbuf__open(fd, 65536, count_sample, &samples, &rb), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
 	skbd_ringbuf__stats(rb, &st);
 	CU_ASSERT_EQUAL(st.polls, 0);
@@ -422,13 +422,13 @@ static void test_real_map(void)
 	skbd_ringbuf__stats(rb, &st);
 	CU_ASSERT_EQUAL(st.polls, 1); /* consume does not count as a poll */
 	CU_ASSERT_EQUAL(samples, 0);
-	skbd_ringbuf__free(rb);
-	skbd_ringbuf__free(NULL);
+	skbd_ringbuf__close(rb);
+	skbd_ringbuf__close(NULL);
 
 	/* a size the map does not have cannot be mapped */
 	rb = NULL;
 	tu_log_quiet();
-	CU_ASSERT(skbd_ringbuf__new(fd, 131072, count_sample, &samples, &rb) < 0);
+	CU_ASSERT(skbd_ringbuf__open(fd, 131072, count_sample, &samples, &rb) < 0);
 	tu_log_restore();
 	CU_ASSERT_PTR_NULL(rb);
 	CU_ASSERT(tu_log_seen_prefix("ringbuf:"));
@@ -446,7 +446,7 @@ static void check_bad_sizes(int fd)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct skbd_ringbuf *rb = sentinel;
 
-		CU_ASSERT_EQUAL(skbd_ringbuf__new(fd, bad[i], count_sample, NULL, &rb), -EINVAL);
+		CU_ASSERT_EQUAL(skbd_ringbuf__open(fd, bad[i], count_sample, NULL, &rb), -EINVAL);
 		CU_ASSERT_PTR_EQUAL(rb, sentinel);
 	}
 }
@@ -458,7 +458,7 @@ static void test_bad_sizes(void)
 	check_bad_sizes(-1); /* refused before the fd is used */
 	if (geteuid() != 0)
 		return;
-	fd = skbd_bpf_map_create(BPF_MAP_TYPE_RINGBUF, "t", 0, 0, 65536, 0);
+	fd = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_RINGBUF, "t", 0, 0, 65536, 0);
 	CU_ASSERT_FATAL(fd >= 0);
 	check_bad_sizes(fd);
 	close(fd);

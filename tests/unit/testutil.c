@@ -38,9 +38,9 @@ static void keep_warn(const char *msg)
 	all_len += n;
 }
 
-static void swallow_log(enum skbd_log_level level, const char *msg)
+static void swallow_log(void *ctx, enum skbd_log_level level, const char *msg)
 {
-	if (level != SKBD_LOG_WARN)
+	if (level != SKBD_LOG_WARN && level != SKBD_LOG_VERIFIER)
 		return;
 	nr_warns++;
 	snprintf(last_warn, sizeof(last_warn), "%s", msg);
@@ -52,12 +52,12 @@ void tu_log_quiet(void)
 	nr_warns = 0;
 	last_warn[0] = '\0';
 	all_len = 0;
-	skbd_set_log(swallow_log);
+	skbd_set_log(swallow_log, NULL);
 }
 
 void tu_log_restore(void)
 {
-	skbd_set_log(NULL);
+	skbd_set_log(NULL, NULL);
 }
 
 unsigned int tu_log_count(void)

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The kernel side as one object: open (the kfree_skb tracepoint format, the
+ * kernel's BTF, the embedded BPF object), load (CO-RE layout, the direct-read
+ * offer, map sizes, filters, summary keys, rate, wakeups), attach, poll
+ * (drops and lost counts through callbacks), read statistics, summary counts
+ * and stacks, close. With loader/, the only code that knows the BPF ABI. */
+#ifndef SKBDROP_MONITOR_H
+#define SKBDROP_MONITOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+#include <skbdrop/drop.h>
+#include <skbdrop/sys.h>
+#include <skbdrop/tpformat.h>
+
+struct skbd_monitor;
+struct skbd_filter;
+
+struct skbd_monitor_opts {
+	const char *btf_path;    /* --btf FILE (an error if unusable); NULL: the running kernel's (a warning if missing) */
+	bool probe_reads;        /* never offer bpf_rdonly_cast loads (SKBDROP_PROBE_READ=1) */
+	/* when tracefs cannot be read (no privileges), take the reason names
+	 * from BTF's enum skb_drop_reason: the monitor then only names reasons
+	 * (skbd_monitor__format has no fields; load fails with -EPERM) */
+	bool reasons_only;
+	/* seams for tests; zero: the real kernel */
+	const struct skbd_sys *sys;       /* bpf(2) */
+	const char *format_text;          /* the tracepoint's format file instead of tracefs */
+	size_t format_len;
+	const void *btf_data;             /* kernel BTF bytes instead of a file */
+	size_t btf_size;
+	bool no_btf;                      /* as if the kernel had no BTF */
+	int nr_cpus;                      /* 0: /sys/devices/system/cpu/possible */
+};
+
+/* Read the tracepoint format (mounting tracefs for the read if needed, and
+ * unmounting it again) and the kernel's BTF. No privileges needed beyond
+ * reading tracefs. 0 and *out, or -errno with one line in err. */
+int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size);
+/* Detach, unmap, close everything. Accepts NULL. */
+void skbd_monitor__close(struct skbd_monitor *mon);
+
+/* The tracepoint's format: field layout and the kernel's reason names. */
+const struct skbd_tpformat *skbd_monitor__format(const struct skbd_monitor *mon);
+/* The kernel's BTF could not be read (only without --btf): why (-errno), or 0. */
+int skbd_monitor__btf_error(const struct skbd_monitor *mon);
+bool skbd_monitor__has_btf(const struct skbd_monitor *mon);
+bool skbd_monitor__has_reason(const struct skbd_monitor *mon); /* 5.17+ */
+int skbd_monitor__nr_cpus(const struct skbd_monitor *mon);
+
+/* The last failure of load/attach/poll/read as one line ("" none). */
+const char *skbd_monitor__errmsg(const struct skbd_monitor *mon);
+
+enum skbd_transport { SKBD_TRANSPORT_PERF, SKBD_TRANSPORT_RINGBUF };
+enum skbd_wakeup { SKBD_WAKEUP_BYTES, SKBD_WAKEUP_EVENTS, SKBD_WAKEUP_NONE };
+
+/* Which reasons are reported: skip[code] for codes below the slot count,
+ * skip_other for the rest. */
+struct skbd_reason_plan {
+	bool skip[SKBD_DROP_REASON_SLOTS];
+	bool skip_other;
+	size_t nr_skip_slots;
+};
+
+struct skbd_dev_sel {
+	__u32 netns;   /* inode */
+	__u32 ifindex;
+};
+
+struct skbd_monitor_config {
+	__u32 pid;                   /* 0: any */
+	const struct skbd_reason_plan *reasons; /* NULL: every reason */
+	const struct skbd_filter *filter;       /* packet filter, or NULL */
+	__u32 netns;                 /* 0: any */
+	const struct skbd_dev_sel *devs;
+	size_t nr_devs;
+	bool devs_except;            /* devs are excluded, not selected */
+	__u32 snaplen;               /* 0..SKBD_DROP_SNAPLEN_MAX */
+	unsigned long long max_rate; /* per second per CPU, 0: unlimited */
+	bool stack;
+	bool summary;                /* count per key in the kernel instead of streaming */
+	__u32 by;                    /* SKBD_BY_* with summary */
+	enum skbd_transport transport;
+	enum skbd_wakeup wakeup;
+	unsigned long long wakeup_arg; /* bytes or events */
+	size_t pages;                /* per-CPU ring pages (perf); the ring buffer gets as much in all */
+	__u32 stack_ids;             /* stack map entries with stack */
+};
+
+/* Lay the program out for this kernel, create the maps, load the program of
+ * the chosen transport, write the configuration maps. 0 or -errno
+ * (skbd_monitor__errmsg says what failed). */
+int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg);
+/* After load: kernel fields are read with bpf_rdonly_cast loads (else probe reads). */
+bool skbd_monitor__direct_reads(const struct skbd_monitor *mon);
+
+/* Callbacks return SKBD_CB_OK to go on, SKBD_CB_STOP to stop after this
+ * record, SKBD_CB_ERROR to stop with an error (poll returns -ECANCELED). */
+typedef int (*skbd_drop_fn)(void *ctx, const struct skbd_drop *d);
+typedef int (*skbd_lost_fn)(void *ctx, int cpu, __u64 lost);
+
+/* Open the rings (streaming only) and attach to skb:kfree_skb. 0 or -errno. */
+int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lost_fn on_lost, void *ctx);
+/* Stop the program; the rings keep what they hold for a last consume. */
+void skbd_monitor__detach(struct skbd_monitor *mon);
+
+/* Wait up to timeout_ms, then hand out what the rings hold. Records handed
+ * out (>= 0), -EINTR (a signal or SKBD_CB_STOP), -ECANCELED
+ * (SKBD_CB_ERROR), other -errno. */
+int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms);
+/* Hand out what the rings hold without waiting. Same returns. */
+int skbd_monitor__consume(struct skbd_monitor *mon);
+
+struct skbd_monitor_stats {
+	__u64 seen;          /* program runs */
+	__u64 filtered;      /* discarded by pid/reason/packet/device/netns filters */
+	__u64 output_fail;   /* ring full: records the kernel could not write */
+	__u64 emitted;       /* records written */
+	__u64 stack_fail;    /* stacks not recorded */
+	__u64 rate_limited;
+	__u64 agg_other;     /* --summary: counted beyond the key table */
+	__u64 misses;        /* drops the kernel ran no program for (5.12+) */
+	/* the reader */
+	__u64 ring_lost;     /* perf: sum of PERF_RECORD_LOST */
+	__u64 wakeups, polls, samples;
+};
+/* Totals since load, summed over CPUs. 0 or -errno. */
+int skbd_monitor__stats(struct skbd_monitor *mon, struct skbd_monitor_stats *st);
+
+/* --summary counts: every key with its total since load (summed over
+ * CPUs). *keys and *totals are owned by mon, valid until the next call; *n
+ * keys. 0 or -errno. */
+int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
+			    size_t *n);
+
+/* The frames of stack id (up to max), or -errno. */
+int skbd_monitor__stack(struct skbd_monitor *mon, __s32 id, __u64 *ips, size_t max);
+
+#endif

@@ -1,0 +1,813 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The kernel side as one object: the tracepoint format and kernel BTF at
+ * open; the embedded BPF object laid out for this kernel (CO-RE), sized,
+ * loaded and configured at load; the perf rings or the ring buffer and the
+ * tracepoint attach; statistics, summary counts and stacks read back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <skbdrop/bpfobj.h>
+#include <skbdrop/btf.h>
+#include <skbdrop/fileio.h>
+#include <skbdrop/filter.h>
+#include <skbdrop/loader.h>
+#include <skbdrop/log.h>
+#include <skbdrop/monitor.h>
+#include <skbdrop/perfbuf.h>
+#include <skbdrop/ringbuf.h>
+#include "skbdrop_abi.h"
+
+/* The public drop record and summary key are the ABI's, field for field:
+ * a record is copied as it is. */
+_Static_assert(sizeof(struct skbd_drop) == sizeof(struct skbd_event), "drop = event");
+_Static_assert(offsetof(struct skbd_drop, data) == SKBD_EVENT_HDR, "event header is 96 bytes");
+_Static_assert(offsetof(struct skbd_drop, pkt_len) == offsetof(struct skbd_event, pkt_len), "drop = event");
+_Static_assert(offsetof(struct skbd_drop, cgroup_id) == offsetof(struct skbd_event, cgroup_id), "drop = event");
+_Static_assert(offsetof(struct skbd_drop, stack_id) == offsetof(struct skbd_event, stack_id), "drop = event");
+_Static_assert(offsetof(struct skbd_drop, caplen) == offsetof(struct skbd_event, caplen), "drop = event");
+_Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "no tail padding");
+_Static_assert(SKBD_DROP_SNAPLEN_MAX == SKBD_SNAPLEN_MAX && SKBD_DROP_OFF_NONE == SKBD_OFF_NONE &&
+		       SKBD_DROP_SK_NONE == SKBD_SK_NONE && SKBD_DROP_STACK_DEPTH == SKBD_STACK_DEPTH &&
+		       SKBD_DROP_REASON_SLOTS == SKBD_REASON_SLOTS && SKBD_DROP_DEVICES_MAX == SKBD_DEVICES_MAX &&
+		       SKBD_DROP_KEYS_MAX == SKBD_AGG_MAX,
+	       "limits");
+_Static_assert(SKBD_DROP_HAS_REASON == SKBD_EV_HAS_REASON && SKBD_DROP_HAS_CTX == SKBD_EV_HAS_CTX &&
+		       SKBD_DROP_HAS_MAC == SKBD_EV_HAS_MAC && SKBD_DROP_HAS_STACK == SKBD_EV_HAS_STACK &&
+		       SKBD_DROP_HAS_CGROUP == SKBD_EV_HAS_CGROUP,
+	       "flags");
+_Static_assert(sizeof(struct skbd_drop_key) == sizeof(struct skbd_agg_key) &&
+		       offsetof(struct skbd_drop_key, comm) == offsetof(struct skbd_agg_key, comm) &&
+		       offsetof(struct skbd_drop_key, netns) == offsetof(struct skbd_agg_key, netns),
+	       "key = agg key");
+_Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG_LOCATION &&
+		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM,
+	       "by");
+_Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
+_Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
+
+#define BTF_MAX (256u << 20)
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+struct skbd_monitor {
+	struct skbd_monitor_opts opts;
+	struct skbd_tpformat *fmt;
+	struct skbd_btf *btf;       /* NULL: no kernel structs */
+	int btf_err;
+	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
+	int nr_cpus;
+	struct skbd_obj *obj;
+	int prog;                   /* index of the loaded program */
+	struct skbd_monitor_config cfg;
+	size_t ring_bytes, rb_size;
+	int perf_fd;                /* the attach; -1 when detached */
+	struct skbd_perfbuf *pb;    /* exactly one of pb/rb while streaming */
+	struct skbd_ringbuf *rb;
+	skbd_drop_fn on_drop;
+	skbd_lost_fn on_lost;
+	void *ctx;
+	struct skbd_drop drop;      /* the record being handed out */
+	__u64 *percpu;              /* one per-CPU lookup's values */
+	struct skbd_drop_key *keys; /* read_keys: the last snapshot */
+	__u64 *totals;
+	size_t nr_keys, cap_keys;
+	char err[512];
+};
+
+static void set_err(struct skbd_monitor *mon, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(struct skbd_monitor *mon, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mon->err, sizeof(mon->err), fmt, ap);
+	va_end(ap);
+}
+
+const char *skbd_monitor__errmsg(const struct skbd_monitor *mon)
+{
+	return mon ? mon->err : "";
+}
+
+/* ---- open: the tracepoint format and the kernel's BTF ---- */
+
+static int read_format(struct skbd_monitor *mon)
+{
+	char dir[PATH_MAX], *text = NULL;
+	int mounted = 0, err;
+	size_t len = 0;
+
+	if (mon->opts.format_text)
+		return skbd_tpformat__parse(mon->opts.format_text, mon->opts.format_len, &mon->fmt) ?
+			       (set_err(mon, "cannot parse the kfree_skb tracepoint format"), -EINVAL) : 0;
+	err = skbd_tracefs__find(dir, sizeof(dir), &mounted);
+	if (err) {
+		set_err(mon, "tracefs is not mounted and could not be mounted at /sys/kernel/tracing: %s",
+			strerror(-err));
+		return err;
+	}
+	err = skbd_tracefs__read_format(dir, "skb", "kfree_skb", &text, &len);
+	if (mounted)
+		skbd_tracefs__unmount(dir); /* read once; leave the host as it was */
+	if (err == -ENOENT) {
+		set_err(mon, "this kernel has no skb:kfree_skb tracepoint (%s/events/skb/kfree_skb)", dir);
+		return err;
+	}
+	if (err) {
+		set_err(mon, "reading %s/events/skb/kfree_skb/format: %s", dir, strerror(-err));
+		return err;
+	}
+	err = skbd_tpformat__parse(text, len, &mon->fmt);
+	free(text);
+	if (err)
+		set_err(mon, "cannot parse the kfree_skb tracepoint format");
+	return err;
+}
+
+/* Parse a BTF file through mmap (sysfs allows it for vmlinux on newer
+ * kernels: one call instead of ~1,400 4 KiB reads). -ENODEV when the file
+ * cannot be mapped, so the caller reads it instead. */
+static int map_btf(const char *path, struct skbd_btf **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	struct stat st;
+	void *m;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || st.st_size <= 0) {
+		close(fd);
+		return -ENODEV;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -ENODEV;
+	err = skbd_btf__new(m, (size_t)st.st_size, out); /* copies: the mapping goes now */
+	munmap(m, (size_t)st.st_size);
+	return err;
+}
+
+/* The kernel's BTF: --btf FILE (an error if unusable) or the running
+ * kernel's (only noted in btf_err if missing: the tool still runs). */
+static int read_btf(struct skbd_monitor *mon)
+{
+	const char *path = mon->opts.btf_path ? mon->opts.btf_path : VMLINUX_BTF;
+	char *data = NULL;
+	size_t len = 0;
+	int err;
+
+	if (mon->opts.no_btf) {
+		mon->btf_err = -ENOENT;
+		return 0;
+	}
+	if (mon->opts.btf_data) {
+		err = skbd_btf__new(mon->opts.btf_data, mon->opts.btf_size, &mon->btf);
+	} else {
+		err = map_btf(path, &mon->btf);
+		if (err == -ENODEV) { /* no mmap: read it (sysfs hands out 4 KiB per read) */
+			err = skbd_read_file(path, BTF_MAX, &data, &len);
+			if (!err)
+				err = skbd_btf__new_owned(data, len, &mon->btf); /* no copy of a few MiB */
+		}
+	}
+	if (!err)
+		return 0;
+	mon->btf = NULL;
+	if (mon->opts.btf_path) {
+		set_err(mon, "--btf %s: %s", path, err == -EINVAL ? "not valid BTF" : strerror(-err));
+		return err;
+	}
+	mon->btf_err = err;
+	return 0;
+}
+
+/* Without tracefs (no privileges), the kernel's reason names still come
+ * from BTF: enum skb_drop_reason, whose SKB_DROP_REASON_X the tracepoint
+ * prints as X. A format with reasons and no fields: enough to check names. */
+static int reasons_from_btf(struct skbd_monitor *mon)
+{
+	static const char prefix[] = "SKB_DROP_REASON_";
+	int id = mon->btf ? skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason", BTF_KIND_ENUM) : -ENOENT;
+	const struct btf_type *t = id > 0 ? skbd_btf__type(mon->btf, (__u32)id) : NULL;
+	const struct btf_enum *e;
+	__u32 vlen;
+
+	if (!t)
+		return -ENOENT;
+	vlen = BTF_INFO_VLEN(t->info);
+	e = (const struct btf_enum *)(t + 1);
+	mon->fmt = calloc(1, sizeof(*mon->fmt));
+	if (!mon->fmt || !(mon->fmt->reasons = calloc(vlen ? vlen : 1, sizeof(*mon->fmt->reasons))))
+		return -ENOMEM;
+	snprintf(mon->fmt->name, sizeof(mon->fmt->name), "kfree_skb");
+	for (__u32 i = 0; i < vlen; i++) {
+		const char *name = skbd_btf__str(mon->btf, e[i].name_off);
+		struct skbd_reason *r = &mon->fmt->reasons[mon->fmt->nr_reasons];
+
+		if (!name || strncmp(name, prefix, sizeof(prefix) - 1) || e[i].val < 0 ||
+		    strlen(name) - (sizeof(prefix) - 1) >= sizeof(r->name))
+			continue; /* SKB_DROP_REASON_MAX and the like stay out too: see below */
+		r->code = (__u32)e[i].val;
+		snprintf(r->name, sizeof(r->name), "%s", name + sizeof(prefix) - 1);
+		if (strcmp(r->name, "MAX"))
+			mon->fmt->nr_reasons++;
+	}
+	return 0;
+}
+
+int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
+{
+	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
+	int ret;
+
+	if (!mon) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (opts)
+		mon->opts = *opts;
+	mon->perf_fd = -1;
+	mon->prog = -1;
+	ret = read_format(mon);
+	if (!ret || mon->opts.reasons_only) {
+		int fret = ret;
+
+		ret = read_btf(mon);
+		if (!ret && fret) {
+			mon->fmt = NULL; /* a failed parse leaves none */
+			ret = reasons_from_btf(mon) ? fret : 0;
+			if (!ret)
+				mon->no_tracefs = true;
+		}
+	}
+	if (!ret) {
+		mon->nr_cpus = mon->opts.nr_cpus > 0 ? mon->opts.nr_cpus : skbd_cpus_possible();
+		if (mon->nr_cpus <= 0) {
+			set_err(mon, "cannot read /sys/devices/system/cpu/possible: %s",
+				strerror(mon->nr_cpus ? -mon->nr_cpus : EINVAL));
+			ret = mon->nr_cpus ? mon->nr_cpus : -EINVAL;
+		}
+	}
+	if (!ret) {
+		mon->percpu = calloc((size_t)mon->nr_cpus, sizeof(__u64));
+		if (!mon->percpu) {
+			set_err(mon, "out of memory");
+			ret = -ENOMEM;
+		}
+	}
+	if (ret) {
+		snprintf(err, err_size, "%s", mon->err);
+		skbd_monitor__close(mon);
+		return ret;
+	}
+	*out = mon;
+	return 0;
+}
+
+void skbd_monitor__close(struct skbd_monitor *mon)
+{
+	if (!mon)
+		return;
+	skbd_monitor__detach(mon);
+	skbd_ringbuf__close(mon->rb);
+	skbd_perfbuf__close(mon->pb);
+	skbd_obj__close(mon->obj);
+	skbd_tpformat__free(mon->fmt);
+	skbd_btf__free(mon->btf);
+	free(mon->percpu);
+	free(mon->keys);
+	free(mon->totals);
+	free(mon);
+}
+
+const struct skbd_tpformat *skbd_monitor__format(const struct skbd_monitor *mon)
+{
+	return mon->fmt;
+}
+
+int skbd_monitor__btf_error(const struct skbd_monitor *mon)
+{
+	return mon->btf_err;
+}
+
+bool skbd_monitor__has_btf(const struct skbd_monitor *mon)
+{
+	return mon->btf != NULL;
+}
+
+bool skbd_monitor__has_reason(const struct skbd_monitor *mon)
+{
+	return skbd_tpformat__field(mon->fmt, "reason") != NULL;
+}
+
+int skbd_monitor__nr_cpus(const struct skbd_monitor *mon)
+{
+	return mon->nr_cpus;
+}
+
+/* ---- load ---- */
+
+/* The tracepoint struct is laid out from the format file; kernel structs
+ * (sk_buff___skbd, ...) from the kernel's BTF, or marked absent without it. */
+static int resolve_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+{
+	const struct skbd_monitor *mon = ctx;
+	const struct skbd_tp_field *f;
+	struct skbd_btf_field bf;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(struct_name, SKBD_TP_STRUCT)) {
+		f = skbd_tpformat__field(mon->fmt, field);
+		out->exists = f != NULL;
+		out->offset = f ? f->offset : 0;
+		out->size = f ? f->size : 0;
+		return 0;
+	}
+	if (!strstr(struct_name, "___skbd"))
+		return -ENOENT; /* not one of ours: a bug, not a kernel difference */
+	if (!mon->btf)
+		return 0;
+	err = skbd_btf__field(mon->btf, struct_name, field, &bf);
+	if (err == -ENOENT)
+		return 0; /* this kernel lacks it: the program skips it */
+	if (err || bf.is_bitfield)
+		return err ? err : -EINVAL;
+	out->exists = true;
+	out->offset = bf.offset;
+	out->size = bf.size;
+	return 0;
+}
+
+/* Direct reads of kernel memory (skbd_btf_skb/skbd_btf_sock in the BPF
+ * program): where the running kernel has the bpf_rdonly_cast kfunc (6.2+),
+ * the cast functions get a body that calls it, and each field the program
+ * reads is one guarded load instead of a bpf_probe_read_kernel call. Only with
+ * the kernel's own BTF (not --btf): the kfunc and type ids are the running
+ * kernel's. If the kernel refuses the program, the loader falls back to the
+ * probe reads. 0 or -ENOMEM. */
+static int offer_direct_reads(struct skbd_monitor *mon)
+{
+	static const struct {
+		const char *func, *type;
+	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" }, { SKBD_BTF_SOCK_FUNC, "sock" } };
+	int kfunc, type[2], err;
+
+	if (!mon->btf || mon->opts.btf_path || mon->opts.probe_reads)
+		return 0;
+	kfunc = skbd_btf__find_by_name_kind(mon->btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	if (kfunc <= 0)
+		return kfunc == -ENOMEM ? kfunc : 0;
+	for (size_t i = 0; i < 2; i++) { /* both casts or neither: never half of the fields one way */
+		type[i] = skbd_btf__find_by_name_kind(mon->btf, casts[i].type, BTF_KIND_STRUCT);
+		if (type[i] <= 0)
+			return type[i] == -ENOMEM ? type[i] : 0;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
+		const struct bpf_insn body[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type[i] },
+			{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = kfunc },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		err = skbd_obj__set_func_optional(mon->obj, casts[i].func, body, sizeof(body) / sizeof(body[0]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Map sizes: the perf array per CPU, the stack map, one ring buffer holding
+ * as much as the per-CPU rings would. */
+static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
+{
+	long page_size = sysconf(_SC_PAGESIZE);
+	int err;
+
+	mon->ring_bytes = cfg->pages * (size_t)page_size; /* per CPU, perf transport */
+	mon->rb_size = mon->ring_bytes;
+	for (int c = 1; c < mon->nr_cpus && mon->rb_size < (1u << 30); c <<= 1)
+		mon->rb_size <<= 1;
+	err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_EVENTS, (__u32)mon->nr_cpus);
+	if (!err && cfg->stack)
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_STACKS, cfg->stack_ids);
+	if (!err)
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_RINGBUF, (__u32)mon->rb_size);
+	return err;
+}
+
+/* Which program: one per transport, the other not loaded. */
+static int choose_prog(struct skbd_monitor *mon, enum skbd_transport t)
+{
+	int perf = skbd_obj__find_prog(mon->obj, SKBD_PROG_PERF), rb = skbd_obj__find_prog(mon->obj, SKBD_PROG_RINGBUF);
+	int err;
+
+	if (perf < 0 || rb < 0)
+		return -ENOENT;
+	err = skbd_obj__set_autoload(mon->obj, perf, t == SKBD_TRANSPORT_PERF);
+	if (!err)
+		err = skbd_obj__set_autoload(mon->obj, rb, t == SKBD_TRANSPORT_RINGBUF);
+	mon->prog = t == SKBD_TRANSPORT_RINGBUF ? rb : perf;
+	return err;
+}
+
+static __u32 rb_wakeup(enum skbd_wakeup w)
+{
+	switch (w) {
+	case SKBD_WAKEUP_EVENTS:
+		return SKBD_RB_WAKEUP_EVENTS;
+	case SKBD_WAKEUP_NONE:
+		return SKBD_RB_WAKEUP_NONE;
+	case SKBD_WAKEUP_BYTES:
+	default:
+		return SKBD_RB_WAKEUP_BYTES;
+	}
+}
+
+static int map_fd(struct skbd_monitor *mon, const char *name)
+{
+	return skbd_obj__map_fd(mon->obj, name);
+}
+
+/* The configuration maps: devices, reason verdicts, then the config that
+ * the program reads first. */
+static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_config *c)
+{
+	const struct skbd_sys *sys = mon->opts.sys;
+	struct skbd_config cfg = {
+		.filter_tgid = c->pid,
+		.reason_default = c->reasons && c->reasons->skip_other ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT,
+		.flags = (c->stack ? SKBD_CFG_STACK : 0) | (c->filter ? SKBD_CFG_FILTER : 0) |
+			 (c->summary ? SKBD_CFG_SUMMARY : 0),
+		/* counting needs packet bytes only for the filter */
+		.snaplen = c->summary && !c->filter ? 0 : c->snaplen,
+		.filter_netns = c->netns,
+		.dev_mode = !c->nr_devs ? SKBD_DEV_ANY : c->devs_except ? SKBD_DEV_EXCEPT : SKBD_DEV_ONLY,
+		.max_rate = c->max_rate,
+		.agg_fields = c->summary ? c->by : 0,
+		/* the ring buffer program applies the wakeup policy itself */
+		.rb_wakeup = rb_wakeup(c->wakeup),
+		.rb_wakeup_arg = c->wakeup_arg,
+	};
+	int dfd = map_fd(mon, SKBD_MAP_DEVICES), cfd = map_fd(mon, SKBD_MAP_CONFIG), rfd = map_fd(mon, SKBD_MAP_REASONS);
+	__u32 one = 1, zero = 0, skip = SKBD_VERDICT_SKIP;
+	int err;
+
+	if (cfd < 0 || rfd < 0)
+		return cfd < 0 ? cfd : rfd;
+	for (size_t i = 0; i < c->nr_devs; i++) {
+		struct skbd_dev_key k = { .netns = c->devs[i].netns, .ifindex = c->devs[i].ifindex };
+
+		err = dfd < 0 ? dfd : skbd_bpf_map_update_elem(sys, dfd, &k, &one, BPF_ANY);
+		if (err)
+			return err;
+	}
+	/* untouched slots already mean "report": write only the others */
+	for (__u32 code = 0; c->reasons && code < SKBD_REASON_SLOTS; code++) {
+		if (!c->reasons->skip[code])
+			continue;
+		err = skbd_bpf_map_update_elem(sys, rfd, &code, &skip, BPF_ANY);
+		if (err)
+			return err;
+	}
+	return skbd_bpf_map_update_elem(sys, cfd, &zero, &cfg, BPF_ANY);
+}
+
+int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
+{
+	int err;
+
+	if (mon->obj || mon->no_tracefs) {
+		set_err(mon, mon->obj ? "the monitor is loaded already" : "no tracepoint format: only reason names");
+		return mon->obj ? -EBUSY : -EPERM;
+	}
+	if (!mon->btf && (cfg->filter || cfg->netns || cfg->nr_devs)) {
+		set_err(mon, "a filter expression, --netns and --device need the kernel's BTF (packet context): give one with --btf FILE");
+		return -EOPNOTSUPP;
+	}
+	if (cfg->nr_devs > SKBD_DEVICES_MAX || cfg->snaplen > SKBD_SNAPLEN_MAX || !cfg->pages) {
+		set_err(mon, "bad configuration (devices, snaplen or ring pages)");
+		return -EINVAL;
+	}
+	mon->cfg = *cfg;
+	mon->cfg.reasons = NULL; /* the caller's memory: used here only */
+	mon->cfg.filter = NULL;
+	mon->cfg.devs = NULL;
+	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
+	if (err) {
+		set_err(mon, "embedded BPF object is malformed");
+		return err;
+	}
+	skbd_obj__set_sys(mon->obj, mon->opts.sys);
+	if (cfg->filter) {
+		size_t n = 0;
+		const struct bpf_insn *fi = skbd_filter__insns(cfg->filter, &n);
+
+		err = skbd_obj__set_func(mon->obj, SKBD_FILTER_FUNC, fi, n);
+		if (err) {
+			set_err(mon, "embedded BPF object has no filter function: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = offer_direct_reads(mon);
+	if (err) {
+		set_err(mon, "out of memory");
+		return err;
+	}
+	err = skbd_obj__resolve_fields(mon->obj, resolve_field, mon);
+	if (err) {
+		set_err(mon, "cannot lay out the BPF program for this kernel's kfree_skb record");
+		return err;
+	}
+	err = size_maps(mon, cfg);
+	if (!err)
+		err = choose_prog(mon, cfg->transport);
+	if (err) {
+		set_err(mon, "embedded BPF object lacks its programs or maps: %s", strerror(-err));
+		return err;
+	}
+	if (cfg->transport == SKBD_TRANSPORT_RINGBUF) {
+		/* ask the kernel, not an error message: before 5.8 the map type is unknown */
+		int probe = skbd_bpf_map_create(mon->opts.sys, BPF_MAP_TYPE_RINGBUF, NULL, 0, 0,
+						(__u32)sysconf(_SC_PAGESIZE), 0);
+
+		if (probe == -EINVAL) {
+			set_err(mon, "the ringbuf transport needs Linux 5.8 or newer (BPF_MAP_TYPE_RINGBUF): use --transport perf");
+			return probe;
+		}
+		if (probe >= 0)
+			close(probe);
+	}
+	err = skbd_obj__load(mon->obj);
+	if (err) {
+		if (err == -EPERM)
+			set_err(mon, "the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
+		else
+			set_err(mon, "loading the BPF program%s failed: %s", cfg->filter ? " with the filter" : "",
+				strerror(-err));
+		return err;
+	}
+	err = configure_maps(mon, cfg);
+	if (err) {
+		set_err(mon, "configuring BPF maps: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+bool skbd_monitor__direct_reads(const struct skbd_monitor *mon)
+{
+	return mon->obj && skbd_obj__func_optional_used(mon->obj, SKBD_BTF_SKB_FUNC);
+}
+
+/* ---- attach and poll ---- */
+
+static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+{
+	struct skbd_monitor *mon = ctx;
+	struct skbd_drop *d = &mon->drop;
+
+	if (size < SKBD_EVENT_HDR) /* raw size may include padding, never less */
+		return SKBD_CB_OK;
+	memcpy(d, data, SKBD_EVENT_HDR);
+	if (d->caplen > size - SKBD_EVENT_HDR || d->caplen > SKBD_SNAPLEN_MAX)
+		d->caplen = 0; /* never trust a length the record does not carry */
+	memcpy(d->data, (const char *)data + SKBD_EVENT_HDR, d->caplen);
+	return mon->on_drop ? mon->on_drop(mon->ctx, d) : SKBD_CB_OK;
+}
+
+static int on_lost(void *ctx, int cpu, __u64 lost)
+{
+	struct skbd_monitor *mon = ctx;
+
+	return mon->on_lost ? mon->on_lost(mon->ctx, cpu, lost) : SKBD_CB_OK;
+}
+
+static int open_rings(struct skbd_monitor *mon)
+{
+	struct skbd_perfbuf_opts pbo = { .pages = mon->cfg.pages };
+	int err;
+
+	if (mon->cfg.transport == SKBD_TRANSPORT_RINGBUF) {
+		err = skbd_ringbuf__open(map_fd(mon, SKBD_MAP_RINGBUF), mon->rb_size, on_sample, mon, &mon->rb);
+		if (err)
+			set_err(mon, "setting up the ring buffer (%zu bytes): %s", mon->rb_size, strerror(-err));
+		return err;
+	}
+	switch (mon->cfg.wakeup) {
+	case SKBD_WAKEUP_BYTES:
+		pbo.watermark_bytes = (size_t)mon->cfg.wakeup_arg;
+		break;
+	case SKBD_WAKEUP_EVENTS:
+		pbo.wakeup_events = (__u32)mon->cfg.wakeup_arg;
+		break;
+	case SKBD_WAKEUP_NONE:
+		/* perf cannot switch wakeups off: a watermark at half the ring is a
+		 * safety net that fires only when the timed poll falls behind */
+		pbo.watermark_bytes = mon->ring_bytes / 2;
+		break;
+	}
+	err = skbd_perfbuf__open(map_fd(mon, SKBD_MAP_EVENTS), &pbo, on_sample, on_lost, mon, &mon->pb);
+	if (err)
+		set_err(mon, "setting up per-CPU perf rings (%zu pages each): %s", mon->cfg.pages, strerror(-err));
+	return err;
+}
+
+int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lost_fn on_lost_fn, void *ctx)
+{
+	int fd, err;
+
+	if (!mon->obj || mon->perf_fd >= 0) {
+		set_err(mon, "attach: %s", mon->obj ? "attached already" : "not loaded");
+		return -EINVAL;
+	}
+	mon->on_drop = on_drop;
+	mon->on_lost = on_lost_fn;
+	mon->ctx = ctx;
+	if (!mon->cfg.summary && !mon->pb && !mon->rb) { /* no records with --summary */
+		err = open_rings(mon);
+		if (err)
+			return err;
+	}
+	fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
+	if (fd < 0) {
+		set_err(mon, "attaching to skb:kfree_skb: %s", strerror(-fd));
+		return fd;
+	}
+	mon->perf_fd = fd;
+	return 0;
+}
+
+void skbd_monitor__detach(struct skbd_monitor *mon)
+{
+	if (mon->perf_fd >= 0)
+		close(mon->perf_fd);
+	mon->perf_fd = -1;
+}
+
+int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms)
+{
+	int err;
+
+	if (mon->rb)
+		err = skbd_ringbuf__poll(mon->rb, timeout_ms);
+	else if (mon->pb)
+		err = skbd_perfbuf__poll(mon->pb, timeout_ms);
+	else
+		return -EINVAL;
+	if (err < 0 && err != -EINTR && err != -ECANCELED)
+		set_err(mon, "polling %s: %s", mon->rb ? "the ring buffer" : "perf rings", strerror(-err));
+	return err;
+}
+
+int skbd_monitor__consume(struct skbd_monitor *mon)
+{
+	if (mon->rb)
+		return skbd_ringbuf__consume(mon->rb);
+	if (mon->pb)
+		return skbd_perfbuf__consume(mon->pb);
+	return -EINVAL;
+}
+
+/* ---- reads ---- */
+
+/* One per-CPU value summed over the CPUs. */
+static int read_percpu(struct skbd_monitor *mon, int fd, const void *key, __u64 *sum)
+{
+	int err = skbd_bpf_map_lookup_elem(mon->opts.sys, fd, key, mon->percpu);
+
+	*sum = 0;
+	if (err)
+		return err;
+	for (int c = 0; c < mon->nr_cpus; c++)
+		*sum += mon->percpu[c];
+	return 0;
+}
+
+/* Drops the kernel did not run the program for (another BPF program was
+ * running on that CPU: bpf_prog_active), counted by the kernel since 5.12. */
+static __u64 prog_misses(struct skbd_monitor *mon)
+{
+	struct bpf_prog_info info;
+	int fd = skbd_obj__prog_fd(mon->obj, mon->prog);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || skbd_bpf_obj_get_info(mon->opts.sys, fd, &info, sizeof(info)))
+		return 0;
+	return info.recursion_misses;
+}
+
+int skbd_monitor__stats(struct skbd_monitor *mon, struct skbd_monitor_stats *st)
+{
+	__u64 v[SKBD_STAT_MAX] = { 0 };
+	struct skbd_perfbuf_stats ts = { 0 };
+	int fd, err;
+
+	memset(st, 0, sizeof(*st));
+	if (!mon->obj)
+		return -EINVAL;
+	fd = map_fd(mon, SKBD_MAP_STATS);
+	if (fd < 0)
+		return fd;
+	for (__u32 k = 0; k < SKBD_STAT_MAX; k++) {
+		err = read_percpu(mon, fd, &k, &v[k]);
+		if (err)
+			return err;
+	}
+	st->seen = v[SKBD_STAT_SEEN];
+	st->filtered = v[SKBD_STAT_FILTERED];
+	st->output_fail = v[SKBD_STAT_OUTPUT_FAIL];
+	st->emitted = v[SKBD_STAT_EMITTED];
+	st->stack_fail = v[SKBD_STAT_STACK_FAIL];
+	st->rate_limited = v[SKBD_STAT_RATE_LIMITED];
+	st->agg_other = v[SKBD_STAT_AGG_OTHER];
+	st->misses = prog_misses(mon);
+	if (mon->rb)
+		skbd_ringbuf__stats(mon->rb, &ts);
+	else if (mon->pb)
+		skbd_perfbuf__stats(mon->pb, &ts);
+	st->ring_lost = ts.lost;
+	st->wakeups = ts.wakeups;
+	st->polls = ts.polls;
+	st->samples = ts.samples;
+	return 0;
+}
+
+static int grow_keys(struct skbd_monitor *mon)
+{
+	size_t ncap = mon->cap_keys ? mon->cap_keys * 2 : 256;
+	struct skbd_drop_key *nk = realloc(mon->keys, ncap * sizeof(*nk));
+	__u64 *nt;
+
+	if (!nk)
+		return -ENOMEM;
+	mon->keys = nk;
+	nt = realloc(mon->totals, ncap * sizeof(*nt));
+	if (!nt)
+		return -ENOMEM;
+	mon->totals = nt;
+	mon->cap_keys = ncap;
+	return 0;
+}
+
+int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
+			    size_t *n)
+{
+	struct skbd_agg_key key, next;
+	const void *prev = NULL;
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_AGG) : -EINVAL, err;
+
+	if (fd < 0)
+		return fd;
+	mon->nr_keys = 0;
+	/* entries are never deleted, so the walk cannot lose its place; a
+	 * bounded walk all the same: a key table of its max size, twice */
+	for (size_t steps = 0; steps <= 2 * SKBD_AGG_MAX; steps++) {
+		__u64 sum;
+
+		err = skbd_bpf_map_get_next_key(mon->opts.sys, fd, prev, &next);
+		if (err)
+			break;
+		if (mon->nr_keys == mon->cap_keys && (err = grow_keys(mon)))
+			return err;
+		key = next;
+		prev = &key;
+		if (read_percpu(mon, fd, &key, &sum))
+			continue; /* gone meanwhile: not expected */
+		memcpy(&mon->keys[mon->nr_keys], &key, sizeof(key));
+		mon->totals[mon->nr_keys++] = sum;
+	}
+	if (err != -ENOENT)
+		return err ? err : -E2BIG;
+	*keys = mon->keys;
+	*totals = mon->totals;
+	*n = mon->nr_keys;
+	return 0;
+}
+
+int skbd_monitor__stack(struct skbd_monitor *mon, __s32 id, __u64 *ips, size_t max)
+{
+	__u64 buf[SKBD_STACK_DEPTH];
+	__u32 key = (__u32)id;
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_STACKS) : -ENOENT, err;
+	size_t n = 0;
+
+	if (id < 0 || fd < 0 || !mon->cfg.stack || key >= mon->cfg.stack_ids)
+		return -ENOENT;
+	err = skbd_bpf_map_lookup_elem(mon->opts.sys, fd, &key, buf);
+	if (err)
+		return err;
+	while (n < SKBD_STACK_DEPTH && n < max && buf[n]) {
+		ips[n] = buf[n];
+		n++;
+	}
+	return (int)n;
+}
