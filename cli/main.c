@@ -37,28 +37,6 @@ static void cli_log(void *ctx, enum skbd_log_level level, const char *msg)
 		snprintf(l->last, sizeof(l->last), "%s", msg);
 }
 
-void cli_error(struct cli_log *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("skbdrop: error: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (l->last[0])
-		fprintf(stderr, " (%s)", l->last);
-	fputc('\n', stderr);
-	l->last[0] = '\0';
-}
-
-double cli_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + t.tv_nsec / 1e9;
-}
-
 static int on_drop(void *ctx, const struct skbd_drop *d)
 {
 	struct cli_run *r = ctx;

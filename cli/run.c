@@ -3,6 +3,7 @@
  * options name, the names side, the output buffer, the stderr reports and
  * the --summary loop. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,28 @@
 #include <skbdrop/monitor.h>
 #include <skbdrop/netdev.h>
 #include "cli.h"
+
+void cli_error(struct cli_log *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("skbdrop: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (l->last[0])
+		fprintf(stderr, " (%s)", l->last);
+	fputc('\n', stderr);
+	l->last[0] = '\0';
+}
+
+double cli_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
 
 int cli_resolve_places(struct cli_run *r, struct cli_setup *s)
 {
