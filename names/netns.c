@@ -142,8 +142,9 @@ close_fd:
 
 int skbd_netns__parse(const char *spec, __u32 *ino, char *path, size_t size, char *err, size_t err_size)
 {
-	char *end;
 	unsigned long long v;
+	__u32 got = 0;
+	char *end;
 	int rc;
 
 	path[0] = '\0';
@@ -157,12 +158,12 @@ int skbd_netns__parse(const char *spec, __u32 *ino, char *path, size_t size, cha
 		errno = 0;
 		v = strtoull(spec, &end, 10);
 		if (!named_exists && !errno && !*end && v && v <= 0xffffffffULL) {
-			*ino = (__u32)v;
-			if (skbd_netns__find(*ino, path, size)) {
+			if (skbd_netns__find((__u32)v, path, size)) {
 				snprintf(err, err_size, "--netns %s: no network namespace with this inode (none under /run/netns or /proc/*/ns/net)",
 					 spec);
 				return -ENOENT;
 			}
+			*ino = (__u32)v;
 			return 0;
 		}
 	}
@@ -170,13 +171,15 @@ int skbd_netns__parse(const char *spec, __u32 *ino, char *path, size_t size, cha
 		snprintf(path, size, "%s", spec);
 	else if (strlen(spec) < NAME_MAX)
 		snprintf(path, size, "/run/netns/%s", spec);
-	rc = path[0] ? skbd_netns__inode(path, ino) : -ENAMETOOLONG;
+	rc = path[0] ? skbd_netns__inode(path, &got) : -ENAMETOOLONG;
 	if (rc) {
 		snprintf(err, err_size, "--netns %s: %s", spec,
 			 rc == -EINVAL ? "not a network namespace" : strerror(-rc));
 		path[0] = '\0';
+		return rc;
 	}
-	return rc;
+	*ino = got;
+	return 0;
 }
 
 struct ifindex_job {

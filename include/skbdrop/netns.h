@@ -32,7 +32,8 @@ int skbd_netns__run(const char *path, __u32 ino, skbd_netns_fn fn, void *arg);
 
 /* --netns NAME|INODE|PATH -> inode, and a path to it in path ("" for an
  * inode nothing points to). A name "123" under /run/netns wins over inode
- * 123. 0, or -errno with a one-line message in err ("--netns SPEC: ..."). */
+ * 123. 0 and *ino, or -errno with a one-line message in err ("--netns SPEC:
+ * ...") and path "". */
 int skbd_netns__parse(const char *spec, __u32 *ino, char *path, size_t size, char *err, size_t err_size);
 
 /* The ifindex of device name inside the namespace at nspath (NULL or "":
