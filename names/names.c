@@ -4,7 +4,6 @@
  * keeps each id's addresses as read once from the map; their text comes from
  * the symbol cache into a buffer the caller borrows until the next call. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <skbdrop/log.h>
@@ -122,6 +121,15 @@ static int stack_ips(struct skbd_names *n, __s32 id, const __u64 **ips)
 	return (int)i;
 }
 
+/* src into dst of size bytes, cut if longer: no printf per drop */
+static void put_text(char *dst, size_t size, const char *src)
+{
+	size_t len = strnlen(src, size - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 /* The frames of a drop with SKBD_DROP_HAS_STACK: their count, or -errno */
 static int stack_frames(struct skbd_names *n, __s32 id)
 {
@@ -134,7 +142,7 @@ static int stack_frames(struct skbd_names *n, __s32 id)
 		return -ENOENT;
 	nr = stack_ips(n, id, &ips);
 	for (int i = 0; i < nr; i++) {
-		memcpy(n->frame_text[i], skbd_syms__text(n->syms, ips[i]), SKBD_NAME_LOC);
+		put_text(n->frame_text[i], SKBD_NAME_LOC, skbd_syms__text(n->syms, ips[i]));
 		n->frame[i] = n->frame_text[i];
 	}
 	return nr;
@@ -149,23 +157,21 @@ static void dev_name(struct skbd_names *n, __u32 netns, __u32 ifindex, __u64 ts_
 	dev[0] = '\0';
 	if (!n->nd || !ifindex || !netns)
 		return;
-	if (skbd_netdev__ifname_at(n->nd, netns, ifindex, ts_ns, name) == 0) {
-		name[15] = '\0';
-		snprintf(dev, SKBD_NAME_DEV, "%s", name);
-	}
+	if (skbd_netdev__ifname_at(n->nd, netns, ifindex, ts_ns, name) == 0)
+		put_text(dev, SKBD_NAME_DEV, name);
 }
 
 static void netns_name(struct skbd_names *n, __u32 netns, char out[SKBD_NAME_NETNS])
 {
 	const char *name = n->nd && netns ? skbd_netdev__netns_name(n->nd, netns) : NULL;
 
-	snprintf(out, SKBD_NAME_NETNS, "%s", name ? name : "");
+	put_text(out, SKBD_NAME_NETNS, name ? name : "");
 }
 
 void skbd_names__symbol(struct skbd_names *n, __u64 addr, char *buf, size_t size)
 {
 	if (size)
-		snprintf(buf, size, "%s", skbd_syms__text(n->syms, addr));
+		put_text(buf, size, skbd_syms__text(n->syms, addr));
 }
 
 void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct skbd_drop_names *out)
