@@ -130,20 +130,6 @@ struct cli_fmt_ctx {
 	bool stacks;           /* --stack: print the stack (or why it is missing) */
 };
 
-/* cgroup v2 id -> path relative to the cgroup2 mount (cli/cgroup.c). */
-struct cli_cgroups;
-int cli_cgroups__new(struct cli_cgroups **out);
-void cli_cgroups__free(struct cli_cgroups *cg);
-/* NULL when unknown (no cgroup2 mount, or not found even after a fresh walk;
- * walks at most once a second). */
-const char *cli_cgroups__path(struct cli_cgroups *cg, __u64 id);
-
-/* --netns NAME|INODE|PATH -> inode, and a path to it when one is found ("" for
- * an inode nothing points to). 0, or -errno with a one-line message. */
-int cli_netns_parse(const char *spec, __u32 *ino, char *path, size_t size, char *err, size_t err_size);
-/* The ifindex of device name inside the namespace at nspath (NULL or "": ours). */
-int cli_ifindex_in(const char *nspath, const char *name, __u32 *ifindex);
-
 /* Room for any formatted event: header, decoded layers and 64 stack frames. */
 #define CLI_LINE_MAX 16384
 #define CLI_OUT_BUF (256 * 1024) /* events formatted, not yet written: see out_flush */

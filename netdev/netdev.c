@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ifindex + netns inode -> device name: one rtnetlink socket per namespace,
- * created inside it by a short-lived helper thread, one RTM_GETLINK dump, then
- * RTMGRP_LINK notifications keep the cache current. netns inode -> name from
- * /run/netns. The only code that includes libmnl. */
+ * created inside it by a short-lived helper thread (skbd_netns__run), one
+ * RTM_GETLINK dump, then RTMGRP_LINK notifications keep the cache current.
+ * netns inode -> name from /run/netns. The only code that includes libmnl. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +22,7 @@
 #include <libmnl/libmnl.h>
 #include <skbdrop/log.h>
 #include <skbdrop/netdev.h>
+#include <skbdrop/netns.h>
 
 #define NAME_SIZE	16	/* IFNAMSIZ: the API's char name[16] */
 #define NEG_TTL_MS	1000	/* "no such device" / "namespace unreachable" is asked again after this */
@@ -38,7 +36,6 @@
 #define NS_SLOTS	512u	/* namespaces: at most NS_MAX, so the table is half full at most */
 #define NS_MAX		256u
 #define NAMES_MAX	4096u	/* /run/netns entries taken */
-#define PROC_SCAN_MAX	65536u	/* /proc entries examined to find a way into a namespace */
 #define RX_BUF		32768	/* rtnetlink datagrams are smaller; a cut one counts as lost */
 #define DRAIN_MAX	256	/* datagrams read per socket per refresh */
 #define DISCARD_MAX	4096	/* datagrams thrown away before a dump */
@@ -526,99 +523,36 @@ static bool ns_file_is(const struct skbd_netdev *nd, const struct stat *st, __u3
 	return st->st_ino == inode && st->st_dev == nd->nsfs_dev;
 }
 
-/* A path to the namespace: /run/netns/<name>, else /proc/<pid>/ns/net of
- * a process in it. 0 or -ENOENT. */
-static int find_ns_path(const struct skbd_netdev *nd, __u32 inode, char *path, size_t size)
+/* Runs in the namespace's helper thread (skbd_netns__run): a socket belongs
+ * for good to the namespace it is created in. */
+static int open_socket(void *arg)
 {
-	static const char *const dirs[] = { "/run/netns", "/proc" };
+	struct mnl_socket **nl = arg;
 
-	for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
-		bool proc = k == 1;
-		struct dirent *de;
-		unsigned int n = 0;
-		DIR *d = opendir(dirs[k]);
-
-		if (!d)
-			continue;
-		while ((de = readdir(d)) && n++ < PROC_SCAN_MAX) {
-			struct stat st;
-			int len;
-
-			if (proc ? (de->d_name[0] < '1' || de->d_name[0] > '9') : de->d_name[0] == '.')
-				continue;
-			len = snprintf(path, size, proc ? "/proc/%s/ns/net" : "/run/netns/%s", de->d_name);
-			if (len < 0 || (size_t)len >= size)
-				continue;
-			if (stat(path, &st) == 0 && ns_file_is(nd, &st, inode)) {
-				closedir(d);
-				return 0;
-			}
-		}
-		closedir(d);
-	}
-	path[0] = '\0';
-	return -ENOENT;
+	*nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	return *nl ? 0 : -errno;
 }
 
-struct ns_job {
-	int nsfd;
-	struct mnl_socket *nl;
-	int err;
-};
-
-/* Runs in a thread of its own: a socket belongs for good to the namespace it
- * is created in, so only this thread enters the namespace (and ends there);
- * the caller's thread never changes namespace. */
-static void *ns_job_run(void *arg)
+static int open_in_ns(struct ns_ent *ns, struct mnl_socket **out)
 {
-	struct ns_job *job = arg;
-
-	if (setns(job->nsfd, CLONE_NEWNET)) {
-		job->err = -errno;
-		return NULL;
-	}
-	job->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (!job->nl)
-		job->err = -errno;
-	return NULL;
-}
-
-static int open_in_ns(struct skbd_netdev *nd, struct ns_ent *ns, struct mnl_socket **out)
-{
-	struct ns_job job = { .nsfd = -1 };
-	pthread_t th;
-	struct stat st;
+	struct mnl_socket *nl = NULL;
 	int err;
 
-	if (find_ns_path(nd, ns->inode, ns->path, sizeof(ns->path))) {
+	if (skbd_netns__find(ns->inode, ns->path, sizeof(ns->path))) {
 		skbd_log(SKBD_LOG_DEBUG, "netdev: netns %u: no path to it in /run/netns or /proc", ns->inode);
 		return -ENOENT;
 	}
-	job.nsfd = open(ns->path, O_RDONLY | O_CLOEXEC);
-	if (job.nsfd < 0) {
-		err = -errno;
+	err = skbd_netns__run(ns->path, ns->inode, open_socket, &nl);
+	if (err == -ENOENT || err == -ESTALE) { /* the process left, or its pid was reused */
 		skbd_log(SKBD_LOG_DEBUG, "netdev: netns %u: cannot open %s: %s", ns->inode, ns->path, strerror(-err));
 		return -ENOENT;
 	}
-	/* a /proc/<pid> path may have changed hands between stat() and open() */
-	if (fstat(job.nsfd, &st) || !ns_file_is(nd, &st, ns->inode)) {
-		close(job.nsfd);
-		return -ENOENT;
-	}
-	err = pthread_create(&th, NULL, ns_job_run, &job);
 	if (err) {
-		close(job.nsfd);
-		ns_warn(ns, "netdev: netns %u: cannot start a thread: %s", ns->inode, strerror(err));
-		return -err;
-	}
-	pthread_join(th, NULL);
-	close(job.nsfd);
-	if (!job.nl) {
 		ns_warn(ns, "netdev: netns %u: cannot open a netlink socket in %s: %s", ns->inode, ns->path,
-			strerror(-job.err));
+			strerror(-err));
 		return -ENOENT;
 	}
-	*out = job.nl;
+	*out = nl;
 	return 0;
 }
 
@@ -636,7 +570,7 @@ static int ns_open(struct skbd_netdev *nd, struct ns_ent *ns)
 			return err;
 		}
 	} else {
-		err = open_in_ns(nd, ns, &nl);
+		err = open_in_ns(ns, &nl);
 		if (err)
 			return err;
 	}
@@ -940,7 +874,7 @@ static void ns_check_alive(struct skbd_netdev *nd, struct ns_ent *ns)
 
 	if (ns->path[0] && stat(ns->path, &st) == 0 && ns_file_is(nd, &st, ns->inode))
 		return;
-	if (find_ns_path(nd, ns->inode, ns->path, sizeof(ns->path)) == 0)
+	if (skbd_netns__find(ns->inode, ns->path, sizeof(ns->path)) == 0)
 		return;
 	skbd_log(SKBD_LOG_DEBUG, "netdev: netns %u: gone, socket closed", ns->inode);
 	ns_close(nd, ns);

@@ -18,6 +18,7 @@ SUITE(netdev)
 SUITE(summary)
 SUITE(filter)
 SUITE(monitor)
+SUITE(names)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
 		{ "ringbuf", skbd_tests_ringbuf },  { "packet", skbd_tests_packet },
 		{ "netdev", skbd_tests_netdev },     { "summary", skbd_tests_summary },
 		{ "filter", skbd_tests_filter },     { "monitor", skbd_tests_monitor },
+		{ "names", skbd_tests_names },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -4,7 +4,6 @@
  * malformed and random bytes, and as root a live namespace with a device
  * that is looked up, renamed and deleted. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -766,18 +765,6 @@ static void test_random(void)
 
 /* ---- live: root, iproute2 ---- */
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
@@ -815,7 +802,7 @@ static void test_live(void)
 	__u32 ino;
 	int ret = 0;
 
-	if (geteuid() != 0 || run("ip -V >/dev/null 2>&1")) {
+	if (geteuid() != 0 || tu_run("ip -V >/dev/null 2>&1")) {
 		fprintf(stderr, "\n  not root or no iproute2: live netdev test skipped\n");
 		return;
 	}
@@ -825,14 +812,14 @@ static void test_live(void)
 
 	snprintf(ns, sizeof(ns), "skbdt-%d", (int)getpid());
 	snprintf(path, sizeof(path), "/run/netns/%s", ns);
-	run("ip netns del %s >/dev/null 2>&1", ns);
-	if (run("ip netns add %s", ns)) {
+	tu_run("ip netns del %s >/dev/null 2>&1", ns);
+	if (tu_run("ip netns add %s", ns)) {
 		CU_FAIL("ip netns add");
 		goto out;
 	}
 	ns_made = true;
-	if (run("ip -n %s link add skbdt0 index 4242 type dummy >/dev/null 2>&1", ns) &&
-	    run("ip -n %s link add skbdt0 index 4242 type veth peer name skbdt1", ns)) {
+	if (tu_run("ip -n %s link add skbdt0 index 4242 type dummy >/dev/null 2>&1", ns) &&
+	    tu_run("ip -n %s link add skbdt0 index 4242 type veth peer name skbdt1", ns)) {
 		CU_FAIL("cannot create a dummy or veth device");
 		goto out;
 	}
@@ -853,13 +840,13 @@ static void test_live(void)
 		CU_ASSERT_STRING_EQUAL(nsname, ns);
 
 	/* a rename arrives as a notification */
-	CU_ASSERT_EQUAL(run("ip -n %s link set skbdt0 name skbdt0r", ns), 0);
+	CU_ASSERT_EQUAL(tu_run("ip -n %s link set skbdt0 name skbdt0r", ns), 0);
 	CU_ASSERT_EQUAL(wait_for(nd, ino, 4242, "skbdt0r"), 0);
 
 	/* leaving a bridge (an AF_BRIDGE RTM_DELLINK) does not delete the port */
-	if (run("ip -n %s link add skbdtbr type bridge >/dev/null 2>&1", ns) == 0) {
-		CU_ASSERT_EQUAL(run("ip -n %s link set skbdt0r master skbdtbr", ns), 0);
-		CU_ASSERT_EQUAL(run("ip -n %s link set skbdt0r nomaster", ns), 0);
+	if (tu_run("ip -n %s link add skbdtbr type bridge >/dev/null 2>&1", ns) == 0) {
+		CU_ASSERT_EQUAL(tu_run("ip -n %s link set skbdt0r master skbdtbr", ns), 0);
+		CU_ASSERT_EQUAL(tu_run("ip -n %s link set skbdt0r nomaster", ns), 0);
 		for (int i = 0; i < 5; i++) {
 			skbd_netdev__refresh(nd);
 			sleep_ms(10);
@@ -868,12 +855,12 @@ static void test_live(void)
 	}
 
 	/* a deletion arrives as a notification */
-	CU_ASSERT_EQUAL(run("ip -n %s link del skbdt0r", ns), 0);
+	CU_ASSERT_EQUAL(tu_run("ip -n %s link del skbdt0r", ns), 0);
 	CU_ASSERT_EQUAL(wait_for(nd, ino, 4242, NULL), -ENODEV);
 
 	/* Deleted namespace: our socket alone would keep it alive; refresh
 	 * notices within a few seconds that nothing leads to it any more. */
-	CU_ASSERT_EQUAL(run("ip netns del %s", ns), 0);
+	CU_ASSERT_EQUAL(tu_run("ip netns del %s", ns), 0);
 	ns_made = false;
 	for (int i = 0; i < 60; i++) {
 		skbd_netdev__refresh(nd);
@@ -885,7 +872,7 @@ static void test_live(void)
 	CU_ASSERT_EQUAL(ret, -ENOENT);
 out:
 	if (ns_made)
-		run("ip netns del %s >/dev/null 2>&1", ns);
+		tu_run("ip netns del %s >/dev/null 2>&1", ns);
 	if (CU_get_number_of_failures())
 		fprintf(stderr, "\n  last netdev warning: %s\n", tu_log_last());
 	free_nd(nd);

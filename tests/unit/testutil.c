@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Helpers shared by the unit tests: the quiet log hook and the fixture
  * loaders declared in testutil.h. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,17 @@ struct skbd_ksyms *tu_load_ksyms(const char *path)
 	CU_ASSERT_EQUAL_FATAL(err, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
 	return ks;
+}
+
+int tu_run(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 __u32 tu_rand(__u32 *state)

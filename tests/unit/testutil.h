@@ -38,6 +38,10 @@ bool tu_have_jq(void);
  * exactly want (NULL: any output). Without jq, true (nothing to check with). */
 bool tu_jq_says(const char *input, const char *flags, const char *filter, const char *want);
 
+/* Run a shell command (printf-style, up to 511 bytes): 0 when it exits 0,
+ * else -1. For the root tests that build namespaces and devices. */
+int tu_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* xorshift32: a repeatable pseudo-random sequence for corruption tests;
  * each suite keeps its own state (seed), so its sequence never changes. */
 __u32 tu_rand(__u32 *state);

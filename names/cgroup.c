@@ -6,13 +6,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
-#include "cli.h"
+#include <skbdrop/log.h>
+#include "names_int.h"
 
 #define CGROUP2_MAGIC 0x63677270
 #define CG_MAX_DEPTH 32
@@ -23,7 +25,7 @@ struct cg_entry {
 	char *path;
 };
 
-struct cli_cgroups {
+struct skbd_cgroups {
 	char root[64];         /* the cgroup2 mount; "" when there is none */
 	struct cg_entry *tab;  /* open addressing, cap a power of two */
 	size_t cap, nr;
@@ -43,7 +45,7 @@ static size_t slot_of(__u64 id, size_t cap)
 	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
 }
 
-static int grow(struct cli_cgroups *cg)
+static int grow(struct skbd_cgroups *cg)
 {
 	size_t ncap = cg->cap ? cg->cap * 2 : 256;
 	struct cg_entry *nt = calloc(ncap, sizeof(*nt));
@@ -65,7 +67,7 @@ static int grow(struct cli_cgroups *cg)
 	return 0;
 }
 
-static void put_entry(struct cli_cgroups *cg, __u64 id, const char *path)
+static void put_entry(struct skbd_cgroups *cg, __u64 id, const char *path)
 {
 	size_t j;
 
@@ -92,7 +94,7 @@ static void put_entry(struct cli_cgroups *cg, __u64 id, const char *path)
 }
 
 /* Depth-first walk below dirfd, whose path relative to the root is rel. */
-static void walk(struct cli_cgroups *cg, int dirfd, char *rel, size_t rel_len, size_t rel_cap, int depth)
+static void walk(struct skbd_cgroups *cg, int dirfd, char *rel, size_t rel_len, size_t rel_cap, int depth)
 {
 	DIR *d = fdopendir(dirfd);
 	struct dirent *de;
@@ -127,7 +129,7 @@ static void walk(struct cli_cgroups *cg, int dirfd, char *rel, size_t rel_len, s
 	closedir(d);
 }
 
-static void free_table(struct cli_cgroups *cg)
+static void free_table(struct skbd_cgroups *cg)
 {
 	for (size_t i = 0; i < cg->cap; i++)
 		free(cg->tab[i].path);
@@ -138,7 +140,7 @@ static void free_table(struct cli_cgroups *cg)
 
 /* A fresh table each walk: removed cgroups are forgotten, renamed ones get
  * their new path, and the table never fills up with the dead. */
-static void walk_all(struct cli_cgroups *cg)
+static void walk_all(struct skbd_cgroups *cg)
 {
 	char rel[4096] = "";
 	struct stat st;
@@ -156,10 +158,10 @@ static void walk_all(struct cli_cgroups *cg)
 	walk(cg, fd, rel, 0, sizeof(rel), 0);
 }
 
-int cli_cgroups__new(struct cli_cgroups **out)
+int skbd_cgroups__new(struct skbd_cgroups **out)
 {
 	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
-	struct cli_cgroups *cg = calloc(1, sizeof(*cg));
+	struct skbd_cgroups *cg = calloc(1, sizeof(*cg));
 	struct statfs sfs;
 
 	if (!cg)
@@ -170,12 +172,14 @@ int cli_cgroups__new(struct cli_cgroups **out)
 			break;
 		}
 	}
+	if (!cg->root[0])
+		skbd_log(SKBD_LOG_WARN, "warning: cgroup paths unavailable: no cgroup2 mount at /sys/fs/cgroup or /sys/fs/cgroup/unified");
 	cg->last_walk = -1e9;
 	*out = cg;
 	return 0;
 }
 
-void cli_cgroups__free(struct cli_cgroups *cg)
+void skbd_cgroups__free(struct skbd_cgroups *cg)
 {
 	if (!cg)
 		return;
@@ -183,7 +187,7 @@ void cli_cgroups__free(struct cli_cgroups *cg)
 	free(cg);
 }
 
-const char *cli_cgroups__path(struct cli_cgroups *cg, __u64 id)
+const char *skbd_cgroups__path(struct skbd_cgroups *cg, __u64 id)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		if (cg->cap) {

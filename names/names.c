@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The names layer: symbols, devices, namespaces, cgroups and stacks of a drop
+ * resolved in one call before it is formatted (see names.h). The stack cache
+ * keeps each id's addresses as read once from the map; their text comes from
+ * the symbol cache into a buffer the caller borrows until the next call. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <skbdrop/log.h>
+#include <skbdrop/names.h>
+#include <skbdrop/netdev.h>
+#include "names_int.h"
+
+#define STACKS_MIN_SLOTS 256u
+#define STACKS_MAX 65536u /* ids cached; past this a stack is read each time */
+
+/* A stack read from the map: the kernel never rewrites an id's stack (no
+ * BPF_F_REUSE_STACKID: another stack in a taken bucket fails with -EEXIST),
+ * so each id is read once. */
+struct stack_ent {
+	__s32 id;      /* -1: free slot */
+	__u32 nr;
+	__u64 *ips;
+};
+
+struct skbd_names {
+	struct skbd_names_opts opts;
+	struct skbd_syms *syms;
+	struct skbd_netdev *nd;      /* NULL: no device or netns names */
+	struct skbd_cgroups *cg;     /* NULL: no cgroup paths */
+	struct stack_ent *stacks;    /* open addressing, at most half full */
+	__u32 stack_mask, nr_stacks;
+	__u64 ips[SKBD_DROP_STACK_DEPTH];
+	const char *frame[SKBD_DROP_STACK_DEPTH];
+	char frame_text[SKBD_DROP_STACK_DEPTH][SKBD_NAME_LOC];
+};
+
+static __u32 stack_home(__s32 id, __u32 mask)
+{
+	return (__u32)(((__u64)(__u32)id * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+}
+
+static struct stack_ent *stack_find(const struct skbd_names *n, __s32 id)
+{
+	for (__u32 i = stack_home(id, n->stack_mask);; i = (i + 1) & n->stack_mask) {
+		if (n->stacks[i].id == id)
+			return &n->stacks[i];
+		if (n->stacks[i].id < 0)
+			return NULL;
+	}
+}
+
+static int stacks_alloc(struct stack_ent **tab, __u32 slots)
+{
+	*tab = malloc(slots * sizeof(**tab));
+	if (!*tab)
+		return -ENOMEM;
+	for (__u32 i = 0; i < slots; i++)
+		(*tab)[i] = (struct stack_ent){ .id = -1 };
+	return 0;
+}
+
+/* Room for one more entry: 0, or -ENOMEM / -ENOSPC (then not cached) */
+static int stacks_reserve(struct skbd_names *n)
+{
+	__u32 slots = n->stack_mask + 1, nslots = slots * 2;
+	struct stack_ent *tab;
+
+	if ((n->nr_stacks + 1) * 2 <= slots)
+		return 0;
+	if (n->nr_stacks >= STACKS_MAX)
+		return -ENOSPC;
+	if (stacks_alloc(&tab, nslots))
+		return -ENOMEM;
+	for (__u32 i = 0; i < slots; i++) {
+		__u32 j;
+
+		if (n->stacks[i].id < 0)
+			continue;
+		for (j = stack_home(n->stacks[i].id, nslots - 1); tab[j].id >= 0; j = (j + 1) & (nslots - 1))
+			;
+		tab[j] = n->stacks[i];
+	}
+	free(n->stacks);
+	n->stacks = tab;
+	n->stack_mask = nslots - 1;
+	return 0;
+}
+
+/* The addresses of stack id: read from the map on its first use, then from
+ * the cache. Frames end at the first 0 address. The count, or -errno. */
+static int stack_ips(struct skbd_names *n, __s32 id, const __u64 **ips)
+{
+	struct stack_ent *e = stack_find(n, id);
+	int nr;
+	__u32 i, j;
+
+	if (e) {
+		*ips = e->ips;
+		return (int)e->nr;
+	}
+	nr = n->opts.stack_read(n->opts.stack_ctx, id, n->ips, SKBD_DROP_STACK_DEPTH);
+	if (nr < 0)
+		return nr;
+	for (i = 0; i < (__u32)nr && i < SKBD_DROP_STACK_DEPTH && n->ips[i]; i++)
+		;
+	*ips = n->ips;
+	if (stacks_reserve(n))
+		return (int)i; /* uncached: read again next time */
+	for (j = stack_home(id, n->stack_mask); n->stacks[j].id >= 0; j = (j + 1) & n->stack_mask)
+		;
+	e = &n->stacks[j];
+	e->ips = malloc(i ? i * sizeof(__u64) : 1);
+	if (!e->ips)
+		return (int)i;
+	memcpy(e->ips, n->ips, i * sizeof(__u64));
+	e->nr = i;
+	e->id = id;
+	n->nr_stacks++;
+	*ips = e->ips;
+	return (int)i;
+}
+
+/* src into dst of size bytes, cut if longer: no printf per drop */
+static void put_text(char *dst, size_t size, const char *src)
+{
+	size_t len = strnlen(src, size - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* The frames of a drop with SKBD_DROP_HAS_STACK: their count, or -errno */
+static int stack_frames(struct skbd_names *n, __s32 id)
+{
+	const __u64 *ips = NULL;
+	int nr;
+
+	if (id < 0)
+		return id; /* the kernel's own error: no stack was stored */
+	if (!n->opts.stack_read || !n->stacks)
+		return -ENOENT;
+	nr = stack_ips(n, id, &ips);
+	for (int i = 0; i < nr; i++) {
+		put_text(n->frame_text[i], SKBD_NAME_LOC, skbd_syms__text(n->syms, ips[i]));
+		n->frame[i] = n->frame_text[i];
+	}
+	return nr;
+}
+
+/* The name of the device at ifindex in netns (at ts_ns; 0: now) into dev,
+ * "" when it cannot be named */
+static void dev_name(struct skbd_names *n, __u32 netns, __u32 ifindex, __u64 ts_ns, char dev[SKBD_NAME_DEV])
+{
+	char name[16];
+
+	dev[0] = '\0';
+	if (!n->nd || !ifindex || !netns)
+		return;
+	if (skbd_netdev__ifname_at(n->nd, netns, ifindex, ts_ns, name) == 0)
+		put_text(dev, SKBD_NAME_DEV, name);
+}
+
+static void netns_name(struct skbd_names *n, __u32 netns, char out[SKBD_NAME_NETNS])
+{
+	const char *name = n->nd && netns ? skbd_netdev__netns_name(n->nd, netns) : NULL;
+
+	put_text(out, SKBD_NAME_NETNS, name ? name : "");
+}
+
+void skbd_names__symbol(struct skbd_names *n, __u64 addr, char *buf, size_t size)
+{
+	if (size)
+		put_text(buf, size, skbd_syms__text(n->syms, addr));
+}
+
+void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct skbd_drop_names *out)
+{
+	skbd_names__symbol(n, d->location, out->location, sizeof(out->location));
+	dev_name(n, d->netns, d->ifindex, d->ts_ns, out->dev);
+	netns_name(n, d->netns, out->netns);
+	out->cgroup = n->cg && (d->flags & SKBD_DROP_HAS_CGROUP) ? skbd_cgroups__path(n->cg, d->cgroup_id) : NULL;
+	out->nr_frames = 0;
+	out->frames = n->frame;
+	if (d->flags & SKBD_DROP_HAS_STACK)
+		out->nr_frames = stack_frames(n, d->stack_id);
+}
+
+void skbd_names__key(struct skbd_names *n, const struct skbd_drop_key *k, struct skbd_key_names *out)
+{
+	skbd_names__symbol(n, k->location, out->location, sizeof(out->location));
+	dev_name(n, k->netns, k->ifindex, 0, out->dev); /* the device now: a row spans the run */
+	netns_name(n, k->netns, out->netns);
+}
+
+void skbd_names__refresh(struct skbd_names *n)
+{
+	if (n)
+		skbd_netdev__refresh(n->nd);
+}
+
+int skbd_names__new(const struct skbd_names_opts *opts, struct skbd_names **out)
+{
+	struct skbd_names *n;
+	int err;
+
+	if (!opts)
+		return -EINVAL;
+	n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->opts = *opts;
+	err = skbd_syms__new(opts->kallsyms_path, opts->symbols, &n->syms);
+	if (err)
+		goto err_free;
+	if (opts->stack_read) {
+		err = stacks_alloc(&n->stacks, STACKS_MIN_SLOTS);
+		if (err)
+			goto err_free;
+		n->stack_mask = STACKS_MIN_SLOTS - 1;
+	}
+	if (opts->cgroups) {
+		err = skbd_cgroups__new(&n->cg);
+		if (err)
+			goto err_free;
+	}
+	if (opts->devices) {
+		err = skbd_netdev__new(&n->nd);
+		if (err == -ENOMEM)
+			goto err_free;
+		if (err) {
+			skbd_log(SKBD_LOG_WARN, "warning: device names unavailable: %s", strerror(-err));
+			n->nd = NULL;
+		}
+	}
+	*out = n;
+	return 0;
+
+err_free:
+	skbd_names__free(n);
+	return err;
+}
+
+void skbd_names__free(struct skbd_names *n)
+{
+	if (!n)
+		return;
+	for (__u32 i = 0; n->stacks && i <= n->stack_mask; i++)
+		free(n->stacks[i].ips);
+	free(n->stacks);
+	skbd_netdev__free(n->nd);
+	skbd_cgroups__free(n->cg);
+	skbd_syms__free(n->syms);
+	free(n);
+}

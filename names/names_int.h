@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Between the files of names/: the symbol text cache (symbols.c, the only
+ * user of kallsyms.h) and the cgroup path table (cgroup.c). */
+#ifndef SKBD_NAMES_INT_H
+#define SKBD_NAMES_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Kernel text address -> "func+0xoff [mod]" ("0x<hex>" when unknown),
+ * through a cache of SYMS_CACHE texts hashed by address. */
+struct skbd_syms;
+
+/* path: the kallsyms file (NULL: /proc/kallsyms); load false: no table,
+ * every address raw. An unreadable or restricted file is a warning and a
+ * table of raw addresses. 0 and *out, or -ENOMEM. */
+int skbd_syms__new(const char *path, bool load, struct skbd_syms **out);
+void skbd_syms__free(struct skbd_syms *s);
+/* The text of addr, owned by s, valid until the next call. */
+const char *skbd_syms__text(struct skbd_syms *s, __u64 addr);
+
+/* cgroup v2 id -> path relative to the cgroup2 mount. */
+struct skbd_cgroups;
+
+/* Finds the cgroup2 mount (a warning when there is none: every path is
+ * unknown); walks it lazily. 0 and *out, or -ENOMEM. */
+int skbd_cgroups__new(struct skbd_cgroups **out);
+void skbd_cgroups__free(struct skbd_cgroups *cg);
+/* "/system.slice/x", owned by cg (valid until the next call); NULL when
+ * unknown (no cgroup2 mount, or not found even after a fresh walk; walks at
+ * most once a second). */
+const char *skbd_cgroups__path(struct skbd_cgroups *cg, __u64 id);
+
+#endif

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Kernel text address -> "func+0xoff [mod]": the kallsyms table behind a
+ * cache of texts hashed by address, so a repeated location (a burst of drops
+ * from one place, the frames of a stack) costs no symbol search and no
+ * printf. The only user of kallsyms.h in names/: ksyms_open and ksyms_text
+ * are the two places to change when its API does. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <skbdrop/kallsyms.h>
+#include <skbdrop/log.h>
+#include <skbdrop/names.h>
+#include "names_int.h"
+
+#define SYMS_CACHE 256
+
+struct sym_slot {
+	__u64 addr;
+	bool valid;
+	char text[SKBD_NAME_LOC];
+};
+
+struct skbd_syms {
+	struct skbd_ksyms *ks; /* NULL: every address raw */
+	char scratch[SKBD_NAME_LOC];
+	struct sym_slot slot[SYMS_CACHE];
+};
+
+/* The table at path, or NULL after a warning (the text the CLI always
+ * printed, minus its "skbdrop: " prefix). */
+static struct skbd_ksyms *ksyms_open(const char *path)
+{
+	struct skbd_ksyms *ks = NULL;
+	FILE *f = fopen(path ? path : "/proc/kallsyms", "re");
+
+	if (!f || skbd_ksyms__new(f, &ks)) {
+		skbd_log(SKBD_LOG_WARN, "warning: cannot read /proc/kallsyms: locations are raw addresses");
+		ks = NULL;
+	} else if (skbd_ksyms__restricted(ks)) {
+		skbd_log(SKBD_LOG_WARN, "warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses");
+	}
+	if (f)
+		fclose(f);
+	return ks;
+}
+
+static void ksyms_text(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size)
+{
+	skbd_ksyms__format(ks, addr, buf, size);
+}
+
+int skbd_syms__new(const char *path, bool load, struct skbd_syms **out)
+{
+	struct skbd_syms *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	if (load)
+		s->ks = ksyms_open(path);
+	*out = s;
+	return 0;
+}
+
+void skbd_syms__free(struct skbd_syms *s)
+{
+	if (!s)
+		return;
+	skbd_ksyms__free(s->ks);
+	free(s);
+}
+
+const char *skbd_syms__text(struct skbd_syms *s, __u64 addr)
+{
+	struct sym_slot *e = &s->slot[(addr ^ (addr >> 7) ^ (addr >> 17)) % SYMS_CACHE];
+
+	if (!e->valid || e->addr != addr) {
+		ksyms_text(s->ks, addr, e->text, sizeof(e->text));
+		e->addr = addr;
+		e->valid = true;
+	}
+	return e->text;
+}
