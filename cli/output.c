@@ -260,7 +260,7 @@ static void put_stack_text(const struct cli_fmt_ctx *c, const struct skbd_event 
 
 size_t cli_format_text(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size)
 {
-	struct skbd_sbuf b = { buf, size, 0 };
+	struct skbd_sbuf b = { .buf = buf, .size = size };
 	const char *rname = reason_name(c, ev), *pname = cli_ethertype_name(ev->protocol);
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
@@ -465,7 +465,7 @@ size_t cli_format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev,
 static size_t format_json(const struct cli_fmt_ctx *c, const struct skbd_event *ev, char *buf, size_t size,
 			  bool lite)
 {
-	struct skbd_sbuf b = { buf, size, 0 };
+	struct skbd_sbuf b = { .buf = buf, .size = size };
 	const struct cli_time_text *tc;
 	struct cli_time_text tmp;
 	long nsec;

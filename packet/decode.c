@@ -772,7 +772,7 @@ static void text_arp(struct skbd_sbuf *o, const struct skbd_pkt *p)
 
 size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size)
 {
-	struct skbd_sbuf o = { buf, size, 0 };
+	struct skbd_sbuf o = { .buf = buf, .size = size };
 
 	if (p->have_ether && p->ether_st.status == SKBD_PKT_OK) {
 		for (int i = 0; i < p->ether.nr_vlan && i < 2; i++) {
@@ -1054,7 +1054,7 @@ static void json_icmp(struct skbd_sbuf *o, const struct skbd_pkt *p, bool *first
 
 size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size)
 {
-	struct skbd_sbuf o = { buf, size, 0 };
+	struct skbd_sbuf o = { .buf = buf, .size = size };
 	bool first = true;
 
 	skbd_put_char(&o, '{');
