@@ -17,6 +17,7 @@ SUITE(packet)
 SUITE(netdev)
 SUITE(summary)
 SUITE(filter)
+SUITE(output)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 		{ "btf", skbd_tests_btf },           { "cli", skbd_tests_cli },
 		{ "ringbuf", skbd_tests_ringbuf },  { "packet", skbd_tests_packet },
 		{ "netdev", skbd_tests_netdev },     { "summary", skbd_tests_summary },
-		{ "filter", skbd_tests_filter },
+		{ "filter", skbd_tests_filter },     { "output", skbd_tests_output },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;
