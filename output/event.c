@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <skbdrop/output.h>
+#include "internal.h"
 
 /* exactly width digits, zero-padded */
 static void put_fixed(struct skbd_sbuf *b, unsigned long v, int width)
@@ -58,22 +58,6 @@ static const struct skbd_time_text *event_time(const struct skbd_fmt_ctx *c, __u
 		tmp->sec = -1;
 	*nsec = skbd_time_text__set(t, c->mono_to_real_ns, ts);
 	return t;
-}
-
-static const char *reason_name(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev)
-{
-	struct skbd_fmt_cache *fc = c->cache;
-
-	if (!c->has_reason || !c->fmt)
-		return NULL;
-	if (!fc || ev->reason >= SKBD_DROP_REASON_SLOTS)
-		return skbd_tpformat__reason_name(c->fmt, ev->reason);
-	if (!fc->reasons_built) {
-		for (__u32 i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
-			fc->reason[i] = skbd_tpformat__reason_name(c->fmt, i);
-		fc->reasons_built = true;
-	}
-	return fc->reason[ev->reason];
 }
 
 static void decode_packet(const struct skbd_drop *ev, struct skbd_pkt *pkt)
@@ -155,7 +139,7 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 		      char *buf, size_t size)
 {
 	struct skbd_sbuf b = { .buf = buf, .size = size };
-	const char *rname = reason_name(c, ev), *pname = skbd_pkt__ethertype_name(ev->protocol);
+	const char *pname = skbd_pkt__ethertype_name(ev->protocol);
 	const struct skbd_time_text *tc;
 	struct skbd_time_text tmp;
 	struct skbd_pkt pkt_tmp;
@@ -177,14 +161,7 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 	skbd_put_char(&b, '/');
 	skbd_put_u64(&b, ev->tid);
 	skbd_put_lit(&b, "] ");
-	if (rname) {
-		skbd_put_str(&b, rname);
-	} else if (c->has_reason) {
-		skbd_put_lit(&b, "reason#");
-		skbd_put_u64(&b, ev->reason);
-	} else {
-		skbd_put_char(&b, '-');
-	}
+	out_put_reason_text(&b, c, ev->reason);
 	skbd_put_char(&b, ' ');
 	skbd_put_str(&b, nm->location);
 	skbd_put_char(&b, ' ');
@@ -249,7 +226,7 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 			   struct skbd_sbuf *b)
 {
 	struct skbd_fmt_cache *fc = c->cache;
-	const char *rname, *pname;
+	const char *pname;
 	size_t start = b->len;
 	char comm[17];
 
@@ -260,7 +237,6 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 		skbd_put_mem(b, fc->ident.text, fc->ident.len);
 		return;
 	}
-	rname = reason_name(c, ev);
 	pname = skbd_pkt__ethertype_name(ev->protocol);
 	copy_comm(ev, comm, false);
 	skbd_put_lit(b, ",\"cpu\":");
@@ -271,16 +247,8 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 	skbd_put_u64(b, ev->tid);
 	skbd_put_lit(b, ",\"comm\":");
 	skbd_put_json_str(b, comm);
-	skbd_put_lit(b, ",\"reason\":");
-	if (rname)
-		skbd_put_json_str(b, rname);
-	else
-		skbd_put_lit(b, "null");
-	skbd_put_lit(b, ",\"reason_code\":");
-	if (c->has_reason)
-		skbd_put_u64(b, ev->reason);
-	else
-		skbd_put_lit(b, "null");
+	skbd_put_char(b, ',');
+	out_put_reason_json(b, c, ev->reason);
 	skbd_put_lit(b, ",\"location\":");
 	skbd_put_json_mem(b, nm->location, strnlen(nm->location, sizeof(nm->location)));
 	skbd_put_lit(b, ",\"location_addr\":\"");

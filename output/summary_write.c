@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <skbdrop/output.h>
+#include "internal.h"
 
 /* Longest cell of a text column; longer values end in "...". Devices are at
  * most 15 bytes, "ifindex 4294967295" 18; comm 15. */
@@ -58,27 +58,18 @@ static const struct {
 	[COL_COMM] = { "COMM", SKBD_BY_COMM },
 };
 
-static const char *reason_name(const struct skbd_fmt_ctx *c, __u32 code)
-{
-	return c->has_reason && c->fmt ? skbd_tpformat__reason_name(c->fmt, code) : NULL;
-}
-
 /* The full text of a cell, raw bytes and all (names come from the system). */
 #define CELL_BUF 512
 static void cell_text(const struct skbd_fmt_ctx *c, const struct skbd_drop_key *k, const struct skbd_key_names *nm,
 		      enum col col, char out[CELL_BUF])
 {
-	const char *name;
+	struct skbd_sbuf cb;
 
 	switch (col) {
 	case COL_REASON:
-		name = reason_name(c, k->reason);
-		if (name)
-			snprintf(out, CELL_BUF, "%s", name);
-		else if (c->has_reason)
-			snprintf(out, CELL_BUF, "reason#%u", k->reason);
-		else
-			snprintf(out, CELL_BUF, "-");
+		cb = (struct skbd_sbuf){ .buf = out, .size = CELL_BUF };
+		out_put_reason_text(&cb, c, k->reason);
+		skbd_sbuf__finish(&cb);
 		break;
 	case COL_LOCATION:
 		snprintf(out, CELL_BUF, "%.*s", (int)sizeof(nm->location), nm->location);
@@ -291,33 +282,22 @@ static void put_json_row(__u32 by, const struct skbd_fmt_ctx *c, const struct sk
 			 const struct skbd_key_names *nm, struct skbd_sbuf *b)
 {
 	const struct skbd_drop_key *k = v->key;
-	char cell[CELL_BUF];
-	const char *name;
+	char addr[24];
 
 	skbd_put_char(b, '{');
 	if (!k) {
 		skbd_put_str(b, "\"other\":true,");
 	} else {
 		if (by & SKBD_BY_REASON) {
-			name = reason_name(c, k->reason);
-			skbd_put_str(b, "\"reason\":");
-			if (name)
-				skbd_put_json_str(b, name);
-			else
-				skbd_put_str(b, "null");
-			skbd_put_str(b, ",\"reason_code\":");
-			if (c->has_reason)
-				skbd_put_u64(b, k->reason);
-			else
-				skbd_put_str(b, "null");
+			out_put_reason_json(b, c, k->reason);
 			skbd_put_char(b, ',');
 		}
 		if (by & SKBD_BY_LOCATION) {
 			skbd_put_str(b, "\"location\":");
 			skbd_put_json_mem(b, nm->location, strnlen(nm->location, sizeof(nm->location)));
-			snprintf(cell, sizeof(cell), "0x%llx", (unsigned long long)k->location);
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)k->location);
 			skbd_put_str(b, ",\"location_addr\":");
-			skbd_put_json_str(b, cell);
+			skbd_put_json_str(b, addr);
 			skbd_put_char(b, ',');
 		}
 		if (by & SKBD_BY_DEV) {
