@@ -19,21 +19,6 @@ static void put_fixed(struct skbd_sbuf *b, unsigned long v, int width)
 	skbd_put_mem(b, tmp, (size_t)width);
 }
 
-static void put_hex(struct skbd_sbuf *b, unsigned long long v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[18];
-	int i = sizeof(tmp);
-
-	do {
-		tmp[--i] = hex[v & 15];
-		v >>= 4;
-	} while (v);
-	tmp[--i] = 'x';
-	tmp[--i] = '0';
-	skbd_put_mem(b, tmp + i, sizeof(tmp) - (size_t)i);
-}
-
 /* comm is at most 16 bytes and may lack a NUL */
 static void copy_comm(const struct skbd_drop *ev, char out[17], bool printable)
 {
@@ -251,8 +236,8 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 	out_put_reason_json(b, c, ev->reason);
 	skbd_put_lit(b, ",\"location\":");
 	skbd_put_json_mem(b, nm->location, strnlen(nm->location, sizeof(nm->location)));
-	skbd_put_lit(b, ",\"location_addr\":\"");
-	put_hex(b, ev->location);
+	skbd_put_lit(b, ",\"location_addr\":\"0x");
+	skbd_put_hex(b, ev->location);
 	skbd_put_lit(b, "\",\"protocol\":");
 	if (pname) {
 		skbd_put_char(b, '"');
@@ -366,8 +351,8 @@ static size_t format_json(const struct skbd_fmt_ctx *c, const struct skbd_drop *
 	}
 	if (lite)
 		skbd_put_lit(&b, ",\"truncated\":true");
-	skbd_put_lit(&b, ",\"skbaddr\":\"");
-	put_hex(&b, ev->skbaddr);
+	skbd_put_lit(&b, ",\"skbaddr\":\"0x");
+	skbd_put_hex(&b, ev->skbaddr);
 	skbd_put_lit(&b, "\"}\n");
 	skbd_sbuf__finish(&b);
 	return b.len; /* the length needed: the caller checks it against size */

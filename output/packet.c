@@ -42,19 +42,6 @@
 
 static const char hexdig[] = "0123456789abcdef";
 
-/* lowercase hex without leading zeros */
-static void put_hex16(struct skbd_sbuf *o, __u16 v)
-{
-	char tmp[4];
-	size_t i = sizeof(tmp);
-
-	do {
-		tmp[--i] = hexdig[v & 15];
-		v >>= 4;
-	} while (v);
-	skbd_put_mem(o, tmp + i, sizeof(tmp) - i);
-}
-
 static void put_ip4(struct skbd_sbuf *o, const __u8 a[4])
 {
 	char tmp[15];
@@ -119,7 +106,7 @@ static void put_ip6(struct skbd_sbuf *o, const __u8 a[16])
 			put_ip4(o, a + 12);
 			return;
 		}
-		put_hex16(o, w[i]);
+		skbd_put_hex(o, w[i]);
 	}
 }
 

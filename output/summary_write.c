@@ -282,8 +282,6 @@ static void put_json_row(__u32 by, const struct skbd_fmt_ctx *c, const struct sk
 			 const struct skbd_key_names *nm, struct skbd_sbuf *b)
 {
 	const struct skbd_drop_key *k = v->key;
-	char addr[24];
-
 	skbd_put_char(b, '{');
 	if (!k) {
 		skbd_put_str(b, "\"other\":true,");
@@ -295,9 +293,9 @@ static void put_json_row(__u32 by, const struct skbd_fmt_ctx *c, const struct sk
 		if (by & SKBD_BY_LOCATION) {
 			skbd_put_str(b, "\"location\":");
 			skbd_put_json_mem(b, nm->location, strnlen(nm->location, sizeof(nm->location)));
-			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)k->location);
-			skbd_put_str(b, ",\"location_addr\":");
-			skbd_put_json_str(b, addr);
+			skbd_put_str(b, ",\"location_addr\":\"0x");
+			skbd_put_hex(b, k->location);
+			skbd_put_char(b, '"');
 			skbd_put_char(b, ',');
 		}
 		if (by & SKBD_BY_DEV) {

@@ -147,4 +147,18 @@ static inline void skbd_put_u64(struct skbd_sbuf *b, unsigned long long v)
 	skbd_put_mem(b, tmp, skbd_decimal(tmp, v));
 }
 
+/* lowercase hex digits of v, without "0x" or leading zeros */
+static inline void skbd_put_hex(struct skbd_sbuf *b, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	skbd_put_mem(b, tmp + i, sizeof(tmp) - i);
+}
+
 #endif
