@@ -148,7 +148,7 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 	skbd_put_lit(&b, "] ");
 	out_put_reason_text(&b, c, ev->reason);
 	skbd_put_char(&b, ' ');
-	skbd_put_str(&b, nm->location);
+	skbd_put_mem(&b, nm->location, strnlen(nm->location, sizeof(nm->location)));
 	skbd_put_char(&b, ' ');
 	if (ev->flags & SKBD_DROP_HAS_CTX) {
 		char pkt[512];
@@ -217,7 +217,7 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 
 	if (fc && fc->ident.valid && fc->ident.cpu == ev->cpu && fc->ident.pid == ev->pid &&
 	    fc->ident.tid == ev->tid && fc->ident.reason == ev->reason && fc->ident.protocol == ev->protocol &&
-	    !memcmp(fc->ident.comm, ev->comm, sizeof(ev->comm)) &&
+	    fc->ident.location_addr == ev->location && !memcmp(fc->ident.comm, ev->comm, sizeof(ev->comm)) &&
 	    !strncmp(fc->ident.location, nm->location, sizeof(fc->ident.location))) {
 		skbd_put_mem(b, fc->ident.text, fc->ident.len);
 		return;
@@ -257,6 +257,7 @@ static void put_ident_json(const struct skbd_fmt_ctx *c, const struct skbd_drop 
 	fc->ident.pid = ev->pid;
 	fc->ident.tid = ev->tid;
 	fc->ident.reason = ev->reason;
+	fc->ident.location_addr = ev->location;
 	memcpy(fc->ident.location, nm->location, sizeof(fc->ident.location));
 	fc->ident.protocol = ev->protocol;
 	memcpy(fc->ident.comm, ev->comm, sizeof(ev->comm));

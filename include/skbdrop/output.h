@@ -79,11 +79,12 @@ struct skbd_fmt_cache {
 	bool reasons_built;
 	const char *reason[SKBD_DROP_REASON_SLOTS];
 	/* JSON: the members from "cpu" to "protocol" of the last event, reused
-	 * while what they show repeats: the location compared by its text (a
-	 * kallsyms re-read may give an address a new one) */
+	 * while what they show repeats: the location compared by its address
+	 * and its text (a kallsyms re-read may give an address a new one) */
 	struct {
 		bool valid;
 		__u32 cpu, pid, tid, reason;
+		__u64 location_addr;
 		__u16 protocol;
 		char comm[16];
 		char location[SKBD_NAME_LOC];

@@ -794,6 +794,11 @@ static void test_format_ident_location_text(void)
 	skbd_fmt__json(&c, ev, &nm, buf, sizeof(buf));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"location\":\"mod_b+0x10 [mod_b]\""));
 	CU_ASSERT_PTR_NULL(strstr(buf, "mod_a"));
+	/* and by the address: another one with the same text (a name cut to
+	 * fit) shows its own location_addr */
+	ev->location += 0x10;
+	skbd_fmt__json(&c, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"location_addr\":\"0xffffffff81001244\""));
 	free(ev);
 	free(cache);
 }
