@@ -8,10 +8,8 @@
 #ifndef SKBDROP_SBUF_H
 #define SKBDROP_SBUF_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct skbd_sbuf {
@@ -27,40 +25,17 @@ static inline void skbd_sbuf__grow_init(struct skbd_sbuf *b)
 	*b = (struct skbd_sbuf){ .grow = true };
 }
 
-static inline void skbd_sbuf__release(struct skbd_sbuf *b)
-{
-	if (b->grow)
-		free(b->buf);
-	b->buf = NULL;
-	b->size = b->len = 0;
-}
+/* Free a growing buffer's memory (a bounded one's is the caller's). */
+void skbd_sbuf__release(struct skbd_sbuf *b);
 
 /* Growing buffer: room for more bytes and the NUL. 0, or -ENOMEM with
  * oom set (and kept: later appends are counted, not stored). A bounded
- * buffer: 0 when they fit, else -ENOMEM. */
-static inline int skbd_sbuf__reserve(struct skbd_sbuf *b, size_t more)
-{
-	size_t cap;
-	char *p;
+ * buffer: 0 when they fit, else -ENOMEM. (output/sbuf.c) */
+int skbd_sbuf__reserve(struct skbd_sbuf *b, size_t more);
 
-	if (b->len + more < b->size)
-		return 0;
-	if (!b->grow || b->oom || b->len > b->size || more > (size_t)-1 / 4 - b->len)
-		goto fail;
-	cap = b->size ? b->size : 4096;
-	while (cap <= b->len + more)
-		cap *= 2;
-	p = realloc(b->buf, cap);
-	if (!p)
-		goto fail;
-	b->buf = p;
-	b->size = cap;
-	return 0;
-fail:
-	if (b->grow)
-		b->oom = true;
-	return -ENOMEM;
-}
+/* The appends' slow path, out of line so the fast one stays small: grow,
+ * or store what fits of s (n bytes); len is the caller's. (output/sbuf.c) */
+void skbd_sbuf__put_slow(struct skbd_sbuf *b, const char *s, size_t n);
 
 /* NUL-terminate (cut to size - 1 when the text did not fit); returns the
  * length asked for (len), as snprintf. */
@@ -73,13 +48,10 @@ static inline size_t skbd_sbuf__finish(struct skbd_sbuf *b)
 
 static inline void skbd_put_mem(struct skbd_sbuf *b, const char *s, size_t n)
 {
-	if (b->len + n < b->size) { /* the common case: it fits, with room for the NUL */
+	if (b->len + n < b->size) /* the common case: it fits, with room for the NUL */
 		memcpy(b->buf + b->len, s, n);
-	} else if (b->grow && !skbd_sbuf__reserve(b, n)) {
-		memcpy(b->buf + b->len, s, n);
-	} else if (b->len + 1 < b->size) {
-		memcpy(b->buf + b->len, s, b->size - 1 - b->len);
-	}
+	else
+		skbd_sbuf__put_slow(b, s, n);
 	b->len += n;
 }
 
