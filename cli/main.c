@@ -26,6 +26,7 @@
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
 #include <skbdrop/netdev.h>
+#include <skbdrop/output.h>
 #include <skbdrop/perfbuf.h>
 #include <skbdrop/ringbuf.h>
 #include <skbdrop/tpformat.h>
@@ -35,6 +36,11 @@ _Static_assert(offsetof(struct skbd_event, data) == SKBD_EVENT_HDR, "event heade
 _Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "no tail padding");
 _Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
+/* the public drop record is the kernel's, field for field */
+_Static_assert(sizeof(struct skbd_drop) == sizeof(struct skbd_event), "struct skbd_drop mirrors skbd_event");
+_Static_assert(offsetof(struct skbd_drop, data) == offsetof(struct skbd_event, data), "same header");
+_Static_assert(offsetof(struct skbd_drop, pkt_len) == offsetof(struct skbd_event, pkt_len), "same header");
+_Static_assert(sizeof(struct skbd_drop_key) == sizeof(struct skbd_agg_key), "struct skbd_drop_key mirrors skbd_agg_key");
 
 /* The CLI's one stop flag, set from signal handlers. */
 static volatile sig_atomic_t stop_signal;
@@ -89,16 +95,18 @@ struct stack_cache {
 
 struct run {
 	const struct cli_opts *o;
-	struct cli_fmt_ctx fc;
-	struct cli_fmt_cache cache;
-	struct cli_resolver res;
+	struct skbd_fmt_ctx fc;
+	struct skbd_out *out;     /* events, formatted in place, to stdout */
+	const struct skbd_ksyms *ks;
+	char frame_text[SKBD_STACK_DEPTH][SKBD_NAME_LOC]; /* the names of the last event's stack */
+	const char *frames[SKBD_STACK_DEPTH];
+	char (*row_dev)[SKBD_NAME_DEV]; /* --summary: a row's device name once known, by row id */
+	size_t nr_row_dev;
 	struct skbd_netdev *nd;
 	struct cli_cgroups *cg;
 	struct stack_cache sc;
 	bool batch_start;  /* apply link notifications before the next event */
 	unsigned long long misses; /* the program's recursion misses, at exit */
-	char *obuf;  /* formatted events not yet written to stdout */
-	size_t olen, ocap;
 	unsigned long long delivered;
 	unsigned long long lost;
 	unsigned long long by_reason[SKBD_REASON_SLOTS];
@@ -107,45 +115,61 @@ struct run {
 	int write_err;
 };
 
-/* Write the formatted events to stdout, all of them (short writes resume).
- * Events bypass stdio: they are formatted in place in a buffer of
- * CLI_OUT_BUF bytes, written when it fills and after every poll, in few
- * large write(2)s (a pipe, a terminal or a page-cache file costs per call).
- * 0, or -1 with out_closed (EPIPE) or write_err set. */
+/* Write the formatted events to stdout (output/sink.c). 0, or -1 with
+ * out_closed (EPIPE) or write_err set. */
 static int out_flush(struct run *r)
 {
-	size_t off = 0;
+	int err = skbd_out__flush(r->out);
 
-	while (off < r->olen) {
-		ssize_t w = write(STDOUT_FILENO, r->obuf + off, r->olen - off);
+	if (!err)
+		return 0;
+	if (err == -EPIPE)
+		r->out_closed = true;
+	else
+		r->write_err = -err;
+	return -1;
+}
 
-		if (w < 0 && errno == EINTR && !stop_signal)
-			continue;
-		/* stopped (SIGINT/SIGTERM) while the reader of stdout does not read:
-		 * a write cut short by the signal is not tried again */
-		if (w >= 0 && (size_t)w < r->olen - off && stop_signal) {
-			w = -1;
-			errno = EINTR;
-		}
-		if (w < 0) {
-			if (errno == EPIPE)
-				r->out_closed = true;
-			else
-				r->write_err = errno;
-			r->olen = 0;
-			return -1;
-		}
-		off += (size_t)w;
+static int res_stack(void *ctx, __s32 id, const __u64 **ips);
+
+/* What the event is shown with, looked up before it is formatted (until
+ * the names layer does this). Only what the output shows is looked up. */
+static void drop_names(struct run *r, const struct skbd_drop *d, struct skbd_drop_names *nm)
+{
+	nm->dev[0] = nm->netns[0] = '\0';
+	nm->cgroup = NULL;
+	nm->nr_frames = 0;
+	nm->frames = r->frames;
+	skbd_ksyms__format(r->ks, d->location, nm->location, sizeof(nm->location));
+	if (d->flags & SKBD_DROP_HAS_CTX) {
+		const char *ns = d->netns && r->nd ? skbd_netdev__netns_name(r->nd, d->netns) : NULL;
+
+		if (d->ifindex && d->netns && r->nd &&
+		    skbd_netdev__ifname_at(r->nd, d->netns, d->ifindex, d->ts_ns, nm->dev))
+			nm->dev[0] = '\0';
+		nm->dev[sizeof(nm->dev) - 1] = '\0';
+		if (ns)
+			snprintf(nm->netns, sizeof(nm->netns), "%s", ns);
 	}
-	r->olen = 0;
-	return 0;
+	if ((d->flags & SKBD_DROP_HAS_CGROUP) && r->o->output == CLI_OUT_JSON && r->cg)
+		nm->cgroup = cli_cgroups__path(r->cg, d->cgroup_id);
+	if (r->o->stack && (d->flags & SKBD_DROP_HAS_STACK)) {
+		const __u64 *ips = NULL;
+
+		nm->nr_frames = d->stack_id < 0 ? d->stack_id : res_stack(r, d->stack_id, &ips);
+		for (int i = 0; i < nm->nr_frames; i++) {
+			skbd_ksyms__format(r->ks, ips[i], r->frame_text[i], sizeof(r->frame_text[i]));
+			r->frames[i] = r->frame_text[i];
+		}
+	}
 }
 
 static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 {
 	struct run *r = ctx;
 	struct skbd_event ev;
-	size_t n;
+	struct skbd_drop_names nm;
+	int err;
 
 	if (size < SKBD_EVENT_HDR) /* raw size may include padding, never less */
 		return 0;
@@ -164,40 +188,19 @@ static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 		skbd_netdev__refresh(r->nd); /* a device deleted meanwhile is not named */
 		r->batch_start = false;
 	}
-	/* room for the longest line: formatted in place */
-	if (r->ocap - r->olen < CLI_LINE_MAX && out_flush(r))
+	drop_names(r, (const struct skbd_drop *)&ev, &nm);
+	err = skbd_out__event(r->out, (const struct skbd_drop *)&ev, &nm);
+	if (err) {
+		if (err == -EPIPE)
+			r->out_closed = true;
+		else
+			r->write_err = -err;
 		return 1;
-	if (r->o->output == CLI_OUT_JSON)
-		n = cli_format_json(&r->fc, &ev, r->obuf + r->olen, CLI_LINE_MAX);
-	else
-		n = cli_format_text(&r->fc, &ev, r->obuf + r->olen, CLI_LINE_MAX);
-	if (!r->o->no_output) /* --no-output: formatted, then dropped */
-		r->olen += n;
+	}
 counted:
 	if (r->o->count && r->delivered >= r->o->count)
 		return 1;
 	return 0;
-}
-
-static int res_dev_name(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
-{
-	struct run *r = ctx;
-
-	return r->nd ? skbd_netdev__ifname_at(r->nd, netns, ifindex, ts_ns, name) : -ENOENT;
-}
-
-static const char *res_netns_name(void *ctx, __u32 netns)
-{
-	struct run *r = ctx;
-
-	return r->nd ? skbd_netdev__netns_name(r->nd, netns) : NULL;
-}
-
-static const char *res_cgroup_path(void *ctx, __u64 id)
-{
-	struct run *r = ctx;
-
-	return r->cg ? cli_cgroups__path(r->cg, id) : NULL;
 }
 
 static int res_stack(void *ctx, __s32 id, const __u64 **ips)
@@ -778,9 +781,85 @@ static unsigned int tty_rows(bool tty)
 {
 	struct winsize ws;
 
-	if (!tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < CLI_SUMMARY_HEAD_LINES + 3)
+	if (!tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < SKBD_SUMMARY_HEAD_LINES + 3)
 		return 0;
-	return ws.ws_row - CLI_SUMMARY_HEAD_LINES - 1;
+	return ws.ws_row - SKBD_SUMMARY_HEAD_LINES - 1;
+}
+
+/* The names of the summary's rows, looked up now: a row keeps the first
+ * device name found (the labels of a Prometheus series must not change). */
+static int row_names(struct run *r, const struct skbd_summary_row *rows, size_t n, struct skbd_key_names *names)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct skbd_drop_key *k = rows[i].key;
+		struct skbd_key_names *nm = &names[i];
+		const char *ns;
+
+		memset(nm, 0, sizeof(*nm));
+		if (!k)
+			continue;
+		if (rows[i].id >= r->nr_row_dev) {
+			size_t cap = rows[i].id + 256;
+			char (*d)[SKBD_NAME_DEV] = realloc(r->row_dev, cap * sizeof(*d));
+
+			if (!d)
+				return -ENOMEM;
+			memset(d + r->nr_row_dev, 0, (cap - r->nr_row_dev) * sizeof(*d));
+			r->row_dev = d;
+			r->nr_row_dev = cap;
+		}
+		skbd_ksyms__format(r->ks, k->location, nm->location, sizeof(nm->location));
+		if (r->row_dev[rows[i].id][0]) {
+			memcpy(nm->dev, r->row_dev[rows[i].id], sizeof(nm->dev));
+		} else if (k->ifindex && k->netns && r->nd &&
+			   !skbd_netdev__ifname_at(r->nd, k->netns, k->ifindex, 0, nm->dev)) { /* the device now */
+			nm->dev[sizeof(nm->dev) - 1] = '\0';
+			memcpy(r->row_dev[rows[i].id], nm->dev, sizeof(nm->dev));
+		} else {
+			nm->dev[0] = '\0';
+		}
+		ns = k->netns && r->nd ? skbd_netdev__netns_name(r->nd, k->netns) : NULL;
+		if (ns)
+			snprintf(nm->netns, sizeof(nm->netns), "%s", ns);
+	}
+	return 0;
+}
+
+enum summary_out { SUM_PROM, SUM_TEXT, SUM_JSON };
+
+/* One table / JSON line to stdout, or the Prometheus file. 0 or -errno. */
+static int write_summary(struct run *r, const struct skbd_summary *sum, const struct skbd_summary_head *h,
+			 enum summary_out how, bool tty, unsigned int max_rows)
+{
+	struct skbd_summary_view v = { .head = h };
+	struct skbd_summary_row *rows = NULL;
+	struct skbd_key_names *names = NULL;
+	struct skbd_sbuf b;
+	int err;
+
+	skbd_sbuf__grow_init(&b);
+	err = skbd_summary__sorted(sum, &rows, &v.n);
+	if (err)
+		return err;
+	names = calloc(v.n ? v.n : 1, sizeof(*names));
+	err = names ? row_names(r, rows, v.n, names) : -ENOMEM;
+	if (err)
+		goto free_rows;
+	v.rows = rows;
+	v.names = names;
+	if (how == SUM_PROM) {
+		err = skbd_summary__write_prom(sum, &r->fc, &v, r->o->prom_file);
+		goto free_rows;
+	}
+	err = how == SUM_JSON ? skbd_summary__format_json(sum, &r->fc, &v, &b)
+			      : skbd_summary__format_text(sum, &r->fc, &v, tty, max_rows, &b);
+	if (!err) /* in one piece: a reader never sees half a table */
+		err = skbd_write_all(STDOUT_FILENO, b.buf, b.len, NULL);
+	skbd_sbuf__release(&b);
+free_rows:
+	free(names);
+	free(rows);
+	return err;
 }
 
 /* --summary: every interval, read the counts and print them (and the
@@ -789,21 +868,21 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 		       const char *release)
 {
 	struct agg_snap sn = { 0 };
-	struct cli_summary *sum = NULL;
-	struct cli_summary_head h = { .kernel_release = release };
+	struct skbd_summary *sum = NULL;
+	struct skbd_summary_head h = { .kernel_release = release };
 	double start = now_sec(), next = start + o->summary, deadline = o->duration > 0 ? start + o->duration : 0;
 	bool tty = isatty(STDOUT_FILENO), last = false;
 	int fd = skbd_obj__map_fd(obj, SKBD_MAP_AGG), err, ret = 1;
 	__u64 st[SKBD_STAT_MAX];
 
 	sn.percpu = calloc((size_t)nr_cpus, sizeof(__u64));
-	if (fd < 0 || !sn.percpu || cli_summary__new(o->by, start, &sum)) {
+	if (fd < 0 || !sn.percpu || skbd_summary__new(o->by, start, &sum)) {
 		error_line("setting up the summary: %s", fd < 0 ? strerror(-fd) : "out of memory");
 		goto out;
 	}
 	/* the file exists from the start (and a bad path is an error now, not
 	 * after the first interval) */
-	if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+	if (o->prom_file && (err = write_summary(r, sum, &h, SUM_PROM, false, 0))) {
 		error_line("--prom-file %s: %s", o->prom_file, strerror(-err));
 		goto out;
 	}
@@ -835,21 +914,21 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 		}
 		read_stats(obj, nr_cpus, st);
 		now = now_sec();
-		if (cli_summary__update(sum, sn.keys, sn.totals, sn.n, st[SKBD_STAT_AGG_OTHER], now)) {
+		if (skbd_summary__update(sum, (const struct skbd_drop_key *)sn.keys, sn.totals, sn.n,
+					 st[SKBD_STAT_AGG_OTHER], now)) {
 			error_line("out of memory");
 			goto out;
 		}
 		h.elapsed = now - start;
 		h.lost = prog_misses(obj); /* drops the program never saw */
-		h.counted = cli_summary__counted(sum);
+		h.counted = skbd_summary__counted(sum);
 		h.filtered = st[SKBD_STAT_FILTERED];
-		if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+		if (o->prom_file && (err = write_summary(r, sum, &h, SUM_PROM, false, 0))) {
 			error_line("--prom-file %s: %s", o->prom_file, strerror(-err));
 			goto out;
 		}
-		err = o->output == CLI_OUT_JSON ? cli_summary__write_json(sum, &r->fc, &h, stdout)
-						: cli_summary__write_text(sum, &r->fc, &h, tty && !last, tty_rows(tty && !last),
-									  stdout);
+		err = write_summary(r, sum, &h, o->output == CLI_OUT_JSON ? SUM_JSON : SUM_TEXT, tty && !last,
+				    tty_rows(tty && !last));
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;
 			goto out;
@@ -864,7 +943,7 @@ static int run_summary(const struct cli_opts *o, struct skbd_obj *obj, int nr_cp
 		(unsigned long long)h.filtered, h.lost);
 	ret = 0;
 out:
-	cli_summary__free(sum);
+	skbd_summary__free(sum);
 	free(sn.keys);
 	free(sn.totals);
 	free(sn.percpu);
@@ -1088,21 +1167,19 @@ int main(int argc, char **argv)
 	}
 
 	r->o = &o;
-	r->ocap = CLI_OUT_BUF;
-	r->obuf = malloc(r->ocap);
-	if (!r->obuf) {
-		error_line("out of memory");
-		goto out;
-	}
 	r->fc.fmt = fmt;
 	r->fc.has_reason = skbd_tpformat__field(fmt, "reason") != NULL;
 	r->fc.mono_to_real_ns = mono_to_real();
-	r->fc.cache = &r->cache;
-	r->cache.t.sec = -1;
 	r->fc.stacks = o.stack;
-	r->res = (struct cli_resolver){ .ctx = r, .dev_name = res_dev_name, .netns_name = res_netns_name,
-					.cgroup_path = res_cgroup_path, .stack = res_stack };
-	r->fc.res = &r->res;
+	{
+		struct skbd_out_opts oo = { .json = o.output == CLI_OUT_JSON, .discard = o.no_output,
+					    .stop = &stop_signal };
+
+		if (skbd_out__new(STDOUT_FILENO, &r->fc, &oo, &r->out)) {
+			error_line("out of memory");
+			goto out;
+		}
+	}
 	r->sc.fd = -1;
 	if (o.stack) {
 		r->sc.fd = skbd_obj__map_fd(obj, SKBD_MAP_STACKS);
@@ -1164,7 +1241,7 @@ int main(int argc, char **argv)
 	}
 	if (kf)
 		fclose(kf);
-	r->fc.ks = ks;
+	r->ks = ks;
 
 	if (o.summary) {
 		ret = run_summary(&o, obj, nr_cpus, r, uts.release);
@@ -1236,7 +1313,8 @@ out:
 	free(pf);
 	skbd_filter__free(filt);
 	if (r) {
-		free(r->obuf);
+		skbd_out__free(r->out);
+		free(r->row_dev);
 		skbd_netdev__free(r->nd);
 		cli_cgroups__free(r->cg);
 		stack_cache_free(&r->sc);
