@@ -237,7 +237,8 @@ struct skbd_summary_view {
 /* The writers append to out, a growing buffer (skbd_sbuf__grow_init): the
  * caller writes it in one piece (skbd_write_all), so a reader never sees half
  * a table. 0, or -ENOMEM (out holds a cut text: do not write it). c gives
- * reason names and the wall clock (c->cache unused). */
+ * reason names and the wall clock (stacks unused; a cache, if any, only
+ * caches reason names). */
 
 /* Text table: header block, column titles, one line per row. max_rows (0:
  * all) limits the row lines; when rows are left out, the last of them is

@@ -982,6 +982,18 @@ static void test_write_all(void)
 		memset(big, 'x', sizeof(big));
 		err = skbd_write_all(p[1], big, sizeof(big), NULL);
 		CU_ASSERT_EQUAL(err, -EAGAIN);
+		/* stopped: a write cut short is not tried again */
+		free(drain(p[0]));
+		stop = 1;
+		err = skbd_write_all(p[1], big, sizeof(big), &stop);
+		CU_ASSERT_EQUAL(err, -EINTR);
+		got = drain(p[0]);
+		CU_ASSERT(strlen(got) > 0 && strlen(got) < sizeof(big));
+		free(got);
+		/* a write that completes is not an error, stopped or not */
+		CU_ASSERT_EQUAL(skbd_write_all(p[1], "y", 1, &stop), 0);
+		free(drain(p[0]));
+		stop = 0;
 	}
 	close(p[0]);
 	/* a closed reader: -EPIPE (SIGPIPE ignored for this) */
