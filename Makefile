@@ -92,10 +92,10 @@ $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
 
-# the formatters' cost alone: links cli/output.c and the libraries it uses
-$(BUILD)/bench/fmtcost: bench/fmtcost.c $(BUILD)/obj/cli/output.o $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+# the formatters' cost alone: links output/ and the libraries it uses
+$(BUILD)/bench/fmtcost: bench/fmtcost.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -Icli -o $@ $^ $(DYN_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(DYN_LIBS)
 
 bench: deps
 	$(MAKE) all $(BENCH_TOOLS)

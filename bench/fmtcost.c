@@ -2,33 +2,18 @@
 /* The reader's formatting cost, without the kernel: formats one recorded-like
  * event (an nft drop of a UDP datagram on loopback, as the bench makes them)
  * N times as text and as JSON, through the same cache the tool uses, and
- * prints ns per event. The device, namespace and cgroup names come from a
- * fake resolver (cache hits cost about that in the tool). Symbols: the
- * running kernel's /proc/kallsyms (root shows addresses; else all are 0).
+ * prints ns per event. The names it is shown with (location, device,
+ * namespace, cgroup) are resolved once, as the names layer's cache hits
+ * give them: formatting alone is measured. Symbols: the running kernel's
+ * /proc/kallsyms (root shows addresses; else all are 0).
  * Usage: fmtcost [N]     prints: fmtcost: text|json N ns/event, B bytes/event */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <skbdrop/kallsyms.h>
+#include <skbdrop/output.h>
 #include <skbdrop/tpformat.h>
-#include "cli.h"
-
-static int fake_dev(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
-{
-	snprintf(name, 16, "lo");
-	return 0;
-}
-
-static const char *fake_netns(void *ctx, __u32 netns)
-{
-	return "skbdbench12345";
-}
-
-static const char *fake_cgroup(void *ctx, __u64 id)
-{
-	return "/";
-}
 
 static double now(void)
 {
@@ -39,7 +24,7 @@ static double now(void)
 }
 
 /* The bench's drop: Ethernet (loopback: zero MACs), IPv4, UDP 55527 > 9, 16 bytes of payload. */
-static void bench_event(struct skbd_event *ev)
+static void bench_event(struct skbd_drop *ev)
 {
 	static const unsigned char pkt[] = {
 		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00,
@@ -54,7 +39,7 @@ static void bench_event(struct skbd_event *ev)
 	ev->pid = ev->tid = 5799;
 	ev->reason = 12; /* NETFILTER_DROP on 6.18 */
 	ev->protocol = 0x0800;
-	ev->flags = SKBD_EV_HAS_REASON | SKBD_EV_HAS_CTX | SKBD_EV_HAS_MAC | SKBD_EV_HAS_CGROUP;
+	ev->flags = SKBD_DROP_HAS_REASON | SKBD_DROP_HAS_CTX | SKBD_DROP_HAS_MAC | SKBD_DROP_HAS_CGROUP;
 	memcpy(ev->comm, "dropgen", 8);
 	ev->len = 44;
 	ev->ifindex = 1;
@@ -62,7 +47,7 @@ static void bench_event(struct skbd_event *ev)
 	ev->caplen = sizeof(pkt);
 	ev->net_off = 14;
 	ev->trans_off = 34;
-	ev->sk_state = SKBD_SK_NONE;
+	ev->sk_state = SKBD_DROP_SK_NONE;
 	ev->pkt_len = sizeof(pkt);
 	memcpy(ev->data, pkt, sizeof(pkt));
 }
@@ -78,11 +63,11 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 2000000;
 	struct skbd_tpformat *fmt = NULL;
 	struct skbd_ksyms *ks = NULL;
-	struct cli_fmt_cache *cache;
-	struct cli_resolver res = { .dev_name = fake_dev, .netns_name = fake_netns, .cgroup_path = fake_cgroup };
-	struct skbd_event ev;
+	struct skbd_fmt_cache *cache;
+	struct skbd_drop_names nm = { .dev = "lo", .netns = "skbdbench12345", .cgroup = "/" };
+	struct skbd_drop ev;
 	unsigned long long loc = 0xffffffff81000000ULL;
-	static char buf[CLI_LINE_MAX];
+	static char buf[SKBD_LINE_MAX];
 	FILE *kf;
 
 	if (n <= 0 || skbd_tpformat__parse(fmt_text, sizeof(fmt_text) - 1, &fmt)) {
@@ -103,11 +88,12 @@ int main(int argc, char **argv)
 			ks = NULL;
 		fclose(kf);
 	}
+	skbd_ksyms__format(ks, loc, nm.location, sizeof(nm.location));
 	cache = calloc(1, sizeof(*cache));
 	if (!cache)
 		return 1;
 	for (int json = 0; json < 2; json++) {
-		struct cli_fmt_ctx c = { .fmt = fmt, .ks = ks, .has_reason = true, .cache = cache, .res = &res };
+		struct skbd_fmt_ctx c = { .fmt = fmt, .has_reason = true, .cache = cache };
 		unsigned long long bytes = 0;
 		double t0;
 
@@ -119,8 +105,8 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++) {
 			ev.ts_ns += 1013;    /* a new time every event, a new second now and then */
 			ev.data[19] = (unsigned char)i; /* the IP id */
-			bytes += json ? cli_format_json(&c, &ev, buf, sizeof(buf)) :
-					cli_format_text(&c, &ev, buf, sizeof(buf));
+			bytes += json ? skbd_fmt__json(&c, &ev, &nm, buf, sizeof(buf)) :
+					skbd_fmt__text(&c, &ev, &nm, buf, sizeof(buf));
 		}
 		printf("fmtcost: %s %.0f ns/event, %llu bytes/event\n", json ? "json" : "text",
 		       (now() - t0) * 1e9 / (double)n, bytes / (unsigned long long)n);

@@ -73,7 +73,7 @@ void cli_usage(FILE *f)
 		"SIGINT, SIGTERM) a summary: events delivered, lost, filtered, rate-limited, and\n"
 		"counts per reason.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n",
-		SKBD_SNAPLEN_MAX, SKBD_SNAPLEN_DEFAULT, CLI_POLL_MS);
+		SKBD_DROP_SNAPLEN_MAX, SKBD_DROP_SNAPLEN_DEFAULT, CLI_POLL_MS);
 }
 
 static int fail(char *err, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -181,8 +181,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->wakeup = CLI_WAKEUP_BYTES;
 	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
 	o->poll_ms = CLI_POLL_MS;
-	o->snaplen = SKBD_SNAPLEN_DEFAULT;
-	o->by = CLI_SUMMARY_BY_DEFAULT;
+	o->snaplen = SKBD_DROP_SNAPLEN_DEFAULT;
+	o->by = SKBD_SUMMARY_BY_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhV", longopts, NULL)) != -1) {
@@ -245,8 +245,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			o->btf_path = optarg;
 			break;
 		case OPT_SNAPLEN:
-			if (parse_ull(optarg, SKBD_SNAPLEN_MAX, &v))
-				return fail(err, err_size, "--snaplen: '%s' is not between 0 and %d", optarg, SKBD_SNAPLEN_MAX);
+			if (parse_ull(optarg, SKBD_DROP_SNAPLEN_MAX, &v))
+				return fail(err, err_size, "--snaplen: '%s' is not between 0 and %d", optarg, SKBD_DROP_SNAPLEN_MAX);
 			o->snaplen = (unsigned int)v;
 			break;
 		case 's':
@@ -300,7 +300,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			break;
 		}
 		case OPT_BY:
-			if (cli_summary__parse_by(optarg, &o->by, err, err_size))
+			if (skbd_summary__parse_by(optarg, &o->by, err, err_size))
 				return -EINVAL;
 			o->by_given = true;
 			break;

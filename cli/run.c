@@ -11,10 +11,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <skbdrop/kallsyms.h>
 #include <skbdrop/log.h>
 #include <skbdrop/monitor.h>
-#include <skbdrop/netdev.h>
+#include <skbdrop/names.h>
+#include <skbdrop/netns.h>
+#include <skbdrop/output.h>
 #include "cli.h"
 
 void cli_error(struct cli_log *l, const char *fmt, ...)
@@ -49,7 +50,7 @@ int cli_resolve_places(struct cli_run *r, struct cli_setup *s)
 
 	if (stat("/proc/self/ns/net", &st) == 0)
 		self = (__u32)st.st_ino;
-	if (o->netns && cli_netns_parse(o->netns, &s->netns, s->netns_path, sizeof(s->netns_path), msg, sizeof(msg))) {
+	if (o->netns && skbd_netns__parse(o->netns, &s->netns, s->netns_path, sizeof(s->netns_path), msg, sizeof(msg))) {
 		cli_error(r->log, "%s", msg);
 		return 1;
 	}
@@ -66,7 +67,7 @@ int cli_resolve_places(struct cli_run *r, struct cli_setup *s)
 	}
 	for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		__u32 ifx = 0;
-		int err = cli_ifindex_in(s->netns && s->netns != self ? s->netns_path : NULL, name, &ifx);
+		int err = skbd_netns__ifindex(s->netns && s->netns != self ? s->netns_path : NULL, name, &ifx);
 
 		if (err) {
 			cli_error(r->log, "%s %s: %s%s%s", o->devices ? "--device" : "--exclude-device", name,
@@ -89,10 +90,15 @@ int cli_resolve_places(struct cli_run *r, struct cli_setup *s)
 int cli_list_reasons(const struct skbd_tpformat *fmt, bool json)
 {
 	if (json) {
+		char buf[256];
+
 		printf("[");
-		for (size_t i = 0; i < fmt->nr_reasons; i++)
-			printf("%s{\"code\":%u,\"name\":\"%s\"}", i ? "," : "", fmt->reasons[i].code,
-			       fmt->reasons[i].name);
+		for (size_t i = 0; i < fmt->nr_reasons; i++) {
+			struct skbd_sbuf b = { .buf = buf, .size = sizeof(buf) };
+
+			skbd_put_json_str(&b, fmt->reasons[i].name); /* names fit: 64 bytes at most */
+			printf("%s{\"code\":%u,\"name\":%.*s}", i ? "," : "", fmt->reasons[i].code, (int)b.len, buf);
+		}
 		printf("]\n");
 	} else if (!fmt->nr_reasons) {
 		printf("# this kernel's kfree_skb tracepoint has no drop reasons (added in 5.17)\n");
@@ -103,58 +109,11 @@ int cli_list_reasons(const struct skbd_tpformat *fmt, bool json)
 	return fflush(stdout) ? 1 : 0;
 }
 
-/* ---- names (interim: the resolver callbacks of the formatters) ---- */
+/* ---- names and output ---- */
 
-/* Kernel stacks by id: the map never rewrites an id's stack (no
- * BPF_F_REUSE_STACKID), so each id is read from the map once. */
-struct cli_stack_cache {
-	__u64 *ips[CLI_STACK_IDS]; /* NULL: not read yet */
-	__u8 depth[CLI_STACK_IDS];
-	__u64 buf[SKBD_DROP_STACK_DEPTH];
-};
-
-static int res_dev_name(void *ctx, __u32 netns, __u32 ifindex, __u64 ts_ns, char name[16])
+static int read_stack(void *ctx, __s32 id, __u64 *ips, size_t max)
 {
-	struct cli_run *r = ctx;
-
-	return r->nd ? skbd_netdev__ifname_at(r->nd, netns, ifindex, ts_ns, name) : -ENOENT;
-}
-
-static const char *res_netns_name(void *ctx, __u32 netns)
-{
-	struct cli_run *r = ctx;
-
-	return r->nd ? skbd_netdev__netns_name(r->nd, netns) : NULL;
-}
-
-static const char *res_cgroup_path(void *ctx, __u64 id)
-{
-	struct cli_run *r = ctx;
-
-	return r->cg ? cli_cgroups__path(r->cg, id) : NULL;
-}
-
-static int res_stack(void *ctx, __s32 id, const __u64 **ips)
-{
-	struct cli_run *r = ctx;
-	struct cli_stack_cache *sc = r->sc;
-	__u32 key = (__u32)id;
-	int n;
-
-	if (!sc || id < 0 || key >= CLI_STACK_IDS)
-		return -ENOENT;
-	if (!sc->ips[key]) {
-		n = skbd_monitor__stack(r->mon, id, sc->buf, SKBD_DROP_STACK_DEPTH);
-		if (n < 0)
-			return n;
-		sc->ips[key] = malloc(n ? (size_t)n * sizeof(__u64) : 1);
-		if (!sc->ips[key])
-			return -ENOMEM;
-		memcpy(sc->ips[key], sc->buf, (size_t)n * sizeof(__u64));
-		sc->depth[key] = (__u8)n;
-	}
-	*ips = sc->ips[key];
-	return sc->depth[key];
+	return skbd_monitor__stack(ctx, id, ips, max);
 }
 
 static __s64 mono_to_real(void)
@@ -170,119 +129,69 @@ static __s64 mono_to_real(void)
 
 int cli_open_output(struct cli_run *r)
 {
-	r->ocap = CLI_OUT_BUF;
-	r->obuf = malloc(r->ocap);
-	if (r->o->stack)
-		r->sc = calloc(1, sizeof(*r->sc));
-	if (!r->obuf || (r->o->stack && !r->sc)) {
-		cli_error(r->log, "out of memory");
-		return 1;
-	}
+	struct skbd_out_opts oo = { .json = r->o->output == CLI_OUT_JSON, .discard = r->o->no_output, .stop = r->stop };
+
 	r->fc.fmt = skbd_monitor__format(r->mon);
 	r->fc.has_reason = skbd_monitor__has_reason(r->mon);
 	r->fc.mono_to_real_ns = mono_to_real();
-	r->fc.cache = &r->cache;
-	r->cache.t.sec = -1;
 	r->fc.stacks = r->o->stack;
-	r->res = (struct cli_resolver){ .ctx = r, .dev_name = res_dev_name, .netns_name = res_netns_name,
-					.cgroup_path = res_cgroup_path, .stack = res_stack };
-	r->fc.res = &r->res;
-	/* stdio carries only the --summary tables, flushed per table (events
-	 * bypass it: cli_flush); fully buffered even on a terminal */
-	setvbuf(stdout, NULL, _IOFBF, 0);
+	if (!r->o->summary && skbd_out__new(STDOUT_FILENO, &r->fc, &oo, &r->out)) {
+		cli_error(r->log, "out of memory");
+		return 1;
+	}
 	return 0;
 }
 
 void cli_open_names(struct cli_run *r)
 {
-	FILE *kf;
-	int err;
+	struct skbd_names_opts no = {
+		.symbols = !r->o->count_only,
+		.devices = !r->o->count_only,
+		.cgroups = !r->o->count_only && !r->o->summary,
+		.stack_read = r->o->stack ? read_stack : NULL,
+		.stack_ctx = r->mon,
+	};
 
-	if (!r->o->count_only) {
-		err = skbd_netdev__new(&r->nd);
-		if (err) {
-			fprintf(stderr, "skbdrop: warning: device names unavailable: %s\n", strerror(-err));
-			r->nd = NULL;
-		}
-		if (cli_cgroups__new(&r->cg))
-			r->cg = NULL;
-	}
-	kf = fopen("/proc/kallsyms", "re");
-	if (!kf || skbd_ksyms__new(kf, &r->ks)) {
-		fprintf(stderr, "skbdrop: warning: cannot read /proc/kallsyms: locations are raw addresses\n");
-		r->ks = NULL;
-	} else if (skbd_ksyms__restricted(r->ks)) {
-		fprintf(stderr, "skbdrop: warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses\n");
-	}
-	if (kf)
-		fclose(kf);
-	r->fc.ks = r->ks;
+	if (skbd_names__new(&no, &r->names))
+		fprintf(stderr, "skbdrop: warning: names unavailable: out of memory\n");
 }
 
 void cli_close(struct cli_run *r)
 {
-	free(r->obuf);
-	skbd_netdev__free(r->nd);
-	cli_cgroups__free(r->cg);
-	skbd_ksyms__free(r->ks);
-	if (r->sc) {
-		for (size_t i = 0; i < CLI_STACK_IDS; i++)
-			free(r->sc->ips[i]);
-		free(r->sc);
-	}
+	skbd_out__free(r->out);
+	skbd_names__free(r->names);
 }
 
 void cli_batch_start(struct cli_run *r)
 {
-	if (r->nd) /* notifications apply even without events, so a deleted
-		      namespace is not kept alive by our socket */
-		skbd_netdev__refresh(r->nd);
+	if (r->names) /* notifications apply even without events, so a deleted
+			 namespace is not kept alive by our socket */
+		skbd_names__refresh(r->names);
 }
-
-/* ---- output ---- */
 
 int cli_flush(struct cli_run *r)
 {
-	size_t off = 0;
+	int err = r->out ? skbd_out__flush(r->out) : 0;
 
-	while (off < r->olen) {
-		ssize_t w = write(STDOUT_FILENO, r->obuf + off, r->olen - off);
-
-		if (w < 0 && errno == EINTR && !*r->stop)
-			continue;
-		/* stopped (SIGINT/SIGTERM) while the reader of stdout does not read:
-		 * a write cut short by the signal is not tried again */
-		if (w >= 0 && (size_t)w < r->olen - off && *r->stop) {
-			w = -1;
-			errno = EINTR;
-		}
-		if (w < 0) {
-			r->write_err = errno;
-			r->olen = 0;
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	r->olen = 0;
-	return 0;
+	if (err)
+		r->write_err = -err;
+	return err ? -1 : 0;
 }
 
 int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 {
-	/* the public record is the ABI's, field for field (the monitor asserts it) */
-	const struct skbd_event *ev = (const struct skbd_event *)(const void *)d;
-	size_t n;
+	int err;
 
-	/* room for the longest line: formatted in place */
-	if (r->ocap - r->olen < CLI_LINE_MAX && cli_flush(r))
-		return -1;
-	if (r->o->output == CLI_OUT_JSON)
-		n = cli_format_json(&r->fc, ev, r->obuf + r->olen, CLI_LINE_MAX);
+	/* everything that may block (netlink, cgroupfs, the stack map, a
+	 * kallsyms re-read) happens here, before the formatter runs */
+	if (r->names)
+		skbd_names__drop(r->names, d, &r->nm);
 	else
-		n = cli_format_text(&r->fc, ev, r->obuf + r->olen, CLI_LINE_MAX);
-	if (!r->o->no_output) /* --no-output: formatted, then dropped */
-		r->olen += n;
-	return 0;
+		snprintf(r->nm.location, sizeof(r->nm.location), "0x%llx", (unsigned long long)d->location);
+	err = skbd_out__event(r->out, d, &r->nm);
+	if (err)
+		r->write_err = -err;
+	return err ? -1 : 0;
 }
 
 /* ---- stderr reports ---- */
@@ -362,9 +271,54 @@ static unsigned int tty_rows(bool tty)
 {
 	struct winsize ws;
 
-	if (!tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < CLI_SUMMARY_HEAD_LINES + 3)
+	if (!tty || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || ws.ws_row < SKBD_SUMMARY_HEAD_LINES + 3)
 		return 0;
-	return ws.ws_row - CLI_SUMMARY_HEAD_LINES - 1;
+	return ws.ws_row - SKBD_SUMMARY_HEAD_LINES - 1;
+}
+
+/* Sort the rows and resolve their names: a view for the writers. */
+static int summary_view(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so)
+{
+	int err;
+
+	free(so->rows);
+	so->rows = NULL;
+	err = skbd_summary__sorted(sum, &so->rows, &so->view.n);
+	if (err)
+		return err;
+	if (so->view.n > so->cap) {
+		struct skbd_key_names *nn = realloc(so->names, so->view.n * sizeof(*nn));
+
+		if (!nn)
+			return -ENOMEM;
+		so->names = nn;
+		so->cap = so->view.n;
+	}
+	for (size_t i = 0; i < so->view.n; i++) {
+		if (so->rows[i].key && r->names)
+			skbd_names__key(r->names, so->rows[i].key, &so->names[i]);
+		else
+			memset(&so->names[i], 0, sizeof(so->names[i]));
+	}
+	so->view.rows = so->rows;
+	so->view.names = so->names;
+	so->view.head = &so->head;
+	return 0;
+}
+
+/* The table (or JSON line) in one write. 0 or -errno. */
+static int summary_write(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so, bool tty)
+{
+	struct skbd_sbuf b;
+	int err;
+
+	skbd_sbuf__grow_init(&b);
+	err = r->o->output == CLI_OUT_JSON ? skbd_summary__format_json(sum, &r->fc, &so->view, &b) :
+					     skbd_summary__format_text(sum, &r->fc, &so->view, tty, tty_rows(tty), &b);
+	if (!err)
+		err = skbd_write_all(STDOUT_FILENO, b.buf, b.len, NULL);
+	skbd_sbuf__release(&b);
+	return err;
 }
 
 /* Every interval, read the counts and print them (and the Prometheus
@@ -372,8 +326,8 @@ static unsigned int tty_rows(bool tty)
 int cli_run_summary(struct cli_run *r, const char *release)
 {
 	const struct cli_opts *o = r->o;
-	struct cli_summary *sum = NULL;
-	struct cli_summary_head h = { .kernel_release = release };
+	struct skbd_summary *sum = NULL;
+	struct cli_summary_out so = { .head = { .kernel_release = release } };
 	struct skbd_monitor_stats st = { 0 };
 	double start = cli_now(), next = start + o->summary, deadline = o->duration > 0 ? start + o->duration : 0;
 	bool tty = isatty(STDOUT_FILENO), last = false;
@@ -382,13 +336,13 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	size_t n;
 	int err, ret = 1;
 
-	if (cli_summary__new(o->by, start, &sum)) {
+	if (skbd_summary__new(o->by, start, &sum) || summary_view(r, sum, &so)) {
 		cli_error(r->log, "setting up the summary: out of memory");
 		goto out;
 	}
 	/* the file exists from the start (and a bad path is an error now, not
 	 * after the first interval) */
-	if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+	if (o->prom_file && (err = skbd_summary__write_prom(sum, &r->fc, &so.view, o->prom_file))) {
 		cli_error(r->log, "--prom-file %s: %s", o->prom_file, strerror(-err));
 		goto out;
 	}
@@ -418,22 +372,19 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		}
 		skbd_monitor__stats(r->mon, &st);
 		now = cli_now();
-		if (cli_summary__update(sum, (const struct skbd_agg_key *)(const void *)keys, totals, n, st.agg_other,
-					now)) {
+		if (skbd_summary__update(sum, keys, totals, n, st.agg_other, now) || summary_view(r, sum, &so)) {
 			cli_error(r->log, "out of memory");
 			goto out;
 		}
-		h.elapsed = now - start;
-		h.lost = st.misses; /* drops the program never saw */
-		h.counted = cli_summary__counted(sum);
-		h.filtered = st.filtered;
-		if (o->prom_file && (err = cli_summary__write_prom(sum, &r->fc, &h, o->prom_file))) {
+		so.head.elapsed = now - start;
+		so.head.lost = st.misses; /* drops the program never saw */
+		so.head.counted = skbd_summary__counted(sum);
+		so.head.filtered = st.filtered;
+		if (o->prom_file && (err = skbd_summary__write_prom(sum, &r->fc, &so.view, o->prom_file))) {
 			cli_error(r->log, "--prom-file %s: %s", o->prom_file, strerror(-err));
 			goto out;
 		}
-		err = o->output == CLI_OUT_JSON ? cli_summary__write_json(sum, &r->fc, &h, stdout) :
-						  cli_summary__write_text(sum, &r->fc, &h, tty && !last,
-									  tty_rows(tty && !last), stdout);
+		err = summary_write(r, sum, &so, tty && !last);
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;
 			goto out;
@@ -444,10 +395,11 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		}
 	}
 	fprintf(stderr, "skbdrop: %llu drops counted in the kernel (%llu beyond the %d-key table, in the other row), %llu filtered in kernel, %llu missed\n",
-		(unsigned long long)h.counted, (unsigned long long)st.agg_other, SKBD_DROP_KEYS_MAX,
-		(unsigned long long)h.filtered, h.lost);
+		so.head.counted, (unsigned long long)st.agg_other, SKBD_DROP_KEYS_MAX, so.head.filtered, so.head.lost);
 	ret = 0;
 out:
-	cli_summary__free(sum);
+	skbd_summary__free(sum);
+	free(so.rows);
+	free(so.names);
 	return ret;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* Decoder for the packet slice the BPF program captures: Ethernet (+802.1Q),
  * ARP, IPv4, IPv6 (+extension headers), TCP, UDP, ICMP, ICMPv6. Pure code:
- * it never reads past caplen, and reports cut or malformed headers as such. */
+ * it never reads past caplen, and reports cut or malformed headers as such.
+ * Its text and JSON writers are in output.h. */
 #ifndef SKBDROP_PACKET_H
 #define SKBDROP_PACKET_H
 
@@ -13,7 +14,7 @@
 struct skbd_pkt_in {
 	const __u8 *data; /* caplen bytes (may be NULL when caplen is 0) */
 	size_t caplen;
-	size_t net_off;   /* offset of the network header in data, or SKBD_OFF_NONE (0xffff) */
+	size_t net_off;   /* offset of the network header in data, or SKBD_DROP_OFF_NONE (0xffff) */
 	bool has_mac;     /* data starts at the MAC header (Ethernet when net_off == 14) */
 	__u16 ethertype;  /* skb->protocol, host byte order: which network layer to expect */
 	__u8 sk_state;    /* state of the skb's socket (TCP_ESTABLISHED = 1 ...), or 0xff */
@@ -53,21 +54,9 @@ struct skbd_pkt {
 /* Decode in into *out. Always fills *out (zeroed first); never fails. */
 void skbd_pkt__decode(const struct skbd_pkt_in *in, struct skbd_pkt *out);
 
-/* tcpdump-style one-line summary without a trailing newline, e.g.
- * "udp 10.0.0.1.40000 > 10.0.0.2.9", "tcp 2001:db8::1.443 > 2001:db8::2.5 [S.]"
- * (see packet/decode.c for every form). Returns the snprintf-style length;
- * the text is cut (and NUL-terminated) to size - 1. */
-size_t skbd_pkt__format_text(const struct skbd_pkt *p, char *buf, size_t size);
-
-/* The JSON value of "layers": an object with one member per decoded layer,
- * e.g. {"ipv4":{...},"udp":{...}}; {} when nothing was captured. Same length
- * convention as above. */
-size_t skbd_pkt__format_json(const struct skbd_pkt *p, char *buf, size_t size);
-
-/* Upper bounds of the two formatters' lengths for any packet: a buffer this
- * big never cuts (tests/unit/test_packet.c checks them on a worst case). */
-#define SKBD_PKT_TEXT_MAX 192
-#define SKBD_PKT_JSON_MAX 1024
+/* The ethertype that names the network layer: the inner one after VLAN
+ * tags when skb->protocol is itself a VLAN TPID. */
+__u16 skbd_pkt__net_proto(const struct skbd_pkt *p);
 
 /* "IPv4", "IPv6", "ARP", "LLDP", ... for an ethertype, NULL when unnamed. */
 const char *skbd_pkt__ethertype_name(__u16 ethertype);

@@ -1,35 +1,67 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The bounded appender of the per-event formatters (packet/decode.c,
- * cli/output.c): writes at most size - 1 bytes into buf and counts every
- * byte asked for, so a caller learns the length it would have needed (as
- * snprintf). The NUL is each formatter's own business. Numbers are written
- * in place, two digits per division. */
+/* The one text buffer of output/: bounded (the per-event formatters write
+ * at most size - 1 bytes into the caller's buf and count every byte asked
+ * for, so a caller learns the length it would have needed, as snprintf) or
+ * growing (the --summary writers: malloc'd, all or nothing). Appends only
+ * copy; skbd_sbuf__finish writes the NUL. Numbers are written in place, two
+ * digits per division. */
 #ifndef SKBDROP_SBUF_H
 #define SKBDROP_SBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
 struct skbd_sbuf {
 	char *buf;
-	size_t size, len;
+	size_t size, len;  /* len counts every byte asked for, even past size */
+	bool grow;         /* buf is malloc'd (or NULL) and grows on demand */
+	bool oom;          /* grow: an allocation failed, the text is cut (sticky) */
 };
+
+/* An empty growing buffer; skbd_sbuf__release frees it. */
+static inline void skbd_sbuf__grow_init(struct skbd_sbuf *b)
+{
+	*b = (struct skbd_sbuf){ .grow = true };
+}
+
+/* Free a growing buffer's memory (a bounded one's is the caller's). */
+void skbd_sbuf__release(struct skbd_sbuf *b);
+
+/* Growing buffer: room for more bytes and the NUL. 0, or -ENOMEM with
+ * oom set (and kept: later appends are counted, not stored). A bounded
+ * buffer: 0 when they fit, else -ENOMEM. (output/sbuf.c) */
+int skbd_sbuf__reserve(struct skbd_sbuf *b, size_t more);
+
+/* The appends' slow path, out of line so the fast one stays small: grow,
+ * or store what fits of s (n bytes); len is the caller's. (output/sbuf.c) */
+void skbd_sbuf__put_slow(struct skbd_sbuf *b, const char *s, size_t n);
+
+/* NUL-terminate (cut to size - 1 when the text did not fit); returns the
+ * length asked for (len), as snprintf. */
+static inline size_t skbd_sbuf__finish(struct skbd_sbuf *b)
+{
+	if (b->size)
+		b->buf[b->len < b->size ? b->len : b->size - 1] = '\0';
+	return b->len;
+}
 
 static inline void skbd_put_mem(struct skbd_sbuf *b, const char *s, size_t n)
 {
-	if (b->len + n < b->size) { /* the common case: it fits, with room for the NUL */
+	if (b->len + n < b->size) /* the common case: it fits, with room for the NUL */
 		memcpy(b->buf + b->len, s, n);
-	} else if (b->len + 1 < b->size) {
-		memcpy(b->buf + b->len, s, b->size - 1 - b->len);
-	}
+	else
+		skbd_sbuf__put_slow(b, s, n);
 	b->len += n;
 }
 
 static inline void skbd_put_char(struct skbd_sbuf *b, char ch)
 {
-	if (b->len + 1 < b->size)
-		b->buf[b->len] = ch;
-	b->len++;
+	if (b->len + 1 < b->size) {
+		b->buf[b->len++] = ch;
+		return;
+	}
+	skbd_put_mem(b, &ch, 1);
 }
 
 static inline void skbd_put_str(struct skbd_sbuf *b, const char *s)
@@ -85,6 +117,20 @@ static inline void skbd_put_u64(struct skbd_sbuf *b, unsigned long long v)
 		return;
 	}
 	skbd_put_mem(b, tmp, skbd_decimal(tmp, v));
+}
+
+/* lowercase hex digits of v, without "0x" or leading zeros */
+static inline void skbd_put_hex(struct skbd_sbuf *b, unsigned long long v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = hex[v & 15];
+		v >>= 4;
+	} while (v);
+	skbd_put_mem(b, tmp + i, sizeof(tmp) - i);
 }
 
 #endif

@@ -19,6 +19,7 @@ SUITE(summary)
 SUITE(filter)
 SUITE(monitor)
 SUITE(names)
+SUITE(output)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
 		{ "netdev", skbd_tests_netdev },     { "summary", skbd_tests_summary },
 		{ "filter", skbd_tests_filter },     { "monitor", skbd_tests_monitor },
 		{ "names", skbd_tests_names },
+		{ "output", skbd_tests_output },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

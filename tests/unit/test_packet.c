@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Unit tests for packet/decode.c: crafted packets of every layer with their
+/* Unit tests for packet/decode.c and its writers (output/packet.c), which
+ * show what was decoded: crafted packets of every layer with their
  * exact text and JSON forms, every truncation point, malformed headers, cut
  * output buffers and a random-bytes fuzz loop. Packet buffers are malloc'd
  * with exactly caplen bytes so an overread is an ASan error. */
@@ -8,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
+#include <skbdrop/drop.h>
+#include <skbdrop/output.h>
 #include <skbdrop/packet.h>
-#include "skbdrop_abi.h"
 #include "testutil.h"
 
-#define NONE SKBD_OFF_NONE
-#define NOSK SKBD_SK_NONE
+#define NONE SKBD_DROP_OFF_NONE
+#define NOSK SKBD_DROP_SK_NONE
 
 /* ---- packet builders: each writes one header at b, returns its length --- */
 
@@ -871,7 +873,7 @@ static void test_fuzz(void)
 {
 	static const __u16 types[] = { 0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x88b5 };
 	static const size_t offs[] = { 0, 14, 18, 22, 16, NONE };
-	__u8 tmpl[3][SKBD_SNAPLEN_MAX], pkt[SKBD_SNAPLEN_MAX];
+	__u8 tmpl[3][SKBD_DROP_SNAPLEN_MAX], pkt[SKBD_DROP_SNAPLEN_MAX];
 	size_t tlen[3], n;
 	__u32 seed = 0x5eed1234;
 	unsigned int bad = 0;
@@ -901,7 +903,7 @@ static void test_fuzz(void)
 		size_t t, j;
 
 		if (r & 1) { /* pure random bytes */
-			caplen = tu_rand(&seed) % (SKBD_SNAPLEN_MAX + 1);
+			caplen = tu_rand(&seed) % (SKBD_DROP_SNAPLEN_MAX + 1);
 			for (size_t k = 0; k < caplen; k++)
 				pkt[k] = (__u8)tu_rand(&seed);
 			if (r & 2)

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The one write loop: events, --summary tables and the Prometheus file all
+ * leave through it. */
+#include <errno.h>
+#include <unistd.h>
+#include <skbdrop/output.h>
+
+int skbd_write_all(int fd, const void *buf, size_t len, const volatile sig_atomic_t *stop)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR && !(stop && *stop))
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		/* stopped (SIGINT/SIGTERM) while the reader does not read: a write
+		 * cut short by the signal is not tried again */
+		if (len && stop && *stop)
+			return -EINTR;
+	}
+	return 0;
+}
