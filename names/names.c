@@ -225,7 +225,7 @@ int skbd_names__new(const struct skbd_names_opts *opts, struct skbd_names **out)
 			goto err_free;
 	}
 	if (opts->devices) {
-		err = skbd_netdev__new(&n->nd);
+		err = skbd_netdev__open(&n->nd);
 		if (err == -ENOMEM)
 			goto err_free;
 		if (err) {
@@ -248,7 +248,7 @@ void skbd_names__free(struct skbd_names *n)
 	for (__u32 i = 0; n->stacks && i <= n->stack_mask; i++)
 		free(n->stacks[i].ips);
 	free(n->stacks);
-	skbd_netdev__free(n->nd);
+	skbd_netdev__close(n->nd);
 	skbd_cgroups__free(n->cg);
 	skbd_syms__free(n->syms);
 	free(n);

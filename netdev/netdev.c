@@ -1022,7 +1022,7 @@ __u32 skbd_netdev__self_netns(const struct skbd_netdev *nd)
 	return nd ? nd->self : 0;
 }
 
-int skbd_netdev__new(struct skbd_netdev **out)
+int skbd_netdev__open(struct skbd_netdev **out)
 {
 	struct skbd_netdev *nd;
 	struct stat st;
@@ -1056,11 +1056,11 @@ int skbd_netdev__new(struct skbd_netdev **out)
 	return 0;
 
 err_free:
-	skbd_netdev__free(nd);
+	skbd_netdev__close(nd);
 	return err;
 }
 
-void skbd_netdev__free(struct skbd_netdev *nd)
+void skbd_netdev__close(struct skbd_netdev *nd)
 {
 	if (!nd)
 		return;

@@ -14,8 +14,8 @@
 struct skbd_netdev;
 
 /* Notes our own netns inode; opens sockets lazily. 0 or -errno. */
-int skbd_netdev__new(struct skbd_netdev **out);
-void skbd_netdev__free(struct skbd_netdev *nd);
+int skbd_netdev__open(struct skbd_netdev **out);
+void skbd_netdev__close(struct skbd_netdev *nd);
 
 /* Inode of the namespace the process runs in. */
 __u32 skbd_netdev__self_netns(const struct skbd_netdev *nd);

@@ -258,14 +258,14 @@ static struct skbd_netdev *new_nd(void)
 	struct skbd_netdev *nd = NULL;
 
 	tu_log_quiet();
-	CU_ASSERT_EQUAL_FATAL(skbd_netdev__new(&nd), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_netdev__open(&nd), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nd);
 	return nd;
 }
 
 static void free_nd(struct skbd_netdev *nd)
 {
-	skbd_netdev__free(nd);
+	skbd_netdev__close(nd);
 	tu_log_restore();
 }
 
@@ -295,7 +295,7 @@ static void test_new_free(void)
 	CU_ASSERT_EQUAL_FATAL(stat("/proc/self/ns/net", &st), 0);
 	CU_ASSERT_EQUAL(skbd_netdev__self_netns(nd), (__u32)st.st_ino);
 	free_nd(nd);
-	skbd_netdev__free(NULL);
+	skbd_netdev__close(NULL);
 	CU_ASSERT_EQUAL(skbd_netdev__self_netns(NULL), 0);
 }
 
