@@ -743,6 +743,15 @@ if command -v setpriv >/dev/null; then
 	check "not root: exit 1" 1 $rc
 	[ "$(wc -l <"$TMP/np.err")" = 1 ] && grep -q "CAP_BPF" "$TMP/np.err" && ok "not root: one line naming CAP_BPF" \
 		|| nok "not root: one line naming CAP_BPF" "$(cat "$TMP/np.err")"
+	# usage before privileges: an unknown reason is a usage error for everyone (names from BTF)
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMP/skbdrop-np" -r NO_SUCH_REASON \
+		>/dev/null 2>"$TMP/np.err"; rc=$?
+	check "not root: unknown -r name: exit 2" 2 $rc
+	grep -q "unknown drop reason 'NO_SUCH_REASON'" "$TMP/np.err" && ok "not root: unknown -r name named" \
+		|| nok "not root: unknown -r name named" "$(cat "$TMP/np.err")"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMP/skbdrop-np" -r NO_SOCKET \
+		>/dev/null 2>"$TMP/np.err"; rc=$?
+	check "not root: known -r name: exit 1 naming CAP_BPF" "1 1" "$rc $(grep -c CAP_BPF "$TMP/np.err")"
 else skip "not root" "setpriv missing"; fi
 
 # ---- the static binary alone, in an empty directory, reads only /proc and /sys
