@@ -124,7 +124,7 @@ struct cli_resolver {
 
 struct cli_fmt_ctx {
 	const struct skbd_tpformat *fmt;
-	const struct skbd_ksyms *ks;
+	struct skbd_ksyms *ks;         /* symbolize may re-read it (a module loaded since) */
 	__s64 mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp to get wall time */
 	bool has_reason;       /* the kernel's record has a reason field */
 	struct cli_fmt_cache *cache; /* optional (NULL: compute every time); t.sec = -1 initially */

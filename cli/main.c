@@ -951,7 +951,6 @@ int main(int argc, char **argv)
 	double deadline = 0, next_status = 0;
 	struct skbd_filter *filt = NULL;
 	struct place_filter *pf = NULL;
-	FILE *kf;
 
 	skbd_set_log(cli_log);
 	if (cli_parse_args(argc, argv, &o, err_buf, sizeof(err_buf))) {
@@ -1155,15 +1154,12 @@ int main(int argc, char **argv)
 	log_live = true;
 
 	/* symbols after attach: startup time is exec until tracing */
-	kf = fopen("/proc/kallsyms", "re");
-	if (!kf || skbd_ksyms__new(kf, &ks)) {
+	if (skbd_ksyms__open(NULL, NULL, &ks)) {
 		fprintf(stderr, "skbdrop: warning: cannot read /proc/kallsyms: locations are raw addresses\n");
 		ks = NULL;
 	} else if (skbd_ksyms__restricted(ks)) {
 		fprintf(stderr, "skbdrop: warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses\n");
 	}
-	if (kf)
-		fclose(kf);
 	r->fc.ks = ks;
 
 	if (o.summary) {

@@ -134,15 +134,18 @@ static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct skbd_sb
 	size_t slot;
 	int n;
 
+	bool may_change;
+
 	if (!fc) {
-		skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
+		skbd_ksyms__symbolize(c->ks, addr, loc, sizeof(loc), NULL);
 		skbd_put_str(b, loc);
 		return;
 	}
 	slot = (size_t)((addr ^ (addr >> 7) ^ (addr >> 17)) % CLI_LOC_CACHE);
 	if (!fc->loc[slot].valid || fc->loc[slot].addr != addr) {
-		n = skbd_ksyms__format(c->ks, addr, loc, sizeof(loc));
-		if (n < 0 || (size_t)n >= sizeof(fc->loc[slot].text)) { /* too long to cache */
+		n = skbd_ksyms__symbolize(c->ks, addr, loc, sizeof(loc), &may_change);
+		/* too long to cache, or hex that a re-read may resolve later */
+		if (n < 0 || (size_t)n >= sizeof(fc->loc[slot].text) || may_change) {
 			skbd_put_str(b, loc);
 			return;
 		}
