@@ -131,10 +131,9 @@ static void put_location(const struct cli_fmt_ctx *c, __u64 addr, struct skbd_sb
 {
 	struct cli_fmt_cache *fc = c->cache;
 	char loc[192];
+	bool may_change;
 	size_t slot;
 	int n;
-
-	bool may_change;
 
 	if (!fc) {
 		skbd_ksyms__symbolize(c->ks, addr, loc, sizeof(loc), NULL);

@@ -572,7 +572,10 @@ static __u64 entry_end(const struct ksym_table *t, size_t i, size_t next,
 			if (s->addr >= r->text[k].start && s->addr < r->text[k].end)
 				return limit < r->text[k].end ? limit : r->text[k].end;
 		}
-		return s->addr;	/* _etext itself and the like cover nothing */
+		/* Nothing runs there: the end markers (_etext), .exit.text in
+		 * the init area freed after boot, and on 7.x data symbols,
+		 * which its kallsyms types 't'/'T' (checked in the kmatrix). */
+		return s->addr;
 	}
 	if (!last_of_owner)
 		return limit;

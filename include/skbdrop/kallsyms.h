@@ -52,7 +52,8 @@ size_t skbd_ksyms__count(const struct skbd_ksyms *ks);
  *    same module, and at most 64 KiB past the module's last symbol;
  *  - a vmlinux symbol: the end of the kernel text range holding it
  *    ([_stext, _etext), [_sinittext, _einittext)) when those symbols exist
- *    (then a vmlinux symbol outside them covers nothing); otherwise the next
+ *    (then a vmlinux symbol outside them covers nothing: end markers, freed
+ *    .exit.text, 7.x data symbols typed 't'/'T'); otherwise the next
  *    vmlinux symbol, and at most 1 MiB past the last one.
  * NULL when restricted, empty, or addr is outside every range (below the
  * first symbol, past a module's end, between modules, beyond _etext).
