@@ -1,19 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* /proc/kallsyms symbolizer: one pass over the text keeping only text symbols,
- * names interned into one arena, a sorted array and binary-search lookup. */
+ * names interned into one arena, a sorted array and binary-search lookup; each
+ * symbol's end fixed once from /proc/modules ranges and the kernel text range. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <skbdrop/kallsyms.h>
 #include <skbdrop/log.h>
 
 /* Longest line accepted, without its newline; real lines are far shorter. */
 #define KSYM_LINE_MAX 4096
-/* The last symbol covers at most this much: past it the address is in no
- * function we know of (end of module text, vmalloc, a BPF JIT image). */
+/* Without a known range, the last vmlinux symbol covers at most this much:
+ * past it the address is in no function we know of (vmalloc, a module). */
 #define KSYM_LAST_SPAN 0x100000ULL
+/* Without a module range (no /proc/modules, hidden addresses, pseudo-modules
+ * such as [bpf] or [__builtin__ftrace]), a module's last symbol covers at most
+ * this much: larger than any one function, smaller than a module. */
+#define KSYM_MOD_SPAN 0x10000ULL
+/* A file-backed table re-reads its files on a miss at most this often. */
+#define KSYM_REREAD_NS 1000000000ULL
+/* Room for a /proc/modules name (the kernel allows MODULE_NAME_LEN - 1 = 55 bytes). */
+#define KSYM_MODNAME_MAX 64
 #define NO_MODULE SIZE_MAX
 /* Read size: at least two maximal lines, so a line always fits after compaction. */
 #define KSYM_BLOCK (16 * 1024)
@@ -22,6 +32,7 @@ struct line_reader {
 	FILE *f;
 	size_t start;		/* first unread byte */
 	size_t end;		/* end of valid bytes */
+	size_t lineno;		/* of the line last returned (or failed) */
 	bool eof;
 	char buf[KSYM_BLOCK + 1];
 };
@@ -30,11 +41,13 @@ struct ksym_entry {
 	struct skbd_ksym sym;	/* what lookup hands out */
 	size_t name_off;	/* arena offsets until the arena stops moving */
 	size_t mod_off;		/* NO_MODULE for vmlinux */
+	__u64 end;		/* first address past what the symbol covers */
 	__u32 seq;		/* line order, for a stable sort */
 	__u8 rank;		/* alias preference, lower wins */
 };
 
-struct skbd_ksyms {
+/* What one read of the files produced; swapped whole on a re-read. */
+struct ksym_table {
 	struct ksym_entry *ents;
 	size_t cnt;
 	size_t cap;
@@ -42,6 +55,16 @@ struct skbd_ksyms {
 	size_t arena_len;
 	size_t arena_cap;
 	bool restricted;
+};
+
+struct skbd_ksyms {
+	struct ksym_table t;
+	/* file-backed tables (skbd_ksyms__open) only; NULL otherwise */
+	char *kallsyms_path;
+	char *modules_path;
+	__u64 read_ns;		/* when the files were last read or tried */
+	skbd_ksyms_clock_fn clock;
+	void *clock_ctx;
 };
 
 /* One parsed line; the strings point into the line buffer. */
@@ -79,6 +102,7 @@ static int read_line(struct line_reader *r, char **line)
 	char *start, *nl;
 	size_t len, n;
 
+	r->lineno++;
 	for (;;) {
 		start = r->buf + r->start;
 		nl = memchr(start, '\n', r->end - r->start);
@@ -108,6 +132,15 @@ static int read_line(struct line_reader *r, char **line)
 		}
 		r->end += n;
 	}
+}
+
+static struct line_reader *new_reader(FILE *f)
+{
+	struct line_reader *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->f = f;
+	return r;
 }
 
 /* Split "ADDR TYPE NAME [MODULE]" into l. On error *why says what is wrong. */
@@ -210,72 +243,72 @@ static int rank_type(char type)
 }
 
 /* Copy len bytes of s plus a NUL into the arena; *off gets their offset. */
-static int intern_string(struct skbd_ksyms *ks, const char *s, size_t len, size_t *off)
+static int intern_string(struct ksym_table *t, const char *s, size_t len, size_t *off)
 {
-	if (len + 1 > ks->arena_cap - ks->arena_len) {
-		size_t cap = ks->arena_cap ? ks->arena_cap : 64 * 1024;
+	if (len + 1 > t->arena_cap - t->arena_len) {
+		size_t cap = t->arena_cap ? t->arena_cap : 64 * 1024;
 		char *arena;
 
-		while (len + 1 > cap - ks->arena_len) {
+		while (len + 1 > cap - t->arena_len) {
 			if (cap > SIZE_MAX / 2)
 				return -ENOMEM;
 			cap *= 2;
 		}
-		arena = realloc(ks->arena, cap);
+		arena = realloc(t->arena, cap);
 		if (!arena)
 			return -ENOMEM;
-		ks->arena = arena;
-		ks->arena_cap = cap;
+		t->arena = arena;
+		t->arena_cap = cap;
 	}
-	memcpy(ks->arena + ks->arena_len, s, len);
-	ks->arena[ks->arena_len + len] = '\0';
-	*off = ks->arena_len;
-	ks->arena_len += len + 1;
+	memcpy(t->arena + t->arena_len, s, len);
+	t->arena[t->arena_len + len] = '\0';
+	*off = t->arena_len;
+	t->arena_len += len + 1;
 	return 0;
 }
 
-static int add_symbol(struct skbd_ksyms *ks, const struct ksym_line *l, int rank,
+static int add_symbol(struct ksym_table *t, const struct ksym_line *l, int rank,
 		      size_t *last_mod_off)
 {
 	struct ksym_entry *e;
 	int err;
 
-	if (ks->cnt == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+	if (t->cnt == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
 		struct ksym_entry *ents;
 
 		if (cap > SIZE_MAX / sizeof(*ents) || cap > UINT32_MAX)
 			return -ENOMEM;
-		ents = realloc(ks->ents, cap * sizeof(*ents));
+		ents = realloc(t->ents, cap * sizeof(*ents));
 		if (!ents)
 			return -ENOMEM;
-		ks->ents = ents;
-		ks->cap = cap;
+		t->ents = ents;
+		t->cap = cap;
 	}
-	e = &ks->ents[ks->cnt];
+	e = &t->ents[t->cnt];
 	memset(e, 0, sizeof(*e));
 	e->sym.addr = l->addr;
-	e->seq = (__u32)ks->cnt;
+	e->seq = (__u32)t->cnt;
 	e->rank = (__u8)rank;
 	e->mod_off = NO_MODULE;
-	err = intern_string(ks, l->name, l->name_len, &e->name_off);
+	err = intern_string(t, l->name, l->name_len, &e->name_off);
 	if (err)
 		return err;
 	if (l->mod) {
 		/* A module's symbols come in one run: share the previous
 		 * copy of its name instead of storing it once per symbol. */
 		if (*last_mod_off != NO_MODULE &&
-		    !strncmp(ks->arena + *last_mod_off, l->mod, l->mod_len) &&
-		    ks->arena[*last_mod_off + l->mod_len] == '\0') {
+		    !strncmp(t->arena + *last_mod_off, l->mod, l->mod_len) &&
+		    t->arena[*last_mod_off + l->mod_len] == '\0') {
 			e->mod_off = *last_mod_off;
 		} else {
-			err = intern_string(ks, l->mod, l->mod_len, &e->mod_off);
+			err = intern_string(t, l->mod, l->mod_len, &e->mod_off);
 			if (err)
 				return err;
 			*last_mod_off = e->mod_off;
 		}
 	}
-	ks->cnt++;
+	t->cnt++;
 	return 0;
 }
 
@@ -290,49 +323,321 @@ static int compare_entries(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort, then turn arena offsets into pointers now that the arena is final. */
-static void finish_table(struct skbd_ksyms *ks)
+/* ---- ranges: /proc/modules and the kernel's text ---------------------- */
+
+/* [start, end) of a module (its name) or of a piece of kernel text. */
+struct ksym_range {
+	__u64 start;
+	__u64 end;
+	char name[KSYM_MODNAME_MAX];
+};
+
+struct ksym_ranges {
+	struct ksym_range *mods;	/* sorted by start, ends cut at the next start */
+	size_t nmods;
+	struct ksym_range text[2];	/* [_stext, _etext), [_sinittext, _einittext) */
+	size_t ntext;
+};
+
+static __u64 add_capped(__u64 a, __u64 b)
 {
-	size_t i;
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
-	if (ks->cnt)
-		qsort(ks->ents, ks->cnt, sizeof(*ks->ents), compare_entries);
-	for (i = 0; i < ks->cnt; i++) {
-		struct ksym_entry *e = &ks->ents[i];
+/* Next blank-separated token of *p: its start and length (0 at the end). */
+static const char *next_token(const char **p, size_t *len)
+{
+	const char *s = *p, *e;
 
-		e->sym.name = ks->arena + e->name_off;
-		e->sym.module = e->mod_off == NO_MODULE ? NULL : ks->arena + e->mod_off;
+	while (is_blank(*s))
+		s++;
+	for (e = s; *e && !is_blank(*e); e++)
+		;
+	*p = e;
+	*len = (size_t)(e - s);
+	return s;
+}
+
+/* Parse "NAME SIZE REFS DEPS STATE 0xADDR [TAINT]" (kernel/module/procfs.c;
+ * REFS is "-" without CONFIG_MODULE_UNLOAD). Returns 1 with *m filled, 0 for
+ * a well-formed line without a usable range (address hidden: 0), -EINVAL
+ * with *why. Text after the address (taint flags) is not checked. */
+static int parse_module_line(const char *s, struct ksym_range *m, const char **why)
+{
+	const char *tok, *p = s;
+	__u64 size = 0, addr = 0;
+	size_t len, i;
+	int v;
+
+	tok = next_token(&p, &len);
+	if (len == 0) {
+		*why = "empty line";
+		return -EINVAL;
+	}
+	if (len >= sizeof(m->name)) {
+		*why = "module name too long";
+		return -EINVAL;
+	}
+	memcpy(m->name, tok, len);
+	m->name[len] = '\0';
+
+	tok = next_token(&p, &len);
+	if (len == 0 || len > 19) {
+		*why = len ? "bad size" : "missing size";
+		return -EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		if (tok[i] < '0' || tok[i] > '9') {
+			*why = "bad size";
+			return -EINVAL;
+		}
+		size = size * 10 + (__u64)(tok[i] - '0');
+	}
+	/* refcount, dependencies, state: not needed */
+	for (i = 0; i < 3; i++) {
+		next_token(&p, &len);
+		if (len == 0) {
+			*why = "missing fields";
+			return -EINVAL;
+		}
+	}
+	tok = next_token(&p, &len);
+	if (len == 0) {
+		*why = "missing address";
+		return -EINVAL;
+	}
+	if (len < 3 || len > 18 || tok[0] != '0' || tok[1] != 'x') {
+		*why = "bad address";
+		return -EINVAL;
+	}
+	for (i = 2; i < len; i++) {
+		v = hex_value(tok[i]);
+		if (v < 0) {
+			*why = "bad address";
+			return -EINVAL;
+		}
+		addr = addr << 4 | (__u64)v;
+	}
+	if (addr == 0 || size == 0)
+		return 0;
+	m->start = addr;
+	m->end = add_capped(addr, size);
+	return 1;
+}
+
+static int compare_ranges(const void *a, const void *b)
+{
+	const struct ksym_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/* Read the module ranges from f into r. Never fails the table: malformed
+ * lines are skipped with one warning; a read error (or a line too long to be
+ * /proc/modules) drops every range, with a warning. */
+static void read_modules(FILE *f, struct ksym_ranges *r)
+{
+	size_t lineno, bad = 0, first_bad = 0, cap = 0, i;
+	const char *why, *first_why = NULL;
+	struct line_reader *lr;
+	struct ksym_range m;
+	char *line;
+	int err;
+
+	lr = new_reader(f);
+	if (!lr) {
+		skbd_log(SKBD_LOG_WARN, "kallsyms: modules: out of memory, module ranges unknown");
+		return;
+	}
+	while ((err = read_line(lr, &line)) != 0) {
+		lineno = lr->lineno;
+		if (err < 0) {
+			skbd_log(SKBD_LOG_WARN, "kallsyms: modules line %zu: %s, module ranges unknown",
+				 lineno, err == -EIO ? "read error" : "not a /proc/modules line");
+			goto drop_all;
+		}
+		err = parse_module_line(line, &m, &why);
+		if (err < 0) {
+			if (!bad++) {
+				first_bad = lineno;
+				first_why = why;
+			}
+			continue;
+		}
+		if (err == 0)
+			continue;
+		if (r->nmods == cap) {
+			struct ksym_range *mods;
+
+			cap = cap ? cap * 2 : 64;
+			mods = realloc(r->mods, cap * sizeof(*mods));
+			if (!mods) {
+				skbd_log(SKBD_LOG_WARN, "kallsyms: modules: out of memory, module ranges unknown");
+				goto drop_all;
+			}
+			r->mods = mods;
+		}
+		r->mods[r->nmods++] = m;
+	}
+	if (bad)
+		skbd_log(SKBD_LOG_WARN, "kallsyms: modules line %zu: %s (%zu malformed lines skipped)",
+			 first_bad, first_why, bad);
+	free(lr);
+	if (r->nmods)
+		qsort(r->mods, r->nmods, sizeof(*r->mods), compare_ranges);
+	/* Since 6.4 SIZE counts every region of the module (text, data,
+	 * rodata) while ADDR is its text: the range may run into the next
+	 * module, so it ends where that one starts. */
+	for (i = 0; i + 1 < r->nmods; i++) {
+		if (r->mods[i].end > r->mods[i + 1].start)
+			r->mods[i].end = r->mods[i + 1].start;
+	}
+	return;
+
+drop_all:
+	free(lr);
+	free(r->mods);
+	r->mods = NULL;
+	r->nmods = 0;
+}
+
+/* The kernel's text ranges from its marker symbols, where both ends exist.
+ * _text is _stext's alias on x86; it stands in when _stext is missing. */
+static void find_text_ranges(const struct ksym_table *t, struct ksym_ranges *r)
+{
+	static const char *const marks[] = { "_stext", "_text", "_etext", "_sinittext", "_einittext" };
+	__u64 at[5] = { 0 };
+	size_t i, k;
+
+	for (i = 0; i < t->cnt; i++) {
+		const struct skbd_ksym *s = &t->ents[i].sym;
+
+		if (s->module || s->name[0] != '_')
+			continue;
+		for (k = 0; k < 5; k++) {
+			if (!at[k] && !strcmp(s->name, marks[k]))
+				at[k] = s->addr;
+		}
+	}
+	if (!at[0])
+		at[0] = at[1];
+	r->ntext = 0;
+	if (at[0] && at[2] > at[0]) {
+		r->text[r->ntext].start = at[0];
+		r->text[r->ntext++].end = at[2];
+	}
+	if (at[3] && at[4] > at[3]) {
+		r->text[r->ntext].start = at[3];
+		r->text[r->ntext++].end = at[4];
 	}
 }
 
-int skbd_ksyms__new(FILE *f, struct skbd_ksyms **out)
+static const struct ksym_range *find_module_range(const struct ksym_ranges *r, const char *name)
 {
-	size_t lineno = 0, last_mod_off = NO_MODULE;
-	struct line_reader *r;
+	for (size_t i = 0; i < r->nmods; i++) {
+		if (!strcmp(r->mods[i].name, name))
+			return &r->mods[i];
+	}
+	return NULL;
+}
+
+static bool same_owner(const struct skbd_ksym *a, const struct skbd_ksym *b)
+{
+	if (!a->module || !b->module)
+		return !a->module && !b->module;
+	return a->module == b->module || !strcmp(a->module, b->module);
+}
+
+/* The end of what entry i covers; next is the first entry past its start
+ * (cnt when none). The rules are those of skbd_ksyms__lookup's comment. */
+static __u64 entry_end(const struct ksym_table *t, size_t i, size_t next,
+		       const struct ksym_range *mod, const struct ksym_ranges *r)
+{
+	const struct skbd_ksym *s = &t->ents[i].sym;
+	__u64 limit = next < t->cnt ? t->ents[next].sym.addr : UINT64_MAX;
+	bool last_of_owner = next == t->cnt || !same_owner(s, &t->ents[next].sym);
+	size_t k;
+
+	if (s->module) {
+		if (mod && s->addr >= mod->start && s->addr < mod->end)
+			return limit < mod->end ? limit : mod->end;
+		if (!last_of_owner)
+			return limit;
+		return limit < add_capped(s->addr, KSYM_MOD_SPAN) ? limit : add_capped(s->addr, KSYM_MOD_SPAN);
+	}
+	if (r->ntext) {
+		for (k = 0; k < r->ntext; k++) {
+			if (s->addr >= r->text[k].start && s->addr < r->text[k].end)
+				return limit < r->text[k].end ? limit : r->text[k].end;
+		}
+		/* Nothing runs there: the end markers (_etext), .exit.text in
+		 * the init area freed after boot, and on 7.x data symbols,
+		 * which its kallsyms types 't'/'T' (checked in the kmatrix). */
+		return s->addr;
+	}
+	if (!last_of_owner)
+		return limit;
+	return limit < add_capped(s->addr, KSYM_LAST_SPAN) ? limit : add_capped(s->addr, KSYM_LAST_SPAN);
+}
+
+/* Sort, turn arena offsets into pointers now that the arena is final, and
+ * fix every entry's end. */
+static void finish_table(struct ksym_table *t, struct ksym_ranges *r)
+{
+	const struct ksym_range *mod = NULL;
+	const char *mod_name = NULL;
+	size_t i, next = 0;
+
+	if (t->cnt)
+		qsort(t->ents, t->cnt, sizeof(*t->ents), compare_entries);
+	for (i = 0; i < t->cnt; i++) {
+		struct ksym_entry *e = &t->ents[i];
+
+		e->sym.name = t->arena + e->name_off;
+		e->sym.module = e->mod_off == NO_MODULE ? NULL : t->arena + e->mod_off;
+	}
+	find_text_ranges(t, r);
+	for (i = 0; i < t->cnt; i++) {
+		const struct skbd_ksym *s = &t->ents[i].sym;
+
+		while (next < t->cnt && t->ents[next].sym.addr <= s->addr)
+			next++;
+		/* one module's symbols are adjacent: look its range up once */
+		if (s->module && s->module != mod_name) {
+			mod_name = s->module;
+			mod = find_module_range(r, s->module);
+		}
+		t->ents[i].end = entry_end(t, i, next, s->module ? mod : NULL, r);
+	}
+}
+
+static void free_table(struct ksym_table *t)
+{
+	free(t->ents);
+	free(t->arena);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Fill t from kallsyms text and, when modules is not NULL, its ranges. */
+static int read_table(FILE *f, FILE *modules, struct ksym_table *t)
+{
+	size_t lineno, last_mod_off = NO_MODULE;
+	struct ksym_ranges ranges = { 0 };
 	bool seen_any = false, all_zero = true;
-	struct skbd_ksyms *ks;
+	struct line_reader *r;
 	struct ksym_line l;
 	const char *why;
 	char *line;
 	int err, rank;
 
-	if (!f || !out)
-		return -EINVAL;
-	ks = calloc(1, sizeof(*ks));
-	if (!ks)
+	memset(t, 0, sizeof(*t));
+	r = new_reader(f);
+	if (!r)
 		return -ENOMEM;
-	r = calloc(1, sizeof(*r));
-	if (!r) {
-		err = -ENOMEM;
-		goto err_free;
-	}
-	r->f = f;
-
-	for (;;) {
-		err = read_line(r, &line);
-		if (err == 0)
-			break;
-		lineno++;
+	while ((err = read_line(r, &line)) != 0) {
+		lineno = r->lineno;
 		if (err < 0) {
 			if (err == -E2BIG) {
 				skbd_log(SKBD_LOG_WARN, "kallsyms: line %zu: longer than %d bytes",
@@ -358,20 +663,102 @@ int skbd_ksyms__new(FILE *f, struct skbd_ksyms **out)
 		rank = rank_type(l.type);
 		if (rank < 0)
 			continue;
-		err = add_symbol(ks, &l, rank, &last_mod_off);
+		err = add_symbol(t, &l, rank, &last_mod_off);
 		if (err) {
 			skbd_log(SKBD_LOG_WARN, "kallsyms: line %zu: out of memory", lineno);
 			goto err_free;
 		}
 	}
 	free(r);
-	ks->restricted = seen_any && all_zero;
-	finish_table(ks);
-	*out = ks;
+	t->restricted = seen_any && all_zero;
+	if (modules && !t->restricted)
+		read_modules(modules, &ranges);
+	finish_table(t, &ranges);
+	free(ranges.mods);
 	return 0;
 
 err_free:
 	free(r);
+	free_table(t);
+	return err;
+}
+
+int skbd_ksyms__new_with_modules(FILE *kallsyms, FILE *modules, struct skbd_ksyms **out)
+{
+	struct skbd_ksyms *ks;
+	int err;
+
+	if (!kallsyms || !out)
+		return -EINVAL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return -ENOMEM;
+	err = read_table(kallsyms, modules, &ks->t);
+	if (err) {
+		skbd_ksyms__free(ks);
+		return err;
+	}
+	*out = ks;
+	return 0;
+}
+
+int skbd_ksyms__new(FILE *f, struct skbd_ksyms **out)
+{
+	return skbd_ksyms__new_with_modules(f, NULL, out);
+}
+
+static __u64 monotonic_ns(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + (__u64)ts.tv_nsec;
+}
+
+/* Read the table's files into t. A modules file that cannot be opened gives
+ * no ranges (CONFIG_MODULES=n has no /proc/modules). */
+static int read_files(const struct skbd_ksyms *ks, struct ksym_table *t)
+{
+	FILE *kf, *mf;
+	int err;
+
+	kf = fopen(ks->kallsyms_path, "re");
+	if (!kf)
+		return -errno;
+	mf = fopen(ks->modules_path, "re");
+	err = read_table(kf, mf, t);
+	if (mf)
+		fclose(mf);
+	fclose(kf);
+	return err;
+}
+
+int skbd_ksyms__open(const char *kallsyms_path, const char *modules_path, struct skbd_ksyms **out)
+{
+	struct skbd_ksyms *ks;
+	int err;
+
+	if (!out)
+		return -EINVAL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks)
+		return -ENOMEM;
+	ks->clock = monotonic_ns;
+	ks->kallsyms_path = strdup(kallsyms_path ? kallsyms_path : "/proc/kallsyms");
+	ks->modules_path = strdup(modules_path ? modules_path : "/proc/modules");
+	if (!ks->kallsyms_path || !ks->modules_path) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = read_files(ks, &ks->t);
+	if (err)
+		goto err_free;
+	ks->read_ns = ks->clock(ks->clock_ctx);
+	*out = ks;
+	return 0;
+
+err_free:
 	skbd_ksyms__free(ks);
 	return err;
 }
@@ -380,30 +767,40 @@ void skbd_ksyms__free(struct skbd_ksyms *ks)
 {
 	if (!ks)
 		return;
-	free(ks->ents);
-	free(ks->arena);
+	free_table(&ks->t);
+	free(ks->kallsyms_path);
+	free(ks->modules_path);
 	free(ks);
+}
+
+void skbd_ksyms__set_clock(struct skbd_ksyms *ks, skbd_ksyms_clock_fn now_ns, void *ctx)
+{
+	if (!ks)
+		return;
+	ks->clock = now_ns ? now_ns : monotonic_ns;
+	ks->clock_ctx = now_ns ? ctx : NULL;
+	ks->read_ns = ks->clock(ks->clock_ctx);
 }
 
 bool skbd_ksyms__restricted(const struct skbd_ksyms *ks)
 {
-	return ks && ks->restricted;
+	return ks && ks->t.restricted;
 }
 
 size_t skbd_ksyms__count(const struct skbd_ksyms *ks)
 {
-	return ks ? ks->cnt : 0;
+	return ks ? ks->t.cnt : 0;
 }
 
 /* Index of the first entry whose start is > addr (0..cnt). */
-static size_t find_upper(const struct skbd_ksyms *ks, __u64 addr)
+static size_t find_upper(const struct ksym_table *t, __u64 addr)
 {
-	size_t lo = 0, hi = ks->cnt;
+	size_t lo = 0, hi = t->cnt;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ks->ents[mid].sym.addr <= addr)
+		if (t->ents[mid].sym.addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -412,14 +809,14 @@ static size_t find_upper(const struct skbd_ksyms *ks, __u64 addr)
 }
 
 /* Index of the first entry whose start is >= addr. */
-static size_t find_lower(const struct skbd_ksyms *ks, __u64 addr)
+static size_t find_lower(const struct ksym_table *t, __u64 addr)
 {
-	size_t lo = 0, hi = ks->cnt;
+	size_t lo = 0, hi = t->cnt;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (ks->ents[mid].sym.addr < addr)
+		if (t->ents[mid].sym.addr < addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -429,22 +826,31 @@ static size_t find_lower(const struct skbd_ksyms *ks, __u64 addr)
 
 const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 addr, __u64 *offset)
 {
-	const struct skbd_ksym *last, *sym;
+	const struct ksym_entry *e;
 	size_t i;
 
-	if (!ks || ks->restricted || !ks->cnt)
+	if (!ks || ks->t.restricted || !ks->t.cnt)
 		return NULL;
-	last = &ks->ents[ks->cnt - 1].sym;
-	if (addr >= last->addr && addr - last->addr > KSYM_LAST_SPAN)
-		return NULL;
-	i = find_upper(ks, addr);
+	i = find_upper(&ks->t, addr);
 	if (i == 0)
 		return NULL;
 	/* Aliases share a start: the sort put the preferred one first. */
-	sym = &ks->ents[find_lower(ks, ks->ents[i - 1].sym.addr)].sym;
+	e = &ks->t.ents[find_lower(&ks->t, ks->t.ents[i - 1].sym.addr)];
+	if (addr >= e->end)
+		return NULL;
 	if (offset)
-		*offset = addr - sym->addr;
-	return sym;
+		*offset = addr - e->sym.addr;
+	return &e->sym;
+}
+
+static int format_symbol(const struct skbd_ksym *sym, __u64 addr, __u64 off, char *buf, size_t size)
+{
+	if (!sym)
+		return snprintf(buf, size, "0x%016" PRIx64, (uint64_t)addr);
+	if (sym->module)
+		return snprintf(buf, size, "%s+0x%" PRIx64 " [%s]", sym->name,
+				(uint64_t)off, sym->module);
+	return snprintf(buf, size, "%s+0x%" PRIx64, sym->name, (uint64_t)off);
 }
 
 int skbd_ksyms__format(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size)
@@ -453,10 +859,44 @@ int skbd_ksyms__format(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_
 	__u64 off = 0;
 
 	sym = skbd_ksyms__lookup(ks, addr, &off);
-	if (!sym)
-		return snprintf(buf, size, "0x%016" PRIx64, (uint64_t)addr);
-	if (sym->module)
-		return snprintf(buf, size, "%s+0x%" PRIx64 " [%s]", sym->name,
-				(uint64_t)off, sym->module);
-	return snprintf(buf, size, "%s+0x%" PRIx64, sym->name, (uint64_t)off);
+	return format_symbol(sym, addr, off, buf, size);
+}
+
+/* Re-read the files when the last read is more than KSYM_REREAD_NS old.
+ * The old table stays when the new read fails. */
+static void maybe_reread(struct skbd_ksyms *ks)
+{
+	struct ksym_table t;
+	__u64 now;
+	int err;
+
+	now = ks->clock(ks->clock_ctx);
+	if (now - ks->read_ns <= KSYM_REREAD_NS)
+		return;
+	ks->read_ns = now;
+	err = read_files(ks, &t);
+	if (err) {
+		skbd_log(SKBD_LOG_WARN, "kallsyms: re-reading %s: %s, keeping the old symbols",
+			 ks->kallsyms_path, strerror(-err));
+		return;
+	}
+	free_table(&ks->t);
+	ks->t = t;
+	skbd_log(SKBD_LOG_DEBUG, "kallsyms: re-read %s: %zu symbols", ks->kallsyms_path, t.cnt);
+}
+
+int skbd_ksyms__symbolize(struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size, bool *may_change)
+{
+	const struct skbd_ksym *sym;
+	bool live = ks && ks->kallsyms_path && !ks->t.restricted;
+	__u64 off = 0;
+
+	sym = skbd_ksyms__lookup(ks, addr, &off);
+	if (!sym && live) {
+		maybe_reread(ks);
+		sym = skbd_ksyms__lookup(ks, addr, &off);
+	}
+	if (may_change)
+		*may_change = !sym && live && !ks->t.restricted;
+	return format_symbol(sym, addr, off, buf, size);
 }

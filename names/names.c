@@ -210,7 +210,10 @@ int skbd_names__new(const struct skbd_names_opts *opts, struct skbd_names **out)
 	if (!n)
 		return -ENOMEM;
 	n->opts = *opts;
-	err = skbd_syms__new(opts->kallsyms_path, opts->symbols, &n->syms);
+	/* a fixture kallsyms without its modules file: no module ranges (not ours) */
+	err = skbd_syms__new(opts->kallsyms_path,
+			     opts->modules_path ? opts->modules_path : opts->kallsyms_path ? "/dev/null" : NULL,
+			     opts->symbols, &n->syms);
 	if (err)
 		goto err_free;
 	if (opts->stack_read) {

@@ -15,7 +15,7 @@ struct skbd_syms;
 /* path: the kallsyms file (NULL: /proc/kallsyms); load false: no table,
  * every address raw. An unreadable or restricted file is a warning and a
  * table of raw addresses. 0 and *out, or -ENOMEM. */
-int skbd_syms__new(const char *path, bool load, struct skbd_syms **out);
+int skbd_syms__new(const char *path, const char *modules, bool load, struct skbd_syms **out);
 void skbd_syms__free(struct skbd_syms *s);
 /* The text of addr, owned by s, valid until the next call. */
 const char *skbd_syms__text(struct skbd_syms *s, __u64 addr);

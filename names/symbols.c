@@ -2,8 +2,7 @@
 /* Kernel text address -> "func+0xoff [mod]": the kallsyms table behind a
  * cache of texts hashed by address, so a repeated location (a burst of drops
  * from one place, the frames of a stack) costs no symbol search and no
- * printf. The only user of kallsyms.h in names/: ksyms_open and ksyms_text
- * are the two places to change when its API does. */
+ * printf. The only user of kallsyms.h in names/. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,37 +26,44 @@ struct skbd_syms {
 	struct sym_slot slot[SYMS_CACHE];
 };
 
-/* The table at path, or NULL after a warning (the text the CLI always
- * printed, minus its "skbdrop: " prefix). */
-static struct skbd_ksyms *ksyms_open(const char *path)
+/* The table of the two files (re-read on a miss: a module loaded after
+ * start), or NULL after a warning (the text the CLI always printed, minus
+ * its "skbdrop: " prefix). */
+static struct skbd_ksyms *ksyms_open(const char *path, const char *modules)
 {
 	struct skbd_ksyms *ks = NULL;
-	FILE *f = fopen(path ? path : "/proc/kallsyms", "re");
 
-	if (!f || skbd_ksyms__new(f, &ks)) {
+	if (skbd_ksyms__open(path, modules, &ks)) {
 		skbd_log(SKBD_LOG_WARN, "warning: cannot read /proc/kallsyms: locations are raw addresses");
-		ks = NULL;
-	} else if (skbd_ksyms__restricted(ks)) {
-		skbd_log(SKBD_LOG_WARN, "warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses");
+		return NULL;
 	}
-	if (f)
-		fclose(f);
+	if (skbd_ksyms__restricted(ks))
+		skbd_log(SKBD_LOG_WARN, "warning: /proc/kallsyms addresses are hidden (kptr_restrict): locations are raw addresses");
 	return ks;
 }
 
-static void ksyms_text(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size)
+/* The text of addr; false when it may change (an unknown address may be in
+ * a module not read yet): such an answer is not cached. */
+static bool ksyms_text(struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size)
 {
-	skbd_ksyms__format(ks, addr, buf, size);
+	bool may_change = false;
+
+	if (!ks) {
+		skbd_ksyms__format(NULL, addr, buf, size);
+		return true;
+	}
+	skbd_ksyms__symbolize(ks, addr, buf, size, &may_change);
+	return !may_change;
 }
 
-int skbd_syms__new(const char *path, bool load, struct skbd_syms **out)
+int skbd_syms__new(const char *path, const char *modules, bool load, struct skbd_syms **out)
 {
 	struct skbd_syms *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	if (load)
-		s->ks = ksyms_open(path);
+		s->ks = ksyms_open(path, modules);
 	*out = s;
 	return 0;
 }
@@ -75,9 +81,8 @@ const char *skbd_syms__text(struct skbd_syms *s, __u64 addr)
 	struct sym_slot *e = &s->slot[(addr ^ (addr >> 7) ^ (addr >> 17)) % SYMS_CACHE];
 
 	if (!e->valid || e->addr != addr) {
-		ksyms_text(s->ks, addr, e->text, sizeof(e->text));
+		e->valid = ksyms_text(s->ks, addr, e->text, sizeof(e->text));
 		e->addr = addr;
-		e->valid = true;
 	}
 	return e->text;
 }

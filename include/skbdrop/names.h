@@ -52,6 +52,7 @@ struct skbd_names_opts {
 	skbd_stack_read_fn stack_read; /* NULL: no stacks */
 	void *stack_ctx;
 	const char *kallsyms_path; /* NULL: /proc/kallsyms (tests give fixtures) */
+	const char *modules_path;  /* NULL: /proc/modules, or none with a kallsyms_path */
 };
 
 struct skbd_names;

@@ -191,6 +191,68 @@ else
 fi
 $IP netns del kmns 2>/dev/null
 
+# ---- a module loaded after skbdrop read /proc/kallsyms: its drops name the module's
+# function, "func+0xoff [bridge]", not the previous module's last symbol plus a huge
+# offset, not hex. A bridge port in the disabled state (the bridge is down) drops
+# every frame in br_handle_frame, inside the module, on every kernel. The symbolizer
+# re-reads kallsyms and modules on a miss at most once a second after its last read.
+if ! grep -qx bridge /etc/kmatrix-late-modules; then
+	nok "late module: bridge is a module here" "it is built in or missing"
+elif grep -q '^bridge ' /proc/modules; then
+	nok "late module: bridge not loaded before skbdrop starts"
+elif start $T/br.json -o json; then
+	# skbdrop reads kallsyms after its "tracing" line, and prints events only after
+	# that read: wait for a first event before loading the module
+	$SENDER kmprobe 127.0.0.1 9 1
+	i=0
+	while ! grep -q '"comm":"kmprobe"' $T/br.json && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	br_ok=0
+	grep -q '"comm":"kmprobe"' $T/br.json || echo "# late module: no first event after 10 s"
+	grep -q '"comm":"kmprobe"' $T/br.json && modprobe bridge && $IP link add kmbr type bridge && $IP link add kmxa type veth peer name kmxb &&
+		$IP link set kmxb master kmbr && $IP link set kmxb up && $IP link set kmxa up &&
+		$IP addr add 10.214.0.1/30 dev kmxa &&
+		mac=$($IP link show kmxb | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p') &&
+		$IP neigh replace 10.214.0.2 lladdr "$mac" dev kmxa nud permanent && br_ok=1
+	if [ $br_ok = 1 ]; then
+		sleep 1.2 # past the re-read rate limit, counted from skbdrop's read at start
+		$SENDER kmbr 10.214.0.2 40129:7779 $N
+		stop
+		echo "# late module: $(grep '^bridge ' /proc/modules)"
+		echo "# late module: first location: $(grep -m 1 '"dport":7779' $T/br.json | sed -n 's/.*"location":"\([^"]*\)".*/\1/p')"
+		check "late module: exactly $N drops located 'func+0xoff [bridge]'" $N \
+			"$(jcount $T/br.json '"dport":7779,' 're:"location":"[A-Za-z0-9_.]+\+0x[0-9a-f]+ \[bridge\]"')"
+		check "late module: $N of them in br_handle_frame" $N \
+			"$(jcount $T/br.json '"dport":7779,' 're:"location":"br_handle_frame[A-Za-z0-9_.]*\+0x')"
+	else
+		stop
+		nok "late module: bridge loaded, disabled port set up"
+	fi
+	$IP link del kmxa 2>/dev/null
+	$IP link del kmbr 2>/dev/null
+else nok "late module: tracer starts"; fi
+
+# ---- kallsyms: the symbolizer lets a vmlinux symbol outside [_stext, _etext) and
+# [_sinittext, _einittext) cover nothing. Outside them must be only: the end markers,
+# the init area (.exit.text, freed after boot with the init text), and, on 7.x, whose
+# kallsyms types data symbols 't'/'T', data from __start_rodata to _end. Addresses are
+# fixed-width lower-case hex: compared as strings.
+ksym() { awk -v n="$1" '$3 == n { print $1; exit }' /proc/kallsyms; }
+awk -v st="$(ksym _stext)" -v et="$(ksym _etext)" -v si="$(ksym _sinittext)" -v ei="$(ksym _einittext)" \
+    -v ib="$(ksym __init_begin)" -v ie="$(ksym __init_end)" -v ro="$(ksym __start_rodata)" -v end="$(ksym _end)" '
+NF == 3 && $2 ~ /^[tTwW]$/ {
+	a = $1 ""
+	if ((a >= st "" && a < et "") || (a >= si "" && a < ei "")) inside++
+	else if (a == et "" || a == ei "") marker++
+	else if (a >= ib "" && a < ie "") init++
+	else if (a >= ro "" && a < end "") data++
+	else { other++; print "# outside every range: " $0 }
+}
+END { printf "# kallsyms: vmlinux t/T/w/W: %d in the text ranges, %d end markers, %d in the freed init area, %d in data; other %d\n",
+	inside, marker, init, data, other + 0 }' /proc/kallsyms >$T/ranges
+cat $T/ranges
+check "kallsyms: no vmlinux text symbol outside the text ranges but markers, freed init and data" 0 \
+	"$(grep -c '^# outside every range' $T/ranges)"
+
 # ---- reason filters on a kernel without reasons: a usage error naming 5.17
 if [ $HAS_REASON = 0 ]; then
 	$SKBDROP -r NO_SOCKET >/dev/null 2>$T/r.err; rc=$?

@@ -7,6 +7,7 @@
 #   KERNEL_CACHE_DIR is CACHE/<suite> of fetch-kernels.sh (its info file names the kernel).
 #   env: KMATRIX_BUILD (default <repo>/build: skbdrop is taken from there, udp_sender built into its kmatrix/),
 #        KMATRIX_MODULES (extra modules), KMATRIX_EXTRA_BINS (extra host executables, copied with their libraries)
+# LATE_MODULES are shipped but not loaded at boot: the guest test loads them after skbdrop started.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,8 @@ BUILD=${KMATRIX_BUILD:-$REPO/build}
 # nft_counter is a module on 5.10 only; nf_tables_inet was merged into nf_tables long before 5.10
 MODULES="veth nf_tables nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6 nft_counter nf_tables_inet
 ${KMATRIX_MODULES:-}"
+# bridge: drops in its own code (br_handle_frame, a port in the disabled state) name a module loaded late
+LATE_MODULES="bridge"
 BUSYBOX=/bin/busybox
 WATCHDOG=150
 
@@ -96,7 +99,7 @@ while read -r rel; do
 done < <(cd "$MODDIR" && find kernel -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
 [ ${#index[@]} -gt 0 ] || die "no modules under $MODDIR/kernel"
 builtin=$(sed -e 's,.*/,,' -e 's,\.ko.*,,' -e 's,-,_,g' "$MODDIR/modules.builtin" 2>/dev/null || true)
-read -r -d "" -a queue <<<"$MODULES" || true
+read -r -d "" -a queue <<<"$MODULES $LATE_MODULES" || true
 loaded="" missing=""
 while [ ${#queue[@]} -gt 0 ]; do
 	m=${queue[0]//-/_}
@@ -125,6 +128,10 @@ depmod -b "$ROOT" "$VER" || die "depmod -b $ROOT $VER failed"
 for m in $MODULES; do
 	m=${m//-/_}
 	[ -n "${index[$m]:-}" ] && echo "$m" >>"$ROOT/etc/kmatrix-modules"
+done
+: >"$ROOT/etc/kmatrix-late-modules"
+for m in $LATE_MODULES; do
+	[ -n "${index[$m]:-}" ] && echo "$m" >>"$ROOT/etc/kmatrix-late-modules"
 done
 
 if [ -f "$HERE/guest-test.sh" ]; then

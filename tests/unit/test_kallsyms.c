@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/kallsyms.h>
 #include "testutil.h"
@@ -128,11 +129,14 @@ static void test_lookup_past_last(void)
 {
 	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 
-	/* the last symbol covers exactly 1 MiB */
-	expect_sym(ks, 0xffffffffc0b00000ULL + 0x100000, "br_handle_frame", "bridge", 0x100000);
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0b00000ULL + 0x100001, NULL));
+	/* without module ranges a module's last symbol covers 64 KiB */
+	expect_sym(ks, 0xffffffffc0b00000ULL + 0xffff, "br_handle_frame", "bridge", 0xffff);
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0b00000ULL + 0x10000, NULL));
 	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffffffffffULL, NULL));
-	expect_format(ks, 0xffffffffc0c00001ULL, "0xffffffffc0c00001");
+	expect_format(ks, 0xffffffffc0b10000ULL, "0xffffffffc0b10000");
+	/* and the last vmlinux symbol (no _etext here) 1 MiB */
+	expect_sym(ks, 0xffffffff81005000ULL + 0xfffff, "weak_local", NULL, 0xfffff);
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81005000ULL + 0x100000, NULL));
 	expect_format(ks, 0xffffffffffffffffULL, "0xffffffffffffffff");
 	skbd_ksyms__free(ks);
 }
@@ -180,26 +184,26 @@ static void test_non_text_ignored(void)
 static void test_unsorted_sorted(void)
 {
 	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
-	static const struct { __u64 addr; const char *name; } order[] = {
-		{ 0xffffffff81000000ULL, "_stext" },
-		{ 0xffffffff81001000ULL, "func_a" },
-		{ 0xffffffff81002000ULL, "func_b" },
-		{ 0xffffffff81003000ULL, "weak_fn_impl" },
-		{ 0xffffffff81005000ULL, "weak_local" },
-		{ 0xffffffffc0a00000ULL, "nft_register_chain_type" },
-		{ 0xffffffffc0a01000ULL, "nft_do_chain" },
-		{ 0xffffffffc0b00000ULL, "br_handle_frame" },
+	static const struct { __u64 addr; const char *name; int owner; } order[] = {
+		{ 0xffffffff81000000ULL, "_stext", 0 },
+		{ 0xffffffff81001000ULL, "func_a", 0 },
+		{ 0xffffffff81002000ULL, "func_b", 0 },
+		{ 0xffffffff81003000ULL, "weak_fn_impl", 0 },
+		{ 0xffffffff81005000ULL, "weak_local", 0 },
+		{ 0xffffffffc0a00000ULL, "nft_register_chain_type", 1 },
+		{ 0xffffffffc0a01000ULL, "nft_do_chain", 1 },
+		{ 0xffffffffc0b00000ULL, "br_handle_frame", 2 },
 	};
 
 	/* the file lists these out of order; each start and the byte before
-	 * the next start must land on the right symbol */
+	 * the next start of the same owner must land on the right symbol */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		const struct skbd_ksym *sym = skbd_ksyms__lookup(ks, order[i].addr, NULL);
 
 		CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
 		CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
 		CU_ASSERT_EQUAL(sym->addr, order[i].addr);
-		if (i + 1 < sizeof(order) / sizeof(order[0])) {
+		if (i + 1 < sizeof(order) / sizeof(order[0]) && order[i + 1].owner == order[i].owner) {
 			sym = skbd_ksyms__lookup(ks, order[i + 1].addr - 1, NULL);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
 			CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
@@ -497,6 +501,416 @@ out:
 	skbd_ksyms__free(ks);
 }
 
+/* ---- ranges: /proc/modules and the kernel text -------------------- */
+
+/* basic.txt with the given modules fixture (NULL: none) */
+static struct skbd_ksyms *load_with_modules(const char *kallsyms, const char *modules)
+{
+	struct skbd_ksyms *ks = NULL;
+	FILE *kf = fopen(kallsyms, "re"), *mf = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kf);
+	if (modules) {
+		mf = fopen(modules, "re");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mf);
+	}
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new_with_modules(kf, mf, &ks), 0);
+	fclose(kf);
+	if (mf)
+		fclose(mf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ks);
+	return ks;
+}
+
+/* kallsyms and modules text from memory */
+static struct skbd_ksyms *load_mem(const char *kallsyms, const char *modules)
+{
+	struct skbd_ksyms *ks = NULL;
+	FILE *kf = fmemopen((void *)kallsyms, strlen(kallsyms), "r"), *mf = NULL;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kf);
+	if (modules && *modules) {
+		mf = fmemopen((void *)modules, strlen(modules), "r");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(mf);
+	}
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new_with_modules(kf, mf, &ks), 0);
+	fclose(kf);
+	if (mf)
+		fclose(mf);
+	return ks;
+}
+
+static void test_module_range_end(void)
+{
+	struct skbd_ksyms *ks = load_with_modules(KS_FIXTURE("basic.txt"), KS_FIXTURE("modules.txt"));
+
+	/* nf_tables: 65536 bytes from 0xffffffffc0a00000 */
+	expect_format(ks, 0xffffffffc0a0ffffULL, "nft_do_chain+0xefff [nf_tables]");
+	expect_format(ks, 0xffffffffc0a10000ULL, "0xffffffffc0a10000");
+	/* bridge: 311296 (0x4c000) bytes: far more than the 64 KiB fallback */
+	expect_format(ks, 0xffffffffc0b4bfffULL, "br_handle_frame+0x4bfff [bridge]");
+	expect_format(ks, 0xffffffffc0b4c000ULL, "0xffffffffc0b4c000");
+	/* vmlinux is unchanged by module ranges */
+	expect_format(ks, 0xffffffff81001234ULL, "func_a+0x234");
+	skbd_ksyms__free(ks);
+
+	/* the same addresses without module ranges: the fallback bound */
+	ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
+	expect_format(ks, 0xffffffffc0a10000ULL, "nft_do_chain+0xf000 [nf_tables]");
+	expect_format(ks, 0xffffffffc0b4bfffULL, "0xffffffffc0b4bfff");
+	skbd_ksyms__free(ks);
+}
+
+static void test_module_gaps(void)
+{
+	struct skbd_ksyms *ks = load_with_modules(KS_FIXTURE("basic.txt"), KS_FIXTURE("modules.txt"));
+
+	/* between nf_tables' end and bridge's start */
+	expect_format(ks, 0xffffffffc0a80000ULL, "0xffffffffc0a80000");
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0affff0ULL, NULL));
+	/* inside veth, which has no symbols in the table (loaded later) */
+	expect_format(ks, 0xffffffffc0c00010ULL, "0xffffffffc0c00010");
+	/* between the last vmlinux symbol's 1 MiB and the first module */
+	expect_format(ks, 0xffffffffa0000000ULL, "0xffffffffa0000000");
+	skbd_ksyms__free(ks);
+}
+
+static void test_module_overlap(void)
+{
+	/* 6.4+: SIZE counts data and rodata too, ADDR is the text: a range
+	 * running into the next module ends at its start */
+	static const char syms[] = "ffffffff81000000 T _stext\n"
+				   "ffffffffc0a00000 t a_fn\t[mod_a]\n"
+				   "ffffffffc0a04000 t b_fn\t[mod_b]\n";
+	static const char mods[] = "mod_b 8192 0 - Live 0xffffffffc0a04000\n"
+				   "mod_a 1048576 0 - Live 0xffffffffc0a00000\n";
+	struct skbd_ksyms *ks = load_mem(syms, mods);
+
+	expect_format(ks, 0xffffffffc0a03fffULL, "a_fn+0x3fff [mod_a]");
+	expect_format(ks, 0xffffffffc0a05fffULL, "b_fn+0x1fff [mod_b]");
+	expect_format(ks, 0xffffffffc0a06000ULL, "0xffffffffc0a06000");
+	skbd_ksyms__free(ks);
+}
+
+static void test_modules_hidden(void)
+{
+	/* addresses hidden (not root): the same as no modules text */
+	struct skbd_ksyms *ks = load_with_modules(KS_FIXTURE("basic.txt"), KS_FIXTURE("modules_hidden.txt"));
+
+	expect_format(ks, 0xffffffffc0a10000ULL, "nft_do_chain+0xf000 [nf_tables]");
+	expect_format(ks, 0xffffffffc0b0ffffULL, "br_handle_frame+0xffff [bridge]");
+	expect_format(ks, 0xffffffffc0b10000ULL, "0xffffffffc0b10000");
+	skbd_ksyms__free(ks);
+
+	/* an empty modules file: no ranges either */
+	ks = load_with_modules(KS_FIXTURE("basic.txt"), KS_FIXTURE("empty.txt"));
+	expect_format(ks, 0xffffffffc0a10000ULL, "nft_do_chain+0xf000 [nf_tables]");
+	skbd_ksyms__free(ks);
+}
+
+static void test_pseudo_module(void)
+{
+	/* [bpf] and [__builtin__ftrace] have no /proc/modules line: the next
+	 * symbol of the same module, 64 KiB past the last */
+	static const char syms[] = "ffffffff81000000 T _stext\n"
+				   "ffffffffc0a00000 t nft_do_chain\t[nf_tables]\n"
+				   "ffffffffc0e00000 t bpf_prog_1_a\t[bpf]\n"
+				   "ffffffffc0e20000 t bpf_prog_2_b\t[bpf]\n";
+	static const char mods[] = "nf_tables 65536 0 - Live 0xffffffffc0a00000\n";
+	struct skbd_ksyms *ks = load_mem(syms, mods);
+
+	expect_format(ks, 0xffffffffc0e1ffffULL, "bpf_prog_1_a+0x1ffff [bpf]");
+	expect_format(ks, 0xffffffffc0e2ffffULL, "bpf_prog_2_b+0xffff [bpf]");
+	expect_format(ks, 0xffffffffc0e30000ULL, "0xffffffffc0e30000");
+	expect_format(ks, 0xffffffffc0a10000ULL, "0xffffffffc0a10000");
+	skbd_ksyms__free(ks);
+}
+
+static void test_vmlinux_text_end(void)
+{
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("text_range.txt"));
+
+	/* [_stext, _etext) */
+	expect_format(ks, 0xffffffff81000010ULL, "_stext+0x10");
+	expect_format(ks, 0xffffffff81002fffULL, "last_fn+0xfff");
+	expect_format(ks, 0xffffffff81003000ULL, "0xffffffff81003000");
+	expect_format(ks, 0xffffffff81003010ULL, "0xffffffff81003010");
+	expect_format(ks, 0xffffffff81f00000ULL, "0xffffffff81f00000");
+	/* [_sinittext, _einittext) */
+	expect_format(ks, 0xffffffff82000010ULL, "_sinittext+0x10");
+	expect_format(ks, 0xffffffff82000fffULL, "init_fn+0xeff");
+	expect_format(ks, 0xffffffff82001000ULL, "0xffffffff82001000");
+	/* a vmlinux symbol outside both covers nothing */
+	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff82100000ULL, NULL));
+	/* modules keep their own rule */
+	expect_format(ks, 0xffffffffc0a0fff0ULL, "mod_fn+0xfff0 [nf_tables]");
+	expect_format(ks, 0xffffffffc0a10000ULL, "0xffffffffc0a10000");
+	skbd_ksyms__free(ks);
+}
+
+static void test_modules_malformed(void)
+{
+	struct skbd_ksyms *ks;
+
+	/* bad lines are skipped with one warning; good lines give ranges */
+	tu_log_quiet();
+	ks = load_with_modules(KS_FIXTURE("basic.txt"), KS_FIXTURE("modules_bad.txt"));
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	CU_ASSERT_STRING_EQUAL(tu_log_last(), "kallsyms: modules line 2: bad size (4 malformed lines skipped)");
+	tu_log_restore();
+	expect_format(ks, 0xffffffffc0b4bfffULL, "br_handle_frame+0x4bfff [bridge]");
+	/* nf_tables' line was bad: the fallback */
+	expect_format(ks, 0xffffffffc0a10000ULL, "nft_do_chain+0xf000 [nf_tables]");
+	skbd_ksyms__free(ks);
+}
+
+static void test_modules_malformed_table(void)
+{
+	static const char syms[] = "ffffffff81000000 T _stext\n"
+				   "ffffffffc0a00000 t nft_do_chain\t[nf_tables]\n";
+	static const char *const cases[] = {
+		"nf_tables\n",
+		"nf_tables 65536\n",
+		"nf_tables 65536 0 - Live\n",
+		"nf_tables -1 0 - Live 0xffffffffc0a00000\n",
+		"nf_tables 99999999999999999999 0 - Live 0xffffffffc0a00000\n",
+		"nf_tables 65536 0 - Live ffffffffc0a00000\n",
+		"nf_tables 65536 0 - Live 0x\n",
+		"nf_tables 65536 0 - Live 0x1ffffffffc0a00000\n",
+		"nf_tables 65536 0 - Live 0xffffffffc0a0000g\n",
+		"a_module_name_longer_than_the_kernel_allows_which_is_55_bytes_xyz 1 0 - Live 0x1\n",
+		" \n",
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct skbd_ksyms *ks;
+
+		tu_log_quiet();
+		ks = load_mem(syms, cases[i]);
+		CU_ASSERT_EQUAL(tu_log_count(), 1);
+		CU_ASSERT_NSTRING_EQUAL(tu_log_last(), "kallsyms: modules line 1: ", 26);
+		tu_log_restore();
+		/* no range: the fallback */
+		expect_format(ks, 0xffffffffc0a0ffffULL, "nft_do_chain+0xffff [nf_tables]");
+		skbd_ksyms__free(ks);
+	}
+}
+
+static void test_modules_long_line(void)
+{
+	static const char syms[] = "ffffffffc0a00000 t nft_do_chain\t[nf_tables]\n";
+	char *mods = malloc(8192);
+	struct skbd_ksyms *ks;
+	int n;
+
+	/* a line longer than any /proc/modules line: every range dropped */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mods);
+	n = snprintf(mods, 8192, "nf_tables 4096 0 - Live 0xffffffffc0a00000\n");
+	memset(mods + n, 'x', 8192 - (size_t)n - 2);
+	mods[8190] = '\n';
+	mods[8191] = '\0';
+	tu_log_quiet();
+	ks = load_mem(syms, mods);
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	CU_ASSERT_STRING_EQUAL(tu_log_last(),
+			       "kallsyms: modules line 2: not a /proc/modules line, module ranges unknown");
+	tu_log_restore();
+	expect_format(ks, 0xffffffffc0a0ffffULL, "nft_do_chain+0xffff [nf_tables]");
+	skbd_ksyms__free(ks);
+	free(mods);
+}
+
+static void test_modules_truncated(void)
+{
+	char *syms, *mods;
+	size_t slen, mlen;
+
+	syms = tu_load_file(KS_FIXTURE("basic.txt"), &slen);
+	mods = tu_load_file(KS_FIXTURE("modules_bad.txt"), &mlen);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(syms);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mods);
+	/* every prefix of the modules text: a table, never a failure */
+	for (size_t n = 0; n <= mlen; n++) {
+		struct skbd_ksyms *ks = NULL;
+		FILE *kf = fmemopen(syms, slen, "r");
+		FILE *mf = n ? fmemopen(mods, n, "r") : NULL;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(kf);
+		tu_log_quiet();
+		CU_ASSERT_EQUAL(skbd_ksyms__new_with_modules(kf, mf, &ks), 0);
+		tu_log_restore();
+		fclose(kf);
+		if (mf)
+			fclose(mf);
+		CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 11);
+		skbd_ksyms__lookup(ks, 0xffffffffc0b4bfffULL, NULL);
+		skbd_ksyms__free(ks);
+	}
+	free(syms);
+	free(mods);
+}
+
+/* ---- file-backed tables: re-read on a miss ------------------------- */
+
+struct fake_clock {
+	__u64 now;
+};
+
+static __u64 fake_now(void *ctx)
+{
+	return ((struct fake_clock *)ctx)->now;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fputs(text, f) >= 0, 1);
+	CU_ASSERT_EQUAL(fclose(f), 0);
+}
+
+static void expect_symbolize(struct skbd_ksyms *ks, __u64 addr, const char *want, bool want_change)
+{
+	bool may_change = !want_change;
+	char buf[128];
+	int n;
+
+	n = skbd_ksyms__symbolize(ks, addr, buf, sizeof(buf), &may_change);
+	CU_ASSERT_EQUAL(n, (int)strlen(want));
+	CU_ASSERT_STRING_EQUAL(buf, want);
+	CU_ASSERT_EQUAL(may_change, want_change);
+}
+
+#define KS_BEFORE "ffffffff81000000 T _stext\n" \
+		  "ffffffff81001000 T func_a\n" \
+		  "ffffffff81002000 T _etext\n" \
+		  "ffffffffc0a00000 t nft_do_chain\t[nf_tables]\n"
+#define MOD_BEFORE "nf_tables 65536 0 - Live 0xffffffffc0a00000\n"
+
+static void test_reread_on_miss(void)
+{
+	char dir[] = "/tmp/skbd-ksyms-XXXXXX", kpath[64], mpath[64];
+	struct fake_clock clk = { .now = 1000 };
+	struct skbd_ksyms *ks = NULL;
+	const __u64 late = 0xffffffffc0c00010ULL; /* in a module loaded later */
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(kpath, sizeof(kpath), "%s/kallsyms", dir);
+	snprintf(mpath, sizeof(mpath), "%s/modules", dir);
+	write_file(kpath, KS_BEFORE);
+	write_file(mpath, MOD_BEFORE);
+
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__open(kpath, mpath, &ks), 0);
+	skbd_ksyms__set_clock(ks, fake_now, &clk);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
+	expect_symbolize(ks, 0xffffffff81001010ULL, "func_a+0x10", false);
+	expect_symbolize(ks, 0xffffffffc0a00010ULL, "nft_do_chain+0x10 [nf_tables]", false);
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true);
+
+	/* the module is loaded */
+	write_file(kpath, KS_BEFORE "ffffffffc0c00000 t br_handle_frame\t[bridge]\n");
+	write_file(mpath, MOD_BEFORE "bridge 311296 0 - Live 0xffffffffc0c00000\n");
+	clk.now += 500000000ULL;	/* 0.5 s: within the rate limit */
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
+	clk.now += 500000000ULL;	/* exactly 1 s: not more than 1 s */
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true);
+	clk.now += 1;
+	expect_symbolize(ks, late, "br_handle_frame+0x10 [bridge]", false);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 5);
+	/* format and lookup see the new table; they never re-read */
+	expect_format(ks, 0xffffffffc0c4bfffULL, "br_handle_frame+0x4bfff [bridge]");
+	expect_format(ks, 0xffffffffc0c4c000ULL, "0xffffffffc0c4c000");
+
+	/* a hit never re-reads, however old the table */
+	write_file(kpath, KS_BEFORE);
+	clk.now += 5000000000ULL;
+	expect_symbolize(ks, late, "br_handle_frame+0x10 [bridge]", false);
+	/* a miss does; the module is gone */
+	expect_symbolize(ks, 0xffffffff81003000ULL, "0xffffffff81003000", true);
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true);
+
+	/* a failed re-read keeps the old table, with one warning */
+	CU_ASSERT_EQUAL(unlink(kpath), 0);
+	clk.now += 2000000000ULL;
+	tu_log_quiet();
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true);
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	CU_ASSERT_NSTRING_EQUAL(tu_log_last(), "kallsyms: re-reading ", 21);
+	expect_symbolize(ks, late, "0xffffffffc0c00010", true); /* rate-limited: no second warning */
+	CU_ASSERT_EQUAL(tu_log_count(), 1);
+	tu_log_restore();
+	expect_symbolize(ks, 0xffffffff81001010ULL, "func_a+0x10", false);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
+
+	skbd_ksyms__free(ks);
+	unlink(mpath);
+	rmdir(dir);
+}
+
+static void test_reread_without_modules(void)
+{
+	char dir[] = "/tmp/skbd-ksyms-XXXXXX", kpath[64], mpath[64];
+	struct fake_clock clk = { .now = 0 };
+	struct skbd_ksyms *ks = (struct skbd_ksyms *)0x1;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(kpath, sizeof(kpath), "%s/kallsyms", dir);
+	snprintf(mpath, sizeof(mpath), "%s/modules", dir);
+
+	/* no kallsyms: the open fails, *out untouched */
+	CU_ASSERT_EQUAL(skbd_ksyms__open(kpath, mpath, &ks), -ENOENT);
+	CU_ASSERT_PTR_EQUAL(ks, (struct skbd_ksyms *)0x1);
+	/* no modules file: no ranges, no error */
+	write_file(kpath, KS_BEFORE);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__open(kpath, mpath, &ks), 0);
+	skbd_ksyms__set_clock(ks, fake_now, &clk);
+	expect_symbolize(ks, 0xffffffffc0a0ffffULL, "nft_do_chain+0xffff [nf_tables]", false);
+	expect_symbolize(ks, 0xffffffffc0a10000ULL, "0xffffffffc0a10000", true);
+	write_file(kpath, KS_BEFORE "ffffffffc0a10000 t late_fn\t[late]\n");
+	clk.now = 1000000001ULL;
+	expect_symbolize(ks, 0xffffffffc0a10000ULL, "late_fn+0x0 [late]", false);
+	skbd_ksyms__free(ks);
+	unlink(kpath);
+	rmdir(dir);
+}
+
+static void test_symbolize_memory_table(void)
+{
+	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
+	bool may_change = true;
+	char buf[64];
+
+	/* a table from FILE text cannot be re-read: a hex answer is final */
+	expect_symbolize(ks, 0xffffffffc0c00010ULL, "0xffffffffc0c00010", false);
+	expect_symbolize(ks, 0xffffffffc0a01010ULL, "nft_do_chain+0x10 [nf_tables]", false);
+	skbd_ksyms__free(ks);
+	ks = tu_load_ksyms(KS_FIXTURE("restricted.txt"));
+	expect_symbolize(ks, 0xffffffff81001000ULL, "0xffffffff81001000", false);
+	skbd_ksyms__free(ks);
+	CU_ASSERT_EQUAL(skbd_ksyms__symbolize(NULL, 1, buf, sizeof(buf), &may_change), 18);
+	CU_ASSERT_FALSE(may_change);
+	CU_ASSERT_EQUAL(skbd_ksyms__symbolize(NULL, 1, NULL, 0, NULL), 18);
+	skbd_ksyms__set_clock(NULL, NULL, NULL);
+}
+
+static void test_proc_open(void)
+{
+	struct skbd_ksyms *ks = NULL;
+	char buf[128];
+
+	if (skbd_ksyms__open(NULL, NULL, &ks)) {
+		fprintf(stderr, "\n  /proc/kallsyms unreadable, skipped\n");
+		return;
+	}
+	CU_ASSERT(skbd_ksyms__count(ks) > 1000);
+	/* far below any kernel text: a miss, resolved by no re-read */
+	skbd_ksyms__symbolize(ks, 0x1000, buf, sizeof(buf), NULL);
+	CU_ASSERT_STRING_EQUAL(buf, "0x0000000000001000");
+	skbd_ksyms__free(ks);
+}
+
 CU_TestInfo skbd_tests_kallsyms[] = {
 	{ "basic count", test_basic_count },
 	{ "lookup exact start", test_lookup_exact },
@@ -519,5 +933,19 @@ CU_TestInfo skbd_tests_kallsyms[] = {
 	{ "many maximal lines", test_max_lines_many },
 	{ "truncated prefixes", test_truncated_prefixes },
 	{ "real /proc/kallsyms", test_proc_kallsyms },
+	{ "module range ends lookup", test_module_range_end },
+	{ "gaps between modules", test_module_gaps },
+	{ "module ranges overlapping (6.4+)", test_module_overlap },
+	{ "module addresses hidden", test_modules_hidden },
+	{ "pseudo-modules without a range", test_pseudo_module },
+	{ "vmlinux text ranges", test_vmlinux_text_end },
+	{ "malformed /proc/modules fixture", test_modules_malformed },
+	{ "malformed /proc/modules lines", test_modules_malformed_table },
+	{ "/proc/modules line too long", test_modules_long_line },
+	{ "/proc/modules truncated", test_modules_truncated },
+	{ "re-read on a miss, rate-limited", test_reread_on_miss },
+	{ "re-read without a modules file", test_reread_without_modules },
+	{ "symbolize a memory table", test_symbolize_memory_table },
+	{ "real /proc/kallsyms, file-backed", test_proc_open },
 	CU_TEST_INFO_NULL,
 };

@@ -555,7 +555,51 @@ del_ns:
 	CU_ASSERT_EQUAL(tu_run("ip netns del %s", name), 0);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	CU_ASSERT_EQUAL(fclose(f), 0);
+}
+
+/* A module loaded after start: its address reads as hex (not cached), and as
+ * its symbol once the table was re-read (at most once a second). */
+static void test_symbol_late_module(void)
+{
+	char dir[] = "/tmp/skbd-names-XXXXXX", ks[64], mods[64];
+	struct skbd_names_opts o = { .symbols = true };
+	const __u64 addr = 0xffffffffc0b00010ULL;
+	struct skbd_names *n;
+	char text[SKBD_NAME_LOC];
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(ks, sizeof(ks), "%s/kallsyms", dir);
+	snprintf(mods, sizeof(mods), "%s/modules", dir);
+	write_text(ks, "ffffffff81000000 T _stext\nffffffff81001000 T func_a\nffffffff81100000 T _etext\n");
+	write_text(mods, "");
+	o.kallsyms_path = ks;
+	o.modules_path = mods;
+	tu_log_quiet();
+	n = open_names(&o);
+	skbd_names__symbol(n, addr, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "0xffffffffc0b00010");
+	write_text(ks, "ffffffff81000000 T _stext\nffffffff81001000 T func_a\nffffffff81100000 T _etext\n"
+		       "ffffffffc0b00000 t br_handle_frame\t[bridge]\n");
+	write_text(mods, "bridge 311296 0 - Live 0xffffffffc0b00000\n");
+	usleep(1100 * 1000); /* past the re-read limit */
+	skbd_names__symbol(n, addr, text, sizeof(text));
+	CU_ASSERT_STRING_EQUAL(text, "br_handle_frame+0x10 [bridge]");
+	skbd_names__free(n);
+	tu_log_restore();
+	unlink(ks);
+	unlink(mods);
+	rmdir(dir);
+}
+
 CU_TestInfo skbd_tests_names[] = {
+	{ "symbol of a module loaded after start", test_symbol_late_module },
 	{ "symbol from a kallsyms fixture", test_symbol_fixture },
 	{ "symbol cache", test_symbol_cache },
 	{ "unknown address", test_symbol_unknown },
