@@ -71,6 +71,7 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 	c->pid = o->pid;
 	c->reasons = &s->plan;
 	c->filter = s->filter;
+	c->filter_expr = o->filter;
 	c->netns = s->netns;
 	c->devs = s->devs;
 	c->nr_devs = s->nr_devs;
@@ -142,6 +143,15 @@ static int run_stream(struct cli_run *r)
 	return 0;
 }
 
+/* One line naming what is missing (no library detail: it would be a
+ * symptom). Returns the exit status. */
+static int missing_caps(struct cli_run *r, const char *missing)
+{
+	r->log->last[0] = '\0';
+	cli_error(r->log, "missing %s (or CAP_SYS_ADMIN): run as root", missing);
+	return 1;
+}
+
 /* Everything up to tracing: usage checks first, then privileges, then the
  * kernel. Returns -1 to go on, else the exit status. */
 static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
@@ -176,12 +186,9 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	 * usage error for everyone */
 	mo.reasons_only = caps && (o->reasons || o->exclude_reasons) && !o->list_reasons;
 	if (skbd_monitor__open(&mo, &r->mon, err, sizeof(err))) {
-		if (caps) { /* tracefs is root-only too: name the missing capability */
-			r->log->last[0] = '\0';
-			cli_error(r->log, "missing %s (or CAP_SYS_ADMIN): run as root", missing);
-		}
-		else
-			cli_error(r->log, "%s", err);
+		if (caps) /* tracefs is root-only too: name the missing capability */
+			return missing_caps(r, missing);
+		cli_error(r->log, "%s", err);
 		return 1;
 	}
 	if (o->list_reasons)
@@ -191,27 +198,19 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 		free(plan_err);
 		return 2;
 	}
-	if (caps) {
-		r->log->last[0] = '\0';
-		cli_error(r->log, "missing %s (or CAP_SYS_ADMIN): run as root", missing);
-		return 1;
-	}
+	if (caps)
+		return missing_caps(r, missing);
 	if (cli_resolve_places(r, s)) /* after the usage checks: a bad option is reported first */
 		return 1;
 	if (skbd_monitor__btf_error(r->mon))
 		fprintf(stderr, "skbdrop: warning: no kernel BTF (/sys/kernel/btf/vmlinux: %s): packet length, device, netns and headers are not reported; give one with --btf FILE\n",
 			skbd_monitor__btf_error(r->mon) == -EINVAL ? "not valid BTF" : strerror(-skbd_monitor__btf_error(r->mon)));
 	r->log->last[0] = '\0';
-	skbd_raise_memlock();
 	if (!o->pages)
 		o->pages = cli_default_pages(skbd_monitor__nr_cpus(r->mon), sysconf(_SC_PAGESIZE));
 	monitor_config(o, s, &mc);
 	if (skbd_monitor__load(r->mon, &mc)) {
-		if (o->filter[0] && strstr(skbd_monitor__errmsg(r->mon), "with the filter"))
-			cli_error(r->log, "loading the BPF program with filter '%s' failed: %s", o->filter,
-				  strchr(skbd_monitor__errmsg(r->mon), ':') + 2);
-		else
-			cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
+		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
 		return 1;
 	}
 	return cli_open_output(r) ? 1 : -1;

@@ -500,6 +500,7 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 	mon->cfg = *cfg;
 	mon->cfg.reasons = NULL; /* the caller's memory: used here only */
 	mon->cfg.filter = NULL;
+	mon->cfg.filter_expr = NULL;
 	mon->cfg.devs = NULL;
 	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
 	if (err) {
@@ -546,13 +547,17 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		if (probe >= 0)
 			close(probe);
 	}
+	if (!mon->opts.sys)
+		skbd_raise_memlock(); /* before 5.11 BPF memory is charged to RLIMIT_MEMLOCK */
 	err = skbd_obj__load(mon->obj);
 	if (err) {
 		if (err == -EPERM)
 			set_err(mon, "the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
+		else if (cfg->filter)
+			set_err(mon, "loading the BPF program with filter '%s' failed: %s",
+				cfg->filter_expr ? cfg->filter_expr : "", strerror(-err));
 		else
-			set_err(mon, "loading the BPF program%s failed: %s", cfg->filter ? " with the filter" : "",
-				strerror(-err));
+			set_err(mon, "loading the BPF program failed: %s", strerror(-err));
 		return err;
 	}
 	err = configure_maps(mon, cfg);

@@ -72,6 +72,7 @@ struct skbd_monitor_config {
 	__u32 pid;                   /* 0: any */
 	const struct skbd_reason_plan *reasons; /* NULL: every reason */
 	const struct skbd_filter *filter;       /* packet filter, or NULL */
+	const char *filter_expr;                /* its expression, for messages */
 	__u32 netns;                 /* 0: any */
 	const struct skbd_dev_sel *devs;
 	size_t nr_devs;
@@ -88,8 +89,9 @@ struct skbd_monitor_config {
 	__u32 stack_ids;             /* stack map entries with stack */
 };
 
-/* Lay the program out for this kernel, create the maps, load the program of
- * the chosen transport, write the configuration maps. 0 or -errno
+/* Lay the program out for this kernel, raise RLIMIT_MEMLOCK (kernels before
+ * 5.11 charge BPF memory to it), create the maps, load the program of the
+ * chosen transport, write the configuration maps. 0 or -errno
  * (skbd_monitor__errmsg says what failed). */
 int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg);
 /* After load: kernel fields are read with bpf_rdonly_cast loads (else probe reads). */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
+#include <skbdrop/filter.h>
 #include <skbdrop/monitor.h>
 #include "../../bpf/skbdrop_abi.h"
 #include "testutil.h"
@@ -424,6 +425,26 @@ static void test_load_failures_named(void)
 	r->f->fail_err = -EFAULT;
 	CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EFAULT);
 	CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon), "configuring BPF maps: Bad address");
+	rig_close(r);
+
+	r = rig_open(true);
+	if (skbd_monitor__has_btf(r->mon)) { /* a filter needs BTF: this host's */
+		struct skbd_filter *f = NULL;
+		char ferr[256];
+
+		CU_ASSERT_EQUAL_FATAL(skbd_filter__new("udp", &f, ferr, sizeof(ferr)), 0);
+		c.filter = f;
+		c.filter_expr = "udp";
+		r->f->fail_cmd = BPF_PROG_LOAD;
+		r->f->fail_err = -EINVAL;
+		CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EINVAL);
+		CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon),
+				       "loading the BPF program with filter 'udp' failed: Invalid argument");
+		c.filter = NULL;
+		skbd_filter__free(f);
+	} else {
+		CU_FAIL("no kernel BTF on this host: the filter case is not tested");
+	}
 	rig_close(r);
 
 	r = rig_open(false);
