@@ -62,10 +62,74 @@ struct net_device___skbd {
 struct sock_common___skbd {
 	struct possible_net_t___skbd skc_net;
 	unsigned char skc_state;
+	__u16 skc_num;
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___skbd {
+	__u64 id;
+} __attribute__((preserve_access_index));
+
+struct cgroup___skbd {
+	struct kernfs_node___skbd *kn;
+} __attribute__((preserve_access_index));
+
+/* 5.15 (and the stable kernels it was backported to) made this a plain
+ * pointer; before, a union whose val holds the pointer unless bit 0 or 1 is set */
+struct sock_cgroup_data___skbd {
+	struct cgroup___skbd *cgroup;
+	__u64 val;
+} __attribute__((preserve_access_index));
+
+struct atomic_t___skbd {
+	int counter;
+} __attribute__((preserve_access_index));
+
+struct sock_backlog___skbd {
+	struct atomic_t___skbd rmem_alloc;
+} __attribute__((preserve_access_index));
+
+struct inode___skbd {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct socket___skbd {
+	short type;
+} __attribute__((preserve_access_index));
+
+/* a struct socket lives in one of these: its inode beside it */
+struct socket_alloc___skbd {
+	struct socket___skbd socket;
+	struct inode___skbd vfs_inode;
 } __attribute__((preserve_access_index));
 
 struct sock___skbd {
 	struct sock_common___skbd __sk_common;
+	struct socket___skbd *sk_socket;
+	unsigned long sk_ino; /* 6.18+: the inode number kept in the sock */
+	struct {
+		unsigned int val;
+	} sk_uid;
+	__u16 sk_protocol;
+	int sk_rcvbuf;
+	struct sock_backlog___skbd sk_backlog;
+	__u32 sk_ack_backlog;
+	__u32 sk_max_ack_backlog;
+	struct sock_cgroup_data___skbd sk_cgrp_data;
+} __attribute__((preserve_access_index));
+
+/* a handshake in progress (TCP_NEW_SYN_RECV): not a full socket */
+struct request_sock___skbd {
+	struct sock___skbd *rsk_listener;
+} __attribute__((preserve_access_index));
+
+struct tcp_options_received___skbd {
+	__u16 wscale_ok : 1, snd_wscale : 4, rcv_wscale : 4;
+} __attribute__((preserve_access_index));
+
+struct tcp_sock___skbd {
+	__u32 rcv_wnd;
+	__u32 snd_wnd;
+	struct tcp_options_received___skbd rx_opt;
 } __attribute__((preserve_access_index));
 
 /* head + the header offsets locate the linear packet data; on 64-bit
@@ -82,8 +146,11 @@ struct sk_buff___skbd {
 	__u16 transport_header;
 } __attribute__((preserve_access_index));
 
-#define FIELD_BYTE_SIZE 1 /* enum bpf_field_info_kind BPF_FIELD_BYTE_SIZE */
-#define FIELD_EXISTS 2    /* enum bpf_field_info_kind BPF_FIELD_EXISTS */
+#define FIELD_BYTE_OFFSET 0 /* enum bpf_field_info_kind */
+#define FIELD_BYTE_SIZE 1
+#define FIELD_EXISTS 2
+#define FIELD_LSHIFT_U64 4
+#define FIELD_RSHIFT_U64 5
 
 struct skbd_map_def SEC("maps") events = {
 	.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
@@ -118,6 +185,14 @@ struct skbd_map_def SEC("maps") devices = {
 	.key_size = sizeof(struct skbd_dev_key),
 	.value_size = sizeof(__u32),
 	.max_entries = SKBD_DEVICES_MAX,
+};
+
+/* --owner PID: the inodes of that process's sockets (user space keeps it current) */
+struct skbd_map_def SEC("maps") owners = {
+	.type = BPF_MAP_TYPE_HASH,
+	.key_size = sizeof(__u64),
+	.value_size = sizeof(__u8),
+	.max_entries = SKBD_OWNERS_MAX,
 };
 
 struct skbd_map_def SEC("maps") rate = {
@@ -198,6 +273,42 @@ static __attribute__((noinline)) struct sock___skbd *skbd_btf_sock(__u64 addr)
 	return (struct sock___skbd *)p;
 }
 
+static __attribute__((noinline)) struct request_sock___skbd *skbd_btf_req(__u64 addr)
+{
+	__u64 p = 0;
+
+	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
+	return (struct request_sock___skbd *)p;
+}
+
+static __attribute__((noinline)) struct tcp_sock___skbd *skbd_btf_tcp(__u64 addr)
+{
+	__u64 p = 0;
+
+	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
+	return (struct tcp_sock___skbd *)p;
+}
+
+static __attribute__((noinline)) struct socket_alloc___skbd *skbd_btf_socket(__u64 addr)
+{
+	__u64 p = 0;
+
+	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
+	return (struct socket_alloc___skbd *)p;
+}
+
+/* A bitfield: the storage unit the loader names (offset, size), shifted. A
+ * probe read either way (the unit may straddle members of the cast type). */
+#define RD_BITS(dst, base, field)                                                                   \
+	do {                                                                                       \
+		__u64 v_ = 0;                                                                      \
+		bpf_probe_read_kernel(&v_, __builtin_preserve_field_info(field, FIELD_BYTE_SIZE),  \
+				      (char *)(base) + __builtin_preserve_field_info(field, FIELD_BYTE_OFFSET)); \
+		v_ <<= __builtin_preserve_field_info(field, FIELD_LSHIFT_U64);                    \
+		v_ >>= __builtin_preserve_field_info(field, FIELD_RSHIFT_U64);                    \
+		(dst) = v_;                                                                        \
+	} while (0)
+
 /* Copy up to snaplen bytes of the linear data, from the MAC header when one
  * is set just before the network header, else from the network header. */
 static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *skb, struct skbd_event *ev,
@@ -257,31 +368,168 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 		ev->trans_off = th - start;
 }
 
-/* The state of the socket the skb belongs to (6.11+: the receiving socket
- * the tracepoint names, else skb->sk). */
-static __attribute__((always_inline)) void read_sock_state(__u64 rx_sk, struct sk_buff___skbd *skb,
-							    struct skbd_event *ev, int direct)
+#define SK_TCP_LISTEN 10
+#define SK_TCP_TIME_WAIT 6
+#define SK_TCP_NEW_SYN_RECV 12
+#define SK_IPPROTO_TCP 6
+
+/* The socket's cgroup v2 id (what bpf_sk_cgroup_id() answers): 0 unknown. */
+static __attribute__((always_inline)) __u64 sock_cgroup_id(struct sock___skbd *sk, int direct)
+{
+	struct cgroup___skbd *cg = 0;
+	struct kernfs_node___skbd *kn = 0;
+	__u64 id = 0, v = 0;
+
+	if (__builtin_preserve_field_info(sk->sk_cgrp_data.cgroup, FIELD_EXISTS)) {
+		RD(direct, cg, sk->sk_cgrp_data.cgroup);
+	} else if (__builtin_preserve_field_info(sk->sk_cgrp_data.val, FIELD_EXISTS)) {
+		RD(direct, v, sk->sk_cgrp_data.val);
+		if (!v || (v & 3))
+			return 1; /* no pointer kept: the root cgroup (as the kernel reads it) */
+		cg = (struct cgroup___skbd *)v;
+		direct = 0; /* a number, not a typed pointer */
+	}
+	if (!cg || !__builtin_preserve_field_info(cg->kn, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(kn->id, FIELD_EXISTS) ||
+	    __builtin_preserve_field_info(kn->id, FIELD_BYTE_SIZE) != 8)
+		return 0;
+	RD(direct, kn, cg->kn);
+	if (kn)
+		RD(direct, id, kn->id);
+	return id;
+}
+
+/* The owner of a full socket: inode, uid, cgroup, namespace, port, and the
+ * queue and window numbers that explain its drops. */
+static __attribute__((always_inline)) void read_owner(struct sock___skbd *sk, struct skbd_event *ev, __u8 state,
+						       int direct)
+{
+	struct socket___skbd *sock = 0;
+	struct net___skbd *net = 0;
+	__u16 proto = 0;
+
+	ev->flags |= SKBD_EV_HAS_OWNER;
+	if (__builtin_preserve_field_info(sk->sk_ino, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->sk_ino, FIELD_BYTE_SIZE) == 8) {
+		RD(direct, ev->sk_ino, sk->sk_ino);
+	} else if (__builtin_preserve_field_info(sk->sk_socket, FIELD_EXISTS)) {
+		RD(direct, sock, sk->sk_socket);
+		if (sock) {
+			struct socket_alloc___skbd *sa = direct ? skbd_btf_socket((__u64)sock) :
+								    (struct socket_alloc___skbd *)sock;
+
+			if (sa && __builtin_preserve_field_info(sa->vfs_inode.i_ino, FIELD_EXISTS) &&
+			    __builtin_preserve_field_info(sa->vfs_inode.i_ino, FIELD_BYTE_SIZE) == 8)
+				RD(direct, ev->sk_ino, sa->vfs_inode.i_ino);
+		}
+	}
+	if (__builtin_preserve_field_info(sk->sk_uid.val, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->sk_uid.val, FIELD_BYTE_SIZE) == 4) {
+		RD(direct, ev->sk_uid, sk->sk_uid.val);
+		ev->sk_flags |= SKBD_SKF_UID;
+	}
+	ev->sk_cgroup_id = sock_cgroup_id(sk, direct);
+	if (ev->sk_cgroup_id)
+		ev->sk_flags |= SKBD_SKF_CGROUP;
+	if (__builtin_preserve_field_info(sk->__sk_common.skc_net.net, FIELD_EXISTS))
+		RD(direct, net, sk->__sk_common.skc_net.net);
+	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
+		RD(direct, ev->sk_netns, net->ns.inum);
+	if (__builtin_preserve_field_info(sk->__sk_common.skc_num, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->__sk_common.skc_num, FIELD_BYTE_SIZE) == 2)
+		RD(direct, ev->sk_lport, sk->__sk_common.skc_num);
+	if (__builtin_preserve_field_info(sk->sk_protocol, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->sk_protocol, FIELD_BYTE_SIZE) == 2) {
+		RD(direct, proto, sk->sk_protocol);
+		ev->sk_proto = (__u8)proto;
+	}
+	if (__builtin_preserve_field_info(sk->sk_rcvbuf, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->sk_backlog.rmem_alloc.counter, FIELD_EXISTS)) {
+		RD(direct, ev->sk_rcvbuf, sk->sk_rcvbuf);
+		RD(direct, ev->sk_rmem, sk->sk_backlog.rmem_alloc.counter);
+		ev->sk_flags |= SKBD_SKF_QUEUE;
+	}
+	if (state == SK_TCP_LISTEN && __builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_BYTE_SIZE) == 4 &&
+	    __builtin_preserve_field_info(sk->sk_max_ack_backlog, FIELD_BYTE_SIZE) == 4) {
+		RD(direct, ev->sk_ack_backlog, sk->sk_ack_backlog);
+		RD(direct, ev->sk_max_ack_backlog, sk->sk_max_ack_backlog);
+		ev->sk_flags |= SKBD_SKF_LISTEN;
+	} else if (proto == SK_IPPROTO_TCP && state != SK_TCP_LISTEN) {
+		struct tcp_sock___skbd *tp = direct ? skbd_btf_tcp((__u64)sk) : (struct tcp_sock___skbd *)sk;
+		__u8 ok = 0, snd = 0, rcv = 0;
+
+		if (!tp || !__builtin_preserve_field_info(tp->rcv_wnd, FIELD_EXISTS) ||
+		    !__builtin_preserve_field_info(tp->snd_wnd, FIELD_EXISTS))
+			return;
+		RD(direct, ev->tcp_rcv_wnd, tp->rcv_wnd);
+		RD(direct, ev->tcp_snd_wnd, tp->snd_wnd);
+		ev->sk_flags |= SKBD_SKF_TCPWIN;
+		if (!__builtin_preserve_field_info(tp->rx_opt.wscale_ok, FIELD_EXISTS) ||
+		    !__builtin_preserve_field_info(tp->rx_opt.snd_wscale, FIELD_EXISTS) ||
+		    !__builtin_preserve_field_info(tp->rx_opt.rcv_wscale, FIELD_EXISTS))
+			return;
+		RD_BITS(ok, tp, tp->rx_opt.wscale_ok);
+		RD_BITS(snd, tp, tp->rx_opt.snd_wscale);
+		RD_BITS(rcv, tp, tp->rx_opt.rcv_wscale);
+		if (ok) {
+			ev->tcp_wscale = (__u8)((snd & 0xf) << 4 | (rcv & 0xf));
+			ev->sk_flags |= SKBD_SKF_WSCALE;
+		}
+	}
+}
+
+/* The socket the skb belongs to (6.11+: the receiving socket the tracepoint
+ * names, else skb->sk): its state, and with want_owner its owner. A request
+ * socket stands for its listener; a timewait socket has no owner. */
+static __attribute__((always_inline)) void read_sock(__u64 rx_sk, struct sk_buff___skbd *skb, struct skbd_event *ev,
+						      int want_owner, int direct)
 {
 	struct sock___skbd *sk = 0;
 	unsigned char state = 0;
+	__u8 src = SKBD_SKSRC_RX_SK;
 
 	if (!__builtin_preserve_field_info(sk->__sk_common.skc_state, FIELD_EXISTS))
 		return;
 	if (rx_sk)
 		sk = direct ? skbd_btf_sock(rx_sk) : (struct sock___skbd *)rx_sk;
-	if (!sk && __builtin_preserve_field_info(skb->sk, FIELD_EXISTS))
+	if (!sk && __builtin_preserve_field_info(skb->sk, FIELD_EXISTS)) {
 		RD(direct, sk, skb->sk);
+		src = SKBD_SKSRC_SKB_SK;
+	}
 	if (!sk)
 		return;
 	RD(direct, state, sk->__sk_common.skc_state);
-	if (state) /* no TCP state is 0: a failed read (0 both ways) is "no socket" */
-		ev->sk_state = state;
+	if (!state) /* no TCP state is 0: a failed read (0 both ways) is "no socket" */
+		return;
+	ev->sk_state = state;
+	if (!want_owner || state == SK_TCP_TIME_WAIT)
+		return;
+	if (state == SK_TCP_NEW_SYN_RECV) {
+		struct request_sock___skbd *req = direct ? skbd_btf_req((__u64)sk) : (struct request_sock___skbd *)sk;
+
+		if (!req || !__builtin_preserve_field_info(req->rsk_listener, FIELD_EXISTS))
+			return;
+		sk = 0;
+		RD(direct, sk, req->rsk_listener);
+		if (!sk)
+			return;
+		state = 0;
+		RD(direct, state, sk->__sk_common.skc_state);
+		if (state != SK_TCP_LISTEN)
+			return;
+		ev->sk_flags |= SKBD_SKF_REQ;
+	}
+	ev->sk_src = src;
+	read_owner(sk, ev, state, direct);
 }
 
-/* len, ifindex, netns, socket state and packet bytes of the skb. Without
- * kernel BTF the loader marks these fields absent and the block is dead. */
+/* len, ifindex, netns, socket state (and owner) and packet bytes of the skb.
+ * Without kernel BTF the loader marks these fields absent and the block is
+ * dead. lean (summary counting): only what keys and filters need. */
 static __attribute__((always_inline)) void read_context(__u64 rx_sk, struct sk_buff___skbd *skb,
-							 struct skbd_event *ev, __u32 snaplen, int lean, int direct)
+							 struct skbd_event *ev, __u32 snaplen, int lean, int want_owner,
+							 int direct)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
@@ -309,10 +557,10 @@ static __attribute__((always_inline)) void read_context(__u64 rx_sk, struct sk_b
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
 		RD(direct, ev->netns, net->ns.inum);
-	if (lean)
+	if (lean && !want_owner)
 		return;
-	read_sock_state(rx_sk, skb, ev, direct);
-	if (snaplen)
+	read_sock(rx_sk, skb, ev, want_owner, direct);
+	if (snaplen && !lean)
 		read_packet(skb, ev, snaplen, direct);
 }
 
@@ -335,6 +583,10 @@ static __attribute__((always_inline)) void aggregate(const struct skbd_config *c
 		key.netns = ev->netns;
 	if (f & SKBD_AGG_COMM)
 		__builtin_memcpy(key.comm, ev->comm, sizeof(key.comm));
+	if (f & SKBD_AGG_OWNER)
+		key.sk_ino = ev->sk_ino;
+	if (f & SKBD_AGG_CONTAINER)
+		key.sk_cgroup_id = ev->sk_cgroup_id;
 	v = bpf_map_lookup_elem(&agg, &key);
 	if (v) {
 		*v += 1; /* this CPU's slot: no other writer */
@@ -391,6 +643,9 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	__u32 summary = cfg->flags & SKBD_CFG_SUMMARY;
 	/* summary counting without a packet filter: nothing but the keys */
 	int lean = summary && !(cfg->flags & SKBD_CFG_FILTER);
+	/* the socket's owner: for every record, an owner filter, owner keys */
+	int want_owner = !summary || (cfg->flags & SKBD_CFG_OWNER) ||
+			 (cfg->agg_fields & (SKBD_AGG_OWNER | SKBD_AGG_CONTAINER));
 	__u32 *slot;
 
 	pid_tgid = !summary || cfg->filter_tgid ? bpf_get_current_pid_tgid() : 0;
@@ -431,6 +686,22 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	ev->sk_state = SKBD_SK_NONE;
 	ev->pad = 0;
 	ev->pkt_len = 0;
+	ev->sk_ino = 0;
+	ev->sk_cgroup_id = 0;
+	ev->sk_uid = 0;
+	ev->sk_netns = 0;
+	ev->sk_rmem = 0;
+	ev->sk_rcvbuf = 0;
+	ev->sk_ack_backlog = 0;
+	ev->sk_max_ack_backlog = 0;
+	ev->tcp_rcv_wnd = 0;
+	ev->tcp_snd_wnd = 0;
+	ev->sk_lport = 0;
+	ev->sk_src = SKBD_SKSRC_NONE;
+	ev->sk_proto = 0;
+	ev->tcp_wscale = 0;
+	ev->sk_flags = 0;
+	ev->sk_pad = 0;
 	if (!summary) {
 		ev->cgroup_id = bpf_get_current_cgroup_id();
 		ev->flags |= SKBD_EV_HAS_CGROUP;
@@ -439,18 +710,20 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
-	    (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
+	    want_owner || (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
 		struct sk_buff___skbd *bskb = skbd_btf_skb(skbaddr);
 		__u64 rx_sk = 0; /* 6.11+: the receiving socket */
 
 		if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
 			rx_sk = ctx->rx_sk;
 		if (bskb)
-			read_context(rx_sk, bskb, ev, cfg->snaplen, lean, 1);
+			read_context(rx_sk, bskb, ev, cfg->snaplen, lean, want_owner, 1);
 		else
-			read_context(rx_sk, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean, 0);
+			read_context(rx_sk, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean, want_owner, 0);
 	}
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
+		goto filtered;
+	if ((cfg->flags & SKBD_CFG_OWNER) && (!ev->sk_ino || !bpf_map_lookup_elem(&owners, &ev->sk_ino)))
 		goto filtered;
 	if (cfg->dev_mode != SKBD_DEV_ANY) {
 		struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };

@@ -24,6 +24,8 @@ struct skbd_map_def {
 #define SKBD_MAP_DEVICES "devices" /* HASH struct skbd_dev_key -> __u32 (1): -i / --exclude-device */
 #define SKBD_MAP_RATE "rate"       /* PERCPU_ARRAY[1] of struct skbd_rate: --max-rate state */
 
+#define SKBD_MAP_OWNERS "owners" /* HASH __u64 socket inode -> __u8: --owner PID's sockets */
+#define SKBD_OWNERS_MAX 65536
 #define SKBD_MAP_AGG "agg"         /* PERCPU_HASH struct skbd_agg_key -> __u64: --summary counts */
 
 #define SKBD_DEVICES_MAX 256
@@ -35,6 +37,8 @@ struct skbd_map_def {
 #define SKBD_AGG_DEV 0x4   /* ifindex (with netns: a device is only named within its namespace) */
 #define SKBD_AGG_NETNS 0x8
 #define SKBD_AGG_COMM 0x10
+#define SKBD_AGG_OWNER 0x20     /* the socket's inode */
+#define SKBD_AGG_CONTAINER 0x40 /* the socket's cgroup */
 
 struct skbd_agg_key {
 	__u64 location;
@@ -43,6 +47,8 @@ struct skbd_agg_key {
 	__u32 netns;
 	__u32 pad;
 	char comm[16];
+	__u64 sk_ino;       /* SKBD_AGG_OWNER: the socket's inode (0: none) */
+	__u64 sk_cgroup_id; /* SKBD_AGG_CONTAINER: the socket's cgroup (0: none) */
 };
 
 struct skbd_dev_key {
@@ -109,6 +115,7 @@ enum skbd_dev_mode {
 #define SKBD_CFG_STACK 0x1  /* record the kernel stack */
 #define SKBD_CFG_FILTER 0x2 /* run the packet filter (the loader provides its body) */
 #define SKBD_CFG_SUMMARY 0x4 /* count in the agg map instead of writing records */
+#define SKBD_CFG_OWNER 0x8   /* only drops whose socket inode is in the owners map */
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"
@@ -116,6 +123,9 @@ enum skbd_dev_mode {
  * bpf_rdonly_cast body: (u64 address) -> BTF pointer to struct sk_buff / sock */
 #define SKBD_BTF_SKB_FUNC "skbd_btf_skb"
 #define SKBD_BTF_SOCK_FUNC "skbd_btf_sock"
+#define SKBD_BTF_REQ_FUNC "skbd_btf_req"       /* -> struct request_sock */
+#define SKBD_BTF_TCP_FUNC "skbd_btf_tcp"       /* -> struct tcp_sock */
+#define SKBD_BTF_SOCKET_FUNC "skbd_btf_socket" /* -> struct socket_alloc */
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */
@@ -133,6 +143,7 @@ enum skbd_stat {
 #define SKBD_EV_HAS_MAC 0x4   /* data[] starts at the MAC header (else at the network header) */
 #define SKBD_EV_HAS_STACK 0x8 /* stack_id is meaningful (--stack) */
 #define SKBD_EV_HAS_CGROUP 0x10 /* cgroup_id was read */
+#define SKBD_EV_HAS_OWNER 0x20 /* the sk_* owner fields are set */
 
 #define SKBD_SNAPLEN_DEFAULT 128
 #define SKBD_SNAPLEN_MAX 256
@@ -169,9 +180,42 @@ struct skbd_event {
 	__u8 sk_state;  /* the socket's state (TCP_ESTABLISHED = 1, ...) or SKBD_SK_NONE */
 	__u8 pad;
 	__u32 pkt_len;  /* bytes of the whole packet from data[0] on (linear and paged); 0 if not captured */
+	/* the socket the packet belonged to (SKBD_EV_HAS_OWNER): the tracepoint's
+	 * rx_sk (6.11+), else skb->sk; a request socket's listener; never a
+	 * timewait socket. Each part is 0 when the kernel lacks its field. */
+	__u64 sk_ino;        /* inode of the socket (socket:[N]); 0: no struct socket (orphaned) */
+	__u64 sk_cgroup_id;  /* cgroup v2 id of the socket (SKBD_SKF_CGROUP) */
+	__u32 sk_uid;        /* sk_uid (SKBD_SKF_UID) */
+	__u32 sk_netns;      /* inode of the socket's netns */
+	__u32 sk_rmem;       /* receive queue bytes (sk_rmem_alloc) (SKBD_SKF_QUEUE) */
+	__u32 sk_rcvbuf;
+	__u32 sk_ack_backlog; /* accept queue (SKBD_SKF_LISTEN: a listener) */
+	__u32 sk_max_ack_backlog;
+	__u32 tcp_rcv_wnd;   /* SKBD_SKF_TCPWIN: a TCP socket's windows, bytes */
+	__u32 tcp_snd_wnd;
+	__u16 sk_lport;      /* local port (skc_num), host order */
+	__u8 sk_src;         /* enum skbd_sk_src */
+	__u8 sk_proto;       /* sk_protocol (IPPROTO_*) */
+	__u8 tcp_wscale;     /* SKBD_SKF_WSCALE: snd_wscale << 4 | rcv_wscale */
+	__u8 sk_flags;       /* SKBD_SKF_* */
+	__u16 sk_pad;
 	__u8 data[SKBD_SNAPLEN_MAX];
 };
 
-#define SKBD_EVENT_HDR 96u /* offsetof(struct skbd_event, data) */
+#define SKBD_EVENT_HDR 152u /* offsetof(struct skbd_event, data) */
+
+enum skbd_sk_src {
+	SKBD_SKSRC_NONE = 0,
+	SKBD_SKSRC_RX_SK = 1,    /* the tracepoint's rx_sk (6.11+) */
+	SKBD_SKSRC_SKB_SK = 2,   /* skb->sk */
+};
+
+#define SKBD_SKF_UID 0x1
+#define SKBD_SKF_CGROUP 0x2
+#define SKBD_SKF_QUEUE 0x4   /* sk_rmem, sk_rcvbuf */
+#define SKBD_SKF_LISTEN 0x8  /* the socket listens: sk_ack_backlog, sk_max_ack_backlog */
+#define SKBD_SKF_TCPWIN 0x10 /* tcp_rcv_wnd, tcp_snd_wnd */
+#define SKBD_SKF_WSCALE 0x20 /* tcp_wscale (window scaling agreed) */
+#define SKBD_SKF_REQ 0x40    /* the skb's socket was a request socket: this is its listener */
 
 #endif

@@ -28,12 +28,15 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
 #define CLI_POLL_MS 100                 /* a lone drop shows within this */
 #define CLI_STACK_IDS 16384             /* stack map entries with --stack (8 MiB) */
+#define CLI_OWNER_REFRESH_MS 100        /* --owner: how often its sockets are listed again */
 
 struct cli_opts {
 	enum cli_output output;
 	double duration;          /* seconds; 0: until stopped */
 	unsigned long long count; /* 0: unlimited */
 	unsigned int pid;         /* 0: any */
+	unsigned int owner;       /* --owner PID: 0 any */
+	bool sock_state;          /* --sock-state */
 	const char *reasons;      /* -r list, validated against the kernel later */
 	const char *exclude_reasons;
 	const char *btf_path;     /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */
@@ -114,6 +117,10 @@ struct cli_run {
 	struct skbd_drop_names nm;     /* the names of the drop being written */
 	int write_err;                 /* errno of a failed write (EPIPE: the reader went away) */
 	unsigned long long delivered, lost;
+	double owner_next;             /* --owner: when its sockets are listed again */
+	__u64 *owner_inos;             /* --owner: the list being built */
+	size_t nr_owner_inos, cap_owner_inos;
+	bool owner_full;               /* --owner: more sockets than the kernel's set holds (said once) */
 	unsigned long long by_reason[SKBD_DROP_REASON_SLOTS];
 	unsigned long long by_reason_other;
 };
@@ -128,8 +135,12 @@ int cli_open_output(struct cli_run *r);
 /* The names side: symbols, devices, cgroups, stacks (warnings printed). */
 void cli_open_names(struct cli_run *r);
 void cli_close(struct cli_run *r);
-/* Before each poll batch. */
+/* Before each poll batch (--owner: its sockets listed again every
+ * CLI_OWNER_REFRESH_MS). */
 void cli_batch_start(struct cli_run *r);
+/* --owner: list the process's sockets into the kernel's set now. 0, or 1
+ * after one error line (the process cannot be read). */
+int cli_owner_refresh(struct cli_run *r);
 /* Format one drop into the output buffer (flushing when full). 0, or -1
  * with write_err set. */
 int cli_emit(struct cli_run *r, const struct skbd_drop *d);

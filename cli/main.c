@@ -81,6 +81,7 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 	c->stack = o->stack;
 	c->summary = o->summary > 0;
 	c->by = o->by;
+	c->owner_filter = o->owner != 0;
 	/* with --summary no records: the ring buffer would be memory for nothing */
 	c->transport = o->transport == CLI_TRANSPORT_RINGBUF && !o->summary ? SKBD_TRANSPORT_RINGBUF : SKBD_TRANSPORT_PERF;
 	c->wakeup = o->wakeup == CLI_WAKEUP_EVENTS ? SKBD_WAKEUP_EVENTS :
@@ -213,6 +214,8 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
 		return 1;
 	}
+	if (o->owner && cli_owner_refresh(r)) /* the set is there before the first drop */
+		return 1;
 	return cli_open_output(r) ? 1 : -1;
 }
 

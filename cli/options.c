@@ -12,8 +12,9 @@ void cli_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: skbdrop [OPTIONS] [FILTER EXPRESSION]\n"
-		"Show every packet the kernel drops (skb:kfree_skb): process, drop reason, kernel\n"
-		"function, packet headers, device and network namespace. Runs as root\n"
+		"Show every packet the kernel drops (skb:kfree_skb): drop reason, kernel function,\n"
+		"packet headers, device and network namespace, the context (the task on the CPU)\n"
+		"and the owner of the packet's socket (process, uid, cgroup, container). Runs as root\n"
 		"(CAP_BPF+CAP_PERFMON or CAP_SYS_ADMIN). A FILTER EXPRESSION in tcpdump's syntax\n"
 		"(pcap-filter(7)), e.g. 'tcp port 443', selects drops by their captured headers;\n"
 		"it is compiled with libpcap and runs in the kernel.\n"
@@ -27,16 +28,24 @@ void cli_usage(FILE *f)
 		"                           on a terminal, one block per interval otherwise, one\n"
 		"                           JSON object per interval with -o json\n"
 		"      --by FIELD[,...]     summary rows by: reason, location, dev, netns, comm\n"
-		"                           (default reason,location,dev,netns)\n"
+		"                           (the context's), owner (the socket's process),\n"
+		"                           container (the socket's cgroup) (default\n"
+		"                           reason,location,dev,netns)\n"
 		"      --prom-file PATH     with --summary: write Prometheus counters to PATH\n"
 		"                           (atomically, every interval) for node_exporter\n"
 		"  -s, --stack              add the kernel stack of every drop (tcpdump's -s is --snaplen)\n"
+		"      --sock-state         text lines also show the owner socket's receive queue\n"
+		"                           (rcvq BYTES/RCVBUF), accept queue (acceptq LEN/BACKLOG)\n"
+		"                           and TCP windows (rwnd, swnd, wscale SND/RCV); JSON always has them\n"
 		"      --snaplen N          packet bytes to capture and decode, 0 to %d (default %d)\n"
 		"Stop:\n"
 		"  -d, --duration SEC       stop after SEC seconds (decimals allowed)\n"
 		"  -c, --count N            stop after N events\n"
 		"Filters (applied in the kernel):\n"
-		"  -p, --pid PID            only drops in the context of process PID\n"
+		"  -p, --pid PID            only drops in the context of process PID (the task\n"
+		"                           on the CPU, often not the socket's owner: see --owner)\n"
+		"      --owner PID          only drops on sockets process PID holds (listed from\n"
+		"                           /proc/PID/fd every 100 ms and matched in the kernel)\n"
 		"  -r, --reason NAME[,...]  only these drop reasons (names as --list-reasons prints them)\n"
 		"      --exclude-reason NAME[,...]\n"
 		"                           not these reasons; NOT_DROPPED_YET and CONSUMED are\n"
@@ -120,7 +129,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
-       OPT_SUMMARY, OPT_BY, OPT_PROM };
+       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -169,6 +178,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "summary", optional_argument, NULL, OPT_SUMMARY },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "prom-file", required_argument, NULL, OPT_PROM },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "sock-state", no_argument, NULL, OPT_SOCK_STATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -210,6 +221,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (parse_ull(optarg, 0x7fffffff, &v) || !v)
 				return fail(err, err_size, "--pid: '%s' is not a process id", optarg);
 			o->pid = (unsigned int)v;
+			break;
+		case OPT_OWNER:
+			if (parse_ull(optarg, 0x7fffffff, &v) || !v)
+				return fail(err, err_size, "--owner: '%s' is not a process id", optarg);
+			o->owner = (unsigned int)v;
+			break;
+		case OPT_SOCK_STATE:
+			o->sock_state = true;
 			break;
 		case 'r':
 			o->reasons = optarg;
@@ -365,6 +384,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		return fail(err, err_size, "--summary counts every drop in the kernel: it takes no %s",
 			    o->stack ? "--stack" : o->max_rate ? "--max-rate" : o->count ? "--count" :
 			    o->count_only ? "--count-only" : "--no-output");
+	if (o->summary && o->sock_state)
+		return fail(err, err_size, "--sock-state shows socket numbers on event lines: it does not go with --summary");
 	if (o->count_only && o->no_output)
 		return fail(err, err_size, "--count-only and --no-output exclude each other");
 	return 0;

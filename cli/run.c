@@ -135,6 +135,7 @@ int cli_open_output(struct cli_run *r)
 	r->fc.has_reason = skbd_monitor__has_reason(r->mon);
 	r->fc.mono_to_real_ns = mono_to_real();
 	r->fc.stacks = r->o->stack;
+	r->fc.sock_state = r->o->sock_state;
 	if (!r->o->summary && skbd_out__new(STDOUT_FILENO, &r->fc, &oo, &r->out)) {
 		cli_error(r->log, "out of memory");
 		return 1;
@@ -148,6 +149,7 @@ void cli_open_names(struct cli_run *r)
 		.symbols = !r->o->count_only,
 		.devices = !r->o->count_only,
 		.cgroups = !r->o->count_only && !r->o->summary,
+		.owners = !r->o->count_only && (!r->o->summary || (r->o->by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER))),
 		.stack_read = r->o->stack ? read_stack : NULL,
 		.stack_ctx = r->mon,
 	};
@@ -160,6 +162,54 @@ void cli_close(struct cli_run *r)
 {
 	skbd_out__free(r->out);
 	skbd_names__free(r->names);
+	free(r->owner_inos);
+}
+
+static void owner_add(void *ctx, __u64 ino)
+{
+	struct cli_run *r = ctx;
+
+	if (r->nr_owner_inos == r->cap_owner_inos) {
+		size_t cap = r->cap_owner_inos ? 2 * r->cap_owner_inos : 256;
+		__u64 *v = realloc(r->owner_inos, cap * sizeof(*v));
+
+		if (!v)
+			return; /* this round lists fewer: the next one tries again */
+		r->owner_inos = v;
+		r->cap_owner_inos = cap;
+	}
+	r->owner_inos[r->nr_owner_inos++] = ino;
+}
+
+int cli_owner_refresh(struct cli_run *r)
+{
+	size_t n;
+	int err;
+
+	r->owner_next = cli_now() + CLI_OWNER_REFRESH_MS / 1000.0;
+	r->nr_owner_inos = 0;
+	err = skbd_names__pid_sockets(NULL, r->o->owner, owner_add, r);
+	if (err) {
+		/* gone after the start: its sockets stay in the set (their last drops still count) */
+		if (r->log->live)
+			return 0;
+		cli_error(r->log, "--owner %u: %s", r->o->owner, err == -ENOENT ? "no such process" : strerror(-err));
+		return 1;
+	}
+	n = r->nr_owner_inos;
+	if (n > SKBD_DROP_OWNER_SOCKETS) {
+		if (!r->owner_full)
+			fprintf(stderr, "skbdrop: warning: --owner %u holds %zu sockets: only the first %d are followed\n",
+				r->o->owner, n, SKBD_DROP_OWNER_SOCKETS);
+		r->owner_full = true;
+		n = SKBD_DROP_OWNER_SOCKETS;
+	}
+	err = skbd_monitor__owner_sockets(r->mon, r->owner_inos, n);
+	if (err && !r->log->live) {
+		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
+		return 1;
+	}
+	return 0;
 }
 
 void cli_batch_start(struct cli_run *r)
@@ -167,6 +217,8 @@ void cli_batch_start(struct cli_run *r)
 	if (r->names) /* notifications apply even without events, so a deleted
 			 namespace is not kept alive by our socket */
 		skbd_names__refresh(r->names);
+	if (r->o->owner && cli_now() >= r->owner_next)
+		cli_owner_refresh(r);
 }
 
 int cli_flush(struct cli_run *r)
@@ -332,8 +384,9 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	double start = cli_now(), next = start + o->summary, deadline = o->duration > 0 ? start + o->duration : 0;
 	bool tty = isatty(STDOUT_FILENO), last = false;
 	const struct skbd_drop_key *keys;
+	struct skbd_drop_key *owned = NULL;
 	const __u64 *totals;
-	size_t n;
+	size_t n, owned_cap = 0;
 	int err, ret = 1;
 
 	if (skbd_summary__new(o->by, start, &sum) || summary_view(r, sum, &so)) {
@@ -370,6 +423,24 @@ int cli_run_summary(struct cli_run *r, const char *release)
 			cli_error(r->log, "reading the summary counts: %s", strerror(-err));
 			goto out;
 		}
+		if ((o->by & SKBD_BY_OWNER) && r->names && n) {
+			/* the kernel counts per socket: rows of one process are summed */
+			if (n > owned_cap) {
+				struct skbd_drop_key *nk = realloc(owned, n * sizeof(*nk));
+
+				if (!nk) {
+					cli_error(r->log, "out of memory");
+					goto out;
+				}
+				owned = nk;
+				owned_cap = n;
+			}
+			for (size_t i = 0; i < n; i++) {
+				owned[i] = keys[i];
+				owned[i].sk_ino = skbd_names__owner_key(r->names, keys[i].sk_ino);
+			}
+			keys = owned;
+		}
 		skbd_monitor__stats(r->mon, &st);
 		now = cli_now();
 		if (skbd_summary__update(sum, keys, totals, n, st.agg_other, now) || summary_view(r, sum, &so)) {
@@ -401,5 +472,6 @@ out:
 	skbd_summary__free(sum);
 	free(so.rows);
 	free(so.names);
+	free(owned);
 	return ret;
 }

@@ -97,6 +97,8 @@ enum {
 	RELO_FIELD_BYTE_OFFSET = 0,
 	RELO_FIELD_BYTE_SIZE = 1,
 	RELO_FIELD_EXISTS = 2,
+	RELO_FIELD_LSHIFT_U64 = 4,
+	RELO_FIELD_RSHIFT_U64 = 5,
 };
 
 /* Everything collected while libelf's memory is alive. */
@@ -768,7 +770,19 @@ static int apply_field_reloc(struct prog *p, const struct field_reloc *fr, const
 			break;
 		insn->imm = fr->kind == RELO_FIELD_EXISTS ? loc->exists : (__s32)loc->size;
 		return 0;
+	case RELO_FIELD_LSHIFT_U64:
+	case RELO_FIELD_RSHIFT_U64:
+		/* clang folds the shift amount into the shift: any ALU op with an immediate */
+		if ((cls != BPF_ALU64 && cls != BPF_ALU) || BPF_SRC(insn->code) != BPF_K)
+			break;
+		insn->imm = (__s32)(fr->kind == RELO_FIELD_LSHIFT_U64 ? loc->lshift : loc->rshift);
+		return 0;
 	case RELO_FIELD_BYTE_OFFSET:
+		if (cls == BPF_LDX && BPF_MODE(insn->code) == BPF_MEM && loc->bitfield) {
+			skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: field %s.%s is a bitfield: it cannot be loaded directly",
+				 p->section, fr->insn, fr->struct_name, fr->field);
+			return -EINVAL;
+		}
 		if (cls == BPF_LDX && BPF_MODE(insn->code) == BPF_MEM) {
 			int sz;
 

@@ -62,6 +62,16 @@ int skbd_bpf_map_update_elem(const struct skbd_sys *sys, int fd, const void *key
 	return sys_bpf(sys, BPF_MAP_UPDATE_ELEM, &attr, ATTR_SIZE(flags));
 }
 
+int skbd_bpf_map_delete_elem(const struct skbd_sys *sys, int fd, const void *key)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (__u64)(unsigned long)key;
+	return sys_bpf(sys, BPF_MAP_DELETE_ELEM, &attr, ATTR_SIZE(key));
+}
+
 int skbd_bpf_map_lookup_elem(const struct skbd_sys *sys, int fd, const void *key, void *value)
 {
 	union bpf_attr attr;

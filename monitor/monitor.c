@@ -27,27 +27,40 @@
 /* The public drop record and summary key are the ABI's, field for field:
  * a record is copied as it is. */
 _Static_assert(sizeof(struct skbd_drop) == sizeof(struct skbd_event), "drop = event");
-_Static_assert(offsetof(struct skbd_drop, data) == SKBD_EVENT_HDR, "event header is 96 bytes");
+_Static_assert(offsetof(struct skbd_drop, data) == SKBD_EVENT_HDR, "event header is 152 bytes");
 _Static_assert(offsetof(struct skbd_drop, pkt_len) == offsetof(struct skbd_event, pkt_len), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, cgroup_id) == offsetof(struct skbd_event, cgroup_id), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, stack_id) == offsetof(struct skbd_event, stack_id), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, caplen) == offsetof(struct skbd_event, caplen), "drop = event");
+_Static_assert(offsetof(struct skbd_drop, sk_ino) == offsetof(struct skbd_event, sk_ino) &&
+		       offsetof(struct skbd_drop, sk_rcvbuf) == offsetof(struct skbd_event, sk_rcvbuf) &&
+		       offsetof(struct skbd_drop, sk_flags) == offsetof(struct skbd_event, sk_flags),
+	       "drop = event");
+_Static_assert(SKBD_SK_SRC_RX_SK == SKBD_SKSRC_RX_SK && SKBD_SK_UID == SKBD_SKF_UID &&
+		       SKBD_SK_CGROUP == SKBD_SKF_CGROUP && SKBD_SK_QUEUE == SKBD_SKF_QUEUE &&
+		       SKBD_SK_LISTEN == SKBD_SKF_LISTEN && SKBD_SK_TCPWIN == SKBD_SKF_TCPWIN &&
+		       SKBD_SK_WSCALE == SKBD_SKF_WSCALE && SKBD_SK_REQ == SKBD_SKF_REQ &&
+		       SKBD_SK_SRC_SKB_SK == SKBD_SKSRC_SKB_SK,
+	       "owner flags");
 _Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "no tail padding");
 _Static_assert(SKBD_DROP_SNAPLEN_MAX == SKBD_SNAPLEN_MAX && SKBD_DROP_OFF_NONE == SKBD_OFF_NONE &&
 		       SKBD_DROP_SK_NONE == SKBD_SK_NONE && SKBD_DROP_STACK_DEPTH == SKBD_STACK_DEPTH &&
 		       SKBD_DROP_REASON_SLOTS == SKBD_REASON_SLOTS && SKBD_DROP_DEVICES_MAX == SKBD_DEVICES_MAX &&
-		       SKBD_DROP_KEYS_MAX == SKBD_AGG_MAX,
+		       SKBD_DROP_KEYS_MAX == SKBD_AGG_MAX && SKBD_DROP_OWNER_SOCKETS == SKBD_OWNERS_MAX,
 	       "limits");
 _Static_assert(SKBD_DROP_HAS_REASON == SKBD_EV_HAS_REASON && SKBD_DROP_HAS_CTX == SKBD_EV_HAS_CTX &&
 		       SKBD_DROP_HAS_MAC == SKBD_EV_HAS_MAC && SKBD_DROP_HAS_STACK == SKBD_EV_HAS_STACK &&
-		       SKBD_DROP_HAS_CGROUP == SKBD_EV_HAS_CGROUP,
+		       SKBD_DROP_HAS_CGROUP == SKBD_EV_HAS_CGROUP && SKBD_DROP_HAS_OWNER == SKBD_EV_HAS_OWNER,
 	       "flags");
 _Static_assert(sizeof(struct skbd_drop_key) == sizeof(struct skbd_agg_key) &&
 		       offsetof(struct skbd_drop_key, comm) == offsetof(struct skbd_agg_key, comm) &&
-		       offsetof(struct skbd_drop_key, netns) == offsetof(struct skbd_agg_key, netns),
+		       offsetof(struct skbd_drop_key, netns) == offsetof(struct skbd_agg_key, netns) &&
+		       offsetof(struct skbd_drop_key, sk_ino) == offsetof(struct skbd_agg_key, sk_ino) &&
+		       offsetof(struct skbd_drop_key, sk_cgroup_id) == offsetof(struct skbd_agg_key, sk_cgroup_id),
 	       "key = agg key");
 _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG_LOCATION &&
-		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM,
+		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM &&
+		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
 _Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
@@ -77,6 +90,8 @@ struct skbd_monitor {
 	struct skbd_drop_key *keys; /* read_keys: the last snapshot */
 	__u64 *totals;
 	size_t nr_keys, cap_keys;
+	__u64 *owner_set;           /* the owners map's inodes, sorted */
+	size_t nr_owner_set;
 	char err[512];
 };
 
@@ -284,6 +299,7 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	free(mon->percpu);
 	free(mon->keys);
 	free(mon->totals);
+	free(mon->owner_set);
 	free(mon);
 }
 
@@ -314,6 +330,30 @@ int skbd_monitor__nr_cpus(const struct skbd_monitor *mon)
 
 /* ---- load ---- */
 
+/* A bitfield's loading unit: its storage type's size, aligned, doubled until
+ * the bits fit (at most 8 bytes), and the shifts that extract it from a
+ * little-endian u64. -EINVAL for one no 8-byte load holds. */
+static int bitfield_loc(const struct skbd_btf_field *bf, struct skbd_field_loc *out)
+{
+	__u32 size = bf->size, off;
+
+	if (!size || size > 8 || (size & (size - 1)) || !bf->bit_size || bf->bit_size > 64)
+		return -EINVAL;
+	off = bf->bit_offset / 8 / size * size;
+	while (bf->bit_offset + bf->bit_size - off * 8 > size * 8) {
+		if (size >= 8)
+			return -EINVAL;
+		size *= 2;
+		off = bf->bit_offset / 8 / size * size;
+	}
+	out->bitfield = true;
+	out->offset = off;
+	out->size = size;
+	out->lshift = 64 - (bf->bit_offset + bf->bit_size - off * 8);
+	out->rshift = 64 - bf->bit_size;
+	return 0;
+}
+
 /* The tracepoint struct is laid out from the format file; kernel structs
  * (sk_buff___skbd, ...) from the kernel's BTF, or marked absent without it. */
 static int resolve_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
@@ -338,11 +378,13 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
 	err = skbd_btf__field(mon->btf, struct_name, field, &bf);
 	if (err == -ENOENT)
 		return 0; /* this kernel lacks it: the program skips it */
-	if (err || bf.is_bitfield)
-		return err ? err : -EINVAL;
+	if (err)
+		return err;
 	out->exists = true;
 	out->offset = bf.offset;
 	out->size = bf.size;
+	if (bf.is_bitfield)
+		return bitfield_loc(&bf, out);
 	return 0;
 }
 
@@ -357,20 +399,23 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 {
 	static const struct {
 		const char *func, *type;
-	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" }, { SKBD_BTF_SOCK_FUNC, "sock" } };
-	int kfunc, type[2], err;
+	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
+		      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
+		      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" } };
+	enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
+	int kfunc, type[NR_CASTS], err;
 
 	if (!mon->btf || mon->opts.btf_path || mon->opts.probe_reads)
 		return 0;
 	kfunc = skbd_btf__find_by_name_kind(mon->btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
 	if (kfunc <= 0)
 		return kfunc == -ENOMEM ? kfunc : 0;
-	for (size_t i = 0; i < 2; i++) { /* both casts or neither: never half of the fields one way */
+	for (size_t i = 0; i < NR_CASTS; i++) { /* all casts or none: never half of the fields one way */
 		type[i] = skbd_btf__find_by_name_kind(mon->btf, casts[i].type, BTF_KIND_STRUCT);
 		if (type[i] <= 0)
 			return type[i] == -ENOMEM ? type[i] : 0;
 	}
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < NR_CASTS; i++) {
 		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
 		const struct bpf_insn body[] = {
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type[i] },
@@ -446,7 +491,7 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		.filter_tgid = c->pid,
 		.reason_default = c->reasons && c->reasons->skip_other ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT,
 		.flags = (c->stack ? SKBD_CFG_STACK : 0) | (c->filter ? SKBD_CFG_FILTER : 0) |
-			 (c->summary ? SKBD_CFG_SUMMARY : 0),
+			 (c->summary ? SKBD_CFG_SUMMARY : 0) | (c->owner_filter ? SKBD_CFG_OWNER : 0),
 		/* counting needs packet bytes only for the filter */
 		.snaplen = c->summary && !c->filter ? 0 : c->snaplen,
 		.filter_netns = c->netns,
@@ -489,8 +534,9 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		set_err(mon, mon->obj ? "the monitor is loaded already" : "no tracepoint format: only reason names");
 		return mon->obj ? -EBUSY : -EPERM;
 	}
-	if (!mon->btf && (cfg->filter || cfg->netns || cfg->nr_devs)) {
-		set_err(mon, "a filter expression, --netns and --device need the kernel's BTF (packet context): give one with --btf FILE");
+	if (!mon->btf && (cfg->filter || cfg->netns || cfg->nr_devs || cfg->owner_filter ||
+			  (cfg->summary && (cfg->by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER))))) {
+		set_err(mon, "a filter expression, --netns, --device, --owner and --by owner/container need the kernel's BTF (packet context): give one with --btf FILE");
 		return -EOPNOTSUPP;
 	}
 	if (cfg->nr_devs > SKBD_DEVICES_MAX || cfg->snaplen > SKBD_SNAPLEN_MAX || !cfg->pages) {
@@ -761,6 +807,55 @@ static int grow_keys(struct skbd_monitor *mon)
 	mon->totals = nt;
 	mon->cap_keys = ncap;
 	return 0;
+}
+
+/* The owners map holds the set: new inodes added, those no longer given
+ * deleted (a sorted copy of the last set finds them). */
+static int cmp_ino(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int skbd_monitor__owner_sockets(struct skbd_monitor *mon, const __u64 *inos, size_t n)
+{
+	const struct skbd_sys *sys = mon->opts.sys;
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_OWNERS) : -EINVAL, err = 0;
+	__u64 *set;
+	__u8 one = 1;
+
+	if (fd < 0)
+		return fd;
+	if (n > SKBD_OWNERS_MAX)
+		return -E2BIG;
+	set = malloc((n ? n : 1) * sizeof(*set));
+	if (!set)
+		return -ENOMEM;
+	memcpy(set, inos, n * sizeof(*set));
+	qsort(set, n, sizeof(*set), cmp_ino);
+	for (size_t i = 0; i < mon->nr_owner_set; i++) {
+		if (bsearch(&mon->owner_set[i], set, n, sizeof(*set), cmp_ino))
+			continue;
+		err = skbd_bpf_map_delete_elem(sys, fd, &mon->owner_set[i]);
+		if (err && err != -ENOENT)
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (mon->owner_set && bsearch(&set[i], mon->owner_set, mon->nr_owner_set, sizeof(*set), cmp_ino))
+			continue;
+		err = skbd_bpf_map_update_elem(sys, fd, &set[i], &one, BPF_ANY);
+		if (err)
+			goto out;
+	}
+	free(mon->owner_set);
+	mon->owner_set = set;
+	mon->nr_owner_set = n;
+	return 0;
+out:
+	set_err(mon, "updating the owner's sockets: %s", strerror(-err));
+	free(set);
+	return err;
 }
 
 int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,

@@ -23,11 +23,22 @@ struct stack_ent {
 	__u64 *ips;
 };
 
+struct key_pin {
+	__u64 ino; /* 0: free */
+	__u64 key;
+};
+
+#define PINS_MAX 1048576u
+
 struct skbd_names {
 	struct skbd_names_opts opts;
 	struct skbd_syms *syms;
 	struct skbd_netdev *nd;      /* NULL: no device or netns names */
 	struct skbd_cgroups *cg;     /* NULL: no cgroup paths */
+	struct skbd_owners *owners;  /* NULL: no socket owners */
+	char owner_cgroup[4096];     /* the owner's cgroup path, copied: the context's lookup may walk anew */
+	struct key_pin *pins;        /* --by owner: each inode's row, fixed at first sight */
+	size_t pin_cap, nr_pins;
 	struct stack_ent *stacks;    /* open addressing, at most half full */
 	__u32 stack_mask, nr_stacks;
 	__u64 ips[SKBD_DROP_STACK_DEPTH];
@@ -174,11 +185,39 @@ void skbd_names__symbol(struct skbd_names *n, __u64 addr, char *buf, size_t size
 		put_text(buf, size, skbd_syms__text(n->syms, addr));
 }
 
+/* The socket owner's process, cgroup and container. */
+static void owner_names(struct skbd_names *n, const struct skbd_drop *d, struct skbd_owner_names *o)
+{
+	char comm[16];
+	const char *path;
+
+	o->known = false;
+	o->cgroup = NULL;
+	o->container[0] = '\0';
+	o->pod[0] = '\0';
+	if (!n->owners || !(d->flags & SKBD_DROP_HAS_OWNER))
+		return;
+	if (d->sk_ino && skbd_owners__lookup(n->owners, d->sk_ino, &o->pid, comm)) {
+		o->known = true;
+		memcpy(o->comm, comm, sizeof(comm));
+		o->comm[sizeof(comm)] = '\0';
+	}
+	if (!n->cg || !(d->sk_flags & SKBD_SK_CGROUP))
+		return;
+	path = skbd_cgroups__path(n->cg, d->sk_cgroup_id);
+	if (!path)
+		return;
+	put_text(n->owner_cgroup, sizeof(n->owner_cgroup), path);
+	o->cgroup = n->owner_cgroup;
+	skbd_names__container(path, o->container, o->pod);
+}
+
 void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct skbd_drop_names *out)
 {
 	skbd_names__symbol(n, d->location, out->location, sizeof(out->location));
 	dev_name(n, d->netns, d->ifindex, d->ts_ns, out->dev);
 	netns_name(n, d->netns, out->netns);
+	owner_names(n, d, &out->owner); /* first: its cgroup path is copied */
 	out->cgroup = n->cg && (d->flags & SKBD_DROP_HAS_CGROUP) ? skbd_cgroups__path(n->cg, d->cgroup_id) : NULL;
 	out->nr_frames = 0;
 	out->frames = n->frame;
@@ -191,6 +230,89 @@ void skbd_names__key(struct skbd_names *n, const struct skbd_drop_key *k, struct
 	skbd_names__symbol(n, k->location, out->location, sizeof(out->location));
 	dev_name(n, k->netns, k->ifindex, 0, out->dev); /* the device now: a row spans the run */
 	netns_name(n, k->netns, out->netns);
+	out->owner_pid = 0;
+	out->owner_comm[0] = '\0';
+	out->owner_ino = 0;
+	if (k->sk_ino >> 63) {
+		char comm[16];
+
+		out->owner_pid = (__u32)k->sk_ino;
+		if (n->owners && skbd_owners__comm(n->owners, out->owner_pid, comm)) {
+			memcpy(out->owner_comm, comm, sizeof(comm));
+			out->owner_comm[sizeof(comm)] = '\0';
+		}
+	} else {
+		out->owner_ino = k->sk_ino;
+	}
+	out->cgroup[0] = '\0';
+	out->container[0] = '\0';
+	if (n->cg && k->sk_cgroup_id) {
+		const char *path = skbd_cgroups__path(n->cg, k->sk_cgroup_id);
+		char pod[SKBD_NAME_POD];
+
+		if (path) {
+			put_text(out->cgroup, sizeof(out->cgroup), path);
+			skbd_names__container(path, out->container, pod);
+		}
+	}
+}
+
+static size_t pin_home(__u64 ino, size_t cap)
+{
+	return (size_t)((ino * 0x9e3779b97f4a7c15ULL) >> 24) & (cap - 1);
+}
+
+static int pins_grow(struct skbd_names *n)
+{
+	size_t cap = n->pin_cap ? 2 * n->pin_cap : 256;
+	struct key_pin *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->pin_cap; i++) {
+		size_t j;
+
+		if (!n->pins[i].ino)
+			continue;
+		for (j = pin_home(n->pins[i].ino, cap); t[j].ino; j = (j + 1) & (cap - 1))
+			;
+		t[j] = n->pins[i];
+	}
+	free(n->pins);
+	n->pins = t;
+	n->pin_cap = cap;
+	return 0;
+}
+
+/* A row's counts must stay in one row for the run (its total is a counter):
+ * the first answer for an inode is kept. */
+__u64 skbd_names__owner_key(struct skbd_names *n, __u64 ino)
+{
+	char comm[16];
+	__u64 key = ino;
+	__u32 pid;
+	size_t j;
+
+	if (!n->owners || !ino)
+		return ino;
+	for (j = n->pin_cap ? pin_home(ino, n->pin_cap) : 0; n->pin_cap && n->pins[j].ino;
+	     j = (j + 1) & (n->pin_cap - 1))
+		if (n->pins[j].ino == ino)
+			return n->pins[j].key;
+	if (skbd_owners__lookup(n->owners, ino, &pid, comm))
+		key = 1ULL << 63 | pid;
+	if (n->nr_pins >= PINS_MAX || ((n->nr_pins + 1) * 2 > n->pin_cap && pins_grow(n)))
+		return key;
+	for (j = pin_home(ino, n->pin_cap); n->pins[j].ino; j = (j + 1) & (n->pin_cap - 1))
+		;
+	n->pins[j] = (struct key_pin){ .ino = ino, .key = key };
+	n->nr_pins++;
+	return key;
+}
+
+const struct skbd_owner_scan_stats *skbd_names__owner_stats(const struct skbd_names *n)
+{
+	return n->owners ? skbd_owners__stats(n->owners) : NULL;
 }
 
 void skbd_names__refresh(struct skbd_names *n)
@@ -222,8 +344,13 @@ int skbd_names__new(const struct skbd_names_opts *opts, struct skbd_names **out)
 			goto err_free;
 		n->stack_mask = STACKS_MIN_SLOTS - 1;
 	}
-	if (opts->cgroups) {
+	if (opts->cgroups || opts->owners) {
 		err = skbd_cgroups__new(&n->cg);
+		if (err)
+			goto err_free;
+	}
+	if (opts->owners) {
+		err = skbd_owners__new(opts->proc_path, &n->owners);
 		if (err)
 			goto err_free;
 	}
@@ -253,6 +380,8 @@ void skbd_names__free(struct skbd_names *n)
 	free(n->stacks);
 	skbd_netdev__close(n->nd);
 	skbd_cgroups__free(n->cg);
+	skbd_owners__free(n->owners);
+	free(n->pins);
 	skbd_syms__free(n->syms);
 	free(n);
 }

@@ -32,4 +32,18 @@ void skbd_cgroups__free(struct skbd_cgroups *cg);
  * most once a second). */
 const char *skbd_cgroups__path(struct skbd_cgroups *cg, __u64 id);
 
+/* socket inode -> the process holding it (see owner.c). */
+struct skbd_owners;
+
+/* proc: the procfs root (NULL: /proc; tests give a fake tree). 0 and *out, or -ENOMEM. */
+int skbd_owners__new(const char *proc, struct skbd_owners **out);
+void skbd_owners__free(struct skbd_owners *o);
+/* The process holding socket ino (its last known one if it let go): true and
+ * pid, comm (16 bytes, may lack a NUL). A miss scans /proc again, at most once
+ * a second. */
+bool skbd_owners__lookup(struct skbd_owners *o, __u64 ino, __u32 *pid, char comm[16]);
+/* The comm of a process seen holding a socket; false when none was seen. */
+bool skbd_owners__comm(const struct skbd_owners *o, __u32 pid, char comm[16]);
+const struct skbd_owner_scan_stats *skbd_owners__stats(const struct skbd_owners *o);
+
 #endif

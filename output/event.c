@@ -92,6 +92,139 @@ static void put_device_text(const struct skbd_drop *ev, const struct skbd_drop_n
 	}
 }
 
+/* " owner COMM[PID]" (" owner uid N" when no process is known); with
+ * c->sock_state the socket numbers that explain its drops */
+static void put_owner_text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, const struct skbd_drop_names *nm,
+			   struct skbd_sbuf *b)
+{
+	const struct skbd_owner_names *o = &nm->owner;
+
+	if (!(ev->flags & SKBD_DROP_HAS_OWNER))
+		return;
+	if (o->known) {
+		skbd_put_lit(b, " owner ");
+		put_printable_mem(b, o->comm, strnlen(o->comm, sizeof(o->comm)));
+		skbd_put_char(b, '[');
+		skbd_put_u64(b, o->pid);
+		skbd_put_char(b, ']');
+	} else if (ev->sk_flags & SKBD_SK_UID) {
+		skbd_put_lit(b, " owner uid ");
+		skbd_put_u64(b, ev->sk_uid);
+	}
+	if (!c->sock_state)
+		return;
+	if (ev->sk_flags & SKBD_SK_QUEUE) {
+		skbd_put_lit(b, " rcvq ");
+		skbd_put_u64(b, ev->sk_rmem);
+		skbd_put_char(b, '/');
+		skbd_put_u64(b, ev->sk_rcvbuf);
+	}
+	if (ev->sk_flags & SKBD_SK_LISTEN) {
+		skbd_put_lit(b, " acceptq ");
+		skbd_put_u64(b, ev->sk_ack_backlog);
+		skbd_put_char(b, '/');
+		skbd_put_u64(b, ev->sk_max_ack_backlog);
+	}
+	if (ev->sk_flags & SKBD_SK_TCPWIN) {
+		skbd_put_lit(b, " rwnd ");
+		skbd_put_u64(b, ev->tcp_rcv_wnd);
+		skbd_put_lit(b, " swnd ");
+		skbd_put_u64(b, ev->tcp_snd_wnd);
+		if (ev->sk_flags & SKBD_SK_WSCALE) {
+			skbd_put_lit(b, " wscale ");
+			skbd_put_u64(b, ev->tcp_wscale >> 4);
+			skbd_put_char(b, '/');
+			skbd_put_u64(b, ev->tcp_wscale & 0xf);
+		} else {
+			skbd_put_lit(b, " wscale off");
+		}
+	}
+}
+
+static void put_u64_or_null(struct skbd_sbuf *b, bool known, unsigned long long v)
+{
+	if (known)
+		skbd_put_u64(b, v);
+	else
+		skbd_put_lit(b, "null");
+}
+
+static void put_str_or_null(struct skbd_sbuf *b, const char *s)
+{
+	if (s && s[0])
+		skbd_put_json_str(b, s);
+	else
+		skbd_put_lit(b, "null");
+}
+
+/* ,"owner":null or {"pid","comm","uid","inode","cgroup","container","pod",
+ * "source","netns","port","listener","sock":{...}} */
+static void put_owner_json(const struct skbd_drop *ev, const struct skbd_drop_names *nm, bool lite,
+			   struct skbd_sbuf *b)
+{
+	const struct skbd_owner_names *o = &nm->owner;
+
+	skbd_put_lit(b, ",\"owner\":");
+	if (!(ev->flags & SKBD_DROP_HAS_OWNER)) {
+		skbd_put_lit(b, "null");
+		return;
+	}
+	skbd_put_lit(b, "{\"pid\":");
+	put_u64_or_null(b, o->known, o->pid);
+	skbd_put_lit(b, ",\"comm\":");
+	put_str_or_null(b, o->known ? o->comm : NULL);
+	skbd_put_lit(b, ",\"uid\":");
+	put_u64_or_null(b, ev->sk_flags & SKBD_SK_UID, ev->sk_uid);
+	skbd_put_lit(b, ",\"inode\":");
+	put_u64_or_null(b, ev->sk_ino, ev->sk_ino);
+	skbd_put_lit(b, ",\"cgroup\":");
+	put_str_or_null(b, lite ? NULL : o->cgroup);
+	skbd_put_lit(b, ",\"container\":");
+	put_str_or_null(b, o->container);
+	skbd_put_lit(b, ",\"pod\":");
+	put_str_or_null(b, o->pod);
+	skbd_put_lit(b, ",\"source\":");
+	skbd_put_str(b, ev->sk_src == SKBD_SK_SRC_RX_SK ? "\"rx_sk\"" : "\"skb->sk\"");
+	skbd_put_lit(b, ",\"listener_of_request\":");
+	skbd_put_str(b, ev->sk_flags & SKBD_SK_REQ ? "true" : "false");
+	skbd_put_lit(b, ",\"netns\":");
+	put_u64_or_null(b, ev->sk_netns, ev->sk_netns);
+	skbd_put_lit(b, ",\"port\":");
+	put_u64_or_null(b, ev->sk_lport, ev->sk_lport);
+	skbd_put_lit(b, ",\"sock\":{");
+	{
+		bool first = true;
+#define SEP() (first ? (void)(first = false) : skbd_put_char(b, ','))
+		if (ev->sk_flags & SKBD_SK_QUEUE) {
+			SEP();
+			skbd_put_lit(b, "\"rcvq_bytes\":");
+			skbd_put_u64(b, ev->sk_rmem);
+			skbd_put_lit(b, ",\"rcvbuf\":");
+			skbd_put_u64(b, ev->sk_rcvbuf);
+		}
+		if (ev->sk_flags & SKBD_SK_LISTEN) {
+			SEP();
+			skbd_put_lit(b, "\"accept_queue\":");
+			skbd_put_u64(b, ev->sk_ack_backlog);
+			skbd_put_lit(b, ",\"backlog\":");
+			skbd_put_u64(b, ev->sk_max_ack_backlog);
+		}
+		if (ev->sk_flags & SKBD_SK_TCPWIN) {
+			SEP();
+			skbd_put_lit(b, "\"rcv_wnd\":");
+			skbd_put_u64(b, ev->tcp_rcv_wnd);
+			skbd_put_lit(b, ",\"snd_wnd\":");
+			skbd_put_u64(b, ev->tcp_snd_wnd);
+			skbd_put_lit(b, ",\"snd_wscale\":");
+			put_u64_or_null(b, ev->sk_flags & SKBD_SK_WSCALE, ev->tcp_wscale >> 4);
+			skbd_put_lit(b, ",\"rcv_wscale\":");
+			put_u64_or_null(b, ev->sk_flags & SKBD_SK_WSCALE, ev->tcp_wscale & 0xf);
+		}
+#undef SEP
+	}
+	skbd_put_lit(b, "}}");
+}
+
 static const char *stack_error(int err)
 {
 	switch (err) {
@@ -160,6 +293,7 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 		skbd_put_lit(&b, " len ");
 		skbd_put_u64(&b, ev->len);
 		put_device_text(ev, nm, &b);
+		put_owner_text(c, ev, nm, &b);
 	} else if (pname) {
 		skbd_put_str(&b, pname);
 	} else {
@@ -344,6 +478,7 @@ static size_t format_json(const struct skbd_fmt_ctx *c, const struct skbd_drop *
 			put_cgroup_json(ev, nm, &b);
 		skbd_put_lit(&b, ",\"layers\":null");
 	}
+	put_owner_json(ev, nm, lite, &b);
 	if (c->stacks && (ev->flags & SKBD_DROP_HAS_STACK)) {
 		if (lite)
 			skbd_put_lit(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");

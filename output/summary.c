@@ -54,6 +54,10 @@ static void norm_key(__u32 by, const struct skbd_drop_key *in, struct skbd_drop_
 	if (by & SKBD_BY_COMM)
 		for (size_t i = 0; i < sizeof(in->comm) && in->comm[i]; i++)
 			out->comm[i] = in->comm[i];
+	if (by & SKBD_BY_OWNER)
+		out->sk_ino = in->sk_ino;
+	if (by & SKBD_BY_CONTAINER)
+		out->sk_cgroup_id = in->sk_cgroup_id;
 }
 
 static size_t hash_key(const struct skbd_drop_key *k)
@@ -258,9 +262,10 @@ static const struct {
 } by_names[] = {
 	{ "reason", SKBD_BY_REASON }, { "location", SKBD_BY_LOCATION }, { "dev", SKBD_BY_DEV },
 	{ "device", SKBD_BY_DEV },    { "netns", SKBD_BY_NETNS },       { "comm", SKBD_BY_COMM },
+	{ "owner", SKBD_BY_OWNER },   { "container", SKBD_BY_CONTAINER },
 };
 
-#define BY_VALID "reason, location, dev (device), netns, comm"
+#define BY_VALID "reason, location, dev (device), netns, comm, owner, container"
 
 int skbd_summary__parse_by(const char *list, __u32 *mask, char *err, size_t err_size)
 {
@@ -323,7 +328,8 @@ static int cmp_rows(const void *pa, const void *pb)
 	ka = a->key;
 	kb = b->key;
 	if ((d = cmp_u64(ka->reason, kb->reason)) || (d = cmp_u64(ka->location, kb->location)) ||
-	    (d = cmp_u64(ka->ifindex, kb->ifindex)) || (d = cmp_u64(ka->netns, kb->netns)))
+	    (d = cmp_u64(ka->ifindex, kb->ifindex)) || (d = cmp_u64(ka->netns, kb->netns)) ||
+	    (d = cmp_u64(ka->sk_ino, kb->sk_ino)) || (d = cmp_u64(ka->sk_cgroup_id, kb->sk_cgroup_id)))
 		return d;
 	return memcmp(ka->comm, kb->comm, sizeof(ka->comm));
 }

@@ -47,7 +47,7 @@ static void put_spaces(struct skbd_sbuf *b, size_t n)
 
 /* ---- cells: what a row shows in each column ----------------------------- */
 
-enum col { COL_REASON, COL_LOCATION, COL_DEV, COL_NETNS, COL_COMM, NR_COLS };
+enum col { COL_REASON, COL_LOCATION, COL_DEV, COL_NETNS, COL_COMM, COL_OWNER, COL_CONTAINER, NR_COLS };
 
 static const struct {
 	const char *title;
@@ -55,7 +55,8 @@ static const struct {
 } cols[NR_COLS] = {
 	[COL_REASON] = { "REASON", SKBD_BY_REASON }, [COL_LOCATION] = { "LOCATION", SKBD_BY_LOCATION },
 	[COL_DEV] = { "DEVICE", SKBD_BY_DEV },       [COL_NETNS] = { "NETNS", SKBD_BY_NETNS },
-	[COL_COMM] = { "COMM", SKBD_BY_COMM },
+	[COL_COMM] = { "COMM", SKBD_BY_COMM },       [COL_OWNER] = { "OWNER", SKBD_BY_OWNER },
+	[COL_CONTAINER] = { "CONTAINER", SKBD_BY_CONTAINER },
 };
 
 /* The full text of a cell, raw bytes and all (names come from the system). */
@@ -94,6 +95,24 @@ static void cell_text(const struct skbd_fmt_ctx *c, const struct skbd_drop_key *
 		memcpy(out, k->comm, sizeof(k->comm));
 		out[sizeof(k->comm)] = '\0';
 		if (!out[0])
+			snprintf(out, CELL_BUF, "-");
+		break;
+	case COL_OWNER: /* "comm[pid]", "socket:[inode]" (process unknown), "-" (no socket) */
+		if (nm->owner_pid)
+			snprintf(out, CELL_BUF, "%.16s[%u]", nm->owner_comm, nm->owner_pid);
+		else if (nm->owner_ino)
+			snprintf(out, CELL_BUF, "socket:[%llu]", (unsigned long long)nm->owner_ino);
+		else
+			snprintf(out, CELL_BUF, "-");
+		break;
+	case COL_CONTAINER: /* the short container id, else the cgroup path */
+		if (nm->container[0])
+			snprintf(out, CELL_BUF, "%.12s", nm->container);
+		else if (nm->cgroup[0])
+			snprintf(out, CELL_BUF, "%.*s", (int)sizeof(nm->cgroup), nm->cgroup);
+		else if (k->sk_cgroup_id)
+			snprintf(out, CELL_BUF, "cgroup %llu", (unsigned long long)k->sk_cgroup_id);
+		else
 			snprintf(out, CELL_BUF, "-");
 		break;
 	default:
@@ -326,6 +345,41 @@ static void put_json_row(__u32 by, const struct skbd_fmt_ctx *c, const struct sk
 			skbd_put_json_mem(b, k->comm, strnlen(k->comm, sizeof(k->comm)));
 			skbd_put_char(b, ',');
 		}
+		if (by & SKBD_BY_OWNER) {
+			skbd_put_str(b, "\"owner\":");
+			if (nm->owner_pid) {
+				skbd_put_str(b, "{\"pid\":");
+				skbd_put_u64(b, nm->owner_pid);
+				skbd_put_str(b, ",\"comm\":");
+				if (nm->owner_comm[0])
+					skbd_put_json_str(b, nm->owner_comm);
+				else
+					skbd_put_str(b, "null");
+				skbd_put_str(b, ",\"inode\":null}");
+			} else if (nm->owner_ino) {
+				skbd_put_str(b, "{\"pid\":null,\"comm\":null,\"inode\":");
+				skbd_put_u64(b, nm->owner_ino);
+				skbd_put_char(b, '}');
+			} else {
+				skbd_put_str(b, "null");
+			}
+			skbd_put_char(b, ',');
+		}
+		if (by & SKBD_BY_CONTAINER) {
+			skbd_put_str(b, "\"container\":");
+			if (nm->container[0])
+				skbd_put_json_str(b, nm->container);
+			else
+				skbd_put_str(b, "null");
+			skbd_put_str(b, ",\"cgroup\":");
+			if (nm->cgroup[0])
+				skbd_put_json_str(b, nm->cgroup);
+			else
+				skbd_put_str(b, "null");
+			skbd_put_str(b, ",\"cgroup_id\":");
+			skbd_put_u64(b, k->sk_cgroup_id);
+			skbd_put_char(b, ',');
+		}
 	}
 	skbd_put_str(b, "\"total\":");
 	skbd_put_u64(b, v->total);
@@ -403,7 +457,8 @@ static void put_prom_value(struct skbd_sbuf *b, const char *s)
 
 static const char *const prom_label[NR_COLS] = {
 	[COL_REASON] = "reason", [COL_LOCATION] = "location", [COL_DEV] = "device",
-	[COL_NETNS] = "netns",   [COL_COMM] = "comm",
+	[COL_NETNS] = "netns",   [COL_COMM] = "comm",	    [COL_OWNER] = "owner",
+	[COL_CONTAINER] = "container",
 };
 
 struct prom_series {

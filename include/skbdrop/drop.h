@@ -15,6 +15,7 @@
 #define SKBD_DROP_REASON_SLOTS 1024 /* reasons below this are filtered one by one in the kernel */
 #define SKBD_DROP_DEVICES_MAX 256   /* -i / --exclude-device entries */
 #define SKBD_DROP_KEYS_MAX 4096     /* --summary rows the kernel keeps; more count in "other" */
+#define SKBD_DROP_OWNER_SOCKETS 65536 /* sockets an owner filter follows */
 
 /* struct skbd_drop.flags */
 #define SKBD_DROP_HAS_REASON 0x1
@@ -22,6 +23,7 @@
 #define SKBD_DROP_HAS_MAC 0x4    /* data[] starts at the MAC header (else at the network header) */
 #define SKBD_DROP_HAS_STACK 0x8  /* stack_id is meaningful (--stack) */
 #define SKBD_DROP_HAS_CGROUP 0x10 /* cgroup_id was read */
+#define SKBD_DROP_HAS_OWNER 0x20  /* the sk_* fields describe the packet's socket */
 
 struct skbd_drop {
 	__u64 ts_ns;     /* CLOCK_MONOTONIC */
@@ -45,8 +47,42 @@ struct skbd_drop {
 	__u8 sk_state;   /* the socket's state (TCP_ESTABLISHED = 1, ...) or SKBD_DROP_SK_NONE */
 	__u8 pad;
 	__u32 pkt_len;   /* bytes of the whole packet from data[0] on; 0 if not captured */
+	/* The socket the packet belonged to, its owner (SKBD_DROP_HAS_OWNER): the
+	 * tracepoint's receiving socket rx_sk (6.11+), else skb->sk; for a request
+	 * socket (a handshake in progress) its listener; never a timewait socket.
+	 * A part the kernel lacks is 0 (see sk_flags). */
+	__u64 sk_ino;        /* inode of the socket (socket:[N] in /proc/PID/fd); 0: none (orphaned) */
+	__u64 sk_cgroup_id;  /* cgroup v2 id of the socket (SKBD_SK_CGROUP) */
+	__u32 sk_uid;        /* SKBD_SK_UID */
+	__u32 sk_netns;      /* inode of the socket's netns; 0 unknown */
+	__u32 sk_rmem;       /* receive queue bytes (SKBD_SK_QUEUE) */
+	__u32 sk_rcvbuf;     /* receive buffer limit, bytes (SKBD_SK_QUEUE) */
+	__u32 sk_ack_backlog;     /* accept queue length (SKBD_SK_LISTEN) */
+	__u32 sk_max_ack_backlog; /* its limit, the listen() backlog (SKBD_SK_LISTEN) */
+	__u32 tcp_rcv_wnd;   /* bytes (SKBD_SK_TCPWIN) */
+	__u32 tcp_snd_wnd;
+	__u16 sk_lport;      /* local port, host order; 0 unknown */
+	__u8 sk_src;         /* SKBD_SK_SRC_* */
+	__u8 sk_proto;       /* IPPROTO_*; 0 unknown */
+	__u8 tcp_wscale;     /* SKBD_SK_WSCALE: send scale << 4 | receive scale */
+	__u8 sk_flags;       /* SKBD_SK_* */
+	__u16 sk_pad;
 	__u8 data[SKBD_DROP_SNAPLEN_MAX];
 };
+
+/* struct skbd_drop.sk_src: where the owner's socket came from */
+#define SKBD_SK_SRC_NONE 0
+#define SKBD_SK_SRC_RX_SK 1   /* the tracepoint's rx_sk (6.11+) */
+#define SKBD_SK_SRC_SKB_SK 2  /* skb->sk */
+
+/* struct skbd_drop.sk_flags: which owner parts were read */
+#define SKBD_SK_UID 0x1
+#define SKBD_SK_CGROUP 0x2
+#define SKBD_SK_QUEUE 0x4
+#define SKBD_SK_LISTEN 0x8   /* a listening socket */
+#define SKBD_SK_TCPWIN 0x10
+#define SKBD_SK_WSCALE 0x20  /* window scaling agreed: tcp_wscale holds the factors */
+#define SKBD_SK_REQ 0x40     /* the skb's socket was a request socket: this is its listener */
 
 /* --summary: which fields make a row (the others are 0 in the key) */
 #define SKBD_BY_REASON 0x1
@@ -54,7 +90,9 @@ struct skbd_drop {
 #define SKBD_BY_DEV 0x4   /* ifindex (with netns: a device is only named within its namespace) */
 #define SKBD_BY_NETNS 0x8
 #define SKBD_BY_COMM 0x10
-#define SKBD_BY_ALL 0x1f
+#define SKBD_BY_OWNER 0x20     /* the socket (user space shows its owning process) */
+#define SKBD_BY_CONTAINER 0x40 /* the socket's cgroup (shown as its container) */
+#define SKBD_BY_ALL 0x7f
 
 struct skbd_drop_key {
 	__u64 location;
@@ -63,6 +101,8 @@ struct skbd_drop_key {
 	__u32 netns;
 	__u32 pad;
 	char comm[16];   /* may lack a NUL */
+	__u64 sk_ino;       /* SKBD_BY_OWNER: the socket's inode; 0 none */
+	__u64 sk_cgroup_id; /* SKBD_BY_CONTAINER: the socket's cgroup id; 0 none */
 };
 
 #endif

@@ -18,6 +18,12 @@ struct skbd_field_loc {
 	bool exists;
 	__u32 offset;
 	__u32 size;
+	/* a bitfield: offset and size give the smallest aligned unit (1, 2, 4 or
+	 * 8 bytes) holding it; loaded into a u64 (little-endian), shifted left by
+	 * lshift then right by rshift it is the value. Loads of it are refused:
+	 * only the field-info relocations apply (as libbpf's CO-RE does). */
+	bool bitfield;
+	__u32 lshift, rshift;
 };
 
 /* Resolve struct_name.field_name. Return 0 (out filled; exists=false for a

@@ -82,6 +82,7 @@ struct skbd_monitor_config {
 	bool stack;
 	bool summary;                /* count per key in the kernel instead of streaming */
 	__u32 by;                    /* SKBD_BY_* with summary */
+	bool owner_filter;           /* only drops on sockets given to skbd_monitor__owner_sockets */
 	enum skbd_transport transport;
 	enum skbd_wakeup wakeup;
 	unsigned long long wakeup_arg; /* bytes or events */
@@ -135,6 +136,10 @@ int skbd_monitor__stats(struct skbd_monitor *mon, struct skbd_monitor_stats *st)
  * keys. 0 or -errno. */
 int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
 			    size_t *n);
+
+/* With owner_filter: the socket inodes whose drops are reported, replacing
+ * the set given before (at most SKBD_DROP_OWNER_SOCKETS). 0 or -errno. */
+int skbd_monitor__owner_sockets(struct skbd_monitor *mon, const __u64 *inos, size_t n);
 
 /* The frames of stack id (up to max), or -errno. */
 int skbd_monitor__stack(struct skbd_monitor *mon, __s32 id, __u64 *ips, size_t max);

@@ -99,6 +99,7 @@ struct skbd_fmt_ctx {
 	__s64 mono_to_real_ns;  /* add to a CLOCK_MONOTONIC stamp to get wall time */
 	bool has_reason;        /* the kernel's record has a reason field */
 	bool stacks;            /* --stack: print the stack (or why it is missing) */
+	bool sock_state;        /* --sock-state: text lines show the owner socket's queue and window numbers */
 	struct skbd_fmt_cache *cache; /* optional (NULL: compute every time) */
 };
 

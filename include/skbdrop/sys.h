@@ -31,6 +31,8 @@ int skbd_bpf_map_create(const struct skbd_sys *sys, __u32 type, const char *name
 			__u32 value_size, __u32 max_entries, __u32 flags);
 int skbd_bpf_map_update_elem(const struct skbd_sys *sys, int fd, const void *key, const void *value, __u64 flags);
 int skbd_bpf_map_lookup_elem(const struct skbd_sys *sys, int fd, const void *key, void *value);
+/* -ENOENT when key is not there. */
+int skbd_bpf_map_delete_elem(const struct skbd_sys *sys, int fd, const void *key);
 /* key NULL: the first key. -ENOENT after the last. */
 int skbd_bpf_map_get_next_key(const struct skbd_sys *sys, int fd, const void *key, void *next_key);
 /* BPF_OBJ_GET_INFO_BY_FD: fills info (e.g. struct bpf_prog_info; an older
