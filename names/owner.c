@@ -198,7 +198,7 @@ static void read_comm(int piddir, char comm[16])
 		return;
 	if (buf[n - 1] == '\n')
 		n--;
-	memcpy(comm, buf, (size_t)n < 16 ? (size_t)n : 16);
+	memcpy(comm, buf, (size_t)n < 15 ? (size_t)n : 15); /* TASK_COMM_LEN - 1, as the kernel keeps it */
 }
 
 /* Each socket of the process at piddir: fn(ctx, ino). The number of fds read. */

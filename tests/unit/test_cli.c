@@ -222,6 +222,20 @@ static void test_parse_error_text(void)
 	CU_ASSERT_STRING_EQUAL(err, "--device: empty list");
 	CU_ASSERT_EQUAL(parse(ARGV("--snaplen", "257"), &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--snaplen: '257' is not between 0 and 256");
+	CU_ASSERT_EQUAL(parse(ARGV("--owner", "0"), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--owner: '0' is not a process id");
+	CU_ASSERT_EQUAL(parse(ARGV("--owner", "12x"), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--owner: '12x' is not a process id");
+	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--sock-state"), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--sock-state shows socket numbers on event lines: it does not go with --summary");
+	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--by", "owner,pid"), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--by: unknown field 'pid'; fields: reason, location, dev (device), netns, comm, owner, container");
+	/* and the good ones */
+	CU_ASSERT_EQUAL(parse(ARGV("--owner", "4242", "--sock-state"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.owner, 4242);
+	CU_ASSERT_TRUE(o.sock_state);
+	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--by", "owner,container", "--owner", "1"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.by, SKBD_BY_OWNER | SKBD_BY_CONTAINER);
 
 	/* a short err buffer gets a terminated prefix */
 	memset(small, 'Z', sizeof(small));

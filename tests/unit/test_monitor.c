@@ -142,6 +142,22 @@ static int fake_lookup(struct fake *f, const union bpf_attr *a)
 	return 0;
 }
 
+static int fake_delete(struct fake *f, const union bpf_attr *a)
+{
+	struct fake_map *m = fake_by_fd(f, a->map_fd);
+	long i;
+
+	if (!m || !m->keys || is_array(m))
+		return -EBADF;
+	i = fake_find(m, (const void *)(unsigned long)a->key);
+	if (i < 0)
+		return -ENOENT;
+	m->n--; /* the last entry moves into the hole */
+	memmove(m->keys + (size_t)i * m->key_size, m->keys + m->n * m->key_size, m->key_size);
+	memmove(m->vals + (size_t)i * val_size(m), m->vals + m->n * val_size(m), val_size(m));
+	return 0;
+}
+
 static int fake_next_key(struct fake *f, const union bpf_attr *a)
 {
 	struct fake_map *m = fake_by_fd(f, a->map_fd);
@@ -175,6 +191,8 @@ static int fake_bpf(void *ctx, int cmd, union bpf_attr *a, unsigned int size)
 		return fake_lookup(f, a);
 	case BPF_MAP_GET_NEXT_KEY:
 		return fake_next_key(f, a);
+	case BPF_MAP_DELETE_ELEM:
+		return fake_delete(f, a);
 	case BPF_PROG_LOAD:
 		if (f->nr_progs == 8)
 			return -ENOSPC;
@@ -396,6 +414,44 @@ static void test_load_summary_and_devices(void)
 	rig_close(r);
 }
 
+/* --owner: the flag, and the owners map follows the sets it is given */
+static void test_owner_sockets(void)
+{
+	struct rig *r = rig_open(true);
+	struct skbd_monitor_config c = base_config();
+	const __u64 first[] = { 5, 3, 9 }, second[] = { 7, 3 };
+	struct fake_map *m;
+	__u64 k;
+
+	c.owner_filter = true;
+	CU_ASSERT_FATAL(skbd_monitor__has_btf(r->mon));
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	CU_ASSERT_EQUAL(config_of(r)->flags, SKBD_CFG_OWNER);
+	m = fake_by_name(r->f, SKBD_MAP_OWNERS);
+	CU_ASSERT_FATAL(m != NULL);
+	CU_ASSERT_EQUAL(m->n, 0);
+	CU_ASSERT_EQUAL(skbd_monitor__owner_sockets(r->mon, first, 3), 0);
+	CU_ASSERT_EQUAL(m->n, 3);
+	CU_ASSERT_EQUAL(skbd_monitor__owner_sockets(r->mon, second, 2), 0);
+	CU_ASSERT_EQUAL(m->n, 2);
+	k = 7;
+	CU_ASSERT_TRUE(fake_find(m, &k) >= 0);
+	k = 3;
+	CU_ASSERT_TRUE(fake_find(m, &k) >= 0);
+	k = 5;
+	CU_ASSERT_TRUE(fake_find(m, &k) < 0);
+	CU_ASSERT_EQUAL(r->f->calls[BPF_MAP_DELETE_ELEM], 2);
+	CU_ASSERT_EQUAL(skbd_monitor__owner_sockets(r->mon, second, 0), 0);
+	CU_ASSERT_EQUAL(m->n, 0);
+	CU_ASSERT_EQUAL(skbd_monitor__owner_sockets(r->mon, second, SKBD_DROP_OWNER_SOCKETS + 1), -E2BIG);
+	/* a failed update is named */
+	r->f->fail_cmd = BPF_MAP_UPDATE_ELEM;
+	r->f->fail_err = -ENOMEM;
+	CU_ASSERT_EQUAL(skbd_monitor__owner_sockets(r->mon, first, 3), -ENOMEM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(skbd_monitor__errmsg(r->mon), "owner's sockets"));
+	rig_close(r);
+}
+
 static void test_load_without_btf_refuses_netns(void)
 {
 	struct rig *r = rig_open(false);
@@ -404,7 +460,7 @@ static void test_load_without_btf_refuses_netns(void)
 	c.netns = 5;
 	CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EOPNOTSUPP);
 	CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon),
-			       "a filter expression, --netns and --device need the kernel's BTF (packet context): give one with --btf FILE");
+			       "a filter expression, --netns, --device, --owner and --by owner/container need the kernel's BTF (packet context): give one with --btf FILE");
 	CU_ASSERT_EQUAL(r->f->calls[BPF_MAP_CREATE], 0);
 	rig_close(r);
 }
@@ -514,7 +570,7 @@ static void test_read_keys(void)
 	size_t n = 99;
 
 	c.summary = true;
-	c.by = SKBD_BY_ALL;
+	c.by = SKBD_BY_REASON | SKBD_BY_LOCATION | SKBD_BY_DEV | SKBD_BY_NETNS | SKBD_BY_COMM;
 	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_monitor__read_keys(r->mon, &keys, &totals, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
@@ -582,5 +638,6 @@ CU_TestInfo skbd_tests_monitor[] = {
 	{ "stats summed over CPUs", test_stats_sum_cpus },
 	{ "summary keys read", test_read_keys },
 	{ "stacks read", test_stack_reads },
+	{ "owner sockets set", test_owner_sockets },
 	CU_TEST_INFO_NULL,
 };

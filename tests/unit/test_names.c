@@ -598,6 +598,201 @@ static void test_symbol_late_module(void)
 	rmdir(dir);
 }
 
+
+/* ---- socket owners ---- */
+
+static void test_container_ids(void)
+{
+	static const char id[] = "3f4c0e9b2a1d8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e";
+	static const char pod[] = "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
+	static const struct {
+		const char *path, *id, *pod;
+	} cases[] = {
+		{ "/system.slice/docker-%s.scope", id, "" },
+		{ "/docker/%s", id, "" },
+		{ "/system.slice/containerd-%s.scope", id, "" },
+		{ "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d.slice/cri-containerd-%s.scope",
+		  id, pod },
+		{ "/kubepods/besteffort/pod0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d/%s", id, pod },
+		{ "/kubepods.slice/kubepods-pod0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d.slice/crio-%s.scope", id, pod },
+		{ "/kubepods.slice/kubepods-pod0a1b2c3d_4e5f_6a7b_8c9d_0e1f2a3b4c5d.slice", "", pod },
+		{ "/machine.slice/libpod-%s.scope/container", id, "" },
+		{ "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-%s.scope", id, "" },
+		/* not a container: helpers, short or upper-case ids, plain services */
+		{ "/machine.slice/libpod-conmon-%s.scope", "", "" },
+		{ "/system.slice/crio-conmon-%s.scope", "", "" },
+		{ "/system.slice/docker-3f4c0e9b.scope", "", "" },
+		{ "/system.slice/docker-3F4C0E9B2A1D8C7E6F5A4B3C2D1E0F9A8B7C6D5E4F3A2B1C0D9E8F7A6B5C4D3E.scope", "", "" },
+		{ "/system.slice/ssh.service", "", "" },
+		{ "/", "", "" },
+		{ "", "", "" },
+		{ "/kubepods.slice/x-pod0a1b.slice", "", "" },
+	};
+	char path[512], got[SKBD_NAME_CONTAINER], gpod[SKBD_NAME_POD];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *at = strstr(cases[i].path, "%s");
+
+		if (at)
+			snprintf(path, sizeof(path), "%.*s%s%s", (int)(at - cases[i].path), cases[i].path, id, at + 2);
+		else
+			snprintf(path, sizeof(path), "%s", cases[i].path);
+		memset(got, 'x', sizeof(got));
+		memset(gpod, 'x', sizeof(gpod));
+		skbd_names__container(path, got, gpod);
+		CU_ASSERT_STRING_EQUAL(got, cases[i].id);
+		CU_ASSERT_STRING_EQUAL(gpod, cases[i].pod);
+		if (strcmp(got, cases[i].id) || strcmp(gpod, cases[i].pod))
+			fprintf(stderr, "\ncontainer of %s: '%s' pod '%s'\n", path, got, gpod);
+	}
+	skbd_names__container(NULL, got, gpod);
+	CU_ASSERT_STRING_EQUAL(got, "");
+}
+
+/* A fake /proc: PID/comm and PID/fd/N links that read "socket:[INO]" (or not) */
+static void fake_proc(const char *root, unsigned int pid, const char *comm, const char *const *links, size_t n)
+{
+	char p[512], q[560];
+
+	snprintf(p, sizeof(p), "%s/%u", root, pid);
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/comm", p);
+	write_text(q, comm);
+	snprintf(q, sizeof(q), "%s/fd", p);
+	mkdir(q, 0755);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(q, sizeof(q), "%s/fd/%zu", p, i);
+		unlink(q);
+		CU_ASSERT_EQUAL(symlink(links[i], q), 0);
+	}
+}
+
+static void rm_tree(const char *root)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static void test_owner_lookup(void)
+{
+	char root[] = "/tmp/skbd-proc-XXXXXX";
+	static const char *const a[] = { "socket:[1001]", "/dev/null", "pipe:[77]", "socket:[1002]", "socket:[x]",
+					 "socket:[]", "socket:[99999999999999999999999]" };
+	static const char *const b[] = { "socket:[1002]", "socket:[2001]" }; /* 1002 shared: the first found keeps it */
+	struct skbd_names_opts o = { .owners = true };
+	struct skbd_drop d = { .flags = SKBD_DROP_HAS_CTX | SKBD_DROP_HAS_OWNER, .sk_ino = 1001, .sk_uid = 7,
+			       .sk_flags = SKBD_SK_UID };
+	const struct skbd_owner_scan_stats *st;
+	struct skbd_drop_names dn;
+	struct skbd_names *n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	fake_proc(root, 100, "nginx\n", a, sizeof(a) / sizeof(a[0]));
+	fake_proc(root, 200, "worker-with-a-long-name\n", b, 2);
+	mkdir(strcat(strcpy((char[600]){ 0 }, root), "/self"), 0755); /* not a pid */
+	o.proc_path = root;
+	tu_log_quiet();
+	n = open_names(&o);
+	tu_log_restore();
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_TRUE(dn.owner.known);
+	CU_ASSERT_EQUAL(dn.owner.pid, 100);
+	CU_ASSERT_STRING_EQUAL(dn.owner.comm, "nginx");
+	st = skbd_names__owner_stats(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(st->scans, 1);
+	CU_ASSERT_EQUAL(st->last_procs, 2);
+	CU_ASSERT_EQUAL(st->last_fds, 9);
+	d.sk_ino = 1002;
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_EQUAL(dn.owner.pid, 100);
+	d.sk_ino = 2001;
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_EQUAL(dn.owner.pid, 200);
+	CU_ASSERT_STRING_EQUAL(dn.owner.comm, "worker-with-a-l"); /* comm is 15 bytes plus NUL in the kernel */
+	CU_ASSERT_EQUAL(st->scans, 1); /* hits: no scan */
+
+	/* a miss scans again, at most once a second */
+	d.sk_ino = 3001;
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_FALSE(dn.owner.known);
+	CU_ASSERT_EQUAL(st->scans, 1);
+	{
+		static const char *const c[] = { "socket:[3001]" };
+
+		fake_proc(root, 300, "late", c, 1);
+	}
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_FALSE(dn.owner.known); /* within the second */
+	usleep(1050 * 1000);
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_TRUE(dn.owner.known);
+	CU_ASSERT_EQUAL(dn.owner.pid, 300);
+	CU_ASSERT_EQUAL(st->scans, 2);
+
+	/* the process exits: its sockets keep their last known owner */
+	rm_tree(root);
+	usleep(1050 * 1000);
+	d.sk_ino = 4242; /* a miss: scans an empty /proc */
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_FALSE(dn.owner.known);
+	d.sk_ino = 1001;
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_TRUE(dn.owner.known);
+	CU_ASSERT_EQUAL(dn.owner.pid, 100);
+
+	/* --by owner: rows of one process share a key; the first answer sticks */
+	CU_ASSERT_EQUAL(skbd_names__owner_key(n, 1001), 1ULL << 63 | 100);
+	CU_ASSERT_EQUAL(skbd_names__owner_key(n, 1002), 1ULL << 63 | 100);
+	CU_ASSERT_EQUAL(skbd_names__owner_key(n, 5555), 5555);
+	CU_ASSERT_EQUAL(skbd_names__owner_key(n, 0), 0);
+	{
+		struct skbd_drop_key k = { .sk_ino = 1ULL << 63 | 100 };
+		struct skbd_key_names kn;
+
+		skbd_names__key(n, &k, &kn);
+		CU_ASSERT_EQUAL(kn.owner_pid, 100);
+		CU_ASSERT_STRING_EQUAL(kn.owner_comm, "nginx");
+		CU_ASSERT_EQUAL(kn.owner_ino, 0);
+		k.sk_ino = 5555;
+		skbd_names__key(n, &k, &kn);
+		CU_ASSERT_EQUAL(kn.owner_pid, 0);
+		CU_ASSERT_EQUAL(kn.owner_ino, 5555);
+	}
+	/* no owner in the drop: nothing named */
+	d.flags = SKBD_DROP_HAS_CTX;
+	skbd_names__drop(n, &d, &dn);
+	CU_ASSERT_FALSE(dn.owner.known);
+	CU_ASSERT_PTR_NULL(dn.owner.cgroup);
+	skbd_names__free(n);
+}
+
+static void count_ino(void *ctx, __u64 ino)
+{
+	__u64 *sum = ctx;
+
+	*sum += ino;
+}
+
+static void test_pid_sockets(void)
+{
+	char root[] = "/tmp/skbd-proc-XXXXXX";
+	static const char *const a[] = { "socket:[10]", "anon_inode:[eventfd]", "socket:[32]" };
+	__u64 sum = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(root));
+	fake_proc(root, 42, "x", a, 3);
+	CU_ASSERT_EQUAL(skbd_names__pid_sockets(root, 42, count_ino, &sum), 0);
+	CU_ASSERT_EQUAL(sum, 42);
+	CU_ASSERT_EQUAL(skbd_names__pid_sockets(root, 43, count_ino, &sum), -ENOENT);
+	rm_tree(root);
+	/* the real one: our own sockets */
+	sum = 0;
+	CU_ASSERT_EQUAL(skbd_names__pid_sockets(NULL, (unsigned int)getpid(), count_ino, &sum), 0);
+}
+
 CU_TestInfo skbd_tests_names[] = {
 	{ "symbol of a module loaded after start", test_symbol_late_module },
 	{ "symbol from a kallsyms fixture", test_symbol_fixture },
@@ -613,5 +808,8 @@ CU_TestInfo skbd_tests_names[] = {
 	{ "netns parse errors", test_netns_parse_errors },
 	{ "netns self", test_netns_self },
 	{ "named netns (root)", test_netns_named },
+	{ "container ids from cgroup paths", test_container_ids },
+	{ "socket owners from /proc", test_owner_lookup },
+	{ "a process's sockets", test_pid_sockets },
 	CU_TEST_INFO_NULL,
 };

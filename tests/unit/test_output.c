@@ -215,12 +215,12 @@ static void check_known(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the same event again: a warm cache gives the same bytes */
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (tu_have_jq()) {
 		char buf[1024];
 
@@ -229,7 +229,7 @@ static void check_known(bool with_cache)
 		CU_ASSERT_TRUE(jq_says(buf, ".ts_ns", "5000000000\n"));
 		CU_ASSERT_TRUE(jq_says(buf, "keys_unsorted|join(\",\")",
 				       "time,ts_ns,cpu,pid,tid,comm,reason,reason_code,location,"
-				       "location_addr,protocol,len,ifindex,dev,netns,netns_name,cgroup,layers,skbaddr\n"));
+				       "location_addr,protocol,len,ifindex,dev,netns,netns_name,cgroup,layers,owner,skbaddr\n"));
 	}
 
 	/* next second, another reason, another symbol: nothing stale */
@@ -241,7 +241,7 @@ static void check_known(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:21.123457789Z\",\"ts_ns\":6000001000,\"cpu\":0,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NETFILTER_DROP\",\"reason_code\":12,"
 		     "\"location\":\"func_b+0x0\",\"location_addr\":\"0xffffffff81002000\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -346,7 +346,7 @@ static void test_format_context(void)
 			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":7,\"dev\":\"veth1\",\"netns\":%u,"
 			   "\"netns_name\":\"blue\",\"cgroup\":\"/system.slice/x.service\",\"layers\":%s,"
-			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+			   "\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n",
 		 CTX_NETNS, layers);
 	expect_lines(&e, ev,
 		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 udp 10.0.0.1.40000 > 10.0.0.2.9 len 24 dev veth1 netns blue\n",
@@ -361,7 +361,7 @@ static void test_format_context(void)
 			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":8,\"dev\":null,\"netns\":%u,"
 			   "\"netns_name\":null,\"cgroup\":null,\"layers\":%s,"
-			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+			   "\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n",
 		 CTX_NETNS + 1, layers);
 	expect_lines(&e, ev,
 		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 udp 10.0.0.1.40000 > 10.0.0.2.9 len 24 ifindex 8 netns 4026532001\n",
@@ -377,7 +377,7 @@ static void test_format_context(void)
 			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
 			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
-			   "\"skbaddr\":\"0xffff888012345600\"}\n",
+			   "\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n",
 		 CTX_NETNS + 1);
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 netns 4026532001\n", json);
 
@@ -390,7 +390,7 @@ static void test_format_context(void)
 			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
 			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
-			   "\"stack\":[\"func_a+0x234\",\"func_b+0x0\"],\"skbaddr\":\"0xffff888012345600\"}\n",
+			   "\"owner\":null,\"stack\":[\"func_a+0x234\",\"func_b+0x0\"],\"skbaddr\":\"0xffff888012345600\"}\n",
 		 CTX_NETNS + 1);
 	expect_lines(&e, ev,
 		     TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv4 len 24 netns 4026532001\n"
@@ -402,7 +402,7 @@ static void test_format_context(void)
 			   "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
 			   "\"protocol\":\"IPv4\",\"len\":24,\"ifindex\":0,\"dev\":null,\"netns\":%u,"
 			   "\"netns_name\":null,\"cgroup\":null,\"layers\":{},"
-			   "\"stack\":null,\"stack_error\":\"stack map bucket taken by another stack (collision)\","
+			   "\"owner\":null,\"stack\":null,\"stack_error\":\"stack map bucket taken by another stack (collision)\","
 			   "\"skbaddr\":\"0xffff888012345600\"}\n",
 		 CTX_NETNS + 1);
 	expect_lines(&e, ev,
@@ -435,19 +435,19 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] reason#500 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":500,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a subsystem code beyond the slots (6.4+: upper 16 bits) */
 	ev->reason = 0x30001;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] reason#196609 func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":196609,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* the last named code */
 	ev->reason = 128;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] MAX func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"MAX\",\"reason_code\":128,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -462,7 +462,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* has_reason=false even with a table that names the code */
 	skbd_tpformat__free(e.fmt);
 	e.fmt = load_format("kfree_skb-6.18.44.format");
@@ -470,7 +470,7 @@ static void check_reasons(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] - func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":null,\"reason_code\":null,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -492,23 +492,23 @@ static void check_protocols(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x1234\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":4660,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":4660,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0x86dd;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 IPv6\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv6\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv6\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero-padded to four digits, the widest value in full */
 	ev->protocol = 0x0012;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0x0012\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":18,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":18,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	ev->protocol = 0xffff;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET func_a+0x234 0xffff\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":65535,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":65535,\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -532,7 +532,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET nft_do_chain+0x10 [nf_tables] IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"nft_do_chain+0x10 [nf_tables]\",\"location_addr\":\"0xffffffffc0a01010\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* below the first symbol: the raw address, 16 hex digits */
 	CU_ASSERT_EQUAL(skbd_ksyms__format(e.ks, 0x1000, loc, sizeof(loc)), 18);
 	CU_ASSERT_STRING_EQUAL(loc, "0x0000000000001000");
@@ -540,14 +540,14 @@ static void check_locations(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000001000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000001000\",\"location_addr\":\"0x1000\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* zero addresses */
 	ev->location = 0;
 	ev->skbaddr = 0;
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0x0000000000000000 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0x0000000000000000\",\"location_addr\":\"0x0\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0x0\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0x0\"}\n");
 	free(ev);
 	env_fini(&e);
 
@@ -561,7 +561,7 @@ static void check_locations(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "sender[4242/4243] NO_SOCKET 0xffffffff81001234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"0xffffffff81001234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -585,7 +585,7 @@ static void check_comms(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "a\"b\\c?d?e[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"a\\\"b\\\\c\\u0001d\\u00ffe\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	if (tu_have_jq()) {
 		char buf[1024];
 
@@ -600,14 +600,14 @@ static void check_comms(bool with_cache)
 	expect_lines(&e, ev, TEXT_HEAD "?x??\"[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\\u0009x\\u000a\\u007f\\\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* exactly 16 bytes, no NUL */
 	memcpy(ev->comm, "abcdefghijklmnop", 16);
 	expect_lines(&e, ev, TEXT_HEAD "abcdefghijklmnop[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"abcdefghijklmnop\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* 16 bytes that all need escaping */
 	memset(ev->comm, '"', sizeof(ev->comm));
@@ -615,14 +615,14 @@ static void check_comms(bool with_cache)
 		     JSON_HEAD ",\"comm\":\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\","
 			       "\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 
 	/* empty comm */
 	memset(ev->comm, 0, sizeof(ev->comm));
 	expect_lines(&e, ev, TEXT_HEAD "[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     JSON_HEAD ",\"comm\":\"\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 			       "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+			       "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -646,21 +646,21 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2023-11-14T22:13:20.999999999Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* whole second, leading zeros kept */
 	e.ctx.mono_to_real_ns = 1700000000000000007LL - (long long)TS_NS;
 	expect_lines(&e, ev, "22:13:20.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"2023-11-14T22:13:20.000000007Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a wall clock before the epoch is clamped to it */
 	e.ctx.mono_to_real_ns = -(long long)TS_NS - 5;
 	expect_lines(&e, ev, "00:00:00.000000 cpu 1 sender[4242/4243] NO_SOCKET func_a+0x234 IPv4\n",
 		     "{\"time\":\"1970-01-01T00:00:00.000000000Z\",\"ts_ns\":5000000000,\"cpu\":1,\"pid\":4242,"
 		     "\"tid\":4243,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	/* a leap day; big ids and cpu */
 	e.ctx.mono_to_real_ns = 951782400000000000LL - (long long)TS_NS + 1000; /* 2000-02-29 */
 	ev->pid = 4294967295U;
@@ -670,7 +670,7 @@ static void check_times(bool with_cache)
 		     "{\"time\":\"2000-02-29T00:00:00.000001000Z\",\"ts_ns\":5000000000,\"cpu\":4095,"
 		     "\"pid\":4294967295,\"tid\":0,\"comm\":\"sender\",\"reason\":\"NO_SOCKET\",\"reason_code\":3,"
 		     "\"location\":\"func_a+0x234\",\"location_addr\":\"0xffffffff81001234\","
-		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
+		     "\"protocol\":\"IPv4\",\"len\":null,\"ifindex\":null,\"dev\":null,\"netns\":null,\"netns_name\":null,\"cgroup\":null,\"layers\":null,\"owner\":null,\"skbaddr\":\"0xffff888012345600\"}\n");
 	free(ev);
 	env_fini(&e);
 }
@@ -1084,7 +1084,90 @@ static void test_sink(void)
 }
 
 
+
+/* The socket's owner: text " owner COMM[PID]" (uid without a process), the
+ * numbers with --sock-state; JSON "owner" with the process, socket and its state */
+static void test_format_owner(void)
+{
+	struct fmt_env e;
+	struct skbd_drop *ev;
+	struct skbd_drop_names nm;
+	char buf[4096];
+
+	env_init(&e, false);
+	ev = new_event();
+	ev->flags |= SKBD_DROP_HAS_CTX | SKBD_DROP_HAS_OWNER;
+	ev->len = 24;
+	ev->netns = CTX_NETNS;
+	ev->reason = 6;
+	ev->sk_state = 7; /* UDP sockets sit in TCP_CLOSE */
+	ev->sk_ino = 162965;
+	ev->sk_uid = 1000;
+	ev->sk_netns = CTX_NETNS;
+	ev->sk_lport = 47123;
+	ev->sk_src = SKBD_SK_SRC_RX_SK;
+	ev->sk_proto = 17;
+	ev->sk_rmem = 2304;
+	ev->sk_rcvbuf = 2304;
+	ev->sk_flags = SKBD_SK_UID | SKBD_SK_CGROUP | SKBD_SK_QUEUE;
+	put_udp_packet(ev);
+	names_of(&e, ev, &nm);
+	nm.owner.known = true;
+	nm.owner.pid = 777;
+	snprintf(nm.owner.comm, sizeof(nm.owner.comm), "recv\033x");
+	nm.owner.cgroup = "/system.slice/docker-abc.scope";
+	snprintf(nm.owner.container, sizeof(nm.owner.container), "%s", "abc");
+
+	skbd_fmt__text(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " len 24 netns 4026532000 owner recv?x[777]\n"));
+	e.ctx.sock_state = true;
+	skbd_fmt__text(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " owner recv?x[777] rcvq 2304/2304\n"));
+	skbd_fmt__json(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf,
+		",\"owner\":{\"pid\":777,\"comm\":\"recv\\u001bx\",\"uid\":1000,\"inode\":162965,"
+		"\"cgroup\":\"/system.slice/docker-abc.scope\",\"container\":\"abc\",\"pod\":null,\"source\":\"rx_sk\","
+		"\"listener_of_request\":false,\"netns\":4026532000,\"port\":47123,"
+		"\"sock\":{\"rcvq_bytes\":2304,\"rcvbuf\":2304}},\"skbaddr\""));
+	CU_ASSERT_TRUE(jq_valid(buf));
+
+	/* a listener (request socket's) and a TCP socket's windows; no process known */
+	nm.owner.known = false;
+	nm.owner.cgroup = NULL;
+	nm.owner.container[0] = '\0';
+	ev->sk_src = SKBD_SK_SRC_SKB_SK;
+	ev->sk_flags = SKBD_SK_UID | SKBD_SK_LISTEN | SKBD_SK_REQ;
+	ev->sk_ack_backlog = 2;
+	ev->sk_max_ack_backlog = 1;
+	skbd_fmt__text(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " owner uid 1000 acceptq 2/1\n"));
+	skbd_fmt__json(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ",\"owner\":{\"pid\":null,\"comm\":null,\"uid\":1000,\"inode\":162965,"
+					   "\"cgroup\":null,\"container\":null,\"pod\":null,\"source\":\"skb->sk\","
+					   "\"listener_of_request\":true,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"sock\":{\"accept_queue\":2,\"backlog\":1}}"));
+	ev->sk_flags = SKBD_SK_TCPWIN | SKBD_SK_WSCALE;
+	ev->tcp_rcv_wnd = 65535;
+	ev->tcp_snd_wnd = 1024;
+	ev->tcp_wscale = 7 << 4 | 2;
+	ev->sk_ino = 0; /* orphaned: no struct socket */
+	skbd_fmt__text(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " netns 4026532000 rwnd 65535 swnd 1024 wscale 7/2\n"));
+	skbd_fmt__json(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"uid\":null,\"inode\":null,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"sock\":{\"rcv_wnd\":65535,\"snd_wnd\":1024,\"snd_wscale\":7,\"rcv_wscale\":2}}"));
+	ev->sk_flags = SKBD_SK_TCPWIN; /* scaling off: the windows as they are, scales null */
+	skbd_fmt__text(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, " rwnd 65535 swnd 1024 wscale off\n"));
+	skbd_fmt__json(&e.ctx, ev, &nm, buf, sizeof(buf));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\"snd_wscale\":null,\"rcv_wscale\":null}}"));
+	CU_ASSERT_TRUE(jq_valid(buf));
+	free(ev);
+	env_fini(&e);
+}
+
 CU_TestInfo skbd_tests_output[] = {
+	{ "format the socket's owner", test_format_owner },
 	{ "format packet context", test_format_context },
 	{ "format known", test_format_known },
 	{ "format known cached", test_format_known_cached },

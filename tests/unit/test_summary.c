@@ -228,15 +228,15 @@ static void test_parse_by_errors(void)
 		CU_ASSERT_EQUAL(skbd_summary__parse_by(bad[i], &m, err, sizeof(err)), -EINVAL);
 		CU_ASSERT_EQUAL(m, 0x5a5a); /* untouched */
 		CU_ASSERT_PTR_NOT_NULL(strstr(err, "--by: "));
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, "reason, location, dev (device), netns, comm"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "reason, location, dev (device), netns, comm, owner, container"));
 		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	}
 	skbd_summary__parse_by("reason,pid", &m, err, sizeof(err));
-	CU_ASSERT_STRING_EQUAL(err, "--by: unknown field 'pid'; fields: reason, location, dev (device), netns, comm");
+	CU_ASSERT_STRING_EQUAL(err, "--by: unknown field 'pid'; fields: reason, location, dev (device), netns, comm, owner, container");
 	skbd_summary__parse_by("", &m, err, sizeof(err));
-	CU_ASSERT_STRING_EQUAL(err, "--by: empty list; fields: reason, location, dev (device), netns, comm");
+	CU_ASSERT_STRING_EQUAL(err, "--by: empty list; fields: reason, location, dev (device), netns, comm, owner, container");
 	skbd_summary__parse_by("dev,,comm", &m, err, sizeof(err));
-	CU_ASSERT_STRING_EQUAL(err, "--by: empty field in 'dev,,comm'; fields: reason, location, dev (device), netns, comm");
+	CU_ASSERT_STRING_EQUAL(err, "--by: empty field in 'dev,,comm'; fields: reason, location, dev (device), netns, comm, owner, container");
 	/* a short buffer is cut, not overrun */
 	CU_ASSERT_EQUAL(skbd_summary__parse_by("nope", &m, err, 8), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--by: u");
@@ -246,7 +246,7 @@ static void test_new_free(void)
 {
 	struct skbd_summary *s = (struct skbd_summary *)&s; /* not overwritten on failure */
 
-	CU_ASSERT_EQUAL(skbd_summary__new(0x20, 0, &s), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_summary__new(0x80, 0, &s), -EINVAL);
 	CU_ASSERT_PTR_EQUAL(s, (struct skbd_summary *)&s);
 	skbd_summary__free(NULL);
 	s = new_summary(0);
@@ -1025,7 +1025,80 @@ static void test_write_errors(void)
 	env_fini(&e);
 }
 
+
+/* --by owner,container: rows of one process summed (the caller gave their
+ * sockets one key), shown as COMM[PID], an unknown process as its socket,
+ * the container by its short id, else the cgroup path */
+static void test_owner_container(void)
+{
+	const __u64 pidkey = 1ULL << 63 | 100;
+	struct skbd_drop_key keys[4] = {
+		{ .sk_ino = pidkey, .sk_cgroup_id = 50 },
+		{ .sk_ino = pidkey, .sk_cgroup_id = 50, .reason = 6 }, /* reason not selected: same row */
+		{ .sk_ino = 5555, .sk_cgroup_id = 60 },
+		{ .sk_ino = 0, .sk_cgroup_id = 0 },
+	};
+	const __u64 totals[4] = { 10, 5, 7, 1 };
+	struct skbd_summary *s = new_summary(SKBD_BY_OWNER | SKBD_BY_CONTAINER);
+	struct skbd_summary_row *rows = NULL;
+	struct skbd_key_names *names;
+	struct skbd_summary_view v;
+	struct skbd_sbuf b;
+	struct env e;
+	size_t n = 0;
+
+	env_init(&e);
+	CU_ASSERT_EQUAL(skbd_summary__update(s, keys, totals, 4, 0, 1.0), 0);
+	CU_ASSERT_EQUAL(skbd_summary__nr_rows(s), 3);
+	CU_ASSERT_EQUAL_FATAL(skbd_summary__sorted(s, &rows, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 3);
+	CU_ASSERT_EQUAL(rows[0].total, 15);
+	names = calloc(n, sizeof(*names));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
+	names[0].owner_pid = 100;
+	snprintf(names[0].owner_comm, sizeof(names[0].owner_comm), "nginx");
+	snprintf(names[0].container, sizeof(names[0].container),
+		 "3f4c0e9b2a1d8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e");
+	snprintf(names[0].cgroup, sizeof(names[0].cgroup), "/system.slice/docker-3f4c.scope");
+	names[1].owner_ino = 5555;
+	snprintf(names[1].cgroup, sizeof(names[1].cgroup), "/system.slice/ssh.service");
+	v = (struct skbd_summary_view){ rows, names, n, &e.head };
+
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_text(s, &e.ctx, &v, false, 0, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "RATE/s  TOTAL  OWNER          CONTAINER\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "    15  nginx[100]     3f4c0e9b2a1d\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "     7  socket:[5555]  /system.slice/ssh.service\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "     1  -              -\n"));
+	skbd_sbuf__release(&b);
+
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_json(s, &e.ctx, &v, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "{\"owner\":{\"pid\":100,\"comm\":\"nginx\",\"inode\":null},"
+					     "\"container\":\"3f4c0e9b2a1d8c7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e\","
+					     "\"cgroup\":\"/system.slice/docker-3f4c.scope\",\"cgroup_id\":50,\"total\":15,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "{\"owner\":{\"pid\":null,\"comm\":null,\"inode\":5555},\"container\":null,"
+					     "\"cgroup\":\"/system.slice/ssh.service\",\"cgroup_id\":60,\"total\":7,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "{\"owner\":null,\"container\":null,\"cgroup\":null,\"cgroup_id\":0,\"total\":1,"));
+	CU_ASSERT_TRUE(jq_says(b.buf, ".rows | length", "3\n"));
+	skbd_sbuf__release(&b);
+
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_prom(s, &e.ctx, &v, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "skbdrop_drops_total{owner=\"nginx[100]\",container=\"3f4c0e9b2a1d\"} 15\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "skbdrop_drops_total{owner=\"socket:[5555]\",container=\"/system.slice/ssh.service\"} 7\n"));
+	skbd_sbuf__release(&b);
+	free(rows);
+	free(names);
+	skbd_summary__free(s);
+	env_fini(&e);
+}
+
 CU_TestInfo skbd_tests_summary[] = {
+	{ "owner and container rows", test_owner_container },
 	{ "parse --by", test_parse_by },
 	{ "parse --by errors", test_parse_by_errors },
 	{ "new and free", test_new_free },
