@@ -29,6 +29,7 @@ cleanup() {
 	[ -n "$TRACER_PID" ] && kill -KILL "$TRACER_PID" 2>/dev/null
 	type cleanup_ctx_ns >/dev/null 2>&1 && cleanup_ctx_ns
 	type cleanup_flt_ns >/dev/null 2>&1 && cleanup_flt_ns
+	type cleanup_own >/dev/null 2>&1 && cleanup_own
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -383,6 +384,9 @@ if [ -n "$CGROOT" ]; then
 	else nok "cgroup: setup"; kill $cpid 2>/dev/null; fi
 	rmdir "$CGDIR" 2>/dev/null; CGDIR=
 else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"; fi
+
+# ---- the socket's owner (issue 13): tests/e2e/owner.sh
+. "$(dirname "$0")/owner.sh"
 
 # ---- --snaplen: nothing captured, or the IPv4 header only
 if start_tracer "$TMP/sn0.json" -o json --snaplen 0 && sn0=$TRACER_PID && start_tracer "$TMP/sn34.json" -o json --snaplen 34; then
