@@ -145,11 +145,16 @@ int cli_open_output(struct cli_run *r)
 
 void cli_open_names(struct cli_run *r)
 {
+	long no_socket = skbd_tpformat__reason_code(skbd_monitor__format(r->mon), "NO_SOCKET");
+
 	struct skbd_names_opts no = {
 		.symbols = !r->o->count_only,
 		.devices = !r->o->count_only,
 		.cgroups = !r->o->count_only && !r->o->summary,
 		.owners = !r->o->count_only && (!r->o->summary || (r->o->by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER))),
+		/* before 6.11 the receive path's socket is found by address, after the drop */
+		.owner_lookup = !r->o->summary && !skbd_monitor__has_rx_sk(r->mon),
+		.owner_lookup_skip_reason = no_socket < 0 ? ~0u : (__u32)no_socket,
 		.stack_read = r->o->stack ? read_stack : NULL,
 		.stack_ctx = r->mon,
 	};
@@ -236,8 +241,10 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 
 	/* everything that may block (netlink, cgroupfs, the stack map, a
 	 * kallsyms re-read) happens here, before the formatter runs */
-	if (r->names)
+	if (r->names) {
+		d = skbd_names__complete(r->names, d);
 		skbd_names__drop(r->names, d, &r->nm);
+	}
 	else
 		snprintf(r->nm.location, sizeof(r->nm.location), "0x%llx", (unsigned long long)d->location);
 	err = skbd_out__event(r->out, d, &r->nm);

@@ -323,6 +323,11 @@ bool skbd_monitor__has_reason(const struct skbd_monitor *mon)
 	return skbd_tpformat__field(mon->fmt, "reason") != NULL;
 }
 
+bool skbd_monitor__has_rx_sk(const struct skbd_monitor *mon)
+{
+	return skbd_tpformat__field(mon->fmt, "rx_sk") != NULL;
+}
+
 int skbd_monitor__nr_cpus(const struct skbd_monitor *mon)
 {
 	return mon->nr_cpus;

@@ -4,6 +4,7 @@
  * keeps each id's addresses as read once from the map; their text comes from
  * the symbol cache into a buffer the caller borrows until the next call. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <skbdrop/log.h>
@@ -36,6 +37,8 @@ struct skbd_names {
 	struct skbd_netdev *nd;      /* NULL: no device or netns names */
 	struct skbd_cgroups *cg;     /* NULL: no cgroup paths */
 	struct skbd_owners *owners;  /* NULL: no socket owners */
+	struct skbd_diag *diag;      /* NULL: no lookups by address */
+	struct skbd_drop completed;  /* skbd_names__complete's copy */
 	char owner_cgroup[4096];     /* the owner's cgroup path, copied: the context's lookup may walk anew */
 	struct key_pin *pins;        /* --by owner: each inode's row, fixed at first sight */
 	size_t pin_cap, nr_pins;
@@ -183,6 +186,18 @@ void skbd_names__symbol(struct skbd_names *n, __u64 addr, char *buf, size_t size
 {
 	if (size)
 		put_text(buf, size, skbd_syms__text(n->syms, addr));
+}
+
+const struct skbd_drop *skbd_names__complete(struct skbd_names *n, const struct skbd_drop *d)
+{
+	size_t len;
+
+	if (!n->diag || (d->flags & SKBD_DROP_HAS_OWNER) || !(d->flags & SKBD_DROP_HAS_CTX) ||
+	    ((d->flags & SKBD_DROP_HAS_REASON) && d->reason == n->opts.owner_lookup_skip_reason))
+		return d;
+	len = offsetof(struct skbd_drop, data) + (d->caplen <= SKBD_DROP_SNAPLEN_MAX ? d->caplen : 0);
+	memcpy(&n->completed, d, len);
+	return skbd_diag__lookup(n->diag, &n->completed) ? &n->completed : d;
 }
 
 /* The socket owner's process, cgroup and container. */
@@ -354,6 +369,11 @@ int skbd_names__new(const struct skbd_names_opts *opts, struct skbd_names **out)
 		if (err)
 			goto err_free;
 	}
+	if (opts->owners && opts->owner_lookup) {
+		err = skbd_diag__new(&n->diag);
+		if (err)
+			goto err_free;
+	}
 	if (opts->devices) {
 		err = skbd_netdev__open(&n->nd);
 		if (err == -ENOMEM)
@@ -381,6 +401,7 @@ void skbd_names__free(struct skbd_names *n)
 	skbd_netdev__close(n->nd);
 	skbd_cgroups__free(n->cg);
 	skbd_owners__free(n->owners);
+	skbd_diag__free(n->diag);
 	free(n->pins);
 	skbd_syms__free(n->syms);
 	free(n);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+#include <skbdrop/drop.h>
 
 /* Kernel text address -> "func+0xoff [mod]" ("0x<hex>" when unknown),
  * through a cache of SYMS_CACHE texts hashed by address. */
@@ -45,5 +46,17 @@ bool skbd_owners__lookup(struct skbd_owners *o, __u64 ino, __u32 *pid, char comm
 /* The comm of a process seen holding a socket; false when none was seen. */
 bool skbd_owners__comm(const struct skbd_owners *o, __u32 pid, char comm[16]);
 const struct skbd_owner_scan_stats *skbd_owners__stats(const struct skbd_owners *o);
+
+/* The local socket a received packet was for, found with sock_diag in the
+ * drop's namespace (see diag.c). */
+struct skbd_diag;
+
+int skbd_diag__new(struct skbd_diag **out);
+void skbd_diag__free(struct skbd_diag *dg);
+/* d's owner from its packet's addresses: true with d's sk_* fields and
+ * SKBD_DROP_HAS_OWNER set (sk_src SKBD_SK_SRC_LOOKUP), false when the packet
+ * is not TCP/UDP over IP or no socket matches (answers kept a second). */
+bool skbd_diag__lookup(struct skbd_diag *dg, struct skbd_drop *d);
+unsigned long skbd_diag__requests(const struct skbd_diag *dg);
 
 #endif

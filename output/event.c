@@ -184,7 +184,8 @@ static void put_owner_json(const struct skbd_drop *ev, const struct skbd_drop_na
 	skbd_put_lit(b, ",\"pod\":");
 	put_str_or_null(b, o->pod);
 	skbd_put_lit(b, ",\"source\":");
-	skbd_put_str(b, ev->sk_src == SKBD_SK_SRC_RX_SK ? "\"rx_sk\"" : "\"skb->sk\"");
+	skbd_put_str(b, ev->sk_src == SKBD_SK_SRC_RX_SK ? "\"rx_sk\"" :
+			ev->sk_src == SKBD_SK_SRC_LOOKUP ? "\"lookup\"" : "\"skb->sk\"");
 	skbd_put_lit(b, ",\"listener_of_request\":");
 	skbd_put_str(b, ev->sk_flags & SKBD_SK_REQ ? "true" : "false");
 	skbd_put_lit(b, ",\"netns\":");

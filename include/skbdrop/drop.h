@@ -74,6 +74,7 @@ struct skbd_drop {
 #define SKBD_SK_SRC_NONE 0
 #define SKBD_SK_SRC_RX_SK 1   /* the tracepoint's rx_sk (6.11+) */
 #define SKBD_SK_SRC_SKB_SK 2  /* skb->sk */
+#define SKBD_SK_SRC_LOOKUP 3  /* found afterwards by the packet's addresses (sock_diag; kernels before 6.11) */
 
 /* struct skbd_drop.sk_flags: which owner parts were read */
 #define SKBD_SK_UID 0x1

@@ -47,6 +47,9 @@ const struct skbd_tpformat *skbd_monitor__format(const struct skbd_monitor *mon)
 int skbd_monitor__btf_error(const struct skbd_monitor *mon);
 bool skbd_monitor__has_btf(const struct skbd_monitor *mon);
 bool skbd_monitor__has_reason(const struct skbd_monitor *mon); /* 5.17+ */
+/* The tracepoint names the receiving socket (rx_sk, 6.11+): without it a
+ * drop on the receive path mostly carries no socket (skb->sk unset). */
+bool skbd_monitor__has_rx_sk(const struct skbd_monitor *mon);
 int skbd_monitor__nr_cpus(const struct skbd_monitor *mon);
 
 /* The last failure of load/attach/poll/read as one line ("" none). */

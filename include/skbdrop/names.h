@@ -85,6 +85,11 @@ struct skbd_names_opts {
 	const char *kallsyms_path; /* NULL: /proc/kallsyms (tests give fixtures) */
 	const char *modules_path;  /* NULL: /proc/modules, or none with a kallsyms_path */
 	bool owners;               /* socket owners: processes from /proc, cgroup paths, containers */
+	/* with owners, on kernels whose tracepoint has no rx_sk (before 6.11):
+	 * find the socket of a drop that carries none by its packet's addresses
+	 * (skbd_names__complete), except drops with reason skip_reason */
+	bool owner_lookup;
+	__u32 owner_lookup_skip_reason; /* e.g. NO_SOCKET's code; ~0u: none */
 	const char *proc_path;     /* NULL: /proc (tests give a fake tree) */
 };
 
@@ -99,6 +104,11 @@ void skbd_names__free(struct skbd_names *n);
 /* Apply what changed since the last call (link notifications, namespaces
  * gone) without blocking on the kernel. Call between poll batches. */
 void skbd_names__refresh(struct skbd_names *n);
+
+/* d, or (opts.owner_lookup, d without an owner) a copy owned by n, valid
+ * until the next call, with the owner sock_diag found. May block (a netlink
+ * round trip in d's namespace, at most one per address pair a second). */
+const struct skbd_drop *skbd_names__complete(struct skbd_names *n, const struct skbd_drop *d);
 
 /* Resolve everything d is shown with into *out. May block (see above). */
 void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct skbd_drop_names *out);

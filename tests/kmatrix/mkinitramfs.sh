@@ -38,13 +38,16 @@ for t in cpio depmod modinfo xz zstd gcc readelf ldd; do
 	command -v $t >/dev/null || die "$t not found (tests/kmatrix/install-qemu.sh installs the tools)"
 done
 
-# udp_sender, static, shared by every kernel's initramfs
+# udp_sender and sockhold, static, shared by every kernel's initramfs
 SENDER=$BUILD/kmatrix/udp_sender
+HOLD=$BUILD/kmatrix/sockhold
 mkdir -p "$BUILD/kmatrix"
-if [ ! -x "$SENDER" ] || [ "$REPO/tests/e2e/udp_sender.c" -nt "$SENDER" ]; then
-	gcc -static -O2 -Wall -o "$SENDER.tmp" "$REPO/tests/e2e/udp_sender.c" || die "cannot build static udp_sender"
-	mv "$SENDER.tmp" "$SENDER"
-fi
+for h in udp_sender sockhold; do
+	if [ ! -x "$BUILD/kmatrix/$h" ] || [ "$REPO/tests/e2e/$h.c" -nt "$BUILD/kmatrix/$h" ]; then
+		gcc -static -O2 -Wall -o "$BUILD/kmatrix/$h.tmp" "$REPO/tests/e2e/$h.c" || die "cannot build static $h"
+		mv "$BUILD/kmatrix/$h.tmp" "$BUILD/kmatrix/$h"
+	fi
+done
 
 ROOT=$OUT.root
 rm -rf "$ROOT"
@@ -70,6 +73,7 @@ copy_dynamic() {
 install -m 0755 "$BUSYBOX" "$ROOT/bin/busybox"
 install -m 0755 "$BUILD/skbdrop" "$ROOT/usr/bin/skbdrop"
 install -m 0755 "$SENDER" "$ROOT/usr/bin/udp_sender"
+install -m 0755 "$HOLD" "$ROOT/usr/bin/sockhold"
 # iproute2's ip reads its argv[0]: a name "ipX" means "ip X" (ipr would be "ip route"), so the binary keeps
 # the name ip and /usr/sbin/ipr is a wrapper
 copy_dynamic "$(command -v ip)" /usr/lib/kmatrix/ip

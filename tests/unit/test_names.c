@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <CUnit/CUnit.h>
@@ -793,6 +796,113 @@ static void test_pid_sockets(void)
 	CU_ASSERT_EQUAL(skbd_names__pid_sockets(NULL, (unsigned int)getpid(), count_ino, &sum), 0);
 }
 
+
+/* A drop whose packet went to one of our sockets: sock_diag finds it by the
+ * packet's addresses (kernels before 6.11) */
+static void put_ipv4_l4(struct skbd_drop *d, __u8 proto, __u16 sport, __u16 dport)
+{
+	__u8 *p = d->data;
+
+	memset(p, 0, 60);
+	p[0] = 0x45;
+	p[3] = 40;
+	p[8] = 64;
+	p[9] = proto;
+	p[12] = 127; p[15] = 1; /* 127.0.0.1 > 127.0.0.1 */
+	p[16] = 127; p[19] = 1;
+	p[20] = (__u8)(sport >> 8); p[21] = (__u8)sport;
+	p[22] = (__u8)(dport >> 8); p[23] = (__u8)dport;
+	if (proto == 17) {
+		p[25] = 8;
+	} else {
+		p[32] = 0x50; /* data offset 5 */
+		p[33] = 0x10; /* ACK */
+	}
+	d->caplen = 40;
+	d->net_off = 0;
+	d->protocol = 0x0800;
+	d->flags = SKBD_DROP_HAS_CTX | SKBD_DROP_HAS_REASON;
+	d->netns = self_netns();
+}
+
+static int bound_socket(int type, __u16 *port, unsigned long *ino)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	struct stat st;
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL_FATAL(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	if (type == SOCK_STREAM)
+		CU_ASSERT_EQUAL_FATAL(listen(fd, 3), 0);
+	CU_ASSERT_EQUAL_FATAL(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+	CU_ASSERT_EQUAL_FATAL(fstat(fd, &st), 0);
+	*port = ntohs(a.sin_port);
+	*ino = (unsigned long)st.st_ino;
+	return fd;
+}
+
+static void test_owner_by_address(void)
+{
+	struct skbd_names_opts o = { .owners = true, .owner_lookup = true, .owner_lookup_skip_reason = 3 };
+	struct skbd_drop *d = calloc(1, sizeof(*d));
+	const struct skbd_drop *c;
+	struct skbd_drop_names dn;
+	unsigned long uino, tino;
+	__u16 uport, tport;
+	int u, t;
+	struct skbd_names *n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	u = bound_socket(SOCK_DGRAM, &uport, &uino);
+	t = bound_socket(SOCK_STREAM, &tport, &tino);
+	tu_log_quiet();
+	n = open_names(&o);
+	tu_log_restore();
+
+	put_ipv4_l4(d, 17, 40000, uport);
+	d->reason = 6;
+	c = skbd_names__complete(n, d);
+	CU_ASSERT_PTR_NOT_EQUAL(c, d);
+	CU_ASSERT_TRUE(c->flags & SKBD_DROP_HAS_OWNER);
+	CU_ASSERT_EQUAL(c->sk_src, SKBD_SK_SRC_LOOKUP);
+	CU_ASSERT_EQUAL(c->sk_ino, uino);
+	CU_ASSERT_EQUAL(c->sk_uid, getuid());
+	CU_ASSERT_EQUAL(c->sk_lport, uport);
+	CU_ASSERT_EQUAL(c->sk_proto, 17);
+	CU_ASSERT_TRUE(c->sk_flags & SKBD_SK_QUEUE);
+	CU_ASSERT_TRUE(c->sk_rcvbuf > 0);
+	CU_ASSERT_EQUAL(c->caplen, d->caplen);
+	skbd_names__drop(n, c, &dn);
+	CU_ASSERT_TRUE(dn.owner.known);
+	CU_ASSERT_EQUAL(dn.owner.pid, (__u32)getpid());
+
+	/* TCP: the listener, with its accept queue and backlog */
+	put_ipv4_l4(d, 6, 40001, tport);
+	c = skbd_names__complete(n, d);
+	CU_ASSERT_EQUAL(c->sk_ino, tino);
+	CU_ASSERT_TRUE(c->sk_flags & SKBD_SK_LISTEN);
+	CU_ASSERT_EQUAL(c->sk_max_ack_backlog, 3);
+
+	/* nothing there: no owner; NO_SOCKET, a drop with one, or no packet: not looked up */
+	put_ipv4_l4(d, 17, 40000, 9);
+	CU_ASSERT_PTR_EQUAL(skbd_names__complete(n, d), d);
+	put_ipv4_l4(d, 17, 40000, uport);
+	d->reason = 3;
+	CU_ASSERT_PTR_EQUAL(skbd_names__complete(n, d), d);
+	d->reason = 6;
+	d->flags |= SKBD_DROP_HAS_OWNER;
+	CU_ASSERT_PTR_EQUAL(skbd_names__complete(n, d), d);
+	d->flags &= (__u16)~SKBD_DROP_HAS_OWNER;
+	d->caplen = 0;
+	CU_ASSERT_PTR_EQUAL(skbd_names__complete(n, d), d);
+	skbd_names__free(n);
+	close(u);
+	close(t);
+	free(d);
+}
+
 CU_TestInfo skbd_tests_names[] = {
 	{ "symbol of a module loaded after start", test_symbol_late_module },
 	{ "symbol from a kallsyms fixture", test_symbol_fixture },
@@ -811,5 +921,6 @@ CU_TestInfo skbd_tests_names[] = {
 	{ "container ids from cgroup paths", test_container_ids },
 	{ "socket owners from /proc", test_owner_lookup },
 	{ "a process's sockets", test_pid_sockets },
+	{ "owner found by the packet's addresses", test_owner_by_address },
 	CU_TEST_INFO_NULL,
 };
