@@ -97,6 +97,11 @@ $(BUILD)/bench/fmtcost: bench/fmtcost.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(DYN_LIBS)
 
+# the owner lookup's /proc scan with N sockets open
+$(BUILD)/bench/ownerscan: bench/ownerscan.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(DYN_LIBS)
+
 bench: deps
 	$(MAKE) all $(BENCH_TOOLS)
 	bench/run.sh $(BUILD)

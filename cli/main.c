@@ -263,6 +263,11 @@ int main(int argc, char **argv)
 	if (o.verbose && skbd_monitor__has_btf(r->mon))
 		fprintf(stderr, "skbdrop: kernel fields read with %s\n",
 			skbd_monitor__direct_reads(r->mon) ? "bpf_rdonly_cast loads" : "bpf_probe_read_kernel");
+	if (!skbd_monitor__has_rx_sk(r->mon) && skbd_monitor__has_btf(r->mon) &&
+	    (o.owner || (o.summary && (o.by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER)))))
+		fprintf(stderr, "skbdrop: note: this kernel's tracepoint does not name the receiving socket (rx_sk, 6.11+): %s\n",
+			o.summary ? "--by owner/container counts drops on the receive path (full buffers, full accept queues) under no owner"
+				  : "--owner misses drops on the receive path (full buffers, full accept queues); without --owner their owner is looked up by address");
 	log.live = true;
 	cli_open_names(r); /* after attach: startup time is exec until tracing */
 	ret = o.summary ? cli_run_summary(r, uts.release) : run_stream(r);

@@ -26,6 +26,7 @@
 #define DIAG_CACHE 512      /* answers kept, by address pair */
 #define DIAG_TTL 1.0        /* seconds an answer is kept */
 #define DIAG_WAIT_MS 200    /* the longest wait for a reply */
+#define DIAG_NS_SEARCH 64   /* namespaces searched for a drop whose namespace is unknown */
 #ifndef INET_DIAG_CGROUP_ID
 #define INET_DIAG_CGROUP_ID 21 /* 5.8+ */
 #endif
@@ -51,6 +52,7 @@ struct diag_ans {
 	__u32 uid, rqueue, wqueue, rmem, rcvbuf;
 	__u64 ino, cgroup;
 	bool have_mem, have_cgroup;
+	__u32 netns;            /* where it was found */
 };
 
 struct skbd_diag {
@@ -59,6 +61,9 @@ struct skbd_diag {
 	struct diag_ans cache[DIAG_CACHE];
 	unsigned int seq;
 	unsigned long requests;
+	__u32 all[DIAG_NS_SEARCH]; /* every namespace, for drops without one */
+	size_t nr_all;
+	double all_when;           /* < 0: never listed */
 };
 
 static double mono_now(void)
@@ -77,6 +82,7 @@ int skbd_diag__new(struct skbd_diag **out)
 		return -ENOMEM;
 	for (size_t i = 0; i < DIAG_CACHE; i++)
 		dg->cache[i].when = -1;
+	dg->all_when = -1;
 	if (skbd_netns__inode("/proc/self/ns/net", &dg->own_netns))
 		dg->own_netns = 0;
 	*out = dg;
@@ -301,15 +307,58 @@ static bool key_of(const struct skbd_drop *d, struct diag_key *k)
 	return k->lport != 0;
 }
 
+/* The socket for k in namespace netns: a->found and the rest. */
+static void lookup_in(struct skbd_diag *dg, const struct diag_key *k, __u32 netns, double now, struct diag_ans *a)
+{
+	struct mnl_socket *nl = ns_socket(dg, netns, now);
+	int err;
+
+	if (!nl)
+		return;
+	/* inet_diag reads a UDP request's addresses the other way round ("swapped
+	 * for historical reasons" in udp_diag.c), TCP's as they are: the expected
+	 * order first */
+	err = request(dg, nl, k, k->proto == IPPROTO_UDP, a);
+	if (!err && !a->found)
+		err = request(dg, nl, k, k->proto != IPPROTO_UDP, a);
+	if (err)
+		skbd_log(SKBD_LOG_DEBUG, "diag: netns %u: %s", netns, strerror(-err));
+	a->netns = netns;
+}
+
+/* A drop whose namespace is unknown (before 6.11 the receive path may have
+ * no device: UDP reuses the field): every namespace is asked, and only a
+ * socket exactly one of them has is named (never a guess between two). */
+static void lookup_anywhere(struct skbd_diag *dg, const struct diag_key *k, double now, struct diag_ans *a)
+{
+	size_t matches = 0;
+
+	if (dg->all_when < 0 || now - dg->all_when >= DIAG_TTL) {
+		int n = skbd_netns__list(dg->all, DIAG_NS_SEARCH);
+
+		dg->nr_all = n > 0 ? (size_t)n : 0;
+		dg->all_when = now;
+	}
+	for (size_t i = 0; i < dg->nr_all; i++) {
+		struct diag_ans t = { .key = a->key, .when = a->when };
+
+		lookup_in(dg, k, dg->all[i], now, &t);
+		if (t.found && ++matches == 1)
+			*a = t;
+	}
+	if (matches > 1) {
+		skbd_log(SKBD_LOG_DEBUG, "diag: %zu namespaces have a socket for port %u: none named", matches, k->lport);
+		a->found = false;
+	}
+}
+
 bool skbd_diag__lookup(struct skbd_diag *dg, struct skbd_drop *d)
 {
 	struct diag_key k;
 	struct diag_ans *a;
-	struct mnl_socket *nl;
 	double now;
-	int err;
 
-	if (!d->netns || !key_of(d, &k))
+	if (!key_of(d, &k))
 		return false;
 	now = mono_now();
 	a = &dg->cache[key_slot(&k)];
@@ -317,16 +366,10 @@ bool skbd_diag__lookup(struct skbd_diag *dg, struct skbd_drop *d)
 		memset(a, 0, sizeof(*a));
 		a->key = k;
 		a->when = now;
-		nl = ns_socket(dg, k.netns, now);
-		if (nl) {
-			/* inet_diag reads a UDP request's addresses the other way round
-			 * ("swapped for historical reasons" in udp_diag.c); TCP's as they are */
-			err = request(dg, nl, &k, k.proto == IPPROTO_UDP, a);
-			if (!err && !a->found)
-				err = request(dg, nl, &k, k.proto != IPPROTO_UDP, a);
-			if (err)
-				skbd_log(SKBD_LOG_DEBUG, "diag: netns %u: %s", k.netns, strerror(-err));
-		}
+		if (k.netns)
+			lookup_in(dg, &k, k.netns, now, a);
+		else
+			lookup_anywhere(dg, &k, now, a);
 	}
 	if (!a->found)
 		return false;
@@ -334,7 +377,7 @@ bool skbd_diag__lookup(struct skbd_diag *dg, struct skbd_drop *d)
 	d->sk_src = SKBD_SK_SRC_LOOKUP;
 	d->sk_ino = a->ino;
 	d->sk_uid = a->uid;
-	d->sk_netns = k.netns;
+	d->sk_netns = a->netns;
 	d->sk_lport = k.lport;
 	d->sk_proto = k.proto;
 	d->sk_flags = SKBD_SK_UID;

@@ -91,6 +91,42 @@ int skbd_netns__find(__u32 ino, char *path, size_t size)
 	return -ENOENT;
 }
 
+int skbd_netns__list(__u32 *inos, size_t max)
+{
+	static const char *const dirs[] = { "/run/netns", "/proc" };
+	dev_t dev = nsfs_dev();
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
+		bool proc = k == 1;
+		unsigned int seen = 0;
+		struct dirent *de;
+		DIR *d = opendir(dirs[k]);
+
+		if (!d)
+			continue;
+		while (n < max && (de = readdir(d)) && seen++ < PROC_SCAN_MAX) {
+			char path[PATH_MAX];
+			struct stat st;
+			size_t i;
+			int len;
+
+			if (proc ? (de->d_name[0] < '1' || de->d_name[0] > '9') : de->d_name[0] == '.')
+				continue;
+			len = snprintf(path, sizeof(path), proc ? "/proc/%s/ns/net" : "/run/netns/%s", de->d_name);
+			if (len < 0 || (size_t)len >= sizeof(path) || stat(path, &st) || !is_ns_file(&st, dev, 0) ||
+			    !st.st_ino || st.st_ino > UINT32_MAX)
+				continue;
+			for (i = 0; i < n && inos[i] != (__u32)st.st_ino; i++)
+				;
+			if (i == n)
+				inos[n++] = (__u32)st.st_ino;
+		}
+		closedir(d);
+	}
+	return (int)n;
+}
+
 struct ns_job {
 	int nsfd;
 	skbd_netns_fn fn;

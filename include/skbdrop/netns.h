@@ -22,6 +22,10 @@ int skbd_netns__inode(const char *path, __u32 *ino);
  * path, or -ENOENT with path "". */
 int skbd_netns__find(__u32 ino, char *path, size_t size);
 
+/* The inodes of every network namespace reachable through /run/netns or a
+ * process (bounded scans), each once, at most max. Their count. */
+int skbd_netns__list(__u32 *inos, size_t max);
+
 /* fn(arg) in a helper thread that has entered the namespace at path (NULL or
  * "": ours, fn runs in the caller's thread), so the caller never changes
  * namespace. ino: when not 0, the file opened must be that namespace (a

@@ -878,7 +878,16 @@ static void test_owner_by_address(void)
 	CU_ASSERT_TRUE(dn.owner.known);
 	CU_ASSERT_EQUAL(dn.owner.pid, (__u32)getpid());
 
-	/* TCP: the listener, with its accept queue and backlog */
+	/* a drop without a namespace (before 6.11 UDP reuses skb->dev): every
+	 * namespace is asked; ours is the only one with this socket */
+	put_ipv4_l4(d, 17, 40002, uport);
+	d->reason = 6;
+	d->netns = 0;
+	c = skbd_names__complete(n, d);
+	CU_ASSERT_EQUAL(c->sk_ino, uino);
+	CU_ASSERT_EQUAL(c->sk_netns, self_netns());
+
+		/* TCP: the listener, with its accept queue and backlog */
 	put_ipv4_l4(d, 6, 40001, tport);
 	c = skbd_names__complete(n, d);
 	CU_ASSERT_EQUAL(c->sk_ino, tino);
