@@ -17,6 +17,7 @@
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <skbdrop/log.h>
 #include <skbdrop/netns.h>
 #include <skbdrop/packet.h>
@@ -53,6 +54,7 @@ struct diag_ans {
 	__u64 ino, cgroup;
 	bool have_mem, have_cgroup;
 	__u32 netns;            /* where it was found */
+	bool req;               /* the listener of a handshake in progress */
 };
 
 struct skbd_diag {
@@ -316,11 +318,22 @@ static void lookup_in(struct skbd_diag *dg, const struct diag_key *k, __u32 netn
 	if (!nl)
 		return;
 	/* inet_diag reads a UDP request's addresses the other way round ("swapped
-	 * for historical reasons" in udp_diag.c), TCP's as they are: the expected
-	 * order first */
+	 * for historical reasons" in udp_diag.c), TCP's as they are. Only that
+	 * order: the other one would find the peer's socket on the same host. */
 	err = request(dg, nl, k, k->proto == IPPROTO_UDP, a);
-	if (!err && !a->found)
-		err = request(dg, nl, k, k->proto != IPPROTO_UDP, a);
+	if (!err && a->found && k->proto == IPPROTO_TCP && (a->state == TCP_SYN_RECV || a->state == 12)) {
+		/* a handshake in progress: its listener, found without the peer's
+		 * address (no connection matches, the listening socket does) */
+		struct diag_key lk = *k;
+
+		memset(lk.raddr, 0, sizeof(lk.raddr));
+		lk.rport = 0;
+		a->found = false;
+		err = request(dg, nl, &lk, false, a);
+		a->req = a->found;
+	}
+	if (a->found && a->state == TCP_TIME_WAIT)
+		a->found = false; /* no owner: like the kernel's own view of a timewait socket */
 	if (err)
 		skbd_log(SKBD_LOG_DEBUG, "diag: netns %u: %s", netns, strerror(-err));
 	a->netns = netns;
@@ -380,7 +393,7 @@ bool skbd_diag__lookup(struct skbd_diag *dg, struct skbd_drop *d)
 	d->sk_netns = a->netns;
 	d->sk_lport = k.lport;
 	d->sk_proto = k.proto;
-	d->sk_flags = SKBD_SK_UID;
+	d->sk_flags = SKBD_SK_UID | (a->req ? SKBD_SK_REQ : 0);
 	if (a->have_cgroup && a->cgroup) {
 		d->sk_cgroup_id = a->cgroup;
 		d->sk_flags |= SKBD_SK_CGROUP;
