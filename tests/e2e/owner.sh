@@ -105,9 +105,9 @@ if [ $? = 0 ]; then
 	obino=$(ip netns exec $OB stat -L -c %i /proc/self/ns/net)
 	if hold_start listen $OB tcp 10.219.0.2 7104 0 && start_tracer "$f" -o json "tcp port 7104"; then
 		lpid=$HPID lino=$HINO
-		ip netns exec $OA "$HOLD" cli-$$ connect 10.219.0.2 7104 40 </dev/null >/dev/null & cpid=$!
-		sleep 2.5 # SYN-ACK retransmits bring more final ACKs to the full queue
-		kill $cpid 2>/dev/null; wait $cpid 2>/dev/null
+		# the clients hold their connections 2.5 s: SYN-ACK retransmits bring more final ACKs
+		sleep 2.5 | ip netns exec $OA "$HOLD" cli-$$ connect 10.219.0.2 7104 40 >/dev/null & cpid=$!
+		wait $cpid
 		stop_tracer
 		hold_stop listen
 		sel=".netns==$obino and .layers.tcp.dport==7104 and (.reason==\"TCP_LISTEN_OVERFLOW\")"

@@ -310,9 +310,9 @@ $IP netns del kmo 2>/dev/null
 hold listen "" tcp 127.0.0.1 7302 0
 lp=$HP
 if start $T/o-l.json -o json "tcp dst port 7302"; then
-	$HOLD kmcli connect 127.0.0.1 7302 40 </dev/null >/dev/null & cp=$!
-	sleep 2.5
-	kill $cp; wait $cp
+	# the clients hold their connections 2.5 s (SYN-ACK retransmits bring more final ACKs)
+	sleep 2.5 | $HOLD kmcli connect 127.0.0.1 7302 40 >/dev/null & cp=$!
+	wait $cp
 	stop
 	all=$(jcount $T/o-l.json '"dport":7302,')
 	named=$(jcount $T/o-l.json '"dport":7302,' "\"owner\":{\"pid\":$lp,\"comm\":\"kmown\"," '"backlog":0')
