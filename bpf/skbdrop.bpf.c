@@ -257,45 +257,22 @@ static __attribute__((always_inline)) void count(__u32 slot)
 			bpf_probe_read_kernel(&(dst), sizeof(dst), &(src));    \
 	} while (0)
 
-static __attribute__((noinline)) struct sk_buff___skbd *skbd_btf_skb(__u64 addr)
-{
-	__u64 p = 0;
+/* The casts: where the loader gives them a body, the address as a BTF pointer
+ * to the type; else 0. The asm keeps clang from folding the 0 into callers. */
+#define BTF_CAST(fn, type)                                                     \
+	static __attribute__((noinline)) struct type *fn(__u64 addr)           \
+	{                                                                      \
+		__u64 p = 0;                                                   \
+									       \
+		asm volatile("" : "+r"(p) : "r"(addr) : "memory");             \
+		return (struct type *)p;                                       \
+	}
 
-	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
-	return (struct sk_buff___skbd *)p;
-}
-
-static __attribute__((noinline)) struct sock___skbd *skbd_btf_sock(__u64 addr)
-{
-	__u64 p = 0;
-
-	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
-	return (struct sock___skbd *)p;
-}
-
-static __attribute__((noinline)) struct request_sock___skbd *skbd_btf_req(__u64 addr)
-{
-	__u64 p = 0;
-
-	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
-	return (struct request_sock___skbd *)p;
-}
-
-static __attribute__((noinline)) struct tcp_sock___skbd *skbd_btf_tcp(__u64 addr)
-{
-	__u64 p = 0;
-
-	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
-	return (struct tcp_sock___skbd *)p;
-}
-
-static __attribute__((noinline)) struct socket_alloc___skbd *skbd_btf_socket(__u64 addr)
-{
-	__u64 p = 0;
-
-	asm volatile("" : "+r"(p) : "r"(addr) : "memory");
-	return (struct socket_alloc___skbd *)p;
-}
+BTF_CAST(skbd_btf_skb, sk_buff___skbd)
+BTF_CAST(skbd_btf_sock, sock___skbd)
+BTF_CAST(skbd_btf_req, request_sock___skbd)
+BTF_CAST(skbd_btf_tcp, tcp_sock___skbd)
+BTF_CAST(skbd_btf_socket, socket_alloc___skbd)
 
 /* A bitfield: the storage unit the loader names (offset, size), shifted. A
  * probe read either way (the unit may straddle members of the cast type). */

@@ -271,17 +271,9 @@ static size_t key_slot(const struct diag_key *k)
 /* The addresses of the local socket a received packet was for. */
 static bool key_of(const struct skbd_drop *d, struct diag_key *k)
 {
-	struct skbd_pkt_in in = {
-		.data = d->data,
-		.caplen = d->caplen <= SKBD_DROP_SNAPLEN_MAX ? d->caplen : SKBD_DROP_SNAPLEN_MAX,
-		.net_off = d->net_off,
-		.has_mac = !!(d->flags & SKBD_DROP_HAS_MAC),
-		.ethertype = d->protocol,
-		.sk_state = d->sk_state,
-	};
 	struct skbd_pkt p;
 
-	skbd_pkt__decode(&in, &p);
+	skbd_pkt__decode_drop(d, &p);
 	memset(k, 0, sizeof(*k));
 	k->netns = d->netns;
 	if (p.have_tcp && p.tcp_st.status == SKBD_PKT_OK) {

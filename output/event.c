@@ -45,20 +45,6 @@ static const struct skbd_time_text *event_time(const struct skbd_fmt_ctx *c, __u
 	return t;
 }
 
-static void decode_packet(const struct skbd_drop *ev, struct skbd_pkt *pkt)
-{
-	struct skbd_pkt_in in = {
-		.data = ev->data,
-		.caplen = ev->caplen <= SKBD_DROP_SNAPLEN_MAX ? ev->caplen : SKBD_DROP_SNAPLEN_MAX,
-		.net_off = ev->net_off,
-		.has_mac = !!(ev->flags & SKBD_DROP_HAS_MAC),
-		.ethertype = ev->protocol,
-		.sk_state = ev->sk_state,
-	};
-
-	skbd_pkt__decode(&in, pkt);
-}
-
 /* a name from the system (device, namespace) in a text line: bytes outside
  * printable ASCII as '?', like comm, so a name cannot forge lines or send
  * terminal escapes */
@@ -288,7 +274,7 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 		char pkt[512];
 		size_t n;
 
-		decode_packet(ev, &pkt_tmp);
+		skbd_pkt__decode_drop(ev, &pkt_tmp);
 		n = skbd_pkt__format_text(&pkt_tmp, pkt, sizeof(pkt));
 		skbd_put_mem(&b, pkt, n < sizeof(pkt) ? n : sizeof(pkt) - 1);
 		skbd_put_lit(&b, " len ");
@@ -460,7 +446,7 @@ static size_t format_json(const struct skbd_fmt_ctx *c, const struct skbd_drop *
 		else
 			put_cgroup_json(ev, nm, &b);
 		skbd_put_lit(&b, ",\"layers\":");
-		decode_packet(ev, &pkt);
+		skbd_pkt__decode_drop(ev, &pkt);
 		{
 			/* in place; a prefix cut short by the buffer counts its full length */
 			size_t room = b.len < b.size ? b.size - b.len : 0;

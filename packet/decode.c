@@ -400,3 +400,17 @@ const char *skbd_pkt__ethertype_name(__u16 t)
 	default: return NULL;
 	}
 }
+
+void skbd_pkt__decode_drop(const struct skbd_drop *d, struct skbd_pkt *out)
+{
+	struct skbd_pkt_in in = {
+		.data = d->data,
+		.caplen = d->caplen <= SKBD_DROP_SNAPLEN_MAX ? d->caplen : SKBD_DROP_SNAPLEN_MAX,
+		.net_off = d->net_off,
+		.has_mac = !!(d->flags & SKBD_DROP_HAS_MAC),
+		.ethertype = d->protocol,
+		.sk_state = d->sk_state,
+	};
+
+	skbd_pkt__decode(&in, out);
+}

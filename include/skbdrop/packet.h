@@ -54,6 +54,10 @@ struct skbd_pkt {
 /* Decode in into *out. Always fills *out (zeroed first); never fails. */
 void skbd_pkt__decode(const struct skbd_pkt_in *in, struct skbd_pkt *out);
 
+struct skbd_drop;
+/* The same for what a drop captured (its data, caplen, offsets, flags). */
+void skbd_pkt__decode_drop(const struct skbd_drop *d, struct skbd_pkt *out);
+
 /* The ethertype that names the network layer: the inner one after VLAN
  * tags when skb->protocol is itself a VLAN TPID. */
 __u16 skbd_pkt__net_proto(const struct skbd_pkt *p);
