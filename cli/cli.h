@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <linux/types.h>
+#include <skbdrop/counters.h>
 #include <skbdrop/monitor.h>
 #include <skbdrop/names.h>
 #include <skbdrop/output.h>
@@ -29,6 +30,7 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_POLL_MS 100                 /* a lone drop shows within this */
 #define CLI_STACK_IDS 16384             /* stack map entries with --stack (8 MiB) */
 #define CLI_OWNER_REFRESH_MS 100        /* --owner: how often its sockets are listed again */
+#define CLI_SEEN_NS 64                  /* namespaces whose kernel counters are reported */
 
 struct cli_opts {
 	enum cli_output output;
@@ -121,6 +123,10 @@ struct cli_run {
 	__u64 *owner_inos;             /* --owner: the list being built */
 	size_t nr_owner_inos, cap_owner_inos;
 	bool owner_full;               /* --owner: more sockets than the kernel's set holds (said once) */
+	struct skbd_counters *counters; /* the kernel's drop counters; NULL: none */
+	__u32 netns_filter;            /* --netns inode, 0: any */
+	__u32 seen_ns[CLI_SEEN_NS];    /* namespaces drops were seen in (their counters are reported) */
+	size_t nr_seen_ns;
 	unsigned long long by_reason[SKBD_DROP_REASON_SLOTS];
 	unsigned long long by_reason_other;
 };
@@ -135,6 +141,18 @@ int cli_open_output(struct cli_run *r);
 /* The names side: symbols, devices, cgroups, stacks (warnings printed). */
 void cli_open_names(struct cli_run *r);
 void cli_close(struct cli_run *r);
+/* The kernel's drop counters: every reachable namespace's first snapshot
+ * (only the --netns one with --netns). Warnings printed; never fatal. */
+void cli_open_counters(struct cli_run *r);
+/* The namespace of a drop, for the counters report. */
+void cli_seen_netns(struct cli_run *r, __u32 ino);
+/* The namespaces to report (the --netns one, else ours and those seen in
+ * drops), read again now: *views malloc'd with their moved counters (free
+ * with cli_counters_free). */
+struct skbd_counters_view;
+int cli_counters_now(struct cli_run *r, struct skbd_counters_view **views, size_t *n);
+void cli_counters_free(struct skbd_counters_view *views, size_t n);
+
 /* Before each poll batch (--owner: its sockets listed again every
  * CLI_OWNER_REFRESH_MS). */
 void cli_batch_start(struct cli_run *r);

@@ -257,6 +257,10 @@ int main(int argc, char **argv)
 		cli_error(&log, "%s", skbd_monitor__errmsg(r->mon));
 		goto out;
 	}
+	/* the kernel's counters from now on, before the first drop is reported */
+	r->netns_filter = s->netns;
+	if (!o.list_reasons)
+		cli_open_counters(r);
 	uname(&uts);
 	fprintf(stderr, "skbdrop: tracing skb:kfree_skb on %d CPUs, kernel %s%s\n", skbd_monitor__nr_cpus(r->mon),
 		uts.release, skbd_monitor__has_reason(r->mon) ? "" : " (no drop reasons before 5.17)");

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <skbdrop/log.h>
+#include <skbdrop/netns.h>
 #include <skbdrop/monitor.h>
 #include <skbdrop/names.h>
 #include <skbdrop/netns.h>
@@ -167,6 +168,7 @@ void cli_close(struct cli_run *r)
 {
 	skbd_out__free(r->out);
 	skbd_names__free(r->names);
+	skbd_counters__free(r->counters);
 	free(r->owner_inos);
 }
 
@@ -217,6 +219,109 @@ int cli_owner_refresh(struct cli_run *r)
 	return 0;
 }
 
+/* ---- the kernel's drop counters ---- */
+
+#define CLI_COUNTERS_WATCH 64 /* namespaces given a first snapshot at start */
+
+void cli_open_counters(struct cli_run *r)
+{
+	__u32 all[CLI_COUNTERS_WATCH];
+	int n, err;
+
+	if (skbd_counters__new(&r->counters)) {
+		fprintf(stderr, "skbdrop: warning: kernel counters unavailable: out of memory\n");
+		return;
+	}
+	if (r->netns_filter) {
+		err = skbd_counters__watch(r->counters, r->netns_filter);
+		if (err)
+			fprintf(stderr, "skbdrop: warning: kernel counters of netns %u unavailable: %s\n", r->netns_filter,
+				strerror(-err));
+		return;
+	}
+	/* ours first, then every namespace we can reach: a drop may come from any */
+	err = skbd_counters__watch(r->counters, 0);
+	if (err)
+		fprintf(stderr, "skbdrop: warning: kernel counters unavailable: %s\n", strerror(-err));
+	n = skbd_netns__list(all, CLI_COUNTERS_WATCH);
+	for (int i = 0; i < n; i++)
+		skbd_counters__watch(r->counters, all[i]); /* one gone meanwhile is no loss */
+}
+
+void cli_seen_netns(struct cli_run *r, __u32 ino)
+{
+	if (!ino || (r->nr_seen_ns && r->seen_ns[r->nr_seen_ns - 1] == ino))
+		return;
+	for (size_t i = 0; i < r->nr_seen_ns; i++)
+		if (r->seen_ns[i] == ino)
+			return;
+	if (r->nr_seen_ns < CLI_SEEN_NS)
+		r->seen_ns[r->nr_seen_ns++] = ino;
+}
+
+void cli_counters_free(struct skbd_counters_view *views, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(views[i].d);
+	free(views);
+}
+
+int cli_counters_now(struct cli_run *r, struct skbd_counters_view **views, size_t *n)
+{
+	__u32 want[CLI_SEEN_NS + 1];
+	size_t nw = 0, k = 0;
+	struct skbd_counters_view *v;
+
+	*views = NULL;
+	*n = 0;
+	if (!r->counters)
+		return 0;
+	if (r->netns_filter) {
+		want[nw++] = r->netns_filter;
+	} else {
+		size_t nwatched;
+		const __u32 *watched = skbd_counters__netns(r->counters, &nwatched);
+
+		if (nwatched)
+			want[nw++] = watched[0]; /* ours */
+		for (size_t i = 0; i < r->nr_seen_ns; i++)
+			if (!nwatched || r->seen_ns[i] != watched[0])
+				want[nw++] = r->seen_ns[i];
+	}
+	v = calloc(nw ? nw : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < nw; i++) {
+		/* a namespace created after the start: counted from its first sight */
+		if (skbd_counters__read(r->counters, want[i]) == -ENOENT && !skbd_counters__watch(r->counters, want[i]))
+			continue;
+		if (skbd_counters__moved(r->counters, want[i], &v[k].d, &v[k].n))
+			continue;
+		v[k].netns = want[i];
+		if (r->names)
+			skbd_names__netns(r->names, want[i], v[k].netns_name);
+		k++;
+	}
+	*views = v;
+	*n = k;
+	return 0;
+}
+
+static void print_counters(struct cli_run *r)
+{
+	struct skbd_counters_view *v;
+	struct skbd_sbuf b;
+	size_t n;
+
+	if (cli_counters_now(r, &v, &n))
+		return;
+	skbd_sbuf__grow_init(&b);
+	if (!skbd_counters__format_text(v, n, "skbdrop: ", &b) && b.len)
+		fwrite(b.buf, 1, b.len, stderr);
+	skbd_sbuf__release(&b);
+	cli_counters_free(v, n);
+}
+
 void cli_batch_start(struct cli_run *r)
 {
 	if (r->names) /* notifications apply even without events, so a deleted
@@ -241,8 +346,10 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 
 	/* everything that may block (netlink, cgroupfs, the stack map, a
 	 * kallsyms re-read) happens here, before the formatter runs */
+	cli_seen_netns(r, d->netns);
 	if (r->names) {
 		d = skbd_names__complete(r->names, d);
+		cli_seen_netns(r, d->sk_netns);
 		skbd_names__drop(r->names, d, &r->nm);
 	}
 	else
@@ -301,10 +408,13 @@ void cli_print_exit(struct cli_run *r)
 		(unsigned long long)st.polls);
 	if (o->count_only) {
 		fprintf(stderr, "skbdrop: per-reason counts not collected with --count-only\n");
+		print_counters(r);
 		return;
 	}
-	if (!r->delivered)
+	if (!r->delivered) {
+		print_counters(r);
 		return;
+	}
 	fprintf(stderr, "skbdrop: by reason:");
 	for (__u32 code = 0; code < SKBD_DROP_REASON_SLOTS; code++) {
 		const char *name;
@@ -321,6 +431,7 @@ void cli_print_exit(struct cli_run *r)
 	if (r->by_reason_other)
 		fprintf(stderr, "%s other %llu", sep, r->by_reason_other);
 	fputc('\n', stderr);
+	print_counters(r);
 }
 
 /* ---- --summary ---- */
@@ -392,6 +503,8 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	bool tty = isatty(STDOUT_FILENO), last = false;
 	const struct skbd_drop_key *keys;
 	struct skbd_drop_key *owned = NULL;
+	struct skbd_counters_view *counters = NULL;
+	size_t nr_counters = 0;
 	const __u64 *totals;
 	size_t n, owned_cap = 0;
 	int err, ret = 1;
@@ -448,6 +561,15 @@ int cli_run_summary(struct cli_run *r, const char *release)
 			}
 			keys = owned;
 		}
+		for (size_t i = 0; i < n; i++)
+			cli_seen_netns(r, keys[i].netns);
+		cli_counters_free(counters, nr_counters);
+		if (cli_counters_now(r, &counters, &nr_counters)) {
+			counters = NULL;
+			nr_counters = 0;
+		}
+		so.head.counters = counters;
+		so.head.nr_counters = nr_counters;
 		skbd_monitor__stats(r->mon, &st);
 		now = cli_now();
 		if (skbd_summary__update(sum, keys, totals, n, st.agg_other, now) || summary_view(r, sum, &so)) {
@@ -480,5 +602,6 @@ out:
 	free(so.rows);
 	free(so.names);
 	free(owned);
+	cli_counters_free(counters, nr_counters);
 	return ret;
 }

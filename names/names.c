@@ -182,6 +182,11 @@ static void netns_name(struct skbd_names *n, __u32 netns, char out[SKBD_NAME_NET
 	put_text(out, SKBD_NAME_NETNS, name ? name : "");
 }
 
+void skbd_names__netns(struct skbd_names *n, __u32 ino, char out[SKBD_NAME_NETNS])
+{
+	netns_name(n, ino, out);
+}
+
 void skbd_names__symbol(struct skbd_names *n, __u64 addr, char *buf, size_t size)
 {
 	if (size)

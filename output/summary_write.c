@@ -289,6 +289,10 @@ int skbd_summary__format_text(const struct skbd_summary *s, const struct skbd_fm
 		skbd_put_u64(b, nr - show);
 		skbd_put_str(b, " more rows\n"); /* at least 2: one would fit in this line */
 	}
+	if (sv->head->nr_counters) {
+		skbd_put_char(b, '\n');
+		skbd_counters__format_text(sv->head->counters, sv->head->nr_counters, "", b);
+	}
 	if (!tty)
 		skbd_put_char(b, '\n');
 	free(cells);
@@ -421,6 +425,29 @@ int skbd_summary__format_json(const struct skbd_summary *s, const struct skbd_fm
 		if (i)
 			skbd_put_char(b, ',');
 		put_json_row(skbd_summary__by(s), c, &sv->rows[i], &sv->names[i], b);
+	}
+	skbd_put_str(b, "],\"counters\":[");
+	for (size_t i = 0; i < h->nr_counters; i++) {
+		const struct skbd_counters_view *cv = &h->counters[i];
+
+		if (i)
+			skbd_put_char(b, ',');
+		skbd_put_str(b, "{\"netns\":");
+		skbd_put_u64(b, cv->netns);
+		skbd_put_str(b, ",\"netns_name\":");
+		if (cv->netns_name[0])
+			skbd_put_json_str(b, cv->netns_name);
+		else
+			skbd_put_str(b, "null");
+		skbd_put_str(b, ",\"moved\":{");
+		for (size_t k = 0; k < cv->n; k++) {
+			if (k)
+				skbd_put_char(b, ',');
+			skbd_put_json_str(b, cv->d[k].name);
+			skbd_put_char(b, ':');
+			skbd_put_u64(b, cv->d[k].delta);
+		}
+		skbd_put_str(b, "}}");
 	}
 	skbd_put_str(b, "]}\n");
 	return b->oom ? -ENOMEM : 0;
@@ -584,6 +611,24 @@ int skbd_summary__format_prom(const struct skbd_summary *s, const struct skbd_fm
 		   "skbdrop_elapsed_seconds ");
 	put_double(b, h->elapsed, 3);
 	skbd_put_char(b, '\n');
+	if (h->nr_counters)
+		skbd_put_str(b, "# HELP skbdrop_kernel_drops_total The kernel's own drop counters, as they moved since skbdrop started.\n"
+			   "# TYPE skbdrop_kernel_drops_total counter\n");
+	for (size_t i = 0; i < h->nr_counters; i++) {
+		const struct skbd_counters_view *cv = &h->counters[i];
+		char ns[16];
+
+		snprintf(ns, sizeof(ns), "%u", cv->netns);
+		for (size_t k = 0; k < cv->n; k++) {
+			skbd_put_str(b, "skbdrop_kernel_drops_total{netns=");
+			put_prom_value(b, cv->netns_name[0] ? cv->netns_name : ns);
+			skbd_put_str(b, ",counter=");
+			put_prom_value(b, cv->d[k].name);
+			skbd_put_str(b, "} ");
+			skbd_put_u64(b, cv->d[k].delta);
+			skbd_put_char(b, '\n');
+		}
+	}
 	return b->oom ? -ENOMEM : 0;
 }
 

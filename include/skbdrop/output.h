@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include <skbdrop/drop.h>
+#include <skbdrop/counters.h>
 #include <skbdrop/names.h>
 #include <skbdrop/packet.h>
 #include <skbdrop/sbuf.h>
@@ -215,10 +216,28 @@ int skbd_summary__sorted(const struct skbd_summary *s, struct skbd_summary_row *
 /* ---- --summary: the writers -------------------------------------------- */
 
 /* Numbers the caller knows, for the header / top-level fields. */
+/* One namespace's kernel drop counters that moved since the start. */
+struct skbd_counters_view {
+	__u32 netns;
+	char netns_name[SKBD_NAME_NETNS]; /* "": none */
+	struct skbd_counter_delta *d;     /* n of them */
+	size_t n;
+};
+
+/* The views as text lines, each starting with prefix ("" or "skbdrop: "):
+ * "kernel counters (netns NAME|INODE): A 1, B 2" for each namespace with
+ * counters that moved, then one line naming those whose drops cannot all be
+ * events here, with why. Nothing when nothing moved. -ENOMEM. */
+int skbd_counters__format_text(const struct skbd_counters_view *v, size_t n, const char *prefix,
+			       struct skbd_sbuf *out);
+
 struct skbd_summary_head {
 	const char *kernel_release; /* NULL: unknown */
 	double elapsed;             /* seconds since start */
 	unsigned long long counted, lost, filtered, rate_limited;
+	const struct skbd_counters_view *counters; /* the kernel's counters (a block under the table,
+						    * "counters" in JSON, a Prometheus family) */
+	size_t nr_counters;
 };
 
 /* What a writer shows: all the rows from skbd_summary__sorted (the text

@@ -30,6 +30,7 @@ cleanup() {
 	type cleanup_ctx_ns >/dev/null 2>&1 && cleanup_ctx_ns
 	type cleanup_flt_ns >/dev/null 2>&1 && cleanup_flt_ns
 	type cleanup_own >/dev/null 2>&1 && cleanup_own
+	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -387,6 +388,9 @@ else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"
 
 # ---- the socket's owner (issue 13): tests/e2e/owner.sh
 . "$(dirname "$0")/owner.sh"
+
+# ---- the kernel's own drop counters (issue 14): tests/e2e/counters.sh
+. "$(dirname "$0")/counters.sh"
 
 # ---- --snaplen: nothing captured, or the IPv4 header only
 if start_tracer "$TMP/sn0.json" -o json --snaplen 0 && sn0=$TRACER_PID && start_tracer "$TMP/sn34.json" -o json --snaplen 34; then
