@@ -32,6 +32,17 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 			|| ok "counters: no untraced note when every drop was an event"
 	else nok "counters udp: tracer starts"; hold_stop cnt; fi
 
+	# --summary: the counters in every interval's JSON, and in the Prometheus file
+	"$SKBDROP" --summary 0.5 -o json --netns $CA -d 2.5 --prom-file "$TMP/cnt.prom" >"$TMP/cnt-sum.json" 2>"$TMP/cnt-sum.err" & smpid=$!
+	sleep 1
+	ip netns exec $CA "$SENDER" cnt-$$ 127.0.0.1 7204 $N
+	wait $smpid; rc=$?
+	check "counters --summary: exit 0" 0 $rc
+	check "counters --summary: the last interval's counters say UdpNoPorts $N" $N \
+		"$(tail -n 1 "$TMP/cnt-sum.json" | jq -r ".counters[] | select(.netns_name==\"$CA\") | .moved.UdpNoPorts")"
+	check "counters --summary: the Prometheus family" 1 \
+		"$(grep -c "^skbdrop_kernel_drops_total{netns=\"$CA\",counter=\"UdpNoPorts\"} $N\$" "$TMP/cnt.prom")"
+
 	# the seed tool's demo: a listener that never accepts; SYNs dropped on its full
 	# accept queue never reach kfree_skb, the counter says how many there were
 	f=$TMP/cnt-listen.json

@@ -21,6 +21,7 @@ SUITE(filter)
 SUITE(monitor)
 SUITE(names)
 SUITE(output)
+SUITE(counters)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
 		{ "netdev", skbd_tests_netdev },     { "summary", skbd_tests_summary },
 		{ "filter", skbd_tests_filter },     { "monitor", skbd_tests_monitor },
 		{ "names", skbd_tests_names },
-		{ "output", skbd_tests_output },
+		{ "output", skbd_tests_output },     { "counters", skbd_tests_counters },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -72,7 +72,7 @@ static void env_init(struct env *e)
 	free(text);
 	e->ks = tu_load_ksyms(KSYMS_BASIC);
 	e->ctx = (struct skbd_fmt_ctx){ .fmt = e->fmt, .mono_to_real_ns = MONO_TO_REAL, .has_reason = true };
-	e->head = (struct skbd_summary_head){ "6.18.44", 10, 94, 1, 2, 3 };
+	e->head = (struct skbd_summary_head){ "6.18.44", 10, 94, 1, 2, 3, NULL, 0 };
 }
 
 static void env_fini(struct env *e)
@@ -310,7 +310,7 @@ static void test_text_table(void)
 
 	/* other columns: reason and comm only (keys a/b/c stay apart by reason) */
 	s = two_snapshots(SKBD_BY_REASON | SKBD_BY_COMM);
-	e.head = (struct skbd_summary_head){ NULL, 65.9, 94, 0, 0, 0 };
+	e.head = (struct skbd_summary_head){ NULL, 65.9, 94, 0, 0, 0, NULL, 0 };
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:10Z  elapsed 1m05s  interval 5.0s\n"
 		    "drops 5.8/s  counted 94  lost 0  filtered 0  rate-limited 0\n"
@@ -334,7 +334,7 @@ static void test_text_no_columns(void)
 	struct env e;
 
 	env_init(&e);
-	e.head = (struct skbd_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0 };
+	e.head = (struct skbd_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0, NULL, 0 };
 	CU_ASSERT_EQUAL(skbd_summary__update(s, &k, &t, 1, 0, 4), 0); /* first: over now - start */
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2h02m02s  interval 4.0s\n"
@@ -376,7 +376,7 @@ static void test_rates(void)
 	j = json_of(s, &e);
 	CU_ASSERT_TRUE(same(j, "{\"time\":\"2024-05-01T12:01:40.000Z\",\"elapsed\":10.000,\"interval\":0.000,"
 			       "\"kernel\":\"6.18.44\",\"rate\":0.000,\"counted\":94,\"lost\":1,\"filtered\":2,"
-			       "\"rate_limited\":3,\"rows\":[]}\n"));
+			       "\"rate_limited\":3,\"rows\":[],\"counters\":[]}\n"));
 	free(j);
 	CU_ASSERT_EQUAL(skbd_summary__update(s, k, t, 1, 0, 104), 0);
 	CU_ASSERT_DOUBLE_EQUAL(skbd_summary__rate(s), 2.5, 1e-9);
@@ -388,7 +388,7 @@ static void test_rates(void)
 			       "\"kernel\":\"6.18.44\",\"rate\":2.800,\"counted\":94,\"lost\":1,\"filtered\":2,"
 			       "\"rate_limited\":3,\"rows\":["
 			       "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"total\":16,\"rate\":2.400},"
-			       "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":1,\"rate\":0.400}]}\n"));
+			       "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":1,\"rate\":0.400}],\"counters\":[]}\n"));
 	free(j);
 	/* the first key is missing: same total, rate 0 */
 	t[1] = 3;
@@ -635,7 +635,7 @@ static void test_json(void)
 		   "{\"other\":true,\"total\":4,\"rate\":0.800},"
 		   "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"location\":\"nft_do_chain+0x10 [nf_tables]\","
 		   "\"location_addr\":\"0xffffffffc0a01010\",\"dev\":null,\"ifindex\":8,\"netns\":4026532001,"
-		   "\"netns_name\":null,\"comm\":\"ksoftirqd/0\",\"total\":12,\"rate\":0.000}]}\n"));
+		   "\"netns_name\":null,\"comm\":\"ksoftirqd/0\",\"total\":12,\"rate\":0.000}],\"counters\":[]}\n"));
 	CU_ASSERT_TRUE(jq_says(j, ".rows[0].dev + \" \" + (.rows[2].other|tostring)", "veth1 true\n"));
 	free(j);
 	skbd_summary__free(s);
@@ -1097,7 +1097,58 @@ static void test_owner_container(void)
 	env_fini(&e);
 }
 
+
+/* The kernel's counters under the table, in JSON and as a Prometheus family */
+static void test_counters_block(void)
+{
+	struct skbd_summary *s = two_snapshots(SKBD_BY_REASON);
+	struct skbd_counter_delta d[3] = {
+		{ "TcpExtListenOverflows", 891, skbd_counter__def("TcpExtListenOverflows") },
+		{ "UdpNoPorts", 300, skbd_counter__def("UdpNoPorts") },
+		{ "eth0 rx_missed_errors", 4, skbd_counter__def("eth0 rx_missed_errors") },
+	};
+	struct skbd_counters_view cv[2] = { { .netns = 4026531840u, .d = d, .n = 2 },
+					    { .netns = 4026532000u, .d = d + 2, .n = 1 } };
+	struct skbd_summary_view v;
+	struct skbd_sbuf b;
+	struct env e;
+
+	env_init(&e);
+	snprintf(cv[1].netns_name, sizeof(cv[1].netns_name), "blue");
+	e.head.counters = cv;
+	e.head.nr_counters = 2;
+	view_of(s, &e, &v);
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_text(s, &e.ctx, &v, false, 0, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "\nkernel counters (netns 4026531840): TcpExtListenOverflows 891, UdpNoPorts 300\n"
+					     "kernel counters (netns blue): eth0 rx_missed_errors 4\n"
+					     "not all of these are traced as events here: TcpExtListenOverflows (some: SYNs dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "; rx_missed_errors (none: never reached memory: no skb)\n"));
+	skbd_sbuf__release(&b);
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_json(s, &e.ctx, &v, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, ",\"counters\":[{\"netns\":4026531840,\"netns_name\":null,\"moved\":"
+					     "{\"TcpExtListenOverflows\":891,\"UdpNoPorts\":300}},{\"netns\":4026532000,"
+					     "\"netns_name\":\"blue\",\"moved\":{\"eth0 rx_missed_errors\":4}}]}\n"));
+	CU_ASSERT_TRUE(jq_says(b.buf, ".counters[1].moved[\"eth0 rx_missed_errors\"]", "4\n"));
+	skbd_sbuf__release(&b);
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_prom(s, &e.ctx, &v, &b), 0);
+	skbd_sbuf__finish(&b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b.buf, "# TYPE skbdrop_kernel_drops_total counter\n"
+					     "skbdrop_kernel_drops_total{netns=\"4026531840\",counter=\"TcpExtListenOverflows\"} 891\n"
+					     "skbdrop_kernel_drops_total{netns=\"4026531840\",counter=\"UdpNoPorts\"} 300\n"
+					     "skbdrop_kernel_drops_total{netns=\"blue\",counter=\"eth0 rx_missed_errors\"} 4\n"));
+	skbd_sbuf__release(&b);
+	view_free(&v);
+	skbd_summary__free(s);
+	env_fini(&e);
+}
+
 CU_TestInfo skbd_tests_summary[] = {
+	{ "kernel counters block", test_counters_block },
 	{ "owner and container rows", test_owner_container },
 	{ "parse --by", test_parse_by },
 	{ "parse --by errors", test_parse_by_errors },
