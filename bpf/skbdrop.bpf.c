@@ -173,6 +173,14 @@ struct skbd_map_def SEC("maps") reasons = {
 	.max_entries = SKBD_REASON_SLOTS,
 };
 
+/* verdicts of codes past the slots (subsystem reasons, 6.4+); others take reason_default */
+struct skbd_map_def SEC("maps") subreasons = {
+	.type = BPF_MAP_TYPE_HASH,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u32),
+	.max_entries = SKBD_SUBREASONS_MAX,
+};
+
 struct skbd_map_def SEC("maps") ringbuf = {
 	.type = BPF_MAP_TYPE_RINGBUF,
 	.key_size = 0,
@@ -634,11 +642,10 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		flags = SKBD_EV_HAS_REASON;
 	}
 	verdict = cfg->reason_default;
-	if (reason < SKBD_REASON_SLOTS) {
-		slot = bpf_map_lookup_elem(&reasons, &reason);
-		if (slot)
-			verdict = *slot;
-	}
+	slot = reason < SKBD_REASON_SLOTS ? bpf_map_lookup_elem(&reasons, &reason) :
+					    bpf_map_lookup_elem(&subreasons, &reason);
+	if (slot)
+		verdict = *slot;
 	if (verdict != SKBD_VERDICT_REPORT)
 		goto filtered;
 

@@ -19,6 +19,8 @@ struct skbd_map_def {
 #define SKBD_MAP_EVENTS "events"   /* PERF_EVENT_ARRAY, one perf ring per CPU */
 #define SKBD_MAP_CONFIG "config"   /* ARRAY[1] of struct skbd_config */
 #define SKBD_MAP_REASONS "reasons" /* ARRAY[SKBD_REASON_SLOTS] of __u32 verdict */
+#define SKBD_MAP_SUBREASONS "subreasons" /* HASH __u32 code -> __u32 verdict: codes past the slots */
+#define SKBD_SUBREASONS_MAX 1024
 #define SKBD_MAP_STATS "stats"     /* PERCPU_ARRAY[SKBD_STAT_MAX] of __u64 */
 #define SKBD_MAP_RINGBUF "ringbuf" /* RINGBUF (5.8+), size set by the loader */
 #define SKBD_MAP_DEVICES "devices" /* HASH struct skbd_dev_key -> __u32 (1): -i / --exclude-device */

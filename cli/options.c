@@ -443,11 +443,22 @@ static int apply_list(const struct skbd_tpformat *fmt, const char *opt, const ch
 			free(copy);
 			return -EINVAL;
 		}
-		if (code >= SKBD_DROP_REASON_SLOTS) { /* subsystem reasons: no per-code slot yet */
-			snprintf(msg, sizeof(msg), "%s: reason %.64s (code %ld) cannot be filtered", opt, name, code);
-			*err = strdup(msg);
-			free(copy);
-			return -EINVAL;
+		if (code >= SKBD_DROP_REASON_SLOTS) { /* a subsystem reason: its own verdict */
+			size_t k;
+
+			for (k = 0; k < plan->nr_sub && plan->sub[k].code != (__u32)code; k++)
+				;
+			if (k == SKBD_DROP_SUBREASONS) {
+				snprintf(msg, sizeof(msg), "%s: more than %d subsystem reasons", opt, SKBD_DROP_SUBREASONS);
+				*err = strdup(msg);
+				free(copy);
+				return -EINVAL;
+			}
+			plan->sub[k].code = (__u32)code;
+			plan->sub[k].skip = skip;
+			plan->nr_sub += k == plan->nr_sub;
+			names++;
+			continue;
 		}
 		plan->skip[code] = skip;
 		names++;
@@ -475,6 +486,7 @@ int cli_plan_reasons(const struct skbd_tpformat *fmt, const char *include, const
 	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
 		plan->skip[i] = include != NULL;
 	plan->skip_other = include != NULL;
+	plan->nr_sub = 0;
 	/* non-drop frees are never reported unless asked for by name */
 	if (!include) {
 		for (size_t i = 0; i < sizeof(not_drops) / sizeof(not_drops[0]); i++) {

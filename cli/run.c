@@ -393,6 +393,20 @@ void cli_print_exit(struct cli_run *r)
 		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel, %llu rate-limited\n",
 			r->delivered, lost_of(r, &st), r->lost, (unsigned long long)st.output_fail,
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
+	{
+		/* every drop the program ran for lands in exactly one bucket */
+		unsigned long long acc = r->delivered + lost_of(r, &st) + st.filtered + st.rate_limited;
+
+		if (acc == st.seen)
+			fprintf(stderr, "skbdrop: every drop accounted: %llu seen = delivered + lost + filtered + rate-limited%s\n",
+				(unsigned long long)st.seen, st.misses ? " (and the missed ones below)" : "");
+		else if (acc < st.seen)
+			fprintf(stderr, "skbdrop: %llu drops seen, %llu of them not read: still in the rings when skbdrop stopped%s\n",
+				(unsigned long long)st.seen, (unsigned long long)st.seen - acc, o->count ? " (--count)" : "");
+		else
+			fprintf(stderr, "skbdrop: %llu drops seen, %llu accounted (the counts disagree)\n",
+				(unsigned long long)st.seen, acc);
+	}
 	if (o->stack)
 		fprintf(stderr, "skbdrop: %llu stacks could not be recorded (stack map full or bucket collision)\n",
 			(unsigned long long)st.stack_fail);

@@ -46,7 +46,8 @@ _Static_assert(sizeof(struct skbd_event) == SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX, "
 _Static_assert(SKBD_DROP_SNAPLEN_MAX == SKBD_SNAPLEN_MAX && SKBD_DROP_OFF_NONE == SKBD_OFF_NONE &&
 		       SKBD_DROP_SK_NONE == SKBD_SK_NONE && SKBD_DROP_STACK_DEPTH == SKBD_STACK_DEPTH &&
 		       SKBD_DROP_REASON_SLOTS == SKBD_REASON_SLOTS && SKBD_DROP_DEVICES_MAX == SKBD_DEVICES_MAX &&
-		       SKBD_DROP_KEYS_MAX == SKBD_AGG_MAX && SKBD_DROP_OWNER_SOCKETS == SKBD_OWNERS_MAX,
+		       SKBD_DROP_KEYS_MAX == SKBD_AGG_MAX && SKBD_DROP_OWNER_SOCKETS == SKBD_OWNERS_MAX &&
+		       SKBD_DROP_SUBREASONS == SKBD_SUBREASONS_MAX,
 	       "limits");
 _Static_assert(SKBD_DROP_HAS_REASON == SKBD_EV_HAS_REASON && SKBD_DROP_HAS_CTX == SKBD_EV_HAS_CTX &&
 		       SKBD_DROP_HAS_MAC == SKBD_EV_HAS_MAC && SKBD_DROP_HAS_STACK == SKBD_EV_HAS_STACK &&
@@ -237,6 +238,93 @@ static int reasons_from_btf(struct skbd_monitor *mon)
 	return 0;
 }
 
+/* Since 6.4 a reason's upper 16 bits may name a subsystem (enum
+ * skb_drop_reason_subsys: mac80211, openvswitch, qdisc on 7.x), whose own enum
+ * (enum *_drop_reason) names the codes; the tracepoint's format knows only the
+ * core ones. Every such enum of the kernel's BTF whose values all carry one
+ * subsystem's id adds its names (sentinels left out). Module BTF (mac80211 or
+ * openvswitch built as modules) is not read. 0 or -ENOMEM. */
+static bool sentinel(const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(name, "__", 2) || (n > 4 && (!strcmp(name + n - 4, "_MAX") || !strcmp(name + n - 4, "_NUM")));
+}
+
+/* Room for the appends below: the table's size rounded up to 64 entries. */
+static int grow_reasons(struct skbd_tpformat *fmt)
+{
+	size_t cap = (fmt->nr_reasons + 63) / 64 * 64;
+	struct skbd_reason *v = realloc(fmt->reasons, (cap ? cap : 64) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	fmt->reasons = v;
+	return 0;
+}
+
+static int subsys_reasons(struct skbd_monitor *mon)
+{
+	int sid = skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
+	const struct btf_type *st = sid > 0 ? skbd_btf__type(mon->btf, (__u32)sid) : NULL;
+	__u32 nr_types = skbd_btf__nr_types(mon->btf);
+	bool subsys[256] = { false };
+
+	if (!st)
+		return sid == -ENOMEM ? sid : 0;
+	for (__u32 i = 0; i < BTF_INFO_VLEN(st->info); i++) {
+		const struct btf_enum *e = (const struct btf_enum *)(st + 1) + i;
+		const char *name = skbd_btf__str(mon->btf, e->name_off);
+
+		if (name && e->val > 0 && e->val < 256 && !strstr(name, "_NUM"))
+			subsys[e->val] = true;
+	}
+	for (__u32 id = 1; id < nr_types; id++) {
+		const struct btf_type *t = skbd_btf__type(mon->btf, id);
+		const struct btf_enum *e;
+		__u32 vlen, s = 0, k;
+
+		const char *tname;
+
+		if (!t || BTF_INFO_KIND(t->info) != BTF_KIND_ENUM || !(vlen = BTF_INFO_VLEN(t->info)))
+			continue;
+		/* enum mac80211_drop_reason, ovs_drop_reason, qdisc_drop_reason (not skb_drop_reason*) */
+		tname = skbd_btf__str(mon->btf, t->name_off);
+		if (!tname || !strstr(tname, "drop_reason") || !strncmp(tname, "skb_drop_reason", 15))
+			continue;
+		e = (const struct btf_enum *)(t + 1);
+		for (k = 0; k < vlen; k++) {
+			__u32 v = (__u32)e[k].val, vs = v >> 16;
+
+			if (!vs || vs >= 256 || !subsys[vs] || (s && vs != s))
+				break;
+			s = vs;
+		}
+		if (k < vlen)
+			continue; /* not all of one subsystem */
+		for (k = 0; k < vlen; k++) {
+			const char *name = skbd_btf__str(mon->btf, e[k].name_off);
+			struct skbd_reason *r;
+
+			if (!name || sentinel(name) || strlen(name) >= sizeof(r->name) ||
+			    skbd_tpformat__reason_name(mon->fmt, (__u32)e[k].val))
+				continue;
+			if (mon->fmt->nr_reasons % 64 == 0) {
+				struct skbd_reason *v = realloc(mon->fmt->reasons,
+								(mon->fmt->nr_reasons + 64) * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				mon->fmt->reasons = v;
+			}
+			r = &mon->fmt->reasons[mon->fmt->nr_reasons++];
+			r->code = (__u32)e[k].val;
+			snprintf(r->name, sizeof(r->name), "%s", name);
+		}
+	}
+	return 0;
+}
+
 int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
 {
 	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
@@ -261,6 +349,12 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 			if (!ret)
 				mon->no_tracefs = true;
 		}
+	}
+	/* (the format's reason table is only grown: a realloc to a multiple of 64) */
+	if (!ret && mon->btf && mon->fmt && mon->fmt->nr_reasons && grow_reasons(mon->fmt) == 0 &&
+	    subsys_reasons(mon) == -ENOMEM) {
+		set_err(mon, "out of memory");
+		ret = -ENOMEM;
 	}
 	if (!ret) {
 		mon->nr_cpus = mon->opts.nr_cpus > 0 ? mon->opts.nr_cpus : skbd_cpus_possible();
@@ -525,6 +619,14 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		if (!c->reasons->skip[code])
 			continue;
 		err = skbd_bpf_map_update_elem(sys, rfd, &code, &skip, BPF_ANY);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; c->reasons && i < c->reasons->nr_sub && i < SKBD_SUBREASONS_MAX; i++) {
+		__u32 v = c->reasons->sub[i].skip ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
+		int sfd = map_fd(mon, SKBD_MAP_SUBREASONS);
+
+		err = sfd < 0 ? sfd : skbd_bpf_map_update_elem(sys, sfd, &c->reasons->sub[i].code, &v, BPF_ANY);
 		if (err)
 			return err;
 	}

@@ -13,6 +13,7 @@
 #define SKBD_DROP_SK_NONE 0xff      /* sk_state: the skb has no socket */
 #define SKBD_DROP_STACK_DEPTH 64    /* frames of a kernel stack */
 #define SKBD_DROP_REASON_SLOTS 1024 /* reasons below this are filtered one by one in the kernel */
+#define SKBD_DROP_SUBREASONS 1024   /* named codes past the slots (subsystem reasons) a filter may list */
 #define SKBD_DROP_DEVICES_MAX 256   /* -i / --exclude-device entries */
 #define SKBD_DROP_KEYS_MAX 4096     /* --summary rows the kernel keeps; more count in "other" */
 #define SKBD_DROP_OWNER_SOCKETS 65536 /* sockets an owner filter follows */

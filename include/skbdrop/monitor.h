@@ -64,6 +64,12 @@ struct skbd_reason_plan {
 	bool skip[SKBD_DROP_REASON_SLOTS];
 	bool skip_other;
 	size_t nr_skip_slots;
+	/* codes past the slots (subsystem reasons) with their own verdict */
+	struct {
+		__u32 code;
+		bool skip;
+	} sub[SKBD_DROP_SUBREASONS];
+	size_t nr_sub;
 };
 
 struct skbd_dev_sel {

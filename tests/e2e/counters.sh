@@ -28,6 +28,9 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 		check "counters: UdpRcvbufErrors moved by the SOCKET_RCVBUFF events ($rcvbuf)" "$rcvbuf" "$(moved "$f" UdpRcvbufErrors)"
 		grep -q "^skbdrop: kernel counters (netns $CA): " "$f.err" && ok "counters: named by the namespace's name" \
 			|| nok "counters: named by the namespace's name" "$(cat "$f.err")"
+		grep -q "^skbdrop: every drop accounted: [0-9]* seen = delivered + lost + filtered + rate-limited" "$f.err" \
+			&& ok "counters: every drop accounted (seen = delivered + lost + filtered + rate-limited)" \
+			|| nok "counters: every drop accounted" "$(cat "$f.err")"
 		grep -q "not all of these are traced" "$f.err" && nok "counters: no untraced note when every drop was an event" "$(cat "$f.err")" \
 			|| ok "counters: no untraced note when every drop was an event"
 	else nok "counters udp: tracer starts"; hold_stop cnt; fi

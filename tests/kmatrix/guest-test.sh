@@ -77,6 +77,18 @@ got=$($SKBDROP --list-reasons | grep -v '^#')
 if [ "$want" = "$got" ]; then ok "--list-reasons equals this kernel's format ($(echo "$got" | grep -c .) reasons)"
 else nok "--list-reasons equals this kernel's format"; fi
 
+# ---- subsystem reasons (6.4+: the upper 16 bits name a subsystem), named from BTF:
+# 7.x has the qdisc subsystem's enum in vmlinux
+kmaj=$(echo "$KREL" | cut -d. -f1)
+nsub=$($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536' | wc -l | tr -d ' ')
+echo "# subsystem reasons named: $nsub ($($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536 { printf "%s=%s ", $2, $1 }' | head -c 300))"
+if [ "$kmaj" -ge 7 ]; then
+	[ "$nsub" -gt 0 ] && ok "--list-reasons names the qdisc subsystem's reasons ($nsub)" || nok "--list-reasons names subsystem reasons"
+	sub=$($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536 { print $2; exit }')
+	if start $T/sub.txt -d 0.5 -r "$sub"; then wait $TP; check "-r $sub: accepted, filtered in the kernel" 0 $?
+	else nok "-r $sub: accepted"; fi
+fi
+
 # ---- UDP to a closed port, IPv4 and IPv6: exactly N, attributed to the sender
 for fam in 4 6; do
 	comm=kmu$fam; addr=127.0.0.1; [ $fam = 6 ] && addr=::1

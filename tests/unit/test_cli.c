@@ -465,6 +465,39 @@ static void test_plan_not_drops(void)
 	skbd_tpformat__free(fmt);
 }
 
+/* Subsystem reasons (codes past the slots, named from BTF): their own verdicts */
+static void test_plan_subsystem(void)
+{
+	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
+	struct skbd_reason_plan plan;
+	struct skbd_reason *r;
+	char *err = NULL;
+
+	r = realloc(fmt->reasons, (fmt->nr_reasons + 2) * sizeof(*r));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	fmt->reasons = r;
+	r[fmt->nr_reasons] = (struct skbd_reason){ 0x30001, "QDISC_DROP_GENERIC" };
+	r[fmt->nr_reasons + 1] = (struct skbd_reason){ 0x30002, "QDISC_DROP_OVERLIMIT" };
+	fmt->nr_reasons += 2;
+	fill_plan(&plan);
+	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "NO_SOCKET,QDISC_DROP_OVERLIMIT", NULL, &plan, &err), 0);
+	CU_ASSERT_EQUAL(plan.skip[3], false);
+	CU_ASSERT_EQUAL(plan.skip_other, true);
+	CU_ASSERT_EQUAL(plan.nr_sub, 1);
+	CU_ASSERT_EQUAL(plan.sub[0].code, 0x30002);
+	CU_ASSERT_EQUAL(plan.sub[0].skip, false);
+	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, NULL, "QDISC_DROP_GENERIC,QDISC_DROP_GENERIC", &plan, &err), 0);
+	CU_ASSERT_EQUAL(plan.skip_other, false);
+	CU_ASSERT_EQUAL(plan.nr_sub, 1);
+	CU_ASSERT_EQUAL(plan.sub[0].code, 0x30001);
+	CU_ASSERT_EQUAL(plan.sub[0].skip, true);
+	/* named in both: excluded */
+	CU_ASSERT_EQUAL_FATAL(cli_plan_reasons(fmt, "QDISC_DROP_GENERIC", "QDISC_DROP_GENERIC", &plan, &err), 0);
+	CU_ASSERT_EQUAL(plan.nr_sub, 1);
+	CU_ASSERT_EQUAL(plan.sub[0].skip, true);
+	skbd_tpformat__free(fmt);
+}
+
 static void test_plan_include(void)
 {
 	struct skbd_tpformat *fmt = load_format("kfree_skb-6.18.44.format");
@@ -654,6 +687,7 @@ CU_TestInfo skbd_tests_cli[] = {
 	{ "plan default 5.10", test_plan_default_5_10 },
 	{ "plan not-drops", test_plan_not_drops },
 	{ "plan include", test_plan_include },
+	{ "plan: subsystem reasons", test_plan_subsystem },
 	{ "plan exclude", test_plan_exclude },
 	{ "plan unknown name", test_plan_unknown },
 	{ "plan without reasons", test_plan_no_reasons_kernel },
