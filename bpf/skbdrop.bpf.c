@@ -173,6 +173,14 @@ struct skbd_map_def SEC("maps") reasons = {
 	.max_entries = SKBD_REASON_SLOTS,
 };
 
+/* benign frees by location (the loader fills it from kallsyms) */
+struct skbd_map_def SEC("maps") benign_locs = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_benign_locs),
+	.max_entries = 1,
+};
+
 /* verdicts of codes past the slots (subsystem reasons, 6.4+); others take reason_default */
 struct skbd_map_def SEC("maps") subreasons = {
 	.type = BPF_MAP_TYPE_HASH,
@@ -606,6 +614,23 @@ static __attribute__((always_inline)) int over_rate(__u64 max, __u64 now)
 	return 0;
 }
 
+/* The rule of a benign free by its location, or -1. */
+static __attribute__((always_inline)) int benign_at(__u64 loc)
+{
+	__u32 zero = 0;
+	struct skbd_benign_locs *b = bpf_map_lookup_elem(&benign_locs, &zero);
+
+	if (!b)
+		return -1;
+	for (__u32 i = 0; i < SKBD_BENIGN_LOCS; i++) {
+		if (i >= b->n)
+			break;
+		if (loc >= b->start[i] && loc < b->end[i])
+			return (int)b->rule[i];
+	}
+	return -1;
+}
+
 /* The packet filter (a tcpdump expression). The loader replaces this body
  * with the expression translated to eBPF (filter/): r1 = the event, r0 = 1 to
  * report. The asm keeps clang from inlining it or folding the result. */
@@ -623,6 +648,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 							struct skbd_event *ev)
 {
 	__u32 reason = 0, verdict, len;
+	int rule;
 	__u64 pid_tgid, skbaddr;
 	__u16 flags = 0;
 	__u32 summary = cfg->flags & SKBD_CFG_SUMMARY;
@@ -646,7 +672,7 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 					    bpf_map_lookup_elem(&subreasons, &reason);
 	if (slot)
 		verdict = *slot;
-	if (verdict != SKBD_VERDICT_REPORT)
+	if (verdict != SKBD_VERDICT_REPORT && verdict < SKBD_VERDICT_BENIGN)
 		goto filtered;
 
 	/* the scratch record is reused: write every header field */
@@ -685,7 +711,8 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	ev->sk_proto = 0;
 	ev->tcp_wscale = 0;
 	ev->sk_flags = 0;
-	ev->sk_pad = 0;
+	ev->benign_rule = 0;
+	ev->pad3 = 0;
 	if (!summary) {
 		ev->cgroup_id = bpf_get_current_cgroup_id();
 		ev->flags |= SKBD_EV_HAS_CGROUP;
@@ -718,6 +745,15 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	}
 	if ((cfg->flags & SKBD_CFG_FILTER) && !skbd_filter(ev))
 		goto filtered;
+	/* last of the filters: a benign free is counted by its rule, and reported only with --all */
+	rule = verdict >= SKBD_VERDICT_BENIGN ? (int)(verdict - SKBD_VERDICT_BENIGN) : benign_at(ev->location);
+	if (rule >= 0 && rule < SKBD_BENIGN_RULES) {
+		count(SKBD_STAT_BENIGN + (__u32)rule);
+		if (!(cfg->flags & SKBD_CFG_ALL))
+			return 0;
+		ev->flags |= SKBD_EV_BENIGN;
+		ev->benign_rule = (__u8)rule;
+	}
 	if (summary) {
 		aggregate(cfg, ev);
 		return 0;

@@ -81,6 +81,20 @@ struct skbd_rate {
 enum skbd_verdict {
 	SKBD_VERDICT_REPORT = 0,
 	SKBD_VERDICT_SKIP = 1,
+	SKBD_VERDICT_BENIGN = 16, /* + rule: a benign free (counted per rule; reported only with SKBD_CFG_ALL) */
+};
+
+#define SKBD_BENIGN_RULES 8
+#define SKBD_BENIGN_LOCS 8
+#define SKBD_MAP_BENIGN_LOCS "benign_locs" /* ARRAY[1] of struct skbd_benign_locs */
+
+/* Benign frees by where they happen: [start, end) of kernel text -> rule */
+struct skbd_benign_locs {
+	__u64 start[SKBD_BENIGN_LOCS];
+	__u64 end[SKBD_BENIGN_LOCS];
+	__u32 rule[SKBD_BENIGN_LOCS];
+	__u32 n;
+	__u32 pad;
 };
 
 /* When the ring buffer program wakes the reader (the perf rings take their
@@ -118,6 +132,7 @@ enum skbd_dev_mode {
 #define SKBD_CFG_FILTER 0x2 /* run the packet filter (the loader provides its body) */
 #define SKBD_CFG_SUMMARY 0x4 /* count in the agg map instead of writing records */
 #define SKBD_CFG_OWNER 0x8   /* only drops whose socket inode is in the owners map */
+#define SKBD_CFG_ALL 0x10    /* report benign frees too (--all) */
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"
@@ -137,7 +152,8 @@ enum skbd_stat {
 	SKBD_STAT_STACK_FAIL = 4,  /* bpf_get_stackid() failed (collision: -EEXIST) */
 	SKBD_STAT_RATE_LIMITED = 5, /* matched, but over --max-rate */
 	SKBD_STAT_AGG_OTHER = 6,   /* --summary: counted, but the agg map was full */
-	SKBD_STAT_MAX = 7,
+	SKBD_STAT_BENIGN = 7,      /* + rule: benign frees that passed the filters */
+	SKBD_STAT_MAX = 7 + SKBD_BENIGN_RULES,
 };
 
 #define SKBD_EV_HAS_REASON 0x1
@@ -146,6 +162,7 @@ enum skbd_stat {
 #define SKBD_EV_HAS_STACK 0x8 /* stack_id is meaningful (--stack) */
 #define SKBD_EV_HAS_CGROUP 0x10 /* cgroup_id was read */
 #define SKBD_EV_HAS_OWNER 0x20 /* the sk_* owner fields are set */
+#define SKBD_EV_BENIGN 0x40    /* a benign free (with SKBD_CFG_ALL): its rule in benign_rule */
 
 #define SKBD_SNAPLEN_DEFAULT 128
 #define SKBD_SNAPLEN_MAX 256
@@ -200,7 +217,8 @@ struct skbd_event {
 	__u8 sk_proto;       /* sk_protocol (IPPROTO_*) */
 	__u8 tcp_wscale;     /* SKBD_SKF_WSCALE: snd_wscale << 4 | rcv_wscale */
 	__u8 sk_flags;       /* SKBD_SKF_* */
-	__u16 sk_pad;
+	__u8 benign_rule;    /* SKBD_EV_BENIGN: the rule */
+	__u8 pad3;
 	__u8 data[SKBD_SNAPLEN_MAX];
 };
 

@@ -39,6 +39,8 @@ struct cli_opts {
 	unsigned int pid;         /* 0: any */
 	unsigned int owner;       /* --owner PID: 0 any */
 	bool sock_state;          /* --sock-state */
+	bool all;                 /* --all: stream benign frees too */
+	__u32 benign;             /* benign rules in force (SKBD_BENIGN_DEFAULT minus --ignore, or none) */
 	const char *reasons;      /* -r list, validated against the kernel later */
 	const char *exclude_reasons;
 	const char *btf_path;     /* --btf: kernel BTF file instead of /sys/kernel/btf/vmlinux */

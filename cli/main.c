@@ -82,6 +82,8 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 	c->summary = o->summary > 0;
 	c->by = o->by;
 	c->owner_filter = o->owner != 0;
+	c->benign = o->benign;
+	c->all = o->all;
 	/* with --summary no records: the ring buffer would be memory for nothing */
 	c->transport = o->transport == CLI_TRANSPORT_RINGBUF && !o->summary ? SKBD_TRANSPORT_RINGBUF : SKBD_TRANSPORT_PERF;
 	c->wakeup = o->wakeup == CLI_WAKEUP_EVENTS ? SKBD_WAKEUP_EVENTS :

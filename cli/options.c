@@ -58,6 +58,11 @@ void cli_usage(FILE *f)
 		"                           an inode number, or a path such as /proc/PID/ns/net)\n"
 		"      --max-rate N         at most N events per second per CPU; the rest are\n"
 		"                           counted as rate-limited\n"
+		"Benign frees (not drops of data in flight; counted per rule, shown at exit):\n"
+		"      --all                stream them too, marked with their rule\n"
+		"      --ignore RULE[,...]  treat these rules' frees as drops: teardown (a closing\n"
+		"                           socket's queues), purge (a queue purged whole)\n"
+		"      --no-default-rules   no rule: every free is a drop\n"
 		"Other:\n"
 		"      --pages N            ring size in pages per CPU, a power of two (default: 64 MiB\n"
 		"                           over the CPUs, 1 to 8 MiB each); the ring buffer transport\n"
@@ -129,7 +134,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
-       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE };
+       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -180,6 +185,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "prom-file", required_argument, NULL, OPT_PROM },
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "sock-state", no_argument, NULL, OPT_SOCK_STATE },
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "ignore", required_argument, NULL, OPT_IGNORE },
+		{ "no-default-rules", no_argument, NULL, OPT_NO_RULES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +201,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
 	o->poll_ms = CLI_POLL_MS;
 	o->snaplen = SKBD_DROP_SNAPLEN_DEFAULT;
+	o->benign = SKBD_BENIGN_DEFAULT;
 	o->by = SKBD_SUMMARY_BY_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
@@ -230,6 +239,36 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		case OPT_SOCK_STATE:
 			o->sock_state = true;
 			break;
+		case OPT_ALL:
+			o->all = true;
+			break;
+		case OPT_NO_RULES:
+			o->benign = 0;
+			break;
+		case OPT_IGNORE: {
+			char *copy = strdup(optarg), *save = NULL, *w;
+			size_t names = 0;
+
+			if (!copy)
+				return fail(err, err_size, "out of memory");
+			for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save), names++) {
+				__u32 k;
+
+				for (k = 0; skbd_benign_rules[k].name && strcmp(skbd_benign_rules[k].name, w); k++)
+					;
+				if (!skbd_benign_rules[k].name) {
+					int rc = fail(err, err_size, "--ignore: unknown rule '%.64s'; rules: teardown, purge", w);
+
+					free(copy);
+					return rc;
+				}
+				o->benign &= ~(1u << k);
+			}
+			free(copy);
+			if (!names)
+				return fail(err, err_size, "--ignore: empty list");
+			break;
+		}
 		case 'r':
 			o->reasons = optarg;
 			break;

@@ -160,8 +160,26 @@ void cli_open_names(struct cli_run *r)
 		.stack_ctx = r->mon,
 	};
 
-	if (skbd_names__new(&no, &r->names))
+	if (skbd_names__new(&no, &r->names)) {
 		fprintf(stderr, "skbdrop: warning: names unavailable: out of memory\n");
+		return;
+	}
+	/* the benign rules' functions, now that kallsyms is read */
+	{
+		struct skbd_benign_loc locs[SKBD_DROP_BENIGN_LOCS];
+		size_t n = 0;
+
+		for (__u32 k = 0; skbd_benign_rules[k].name; k++) {
+			if (!(r->o->benign & (1u << k)))
+				continue;
+			for (const char *const *f = skbd_benign_rules[k].functions; *f && n < SKBD_DROP_BENIGN_LOCS; f++)
+				if (!skbd_names__function(r->names, *f, &locs[n].start, &locs[n].end))
+					locs[n++].rule = k;
+		}
+		if (n && skbd_monitor__benign_functions(r->mon, locs, n))
+			fprintf(stderr, "skbdrop: warning: benign rules by function not in force: %s\n",
+				skbd_monitor__errmsg(r->mon));
+	}
 }
 
 void cli_close(struct cli_run *r)
@@ -395,11 +413,27 @@ void cli_print_exit(struct cli_run *r)
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 	{
 		/* every drop the program ran for lands in exactly one bucket */
-		unsigned long long acc = r->delivered + lost_of(r, &st) + st.filtered + st.rate_limited;
+		unsigned long long benign = 0, acc;
 
+		for (int k = 0; k < SKBD_DROP_BENIGN_RULES; k++)
+			benign += st.benign[k];
+		acc = r->delivered + lost_of(r, &st) + st.filtered + st.rate_limited + (o->all ? 0 : benign);
+		if (benign) {
+			const char *bsep = " ";
+
+			fprintf(stderr, "skbdrop: benign frees%s:", o->all ? " (streamed, with --all)" : " set apart (--all streams them)");
+			for (int k = 0; k < SKBD_DROP_BENIGN_RULES && skbd_benign_rules[k].name; k++) {
+				if (!st.benign[k])
+					continue;
+				fprintf(stderr, "%s%s %llu", bsep, skbd_benign_rules[k].name, (unsigned long long)st.benign[k]);
+				bsep = ", ";
+			}
+			fputc('\n', stderr);
+		}
 		if (acc == st.seen)
-			fprintf(stderr, "skbdrop: every drop accounted: %llu seen = delivered + lost + filtered + rate-limited%s\n",
-				(unsigned long long)st.seen, st.misses ? " (and the missed ones below)" : "");
+			fprintf(stderr, "skbdrop: every drop accounted: %llu seen = delivered + lost + filtered%s + rate-limited%s\n",
+				(unsigned long long)st.seen, o->all ? "" : " + benign",
+				st.misses ? " (and the missed ones below)" : "");
 		else if (acc < st.seen)
 			fprintf(stderr, "skbdrop: %llu drops seen, %llu of them not read: still in the rings when skbdrop stopped%s\n",
 				(unsigned long long)st.seen, (unsigned long long)st.seen - acc, o->count ? " (--count)" : "");

@@ -843,6 +843,22 @@ const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 ad
 	return &e->sym;
 }
 
+int skbd_ksyms__range(const struct skbd_ksyms *ks, const char *name, __u64 *start, __u64 *end)
+{
+	if (!ks || ks->t.restricted)
+		return -ENOENT;
+	for (size_t i = 0; i < ks->t.cnt; i++) {
+		const struct ksym_entry *e = &ks->t.ents[i];
+
+		if (!e->sym.module && !strcmp(e->sym.name, name) && e->end > e->sym.addr) {
+			*start = e->sym.addr;
+			*end = e->end;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int format_symbol(const struct skbd_ksym *sym, __u64 addr, __u64 off, char *buf, size_t size)
 {
 	if (!sym)

@@ -64,6 +64,22 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
 _Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
+_Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
+		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
+	       "benign");
+
+static const char *const teardown_reasons[] = { "SOCKET_CLOSE", "TCP_CLOSE", "QUEUE_PURGE", NULL };
+static const char *const teardown_functions[] = { "udp_destruct_common", "udp_destruct_sock", NULL };
+static const char *const no_names[] = { NULL };
+static const char *const purge_functions[] = { "skb_rbtree_purge", "skb_queue_purge", "skb_queue_purge_reason", NULL };
+
+const struct skbd_benign_rule skbd_benign_rules[] = {
+	{ "teardown", "a socket's queues freed as it closes (data its owner will not read)", teardown_reasons,
+	  teardown_functions },
+	{ "purge", "a queue purged whole (a TCP out-of-order queue on close, a socket's or device's queue)", no_names,
+	  purge_functions },
+	{ NULL, NULL, NULL, NULL },
+};
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 
 #define BTF_MAX (256u << 20)
@@ -590,7 +606,8 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		.filter_tgid = c->pid,
 		.reason_default = c->reasons && c->reasons->skip_other ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT,
 		.flags = (c->stack ? SKBD_CFG_STACK : 0) | (c->filter ? SKBD_CFG_FILTER : 0) |
-			 (c->summary ? SKBD_CFG_SUMMARY : 0) | (c->owner_filter ? SKBD_CFG_OWNER : 0),
+			 (c->summary ? SKBD_CFG_SUMMARY : 0) | (c->owner_filter ? SKBD_CFG_OWNER : 0) |
+			 (c->all ? SKBD_CFG_ALL : 0),
 		/* counting needs packet bytes only for the filter */
 		.snaplen = c->summary && !c->filter ? 0 : c->snaplen,
 		.filter_netns = c->netns,
@@ -621,6 +638,24 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		err = skbd_bpf_map_update_elem(sys, rfd, &code, &skip, BPF_ANY);
 		if (err)
 			return err;
+	}
+	/* benign rules by reason: where the filters report the reason (and --reason did not name it) */
+	for (__u32 rule = 0; skbd_benign_rules[rule].name && rule < SKBD_BENIGN_RULES; rule++) {
+		if (!(c->benign & (1u << rule)))
+			continue;
+		for (const char *const *rn = skbd_benign_rules[rule].reasons; *rn; rn++) {
+			long code = skbd_tpformat__reason_code(mon->fmt, *rn);
+			__u32 v = SKBD_VERDICT_BENIGN + rule, k;
+
+			if (code < 0 || code >= SKBD_REASON_SLOTS)
+				continue;
+			if (c->reasons && (c->reasons->skip[code] || c->reasons->skip_other))
+				continue; /* filtered out, or named in --reason: not set apart */
+			k = (__u32)code;
+			err = skbd_bpf_map_update_elem(sys, rfd, &k, &v, BPF_ANY);
+			if (err)
+				return err;
+		}
 	}
 	for (size_t i = 0; c->reasons && i < c->reasons->nr_sub && i < SKBD_SUBREASONS_MAX; i++) {
 		__u32 v = c->reasons->sub[i].skip ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT;
@@ -887,6 +922,8 @@ int skbd_monitor__stats(struct skbd_monitor *mon, struct skbd_monitor_stats *st)
 	st->stack_fail = v[SKBD_STAT_STACK_FAIL];
 	st->rate_limited = v[SKBD_STAT_RATE_LIMITED];
 	st->agg_other = v[SKBD_STAT_AGG_OTHER];
+	for (__u32 k = 0; k < SKBD_BENIGN_RULES; k++)
+		st->benign[k] = v[SKBD_STAT_BENIGN + k];
 	st->misses = prog_misses(mon);
 	if (mon->rb)
 		skbd_ringbuf__stats(mon->rb, &ts);
@@ -923,6 +960,22 @@ static int cmp_ino(const void *a, const void *b)
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+int skbd_monitor__benign_functions(struct skbd_monitor *mon, const struct skbd_benign_loc *locs, size_t n)
+{
+	struct skbd_benign_locs b = { .n = 0 };
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_BENIGN_LOCS) : -EINVAL;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < n && b.n < SKBD_BENIGN_LOCS; i++) {
+		b.start[b.n] = locs[i].start;
+		b.end[b.n] = locs[i].end;
+		b.rule[b.n++] = locs[i].rule;
+	}
+	return skbd_bpf_map_update_elem(mon->opts.sys, fd, &zero, &b, BPF_ANY);
 }
 
 int skbd_monitor__owner_sockets(struct skbd_monitor *mon, const __u64 *inos, size_t n)

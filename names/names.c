@@ -182,6 +182,11 @@ static void netns_name(struct skbd_names *n, __u32 netns, char out[SKBD_NAME_NET
 	put_text(out, SKBD_NAME_NETNS, name ? name : "");
 }
 
+int skbd_names__function(struct skbd_names *n, const char *name, __u64 *start, __u64 *end)
+{
+	return skbd_syms__range(n->syms, name, start, end);
+}
+
 void skbd_names__netns(struct skbd_names *n, __u32 ino, char out[SKBD_NAME_NETNS])
 {
 	netns_name(n, ino, out);

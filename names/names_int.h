@@ -21,6 +21,9 @@ void skbd_syms__free(struct skbd_syms *s);
 /* The text of addr, owned by s, valid until the next call. */
 const char *skbd_syms__text(struct skbd_syms *s, __u64 addr);
 
+/* [start, end) of vmlinux function name: 0 or -ENOENT. */
+int skbd_syms__range(const struct skbd_syms *s, const char *name, __u64 *start, __u64 *end);
+
 /* cgroup v2 id -> path relative to the cgroup2 mount. */
 struct skbd_cgroups;
 

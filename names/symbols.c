@@ -86,3 +86,8 @@ const char *skbd_syms__text(struct skbd_syms *s, __u64 addr)
 	}
 	return e->text;
 }
+
+int skbd_syms__range(const struct skbd_syms *s, const char *name, __u64 *start, __u64 *end)
+{
+	return s->ks ? skbd_ksyms__range(s->ks, name, start, end) : -ENOENT;
+}

@@ -281,6 +281,11 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 		skbd_put_u64(&b, ev->len);
 		put_device_text(ev, nm, &b);
 		put_owner_text(c, ev, nm, &b);
+		if ((ev->flags & SKBD_DROP_BENIGN) && ev->benign_rule < SKBD_DROP_BENIGN_RULES &&
+		    skbd_benign_rules[ev->benign_rule].name) {
+			skbd_put_lit(&b, " benign ");
+			skbd_put_str(&b, skbd_benign_rules[ev->benign_rule].name);
+		}
 	} else if (pname) {
 		skbd_put_str(&b, pname);
 	} else {
@@ -466,6 +471,12 @@ static size_t format_json(const struct skbd_fmt_ctx *c, const struct skbd_drop *
 		skbd_put_lit(&b, ",\"layers\":null");
 	}
 	put_owner_json(ev, nm, lite, &b);
+	if ((ev->flags & SKBD_DROP_BENIGN) && ev->benign_rule < SKBD_DROP_BENIGN_RULES &&
+	    skbd_benign_rules[ev->benign_rule].name) {
+		skbd_put_lit(&b, ",\"benign\":\"");
+		skbd_put_str(&b, skbd_benign_rules[ev->benign_rule].name);
+		skbd_put_char(&b, '"');
+	}
 	if (c->stacks && (ev->flags & SKBD_DROP_HAS_STACK)) {
 		if (lite)
 			skbd_put_lit(&b, ",\"stack\":null,\"stack_error\":\"omitted: the event did not fit the line buffer\"");

@@ -14,6 +14,8 @@
 #define SKBD_DROP_STACK_DEPTH 64    /* frames of a kernel stack */
 #define SKBD_DROP_REASON_SLOTS 1024 /* reasons below this are filtered one by one in the kernel */
 #define SKBD_DROP_SUBREASONS 1024   /* named codes past the slots (subsystem reasons) a filter may list */
+#define SKBD_DROP_BENIGN_RULES 8    /* rules for benign frees */
+#define SKBD_DROP_BENIGN_LOCS 8     /* kernel functions benign rules may name */
 #define SKBD_DROP_DEVICES_MAX 256   /* -i / --exclude-device entries */
 #define SKBD_DROP_KEYS_MAX 4096     /* --summary rows the kernel keeps; more count in "other" */
 #define SKBD_DROP_OWNER_SOCKETS 65536 /* sockets an owner filter follows */
@@ -25,6 +27,7 @@
 #define SKBD_DROP_HAS_STACK 0x8  /* stack_id is meaningful (--stack) */
 #define SKBD_DROP_HAS_CGROUP 0x10 /* cgroup_id was read */
 #define SKBD_DROP_HAS_OWNER 0x20  /* the sk_* fields describe the packet's socket */
+#define SKBD_DROP_BENIGN 0x40     /* a benign free (reported with --all) */
 
 struct skbd_drop {
 	__u64 ts_ns;     /* CLOCK_MONOTONIC */
@@ -67,7 +70,8 @@ struct skbd_drop {
 	__u8 sk_proto;       /* IPPROTO_*; 0 unknown */
 	__u8 tcp_wscale;     /* SKBD_SK_WSCALE: send scale << 4 | receive scale */
 	__u8 sk_flags;       /* SKBD_SK_* */
-	__u16 sk_pad;
+	__u8 benign_rule;    /* SKBD_DROP_BENIGN: the rule that names it (see monitor.h) */
+	__u8 pad3;
 	__u8 data[SKBD_DROP_SNAPLEN_MAX];
 };
 
@@ -85,6 +89,19 @@ struct skbd_drop {
 #define SKBD_SK_TCPWIN 0x10
 #define SKBD_SK_WSCALE 0x20  /* window scaling agreed: tcp_wscale holds the factors */
 #define SKBD_SK_REQ 0x40     /* the skb's socket was a request socket: this is its listener */
+
+/* Built-in rules for frees that are not data-plane drops: by reason (when the
+ * kernel has that reason) or by the function that frees. A drop a rule names
+ * is counted per rule and reported only with config.all. */
+struct skbd_benign_rule {
+	const char *name;
+	const char *what;
+	const char *const *reasons;   /* NULL-terminated */
+	const char *const *functions; /* NULL-terminated; vmlinux functions (skbd_monitor__benign_functions) */
+};
+/* NULL-terminated by name; index = rule number (< SKBD_DROP_BENIGN_RULES) */
+extern const struct skbd_benign_rule skbd_benign_rules[];
+#define SKBD_BENIGN_DEFAULT 0x3u /* teardown, purge */
 
 /* --summary: which fields make a row (the others are 0 in the key) */
 #define SKBD_BY_REASON 0x1

@@ -64,6 +64,10 @@ const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 ad
  * Returns snprintf-style length. ks may be NULL. Never re-reads. */
 int skbd_ksyms__format(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size);
 
+/* The text a vmlinux function covers, [start, end): 0, or -ENOENT (no such
+ * symbol, addresses hidden). */
+int skbd_ksyms__range(const struct skbd_ksyms *ks, const char *name, __u64 *start, __u64 *end);
+
 /* skbd_ksyms__format for a table from skbd_ksyms__open: when addr is outside
  * every known range and the files were last read (or tried) more than 1 s ago,
  * re-read both files first (a module loaded since), then look up again. A

@@ -77,6 +77,12 @@ struct skbd_dev_sel {
 	__u32 ifindex;
 };
 
+/* [start, end) of a function's text -> rule */
+struct skbd_benign_loc {
+	__u64 start, end;
+	__u32 rule;
+};
+
 struct skbd_monitor_config {
 	__u32 pid;                   /* 0: any */
 	const struct skbd_reason_plan *reasons; /* NULL: every reason */
@@ -92,6 +98,8 @@ struct skbd_monitor_config {
 	bool summary;                /* count per key in the kernel instead of streaming */
 	__u32 by;                    /* SKBD_BY_* with summary */
 	bool owner_filter;           /* only drops on sockets given to skbd_monitor__owner_sockets */
+	__u32 benign;                /* mask of skbd_benign_rules in force (their reasons; functions later) */
+	bool all;                    /* report benign frees too (flagged SKBD_DROP_BENIGN) */
 	enum skbd_transport transport;
 	enum skbd_wakeup wakeup;
 	unsigned long long wakeup_arg; /* bytes or events */
@@ -133,6 +141,7 @@ struct skbd_monitor_stats {
 	__u64 rate_limited;
 	__u64 agg_other;     /* --summary: counted beyond the key table */
 	__u64 misses;        /* drops the kernel ran no program for (5.12+) */
+	__u64 benign[SKBD_DROP_BENIGN_RULES]; /* benign frees per rule (past the filters) */
 	/* the reader */
 	__u64 ring_lost;     /* perf: sum of PERF_RECORD_LOST */
 	__u64 wakeups, polls, samples;
@@ -145,6 +154,11 @@ int skbd_monitor__stats(struct skbd_monitor *mon, struct skbd_monitor_stats *st)
  * keys. 0 or -errno. */
 int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
 			    size_t *n);
+
+/* The function ranges of the benign rules in force (found in kallsyms by the
+ * caller; at most SKBD_DROP_BENIGN_LOCS). Until this is called, frees there
+ * count as drops. 0 or -errno. */
+int skbd_monitor__benign_functions(struct skbd_monitor *mon, const struct skbd_benign_loc *locs, size_t n);
 
 /* With owner_filter: the socket inodes whose drops are reported, replacing
  * the set given before (at most SKBD_DROP_OWNER_SOCKETS). 0 or -errno. */

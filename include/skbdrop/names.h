@@ -135,6 +135,9 @@ int skbd_names__pid_sockets(const char *proc, __u32 pid, void (*fn)(void *ctx, _
 /* NULL without opts.owners. */
 const struct skbd_owner_scan_stats *skbd_names__owner_stats(const struct skbd_names *n);
 
+/* [start, end) of a vmlinux function's text (kallsyms): 0, or -ENOENT. */
+int skbd_names__function(struct skbd_names *n, const char *name, __u64 *start, __u64 *end);
+
 /* The /run/netns name of namespace ino ("" when it has none). */
 void skbd_names__netns(struct skbd_names *n, __u32 ino, char out[SKBD_NAME_NETNS]);
 

@@ -778,7 +778,7 @@ if command -v strace >/dev/null; then
 	wait $stp; rc=$?
 	check "under strace: the 10 drops were formatted" 10 "$(jcount "$TMP/st.out" ".comm==\"skst-$$\"")"
 	check "static binary runs from an empty directory with an empty environment" 0 $rc
-	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^(/(proc|sys)/|/run/netns$|/run/netns/)' | sort -u | tr '\n' ' ')
+	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^(/(proc|sys)(/|$)|/run/netns$|/run/netns/)' | sort -u | tr '\n' ' ')
 	check "opens nothing outside /proc, /sys and /run/netns" "" "$bad"
 else skip "static binary file accesses" "strace not installed"; fi
 

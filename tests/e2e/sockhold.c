@@ -6,7 +6,8 @@
  *        sockhold COMM tcp ADDR PORT BACKLOG listen, never accept
  *        sockhold COMM connect ADDR PORT N  N non-blocking connects at once, held open,
  *                                          their final ACKs delayed (TCP_DEFER_ACCEPT)
- * SOCKHOLD_DELAY_MS in the environment delays the socket.
+ * SOCKHOLD_DELAY_MS in the environment delays the socket; SOCKHOLD_NO_DRAIN
+ * leaves a udp socket's queue unread at the end (the close frees it).
  * Prints "PID INODE" (the socket's inode as /proc/PID/fd shows it; 0 for
  * connect) on stdout when ready. */
 #include <arpa/inet.h>
@@ -83,6 +84,8 @@ int main(int argc, char **argv)
 		printf("%d %lu\n", getpid(), inode_of(fd));
 		fflush(stdout);
 		wait_eof();
+		if (getenv("SOCKHOLD_NO_DRAIN")) /* leave the queue for the close to free */
+			return 0;
 		while (recv(fd, b, sizeof(b), MSG_DONTWAIT) >= 0)
 			drained++;
 		printf("drained %ld\n", drained);

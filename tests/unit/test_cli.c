@@ -222,6 +222,17 @@ static void test_parse_error_text(void)
 	CU_ASSERT_STRING_EQUAL(err, "--device: empty list");
 	CU_ASSERT_EQUAL(parse(ARGV("--snaplen", "257"), &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--snaplen: '257' is not between 0 and 256");
+	CU_ASSERT_EQUAL(parse(ARGV("--ignore", "nope"), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--ignore: unknown rule 'nope'; rules: teardown, purge");
+	CU_ASSERT_EQUAL(parse(ARGV("--ignore", ","), &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--ignore: empty list");
+	CU_ASSERT_EQUAL(parse(ARGV("--all"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_TRUE(o.all);
+	CU_ASSERT_EQUAL(o.benign, SKBD_BENIGN_DEFAULT);
+	CU_ASSERT_EQUAL(parse(ARGV("--ignore", "teardown"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.benign, SKBD_BENIGN_DEFAULT & ~1u);
+	CU_ASSERT_EQUAL(parse(ARGV("--no-default-rules"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.benign, 0);
 	CU_ASSERT_EQUAL(parse(ARGV("--owner", "0"), &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--owner: '0' is not a process id");
 	CU_ASSERT_EQUAL(parse(ARGV("--owner", "12x"), &o, err, sizeof(err)), -EINVAL);

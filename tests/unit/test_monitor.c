@@ -626,6 +626,65 @@ static void test_stack_reads(void)
 	rig_close(r);
 }
 
+
+/* Benign rules: their reasons get the rule's verdict unless filtered or named
+ * in --reason; their functions go to the locations map; --all is a flag */
+static void test_benign_rules(void)
+{
+	struct rig *r = rig_open(false);
+	struct skbd_monitor_config c = base_config();
+	static struct skbd_reason_plan plan;
+	const struct skbd_benign_loc locs[2] = { { 0xffffffff81000000ULL, 0xffffffff81000100ULL, 0 },
+						 { 0xffffffff81000200ULL, 0xffffffff81000300ULL, 1 } };
+	const struct skbd_benign_locs *bl;
+	struct fake_map *m;
+	__u32 *v;
+
+	c.benign = SKBD_BENIGN_DEFAULT;
+	c.all = true;
+	memset(&plan, 0, sizeof(plan));
+	plan.skip[47] = true; /* --exclude-reason TCP_CLOSE: filtered, not benign */
+	c.reasons = &plan;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	CU_ASSERT_EQUAL(config_of(r)->flags, SKBD_CFG_ALL);
+	m = fake_by_name(r->f, SKBD_MAP_REASONS);
+	CU_ASSERT_FATAL(m != NULL);
+	v = (__u32 *)m->vals;
+	CU_ASSERT_EQUAL(v[4], SKBD_VERDICT_BENIGN + 0);   /* SOCKET_CLOSE on 6.18 */
+	CU_ASSERT_EQUAL(v[104], SKBD_VERDICT_BENIGN + 0); /* QUEUE_PURGE */
+	CU_ASSERT_EQUAL(v[47], SKBD_VERDICT_SKIP);
+	CU_ASSERT_EQUAL(v[3], SKBD_VERDICT_REPORT);
+	CU_ASSERT_EQUAL(skbd_monitor__benign_functions(r->mon, locs, 2), 0);
+	m = fake_by_name(r->f, SKBD_MAP_BENIGN_LOCS);
+	CU_ASSERT_FATAL(m != NULL);
+	bl = (const struct skbd_benign_locs *)m->vals;
+	CU_ASSERT_EQUAL(bl->n, 2);
+	CU_ASSERT_EQUAL(bl->start[1], 0xffffffff81000200ULL);
+	CU_ASSERT_EQUAL(bl->rule[1], 1);
+	rig_close(r);
+
+	/* named in --reason: reported, not set apart; no rules: nothing benign */
+	r = rig_open(false);
+	c = base_config();
+	memset(&plan, 0xff, sizeof(plan.skip));
+	plan.skip[4] = false;
+	plan.skip_other = true;
+	plan.nr_sub = 0;
+	c.reasons = &plan;
+	c.benign = SKBD_BENIGN_DEFAULT;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	v = (__u32 *)fake_by_name(r->f, SKBD_MAP_REASONS)->vals;
+	CU_ASSERT_EQUAL(v[4], SKBD_VERDICT_REPORT);
+	rig_close(r);
+	r = rig_open(false);
+	c = base_config();
+	c.benign = 0;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	v = (__u32 *)fake_by_name(r->f, SKBD_MAP_REASONS)->vals;
+	CU_ASSERT_EQUAL(v[4], SKBD_VERDICT_REPORT);
+	rig_close(r);
+}
+
 CU_TestInfo skbd_tests_monitor[] = {
 	{ "open reads the format, no BPF", test_open_reads_format },
 	{ "open: malformed format text", test_open_bad_format },
@@ -639,5 +698,6 @@ CU_TestInfo skbd_tests_monitor[] = {
 	{ "summary keys read", test_read_keys },
 	{ "stacks read", test_stack_reads },
 	{ "owner sockets set", test_owner_sockets },
+	{ "benign rules", test_benign_rules },
 	CU_TEST_INFO_NULL,
 };
