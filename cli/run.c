@@ -628,6 +628,9 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		so.head.lost = st.misses; /* drops the program never saw */
 		so.head.counted = skbd_summary__counted(sum);
 		so.head.filtered = st.filtered;
+		so.head.benign = 0;
+		for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
+			so.head.benign += st.benign[k];
 		if (o->prom_file && (err = skbd_summary__write_prom(sum, &r->fc, &so.view, o->prom_file))) {
 			cli_error(r->log, "--prom-file %s: %s", o->prom_file, strerror(-err));
 			goto out;

@@ -196,6 +196,8 @@ static void text_head(const struct skbd_summary *s, const struct skbd_fmt_ctx *c
 	skbd_put_u64(b, h->filtered);
 	skbd_put_str(b, "  rate-limited ");
 	skbd_put_u64(b, h->rate_limited);
+	skbd_put_str(b, "  benign ");
+	skbd_put_u64(b, h->benign);
 	skbd_put_str(b, "\n\n");
 }
 
@@ -420,6 +422,8 @@ int skbd_summary__format_json(const struct skbd_summary *s, const struct skbd_fm
 	skbd_put_u64(b, h->filtered);
 	skbd_put_str(b, ",\"rate_limited\":");
 	skbd_put_u64(b, h->rate_limited);
+	skbd_put_str(b, ",\"benign\":");
+	skbd_put_u64(b, h->benign);
 	skbd_put_str(b, ",\"rows\":[");
 	for (size_t i = 0; i < sv->n; i++) {
 		if (i)

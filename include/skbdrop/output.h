@@ -238,6 +238,7 @@ struct skbd_summary_head {
 	const struct skbd_counters_view *counters; /* the kernel's counters (a block under the table,
 						    * "counters" in JSON, a Prometheus family) */
 	size_t nr_counters;
+	unsigned long long benign;  /* benign frees set apart (not in the rows without --all) */
 };
 
 /* What a writer shows: all the rows from skbd_summary__sorted (the text

@@ -72,7 +72,7 @@ static void env_init(struct env *e)
 	free(text);
 	e->ks = tu_load_ksyms(KSYMS_BASIC);
 	e->ctx = (struct skbd_fmt_ctx){ .fmt = e->fmt, .mono_to_real_ns = MONO_TO_REAL, .has_reason = true };
-	e->head = (struct skbd_summary_head){ "6.18.44", 10, 94, 1, 2, 3, NULL, 0 };
+	e->head = (struct skbd_summary_head){ "6.18.44", 10, 94, 1, 2, 3, NULL, 0, 0 };
 }
 
 static void env_fini(struct env *e)
@@ -287,7 +287,7 @@ static void test_text_table(void)
 	CU_ASSERT_DOUBLE_EQUAL(skbd_summary__rate(s), 29.0 / 5, 1e-9);
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
-		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  REASON         LOCATION                       DEVICE     NETNS\n"
 		    "   4.0     70  NO_SOCKET      func_a+0x234                   veth1      blue\n"
@@ -299,7 +299,7 @@ static void test_text_table(void)
 	expect_text(s, &e, true, 0,
 		    "\033[H\033[2J"
 		    "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
-		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  REASON         LOCATION                       DEVICE     NETNS\n"
 		    "   4.0     70  NO_SOCKET      func_a+0x234                   veth1      blue\n"
@@ -310,10 +310,10 @@ static void test_text_table(void)
 
 	/* other columns: reason and comm only (keys a/b/c stay apart by reason) */
 	s = two_snapshots(SKBD_BY_REASON | SKBD_BY_COMM);
-	e.head = (struct skbd_summary_head){ NULL, 65.9, 94, 0, 0, 0, NULL, 0 };
+	e.head = (struct skbd_summary_head){ NULL, 65.9, 94, 0, 0, 0, NULL, 0, 0 };
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:10Z  elapsed 1m05s  interval 5.0s\n"
-		    "drops 5.8/s  counted 94  lost 0  filtered 0  rate-limited 0\n"
+		    "drops 5.8/s  counted 94  lost 0  filtered 0  rate-limited 0  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  REASON         COMM\n"
 		    "   4.0     70  NO_SOCKET      sender\n"
@@ -334,11 +334,11 @@ static void test_text_no_columns(void)
 	struct env e;
 
 	env_init(&e);
-	e.head = (struct skbd_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0, NULL, 0 };
+	e.head = (struct skbd_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0, NULL, 0, 0 };
 	CU_ASSERT_EQUAL(skbd_summary__update(s, &k, &t, 1, 0, 4), 0); /* first: over now - start */
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2h02m02s  interval 4.0s\n"
-		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0\n"
+		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0  benign 0\n"
 		    "\n"
 		    "  RATE/s    TOTAL\n"
 		    "308641.8  1234567\n"
@@ -351,7 +351,7 @@ static void test_text_no_columns(void)
 	CU_ASSERT_EQUAL(skbd_summary__update(s, &k, &t, 1, 0, 4), 0);
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2d00h01m01s  interval 4.0s\n"
-		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0\n"
+		    "drops 308641.8/s  counted 1234567  lost 0  filtered 0  rate-limited 0  benign 0\n"
 		    "\n"
 		    "  RATE/s    TOTAL  REASON\n"
 		    "308641.8  1234567  -\n"
@@ -376,7 +376,7 @@ static void test_rates(void)
 	j = json_of(s, &e);
 	CU_ASSERT_TRUE(same(j, "{\"time\":\"2024-05-01T12:01:40.000Z\",\"elapsed\":10.000,\"interval\":0.000,"
 			       "\"kernel\":\"6.18.44\",\"rate\":0.000,\"counted\":94,\"lost\":1,\"filtered\":2,"
-			       "\"rate_limited\":3,\"rows\":[],\"counters\":[]}\n"));
+			       "\"rate_limited\":3,\"benign\":0,\"rows\":[],\"counters\":[]}\n"));
 	free(j);
 	CU_ASSERT_EQUAL(skbd_summary__update(s, k, t, 1, 0, 104), 0);
 	CU_ASSERT_DOUBLE_EQUAL(skbd_summary__rate(s), 2.5, 1e-9);
@@ -386,7 +386,7 @@ static void test_rates(void)
 	j = json_of(s, &e);
 	CU_ASSERT_TRUE(same(j, "{\"time\":\"2024-05-01T12:01:46.500Z\",\"elapsed\":10.000,\"interval\":2.500,"
 			       "\"kernel\":\"6.18.44\",\"rate\":2.800,\"counted\":94,\"lost\":1,\"filtered\":2,"
-			       "\"rate_limited\":3,\"rows\":["
+			       "\"rate_limited\":3,\"benign\":0,\"rows\":["
 			       "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"total\":16,\"rate\":2.400},"
 			       "{\"reason\":\"NOT_SPECIFIED\",\"reason_code\":2,\"total\":1,\"rate\":0.400}],\"counters\":[]}\n"));
 	free(j);
@@ -482,7 +482,7 @@ static void test_merge_unselected(void)
 	CU_ASSERT_EQUAL(skbd_summary__nr_rows(s), 3); /* veth1 (1 + 8), ifindex 8, ifindex 7 in NS_ANON */
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:01Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
-		    "drops 15.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "drops 15.0/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  DEVICE\n"
 		    "   9.0      9  veth1\n"
@@ -513,7 +513,7 @@ static void test_sort_ties(void)
 	CU_ASSERT_EQUAL(skbd_summary__update(s, k, t2, 6, 12, 2), 0);
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:02Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
-		    "drops 72.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "drops 72.0/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  REASON         LOCATION                       COMM\n"
 		    "  12.0     12  SOCKET_CLOSE   func_a+0x234                   a\n"
@@ -572,7 +572,7 @@ static void test_max_rows(void)
 {
 	struct skbd_summary *s = two_snapshots(SKBD_BY_REASON);
 	static const char head[] = "skbdrop summary 2024-05-01T12:00:10Z  kernel 6.18.44  elapsed 10s  interval 5.0s\n"
-				   "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+				   "drops 5.8/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 				   "\n";
 	char want[1024];
 	struct env e;
@@ -625,7 +625,7 @@ static void test_json(void)
 	j = json_of(s, &e);
 	CU_ASSERT_TRUE(same(
 		j, "{\"time\":\"2024-05-01T12:00:10.000Z\",\"elapsed\":10.000,\"interval\":5.000,\"kernel\":\"6.18.44\","
-		   "\"rate\":5.800,\"counted\":94,\"lost\":1,\"filtered\":2,\"rate_limited\":3,\"rows\":["
+		   "\"rate\":5.800,\"counted\":94,\"lost\":1,\"filtered\":2,\"rate_limited\":3,\"benign\":0,\"rows\":["
 		   "{\"reason\":\"NO_SOCKET\",\"reason_code\":3,\"location\":\"func_a+0x234\","
 		   "\"location_addr\":\"0xffffffff81001234\",\"dev\":\"veth1\",\"ifindex\":7,\"netns\":4026532000,"
 		   "\"netns_name\":\"blue\",\"comm\":\"sender\",\"total\":70,\"rate\":4.000},"
@@ -711,7 +711,7 @@ static void test_long_location(void)
 	/* 48 characters at most, the cut shown */
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:01Z  kernel 6.18.44  elapsed 10s  interval 1.0s\n"
-		    "drops 3.0/s  counted 94  lost 1  filtered 2  rate-limited 3\n"
+		    "drops 3.0/s  counted 94  lost 1  filtered 2  rate-limited 3  benign 0\n"
 		    "\n"
 		    "RATE/s  TOTAL  LOCATION\n"
 		    "   2.0      2  a_function_with_a_name_far_longer_than_any_co...\n"
