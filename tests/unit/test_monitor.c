@@ -666,8 +666,8 @@ static void test_benign_rules(void)
 	/* named in --reason: reported, not set apart; no rules: nothing benign */
 	r = rig_open(false);
 	c = base_config();
-	memset(&plan, 0xff, sizeof(plan.skip));
-	plan.skip[4] = false;
+	for (size_t i = 0; i < SKBD_DROP_REASON_SLOTS; i++)
+		plan.skip[i] = i != 4;
 	plan.skip_other = true;
 	plan.nr_sub = 0;
 	c.reasons = &plan;
