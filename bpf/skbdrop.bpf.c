@@ -144,6 +144,7 @@ struct sk_buff___skbd {
 	__u16 mac_header;
 	__u16 network_header;
 	__u16 transport_header;
+	__u16 protocol;
 } __attribute__((preserve_access_index));
 
 #define FIELD_BYTE_OFFSET 0 /* enum bpf_field_info_kind */
@@ -475,12 +476,12 @@ static __attribute__((always_inline)) void read_owner(struct sock___skbd *sk, st
 /* The socket the skb belongs to (6.11+: the receiving socket the tracepoint
  * names, else skb->sk): its state, and with want_owner its owner. A request
  * socket stands for its listener; a timewait socket has no owner. */
-static __attribute__((always_inline)) void read_sock(__u64 rx_sk, struct sk_buff___skbd *skb, struct skbd_event *ev,
-						      int want_owner, int direct)
+static __attribute__((always_inline)) void read_sock(__u64 rx_sk, __u8 rx_src, struct sk_buff___skbd *skb,
+						      struct skbd_event *ev, int want_owner, int direct)
 {
 	struct sock___skbd *sk = 0;
 	unsigned char state = 0;
-	__u8 src = SKBD_SKSRC_RX_SK;
+	__u8 src = rx_src;
 
 	if (!__builtin_preserve_field_info(sk->__sk_common.skc_state, FIELD_EXISTS))
 		return;
@@ -520,7 +521,7 @@ static __attribute__((always_inline)) void read_sock(__u64 rx_sk, struct sk_buff
 /* len, ifindex, netns, socket state (and owner) and packet bytes of the skb.
  * Without kernel BTF the loader marks these fields absent and the block is
  * dead. lean (summary counting): only what keys and filters need. */
-static __attribute__((always_inline)) void read_context(__u64 rx_sk, struct sk_buff___skbd *skb,
+static __attribute__((always_inline)) void read_context(__u64 rx_sk, __u8 rx_src, struct sk_buff___skbd *skb,
 							 struct skbd_event *ev, __u32 snaplen, int lean, int want_owner,
 							 int direct)
 {
@@ -552,7 +553,7 @@ static __attribute__((always_inline)) void read_context(__u64 rx_sk, struct sk_b
 		RD(direct, ev->netns, net->ns.inum);
 	if (lean && !want_owner)
 		return;
-	read_sock(rx_sk, skb, ev, want_owner, direct);
+	read_sock(rx_sk, rx_src, skb, ev, want_owner, direct);
 	if (snaplen && !lean)
 		read_packet(skb, ev, snaplen, direct);
 }
@@ -644,7 +645,17 @@ static __attribute__((noinline)) int skbd_filter(struct skbd_event *ev)
 
 /* Filter and fill one event. Returns the record's length, or 0 when the
  * drop was filtered. */
-static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
+/* What a hook knows of one drop. */
+struct drop_in {
+	__u64 skbaddr, location, sk;
+	__u32 reason;
+	__u16 protocol;   /* host order */
+	__u8 has_reason;
+	__u8 sk_src;      /* what sk is: SKBD_SKSRC_RX_SK (the tracepoint's), SKBD_SKSRC_HOOK */
+	__u16 ev_flags;   /* added to the record's flags */
+};
+
+static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct drop_in *in, struct skbd_config *cfg,
 							struct skbd_event *ev)
 {
 	__u32 reason = 0, verdict, len;
@@ -663,8 +674,8 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
 		goto filtered;
 
-	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
-		reason = ctx->reason;
+	if (in->has_reason) {
+		reason = in->reason;
 		flags = SKBD_EV_HAS_REASON;
 	}
 	verdict = cfg->reason_default;
@@ -676,12 +687,12 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 		goto filtered;
 
 	/* the scratch record is reused: write every header field */
-	ev->flags = flags;
+	ev->flags = flags | in->ev_flags;
 	ev->ts_ns = summary ? 0 : bpf_ktime_get_ns(); /* (summary: no rate limit, no record) */
-	skbaddr = ctx->skbaddr;
+	skbaddr = in->skbaddr;
 	ev->skbaddr = skbaddr;
-	ev->location = ctx->location;
-	ev->protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
+	ev->location = in->location;
+	ev->protocol = in->protocol;
 	ev->reason = reason;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
@@ -723,14 +734,12 @@ static __attribute__((always_inline)) __u32 make_event(struct skbd_tp_kfree_skb 
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
 	    want_owner || (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
 		struct sk_buff___skbd *bskb = skbd_btf_skb(skbaddr);
-		__u64 rx_sk = 0; /* 6.11+: the receiving socket */
 
-		if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
-			rx_sk = ctx->rx_sk;
 		if (bskb)
-			read_context(rx_sk, bskb, ev, cfg->snaplen, lean, want_owner, 1);
+			read_context(in->sk, in->sk_src, bskb, ev, cfg->snaplen, lean, want_owner, 1);
 		else
-			read_context(rx_sk, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean, want_owner, 0);
+			read_context(in->sk, in->sk_src, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean,
+				     want_owner, 0);
 	}
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
 		goto filtered;
@@ -778,11 +787,39 @@ filtered:
 }
 
 /* Transport 1 (default): per-CPU perf rings; wakeups per perf_event_attr. */
+/* The tracepoint's record as a drop. */
+static __attribute__((always_inline)) void tp_drop(struct skbd_tp_kfree_skb *ctx, struct drop_in *in)
+{
+	in->skbaddr = ctx->skbaddr;
+	in->location = ctx->location;
+	in->protocol = ctx->protocol; /* the tracepoint stores ntohs(skb->protocol) */
+	in->reason = 0;
+	in->has_reason = 0;
+	if (__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS)) {
+		in->reason = ctx->reason;
+		in->has_reason = 1;
+	}
+	in->sk = 0; /* 6.11+: the receiving socket */
+	if (__builtin_preserve_field_info(ctx->rx_sk, FIELD_EXISTS))
+		in->sk = ctx->rx_sk;
+	in->sk_src = SKBD_SKSRC_RX_SK;
+	in->ev_flags = 0;
+}
+
+static __attribute__((always_inline)) void perf_out(void *ctx, struct skbd_event *ev, __u32 size)
+{
+	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size) < 0)
+		count(SKBD_STAT_OUTPUT_FAIL);
+	else
+		count(SKBD_STAT_EMITTED);
+}
+
 SEC("tracepoint/skb/kfree_skb")
 int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 {
 	struct skbd_config *cfg;
 	struct skbd_event *ev;
+	struct drop_in in;
 	__u32 zero = 0, size;
 
 	count(SKBD_STAT_SEEN);
@@ -790,33 +827,20 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!cfg || !ev)
 		return 0;
-	size = make_event(ctx, cfg, ev);
+	tp_drop(ctx, &in);
+	size = make_event(ctx, &in, cfg, ev);
 	if (!size || size > sizeof(*ev))
 		return 0;
-	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size) < 0)
-		count(SKBD_STAT_OUTPUT_FAIL);
-	else
-		count(SKBD_STAT_EMITTED);
+	perf_out(ctx, ev, size);
 	return 0;
 }
 
 /* Transport 2: one BPF ring buffer (5.8+); the wakeup policy is applied here. */
-SEC("tracepoint/skb/kfree_skb/ringbuf")
-int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
+static __attribute__((always_inline)) void rb_out(struct skbd_config *cfg, struct skbd_event *ev, __u32 size)
 {
-	__u32 zero = 0, slot = SKBD_STAT_EMITTED, size;
-	struct skbd_config *cfg;
-	struct skbd_event *ev;
+	__u32 slot = SKBD_STAT_EMITTED;
 	__u64 flags = 0, *emitted;
 
-	count(SKBD_STAT_SEEN);
-	cfg = bpf_map_lookup_elem(&config, &zero);
-	ev = bpf_map_lookup_elem(&scratch, &zero);
-	if (!cfg || !ev)
-		return 0;
-	size = make_event(ctx, cfg, ev);
-	if (!size || size > sizeof(*ev))
-		return 0;
 	switch (cfg->rb_wakeup) {
 	case SKBD_RB_WAKEUP_BYTES:
 		flags = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA) + size + 8 >= cfg->rb_wakeup_arg ?
@@ -837,6 +861,102 @@ int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 		count(SKBD_STAT_OUTPUT_FAIL);
 	else
 		count(SKBD_STAT_EMITTED);
+}
+
+/* Transport 2: one BPF ring buffer (5.8+); the wakeup policy is applied here. */
+SEC("tracepoint/skb/kfree_skb/ringbuf")
+int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
+{
+	struct skbd_config *cfg;
+	struct skbd_event *ev;
+	struct drop_in in;
+	__u32 zero = 0, size;
+
+	count(SKBD_STAT_SEEN);
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!cfg || !ev)
+		return 0;
+	tp_drop(ctx, &in);
+	size = make_event(ctx, &in, cfg, ev);
+	if (!size || size > sizeof(*ev))
+		return 0;
+	rb_out(cfg, ev, size);
+	return 0;
+}
+
+/* SYNs dropped on a full accept queue never reach kfree_skb (tcp_conn_request
+ * counts LISTENOVERFLOWS and the caller frees the SYN with consume_skb). Where
+ * the kernel has BPF trampolines, this runs at tcp_conn_request's entry and
+ * reports the SYN when the kernel's own test will drop it: the listener's
+ * accept queue is full (sk_acceptq_is_full: sk_ack_backlog > sk_max_ack_backlog).
+ * Arguments: (rsk_ops, af_ops, sk, skb). Offsets as everywhere: from BTF. */
+static __attribute__((always_inline)) int listen_overflow(__u64 *ctx, struct skbd_config *cfg, struct drop_in *in)
+{
+	struct sock___skbd *sk = (struct sock___skbd *)ctx[2];
+	struct sk_buff___skbd *skb = (struct sk_buff___skbd *)ctx[3];
+	__u32 backlog = 0, max = 0;
+	__u16 proto = 0;
+
+	if (!__builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_EXISTS) ||
+	    __builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_BYTE_SIZE) != 4 ||
+	    __builtin_preserve_field_info(sk->sk_max_ack_backlog, FIELD_BYTE_SIZE) != 4)
+		return 0;
+	bpf_probe_read_kernel(&backlog, sizeof(backlog), &sk->sk_ack_backlog);
+	bpf_probe_read_kernel(&max, sizeof(max), &sk->sk_max_ack_backlog);
+	if (backlog <= max)
+		return 0;
+	if (__builtin_preserve_field_info(skb->protocol, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(skb->protocol, FIELD_BYTE_SIZE) == 2)
+		bpf_probe_read_kernel(&proto, sizeof(proto), &skb->protocol);
+	in->skbaddr = (__u64)skb;
+	in->location = cfg->hook_location;
+	in->protocol = (__u16)(proto >> 8 | proto << 8); /* skb->protocol is big-endian */
+	in->reason = cfg->hook_reason;
+	in->has_reason = 1;
+	in->sk = (__u64)sk;
+	in->sk_src = SKBD_SKSRC_HOOK;
+	in->ev_flags = SKBD_EV_HOOK;
+	return 1;
+}
+
+SEC("fentry/tcp_conn_request")
+int skbd_listen_overflow(__u64 *ctx)
+{
+	struct skbd_config *cfg;
+	struct skbd_event *ev;
+	struct drop_in in;
+	__u32 zero = 0, size;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!cfg || !ev || !listen_overflow(ctx, cfg, &in))
+		return 0;
+	count(SKBD_STAT_SEEN); /* a drop the tracepoint never sees: seen here */
+	size = make_event(ctx, &in, cfg, ev);
+	if (!size || size > sizeof(*ev))
+		return 0;
+	perf_out(ctx, ev, size);
+	return 0;
+}
+
+SEC("fentry/tcp_conn_request/ringbuf")
+int skbd_listen_overflow_rb(__u64 *ctx)
+{
+	struct skbd_config *cfg;
+	struct skbd_event *ev;
+	struct drop_in in;
+	__u32 zero = 0, size;
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	ev = bpf_map_lookup_elem(&scratch, &zero);
+	if (!cfg || !ev || !listen_overflow(ctx, cfg, &in))
+		return 0;
+	count(SKBD_STAT_SEEN);
+	size = make_event(ctx, &in, cfg, ev);
+	if (!size || size > sizeof(*ev))
+		return 0;
+	rb_out(cfg, ev, size);
 	return 0;
 }
 

@@ -67,6 +67,9 @@ struct skbd_rate {
 /* Programs: one per transport; the loader loads only the one in use. */
 #define SKBD_PROG_PERF "skbd_kfree_skb"
 #define SKBD_PROG_RINGBUF "skbd_kfree_rb"
+#define SKBD_PROG_HOOK_PERF "skbd_listen_overflow"    /* fentry/tcp_conn_request: where trampolines exist */
+#define SKBD_PROG_HOOK_RINGBUF "skbd_listen_overflow_rb"
+#define SKBD_HOOK_FUNC "tcp_conn_request"
 
 /* Name of the struct the program uses for the tracepoint record. Its field
  * offsets are placeholders: the loader rewrites every access from the running
@@ -118,7 +121,8 @@ struct skbd_config {
 	__u32 pad;
 	__u64 max_rate;       /* 0: unlimited; else events per second per CPU */
 	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY, the key fields */
-	__u32 pad2;
+	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */
+	__u64 hook_location;  /* the address it reports as the location (tcp_conn_request) */
 };
 
 enum skbd_dev_mode {
@@ -163,6 +167,7 @@ enum skbd_stat {
 #define SKBD_EV_HAS_CGROUP 0x10 /* cgroup_id was read */
 #define SKBD_EV_HAS_OWNER 0x20 /* the sk_* owner fields are set */
 #define SKBD_EV_BENIGN 0x40    /* a benign free (with SKBD_CFG_ALL): its rule in benign_rule */
+#define SKBD_EV_HOOK 0x80      /* reported by the listen-overflow hook (fentry), not the tracepoint */
 
 #define SKBD_SNAPLEN_DEFAULT 128
 #define SKBD_SNAPLEN_MAX 256
@@ -228,6 +233,7 @@ enum skbd_sk_src {
 	SKBD_SKSRC_NONE = 0,
 	SKBD_SKSRC_RX_SK = 1,    /* the tracepoint's rx_sk (6.11+) */
 	SKBD_SKSRC_SKB_SK = 2,   /* skb->sk */
+	SKBD_SKSRC_HOOK = 4,     /* the listener the listen-overflow hook was called with */
 };
 
 #define SKBD_SKF_UID 0x1

@@ -269,6 +269,11 @@ int main(int argc, char **argv)
 	if (o.verbose && skbd_monitor__has_btf(r->mon))
 		fprintf(stderr, "skbdrop: kernel fields read with %s\n",
 			skbd_monitor__direct_reads(r->mon) ? "bpf_rdonly_cast loads" : "bpf_probe_read_kernel");
+	if (skbd_monitor__hook(r->mon))
+		fprintf(stderr, "skbdrop: SYNs dropped on a full accept queue are counted (TcpExtListenOverflows), not traced: %s\n",
+			skbd_monitor__hook(r->mon));
+	else if (o.verbose)
+		fprintf(stderr, "skbdrop: SYNs dropped on a full accept queue traced at tcp_conn_request (fentry)\n");
 	if (!skbd_monitor__has_rx_sk(r->mon) && skbd_monitor__has_btf(r->mon) &&
 	    (o.owner || (o.summary && (o.by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER)))))
 		fprintf(stderr, "skbdrop: note: this kernel's tracepoint does not name the receiving socket (rx_sk, 6.11+): %s\n",

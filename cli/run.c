@@ -176,6 +176,11 @@ void cli_open_names(struct cli_run *r)
 				if (!skbd_names__function(r->names, *f, &locs[n].start, &locs[n].end))
 					locs[n++].rule = k;
 		}
+		__u64 hs, he;
+
+		/* the listen-overflow hook's location */
+		if (!skbd_monitor__hook(r->mon) && !skbd_names__function(r->names, "tcp_conn_request", &hs, &he))
+			skbd_monitor__set_hook_location(r->mon, hs);
 		if (n && skbd_monitor__benign_functions(r->mon, locs, n))
 			fprintf(stderr, "skbdrop: warning: benign rules by function not in force: %s\n",
 				skbd_monitor__errmsg(r->mon));

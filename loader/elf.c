@@ -61,6 +61,9 @@ struct prog {
 	struct call_reloc *call_relocs;
 	size_t nr_call_relocs;
 	bool skip; /* autoload off: not loaded, its maps not created for it */
+	bool optional; /* a load failure leaves it unloaded (fd -1), not the object */
+	int load_err;  /* an optional program's load failure (-errno), 0 */
+	__u32 expected_attach_type, attach_btf_id;
 	int fd;
 };
 
@@ -88,8 +91,10 @@ struct skbd_obj {
 static const struct {
 	const char *prefix;
 	__u32 type;
+	__u32 expected_attach_type;
 } prog_types[] = {
-	{ "tracepoint/", BPF_PROG_TYPE_TRACEPOINT },
+	{ "tracepoint/", BPF_PROG_TYPE_TRACEPOINT, 0 },
+	{ "fentry/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY }, /* attach_btf_id from skbd_obj__set_attach_btf_id */
 };
 
 /* BPF_CORE_* relocation kinds we apply (enum bpf_core_relo_kind). */
@@ -136,7 +141,7 @@ static int get_sym(struct elf_ctx *ec, size_t i, GElf_Sym *sym)
 }
 
 static int add_prog(struct skbd_obj *obj, struct elf_ctx *ec, size_t idx, const char *name,
-		    __u32 type, Elf_Data *data)
+		    __u32 type, __u32 expected_attach_type, Elf_Data *data)
 {
 	struct prog *p, *n;
 
@@ -152,6 +157,7 @@ static int add_prog(struct skbd_obj *obj, struct elf_ctx *ec, size_t idx, const 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	p->type = type;
+	p->expected_attach_type = expected_attach_type;
 	p->section = strdup(name);
 	p->insn_cnt = data->d_size / sizeof(struct bpf_insn);
 	p->insns = malloc(data->d_size);
@@ -224,7 +230,7 @@ static int collect_sections(struct skbd_obj *obj, struct elf_ctx *ec)
 				skbd_log(SKBD_LOG_DEBUG, "elf: section %zu '%s': not a known program type, skipped", idx, name);
 				continue;
 			}
-			err = add_prog(obj, ec, idx, name, prog_types[i].type, data);
+			err = add_prog(obj, ec, idx, name, prog_types[i].type, prog_types[i].expected_attach_type, data);
 			if (err)
 				return err;
 		}
@@ -943,6 +949,13 @@ static void revert_optional(struct skbd_obj *obj)
 	}
 }
 
+static int prog_load(struct skbd_obj *obj, const struct prog *p, const struct bpf_insn *insns, size_t cnt,
+		     __u32 log_level, char *log, size_t log_size)
+{
+	return skbd_bpf_prog_load_to(obj->sys, p->type, p->expected_attach_type, p->attach_btf_id, p->name, insns, cnt,
+				     obj->license, log_level, log, log_size);
+}
+
 static int load_prog(struct skbd_obj *obj, struct prog *p)
 {
 	const size_t log_size = 4 << 20;
@@ -961,7 +974,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 	insns = link_funcs(obj, p, &cnt);
 	if (!insns)
 		return -ENOMEM;
-	fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+	fd = prog_load(obj, p, insns, cnt, 0, NULL, 0);
 	if (fd < 0 && fd != -EPERM && uses_optional(obj, p)) {
 		/* an optional body the kernel refuses: load the original instead */
 		skbd_log(SKBD_LOG_DEBUG, "elf: %s with the optional function bodies: %s; loading the originals",
@@ -971,7 +984,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		insns = link_funcs(obj, p, &cnt);
 		if (!insns)
 			return -ENOMEM;
-		fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 0, NULL, 0);
+		fd = prog_load(obj, p, insns, cnt, 0, NULL, 0);
 	}
 	if (fd >= 0) {
 		p->fd = fd;
@@ -979,6 +992,12 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		return 0;
 	}
 	err = fd;
+	if (p->optional) {
+		p->load_err = err;
+		skbd_log(SKBD_LOG_DEBUG, "elf: optional %s not loaded: %s", p->section, strerror(-err));
+		free(insns);
+		return 0;
+	}
 	skbd_log(SKBD_LOG_WARN, "elf: loading %s failed: %s", p->section, strerror(-err));
 	if (err == -EPERM) {
 		free(insns);
@@ -989,7 +1008,7 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		free(insns);
 		return err;
 	}
-	fd = skbd_bpf_prog_load(obj->sys, p->type, p->name, insns, cnt, obj->license, 1, log, log_size);
+	fd = prog_load(obj, p, insns, cnt, 1, log, log_size);
 	free(insns);
 	if (fd >= 0) { /* loads with a log (should not happen): keep it */
 		p->fd = fd;
@@ -1112,6 +1131,29 @@ int skbd_obj__find_prog(const struct skbd_obj *obj, const char *name)
 		if (obj->progs[i].name && !strcmp(obj->progs[i].name, name))
 			return (int)i;
 	return -ENOENT;
+}
+
+int skbd_obj__set_optional(struct skbd_obj *obj, int idx, bool optional)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return -ENOENT;
+	obj->progs[idx].optional = optional;
+	return 0;
+}
+
+int skbd_obj__prog_load_error(const struct skbd_obj *obj, int idx)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return -ENOENT;
+	return obj->progs[idx].load_err;
+}
+
+int skbd_obj__set_attach_btf_id(struct skbd_obj *obj, int idx, __u32 btf_id)
+{
+	if (idx < 0 || (size_t)idx >= obj->nr_progs)
+		return -ENOENT;
+	obj->progs[idx].attach_btf_id = btf_id;
+	return 0;
 }
 
 int skbd_obj__set_autoload(struct skbd_obj *obj, int idx, bool autoload)

@@ -105,8 +105,9 @@ int skbd_bpf_map_get_next_key(const struct skbd_sys *sys, int fd, const void *ke
 	return sys_bpf(sys, BPF_MAP_GET_NEXT_KEY, &attr, ATTR_SIZE(next_key));
 }
 
-int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name, const struct bpf_insn *insns, size_t insn_cnt,
-		       const char *license, __u32 log_level, char *log_buf, size_t log_size)
+int skbd_bpf_prog_load_to(const struct skbd_sys *sys, __u32 type, __u32 expected_attach_type, __u32 attach_btf_id,
+			  const char *name, const struct bpf_insn *insns, size_t insn_cnt, const char *license,
+			  __u32 log_level, char *log_buf, size_t log_size)
 {
 	union bpf_attr attr;
 	int fd;
@@ -116,6 +117,8 @@ int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name,
 	attr.insns = (__u64)(unsigned long)insns;
 	attr.insn_cnt = (__u32)insn_cnt;
 	attr.license = (__u64)(unsigned long)license;
+	attr.expected_attach_type = expected_attach_type;
+	attr.attach_btf_id = attach_btf_id;
 	/* log_buf without log_level > 0 is EINVAL */
 	if (log_level && log_buf && log_size) {
 		attr.log_level = log_level;
@@ -125,12 +128,27 @@ int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name,
 	}
 	if (name)
 		strncpy(attr.prog_name, name, sizeof(attr.prog_name) - 1);
-	fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+	fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(attach_btf_id));
 	if (fd == -EINVAL && name) {
 		memset(attr.prog_name, 0, sizeof(attr.prog_name));
-		fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(prog_name));
+		fd = sys_bpf(sys, BPF_PROG_LOAD, &attr, ATTR_SIZE(attach_btf_id));
 	}
 	return fd;
+}
+
+int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name, const struct bpf_insn *insns,
+		       size_t insn_cnt, const char *license, __u32 log_level, char *log_buf, size_t log_size)
+{
+	return skbd_bpf_prog_load_to(sys, type, 0, 0, name, insns, insn_cnt, license, log_level, log_buf, log_size);
+}
+
+int skbd_bpf_raw_tp_open(const struct skbd_sys *sys, int prog_fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.raw_tracepoint.prog_fd = (__u32)prog_fd;
+	return sys_bpf(sys, BPF_RAW_TRACEPOINT_OPEN, &attr, ATTR_SIZE(raw_tracepoint));
 }
 
 int skbd_bpf_prog_test_run(const struct skbd_sys *sys, int prog_fd, const void *data, __u32 size, __u32 *retval)

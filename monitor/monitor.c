@@ -63,7 +63,7 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM &&
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
-_Static_assert(sizeof(struct skbd_config) == 56, "config is 56 bytes");
+_Static_assert(sizeof(struct skbd_config) == 64, "config is 64 bytes");
 _Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
 		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
 	       "benign");
@@ -109,6 +109,10 @@ struct skbd_monitor {
 	size_t nr_keys, cap_keys;
 	__u64 *owner_set;           /* the owners map's inodes, sorted */
 	size_t nr_owner_set;
+	int hook_prog;              /* the listen-overflow hook's program, -1: none */
+	int hook_fd;                /* its link; -1: not attached */
+	char hook_err[160];         /* why not */
+	struct skbd_config kcfg;    /* as written to the config map */
 	char err[512];
 };
 
@@ -341,6 +345,26 @@ static int subsys_reasons(struct skbd_monitor *mon)
 	return 0;
 }
 
+/* A kernel without TCP_LISTEN_OVERFLOW (before 6.4) still gets the hook's
+ * events by that name: our own code, named in the table. */
+static int hook_reason_name(struct skbd_monitor *mon)
+{
+	struct skbd_reason *r;
+
+	if (skbd_tpformat__reason_code(mon->fmt, "TCP_LISTEN_OVERFLOW") >= 0)
+		return 0;
+	if (mon->fmt->nr_reasons % 64 == 0) {
+		r = realloc(mon->fmt->reasons, (mon->fmt->nr_reasons + 64) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		mon->fmt->reasons = r;
+	}
+	r = &mon->fmt->reasons[mon->fmt->nr_reasons++];
+	r->code = SKBD_DROP_REASON_LISTEN_OVERFLOW;
+	snprintf(r->name, sizeof(r->name), "TCP_LISTEN_OVERFLOW");
+	return 0;
+}
+
 int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
 {
 	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
@@ -354,6 +378,8 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 		mon->opts = *opts;
 	mon->perf_fd = -1;
 	mon->prog = -1;
+	mon->hook_prog = -1;
+	mon->hook_fd = -1;
 	ret = read_format(mon);
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
@@ -368,7 +394,7 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	}
 	/* (the format's reason table is only grown: a realloc to a multiple of 64) */
 	if (!ret && mon->btf && mon->fmt && mon->fmt->nr_reasons && grow_reasons(mon->fmt) == 0 &&
-	    subsys_reasons(mon) == -ENOMEM) {
+	    (subsys_reasons(mon) == -ENOMEM || hook_reason_name(mon) == -ENOMEM)) {
 		set_err(mon, "out of memory");
 		ret = -ENOMEM;
 	}
@@ -564,19 +590,41 @@ static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config 
 	return err;
 }
 
-/* Which program: one per transport, the other not loaded. */
+/* Which programs: one per transport, the other not loaded; the same for the
+ * listen-overflow hook, which is optional (loaded where the kernel's BTF has
+ * its function; attached, where trampolines exist, by skbd_monitor__attach). */
 static int choose_prog(struct skbd_monitor *mon, enum skbd_transport t)
 {
 	int perf = skbd_obj__find_prog(mon->obj, SKBD_PROG_PERF), rb = skbd_obj__find_prog(mon->obj, SKBD_PROG_RINGBUF);
+	int hperf = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_PERF);
+	int hrb = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_RINGBUF);
+	int func = mon->btf && !mon->opts.btf_path && !mon->opts.no_hook ?
+			   skbd_btf__find_by_name_kind(mon->btf, SKBD_HOOK_FUNC, BTF_KIND_FUNC) : -ENOENT;
 	int err;
 
-	if (perf < 0 || rb < 0)
+	if (perf < 0 || rb < 0 || hperf < 0 || hrb < 0)
 		return -ENOENT;
 	err = skbd_obj__set_autoload(mon->obj, perf, t == SKBD_TRANSPORT_PERF);
 	if (!err)
 		err = skbd_obj__set_autoload(mon->obj, rb, t == SKBD_TRANSPORT_RINGBUF);
 	mon->prog = t == SKBD_TRANSPORT_RINGBUF ? rb : perf;
-	return err;
+	mon->hook_prog = t == SKBD_TRANSPORT_RINGBUF ? hrb : hperf;
+	if (!err)
+		err = skbd_obj__set_autoload(mon->obj, hperf, func > 0 && t == SKBD_TRANSPORT_PERF);
+	if (!err)
+		err = skbd_obj__set_autoload(mon->obj, hrb, func > 0 && t == SKBD_TRANSPORT_RINGBUF);
+	if (!err && func > 0) {
+		skbd_obj__set_optional(mon->obj, hperf, true);
+		skbd_obj__set_optional(mon->obj, hrb, true);
+		skbd_obj__set_attach_btf_id(mon->obj, hperf, (__u32)func);
+		skbd_obj__set_attach_btf_id(mon->obj, hrb, (__u32)func);
+	} else if (!err) {
+		mon->hook_prog = -1;
+		snprintf(mon->hook_err, sizeof(mon->hook_err), "%s", func == -ENOMEM ? "out of memory" :
+			 !mon->btf || mon->opts.btf_path ? "it needs the running kernel's own BTF" :
+			 mon->opts.no_hook ? "turned off" : "the kernel has no " SKBD_HOOK_FUNC);
+	}
+	return err == -ENOMEM || func == -ENOMEM ? -ENOMEM : err;
 }
 
 static __u32 rb_wakeup(enum skbd_wakeup w)
@@ -595,6 +643,16 @@ static __u32 rb_wakeup(enum skbd_wakeup w)
 static int map_fd(struct skbd_monitor *mon, const char *name)
 {
 	return skbd_obj__map_fd(mon->obj, name);
+}
+
+/* The reason the listen-overflow hook reports: the kernel's TCP_LISTEN_OVERFLOW,
+ * or where it has none (before 6.4, and 5.10 has no reasons at all) our own
+ * code past the kernel's range, named the same in the format's table. */
+static __u32 hook_reason(struct skbd_monitor *mon)
+{
+	long code = skbd_tpformat__reason_code(mon->fmt, "TCP_LISTEN_OVERFLOW");
+
+	return code >= 0 ? (__u32)code : SKBD_DROP_REASON_LISTEN_OVERFLOW;
 }
 
 /* The configuration maps: devices, reason verdicts, then the config that
@@ -617,6 +675,7 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		/* the ring buffer program applies the wakeup policy itself */
 		.rb_wakeup = rb_wakeup(c->wakeup),
 		.rb_wakeup_arg = c->wakeup_arg,
+		.hook_reason = hook_reason(mon),
 	};
 	int dfd = map_fd(mon, SKBD_MAP_DEVICES), cfd = map_fd(mon, SKBD_MAP_CONFIG), rfd = map_fd(mon, SKBD_MAP_REASONS);
 	__u32 one = 1, zero = 0, skip = SKBD_VERDICT_SKIP;
@@ -665,6 +724,7 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		if (err)
 			return err;
 	}
+	mon->kcfg = cfg;
 	return skbd_bpf_map_update_elem(sys, cfd, &zero, &cfg, BPF_ANY);
 }
 
@@ -836,14 +896,46 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 		return fd;
 	}
 	mon->perf_fd = fd;
+	if (mon->hook_prog >= 0) {
+		int pfd = skbd_obj__prog_fd(mon->obj, mon->hook_prog);
+
+		fd = pfd < 0 ? pfd : skbd_bpf_raw_tp_open(mon->opts.sys, pfd);
+		if (fd >= 0)
+			mon->hook_fd = fd;
+		else if (pfd < 0) /* the kernel refused the fentry program */
+			snprintf(mon->hook_err, sizeof(mon->hook_err), "the kernel refused an fentry program (%s): no BPF trampolines here?",
+				 strerror(-skbd_obj__prog_load_error(mon->obj, mon->hook_prog)));
+		else /* 524 = ENOTSUPP */
+			snprintf(mon->hook_err, sizeof(mon->hook_err), "attaching at " SKBD_HOOK_FUNC ": %s",
+				 fd == -524 ? "no BPF trampolines on this kernel" : strerror(-fd));
+	}
 	return 0;
 }
 
 void skbd_monitor__detach(struct skbd_monitor *mon)
 {
+	if (mon->hook_fd >= 0)
+		close(mon->hook_fd);
+	mon->hook_fd = -1;
 	if (mon->perf_fd >= 0)
 		close(mon->perf_fd);
 	mon->perf_fd = -1;
+}
+
+const char *skbd_monitor__hook(const struct skbd_monitor *mon)
+{
+	return mon->hook_fd >= 0 ? NULL : mon->hook_err[0] ? mon->hook_err : "not attached";
+}
+
+int skbd_monitor__set_hook_location(struct skbd_monitor *mon, __u64 addr)
+{
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_CONFIG) : -EINVAL;
+	__u32 zero = 0;
+
+	if (fd < 0)
+		return fd;
+	mon->kcfg.hook_location = addr;
+	return skbd_bpf_map_update_elem(mon->opts.sys, fd, &zero, &mon->kcfg, BPF_ANY);
 }
 
 int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms)

@@ -171,7 +171,8 @@ static void put_owner_json(const struct skbd_drop *ev, const struct skbd_drop_na
 	put_str_or_null(b, o->pod);
 	skbd_put_lit(b, ",\"source\":");
 	skbd_put_str(b, ev->sk_src == SKBD_SK_SRC_RX_SK ? "\"rx_sk\"" :
-			ev->sk_src == SKBD_SK_SRC_LOOKUP ? "\"lookup\"" : "\"skb->sk\"");
+			ev->sk_src == SKBD_SK_SRC_LOOKUP ? "\"lookup\"" :
+			ev->sk_src == SKBD_SK_SRC_HOOK ? "\"listener\"" : "\"skb->sk\"");
 	skbd_put_lit(b, ",\"listener_of_request\":");
 	skbd_put_str(b, ev->sk_flags & SKBD_SK_REQ ? "true" : "false");
 	skbd_put_lit(b, ",\"netns\":");
@@ -281,6 +282,8 @@ size_t skbd_fmt__text(const struct skbd_fmt_ctx *c, const struct skbd_drop *ev, 
 		skbd_put_u64(&b, ev->len);
 		put_device_text(ev, nm, &b);
 		put_owner_text(c, ev, nm, &b);
+		if (ev->flags & SKBD_DROP_HOOK)
+			skbd_put_lit(&b, " (SYN, fentry)");
 		if ((ev->flags & SKBD_DROP_BENIGN) && ev->benign_rule < SKBD_DROP_BENIGN_RULES &&
 		    skbd_benign_rules[ev->benign_rule].name) {
 			skbd_put_lit(&b, " benign ");
@@ -471,6 +474,8 @@ static size_t format_json(const struct skbd_fmt_ctx *c, const struct skbd_drop *
 		skbd_put_lit(&b, ",\"layers\":null");
 	}
 	put_owner_json(ev, nm, lite, &b);
+	if (ev->flags & SKBD_DROP_HOOK)
+		skbd_put_lit(&b, ",\"hook\":\"fentry/tcp_conn_request\"");
 	if ((ev->flags & SKBD_DROP_BENIGN) && ev->benign_rule < SKBD_DROP_BENIGN_RULES &&
 	    skbd_benign_rules[ev->benign_rule].name) {
 		skbd_put_lit(&b, ",\"benign\":\"");

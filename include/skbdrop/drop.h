@@ -28,6 +28,9 @@
 #define SKBD_DROP_HAS_CGROUP 0x10 /* cgroup_id was read */
 #define SKBD_DROP_HAS_OWNER 0x20  /* the sk_* fields describe the packet's socket */
 #define SKBD_DROP_BENIGN 0x40     /* a benign free (reported with --all) */
+#define SKBD_DROP_HOOK 0x80       /* reported by the listen-overflow hook, not skb:kfree_skb */
+/* the hook's reason where the kernel has no TCP_LISTEN_OVERFLOW (named so in the reason table) */
+#define SKBD_DROP_REASON_LISTEN_OVERFLOW 0xfffe0001u
 
 struct skbd_drop {
 	__u64 ts_ns;     /* CLOCK_MONOTONIC */
@@ -79,6 +82,7 @@ struct skbd_drop {
 #define SKBD_SK_SRC_NONE 0
 #define SKBD_SK_SRC_RX_SK 1   /* the tracepoint's rx_sk (6.11+) */
 #define SKBD_SK_SRC_SKB_SK 2  /* skb->sk */
+#define SKBD_SK_SRC_HOOK 4    /* the listener the listen-overflow hook was called with */
 #define SKBD_SK_SRC_LOOKUP 3  /* found afterwards by the packet's addresses (sock_diag; kernels before 6.11) */
 
 /* struct skbd_drop.sk_flags: which owner parts were read */

@@ -73,6 +73,13 @@ int skbd_obj__find_prog(const struct skbd_obj *obj, const char *name);
 /* Load program idx or not (default: all). Maps only unloaded programs use
  * are not created either. Before load; -ENOENT, -EBUSY after load. */
 int skbd_obj__set_autoload(struct skbd_obj *obj, int idx, bool autoload);
+/* A program whose load may fail (a hook the kernel may not support): then it
+ * stays unloaded (its fd -EBADF) and the object loads without it. */
+int skbd_obj__set_optional(struct skbd_obj *obj, int idx, bool optional);
+/* Why an optional program did not load (-errno), 0 when it did or was not tried. */
+int skbd_obj__prog_load_error(const struct skbd_obj *obj, int idx);
+/* A tracing program's target: the kernel BTF id of the function (fentry/). */
+int skbd_obj__set_attach_btf_id(struct skbd_obj *obj, int idx, __u32 btf_id);
 
 int skbd_obj__map_fd(const struct skbd_obj *obj, const char *name);   /* fd, -EBADF if not created, -ENOENT */
 int skbd_obj__prog_count(const struct skbd_obj *obj);

@@ -24,6 +24,7 @@ struct skbd_monitor_opts {
 	 * from BTF's enum skb_drop_reason: the monitor then only names reasons
 	 * (skbd_monitor__format has no fields; load fails with -EPERM) */
 	bool reasons_only;
+	bool no_hook;            /* do not load the listen-overflow hook */
 	/* seams for tests; zero: the real kernel */
 	const struct skbd_sys *sys;       /* bpf(2) */
 	const char *format_text;          /* the tracepoint's format file instead of tracefs */
@@ -159,6 +160,14 @@ int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key
  * caller; at most SKBD_DROP_BENIGN_LOCS). Until this is called, frees there
  * count as drops. 0 or -errno. */
 int skbd_monitor__benign_functions(struct skbd_monitor *mon, const struct skbd_benign_loc *locs, size_t n);
+
+/* The listen-overflow hook (fentry/tcp_conn_request: SYNs dropped on a full
+ * accept queue, which never reach kfree_skb): NULL when attached, else why
+ * not (no BPF trampolines, no such function, --btf FILE). After attach. */
+const char *skbd_monitor__hook(const struct skbd_monitor *mon);
+/* The address the hook's events give as their location (tcp_conn_request's,
+ * from kallsyms); 0 until set. 0 or -errno. */
+int skbd_monitor__set_hook_location(struct skbd_monitor *mon, __u64 addr);
 
 /* With owner_filter: the socket inodes whose drops are reported, replacing
  * the set given before (at most SKBD_DROP_OWNER_SOCKETS). 0 or -errno. */

@@ -40,6 +40,13 @@ int skbd_bpf_map_get_next_key(const struct skbd_sys *sys, int fd, const void *ke
 int skbd_bpf_obj_get_info(const struct skbd_sys *sys, int fd, void *info, __u32 info_len);
 int skbd_bpf_prog_load(const struct skbd_sys *sys, __u32 type, const char *name, const struct bpf_insn *insns,
 		       size_t insn_cnt, const char *license, __u32 log_level, char *log_buf, size_t log_size);
+/* The same for a program attached by BTF id (BPF_PROG_TYPE_TRACING: fentry). */
+int skbd_bpf_prog_load_to(const struct skbd_sys *sys, __u32 type, __u32 expected_attach_type, __u32 attach_btf_id,
+			  const char *name, const struct bpf_insn *insns, size_t insn_cnt, const char *license,
+			  __u32 log_level, char *log_buf, size_t log_size);
+/* Attach a tracing program where it was loaded to go (BPF_RAW_TRACEPOINT_OPEN
+ * without a name): the link's fd, or -errno (no BPF trampolines: -ENOTSUPP et al.). */
+int skbd_bpf_raw_tp_open(const struct skbd_sys *sys, int prog_fd);
 /* Run the program once on size bytes of data (BPF_PROG_TEST_RUN; XDP wants
  * at least 14); its return value in *retval. */
 int skbd_bpf_prog_test_run(const struct skbd_sys *sys, int prog_fd, const void *data, __u32 size, __u32 *retval);

@@ -115,7 +115,8 @@ int main(int argc, char **argv)
 			/* a client with TCP_DEFER_ACCEPT delays the handshake's final ACK (the
 			 * delayed-ACK timer): every SYN is in before the first ACK, so a
 			 * listener's accept queue fills between them */
-			if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one))) {
+			if (!getenv("SOCKHOLD_NO_DEFER") &&
+			    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof(one))) {
 				perror("sockhold: TCP_DEFER_ACCEPT");
 				return 1;
 			}

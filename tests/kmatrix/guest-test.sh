@@ -335,6 +335,25 @@ if start $T/o-l.json -o json "tcp dst port 7302"; then
 else nok "owner listen: tracer starts"; fi
 unhold listen
 
+# ---- SYNs dropped on a full accept queue (the seed tool's demo: a listener with backlog 1
+# that never accepts, 300 connects): tcp_conn_request frees them with consume_skb, so only
+# the fentry hook sees them; every one is an event, as many as TcpExtListenOverflows moved
+hold hook "" tcp 127.0.0.1 7304 1
+lp=$HP
+if start $T/hook.json -o json -v "tcp dst port 7304"; then
+	sleep 1.5 | SOCKHOLD_NO_DEFER=1 $HOLD kmsyn connect 127.0.0.1 7304 300 >/dev/null & cp=$!
+	wait $cp
+	stop
+	grep -q "^skbdrop: SYNs dropped on a full accept queue traced at tcp_conn_request (fentry)" $T/hook.json.err \
+		&& ok "hook: attached at tcp_conn_request (fentry)" || nok "hook: attached" "$(cat $T/hook.json.err)"
+	hooked=$(jcount $T/hook.json '"hook":"fentry/tcp_conn_request"' '"reason":"TCP_LISTEN_OVERFLOW"')
+	counted=$(sed -n 's/^skbdrop: kernel counters (netns [^)]*):.*TcpExtListenOverflows \([0-9]*\).*/\1/p' $T/hook.json.err | head -n 1)
+	[ "$hooked" -gt 0 ] && ok "hook: $hooked SYN drops reported as TCP_LISTEN_OVERFLOW" || nok "hook: SYN drops reported" "$(head -c 600 $T/hook.json)"
+	check "hook: as many as TcpExtListenOverflows moved" "${counted:-none}" "$hooked"
+	check "hook: each names the listener as owner" "$hooked" "$(jcount $T/hook.json '"hook":"fentry/tcp_conn_request"' "\"owner\":{\"pid\":$lp," '"source":"listener"')"
+else nok "hook: tracer starts"; fi
+unhold hook
+
 # ---- -p and --count
 mkfifo $T/go
 $SENDER kmpa 127.0.0.1 9 $N $T/go & ap=$!
