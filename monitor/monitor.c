@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -283,6 +284,24 @@ static int grow_reasons(struct skbd_tpformat *fmt)
 	return 0;
 }
 
+/* Enumerator k of an ENUM or ENUM64 type: its value and its name. */
+static __u64 enum_val(const struct btf_type *t, __u32 k)
+{
+	if (BTF_INFO_KIND(t->info) == BTF_KIND_ENUM)
+		return (__u64)(__u32)((const struct btf_enum *)(t + 1))[k].val;
+	{
+		const __u32 *e = (const __u32 *)(t + 1) + 3 * k; /* btf_enum64: name_off, val_lo32, val_hi32 */
+
+		return (__u64)e[2] << 32 | e[1];
+	}
+}
+
+static __u32 enum_name_off(const struct btf_type *t, __u32 k)
+{
+	return BTF_INFO_KIND(t->info) == BTF_KIND_ENUM ? ((const struct btf_enum *)(t + 1))[k].name_off :
+							  *((const __u32 *)(t + 1) + 3 * k);
+}
+
 static int subsys_reasons(struct skbd_monitor *mon)
 {
 	int sid = skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
@@ -301,44 +320,51 @@ static int subsys_reasons(struct skbd_monitor *mon)
 	}
 	for (__u32 id = 1; id < nr_types; id++) {
 		const struct btf_type *t = skbd_btf__type(mon->btf, id);
-		const struct btf_enum *e;
-		__u32 vlen, s = 0, k;
-
+		__u32 vlen, kind, s = 0, k, nr = 0;
 		const char *tname;
 
-		if (!t || BTF_INFO_KIND(t->info) != BTF_KIND_ENUM || !(vlen = BTF_INFO_VLEN(t->info)))
+		if (!t)
+			continue;
+		kind = BTF_INFO_KIND(t->info);
+		if ((kind != BTF_KIND_ENUM && kind != 19 /* ENUM64 */) || !(vlen = BTF_INFO_VLEN(t->info)))
 			continue;
 		/* enum mac80211_drop_reason, ovs_drop_reason, qdisc_drop_reason (not skb_drop_reason*) */
 		tname = skbd_btf__str(mon->btf, t->name_off);
 		if (!tname || !strstr(tname, "drop_reason") || !strncmp(tname, "skb_drop_reason", 15))
 			continue;
-		e = (const struct btf_enum *)(t + 1);
+		/* every value past the core range carries one subsystem's id (a
+		 * value below it, such as an UNSPEC 0, is left out) */
 		for (k = 0; k < vlen; k++) {
-			__u32 v = (__u32)e[k].val, vs = v >> 16;
+			__u64 v = enum_val(t, k);
+			__u32 vs = (__u32)(v >> 16);
 
-			if (!vs || vs >= 256 || !subsys[vs] || (s && vs != s))
+			if (!vs)
+				continue;
+			if (v > UINT32_MAX || vs >= 256 || !subsys[vs] || (s && vs != s))
 				break;
 			s = vs;
+			nr++;
 		}
-		if (k < vlen)
-			continue; /* not all of one subsystem */
+		if (k < vlen || !nr)
+			continue;
 		for (k = 0; k < vlen; k++) {
-			const char *name = skbd_btf__str(mon->btf, e[k].name_off);
+			const char *name = skbd_btf__str(mon->btf, enum_name_off(t, k));
+			__u64 v = enum_val(t, k);
 			struct skbd_reason *r;
 
-			if (!name || sentinel(name) || strlen(name) >= sizeof(r->name) ||
-			    skbd_tpformat__reason_name(mon->fmt, (__u32)e[k].val))
+			if (!(v >> 16) || !name || sentinel(name) || strlen(name) >= sizeof(r->name) ||
+			    skbd_tpformat__reason_name(mon->fmt, (__u32)v))
 				continue;
 			if (mon->fmt->nr_reasons % 64 == 0) {
-				struct skbd_reason *v = realloc(mon->fmt->reasons,
-								(mon->fmt->nr_reasons + 64) * sizeof(*v));
+				struct skbd_reason *nv = realloc(mon->fmt->reasons,
+								 (mon->fmt->nr_reasons + 64) * sizeof(*nv));
 
-				if (!v)
+				if (!nv)
 					return -ENOMEM;
-				mon->fmt->reasons = v;
+				mon->fmt->reasons = nv;
 			}
 			r = &mon->fmt->reasons[mon->fmt->nr_reasons++];
-			r->code = (__u32)e[k].val;
+			r->code = (__u32)v;
 			snprintf(r->name, sizeof(r->name), "%s", name);
 		}
 	}

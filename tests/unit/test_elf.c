@@ -97,6 +97,8 @@ static Elf64_Shdr *find_type(unsigned char *buf, __u32 type)
 #define PROG_SEC "tracepoint/skb/kfree_skb"
 #define PROG_REL_SEC ".rel" PROG_SEC
 #define PROG_RB_SEC "tracepoint/skb/kfree_skb/ringbuf"
+#define HOOK_SEC "fentry/tcp_conn_request"
+#define HOOK_RB_SEC "fentry/tcp_conn_request/ringbuf"
 
 /* The symbol named name (in the copy), NULL when absent. */
 static Elf64_Sym *find_symbol(unsigned char *buf, const char *name)
@@ -184,12 +186,12 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
 
-	/* two programs, one per transport, found by function name */
-	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 2);
+	/* four programs: the tracepoint's and the listen-overflow hook's, one per transport, found by function name */
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4);
 	perf = skbd_obj__find_prog(obj, SKBD_PROG_PERF);
 	rb = skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF);
-	CU_ASSERT_FATAL(perf >= 0 && perf < 2);
-	CU_ASSERT_FATAL(rb >= 0 && rb < 2);
+	CU_ASSERT_FATAL(perf >= 0 && perf < 4);
+	CU_ASSERT_FATAL(rb >= 0 && rb < 4);
 	CU_ASSERT_NOT_EQUAL(perf, rb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, perf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, rb));
@@ -200,7 +202,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree"), -ENOENT);     /* a prefix */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree_skb2"), -ENOENT); /* longer */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, PROG_SEC), -ENOENT);          /* a section, not a name */
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 2));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 4));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, -1));
 	CU_ASSERT_STRING_EQUAL(skbd_obj__license(obj), "GPL");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -210,7 +212,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, ""), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 2), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 4), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, -1), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 64), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096 * 16), 0);
@@ -218,7 +220,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "events2", 64), -ENOENT);
 
 	/* autoload: valid indexes only; before load it can go back and forth */
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, false), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, false), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1000, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, rb, false), 0);
@@ -235,7 +237,7 @@ static void test_good_object(void)
 	memset(copy, 0xee, obj_size());
 	check_insns_copied(obj, perf, sec_perf, size_perf);
 	check_insns_copied(obj, rb, sec_rb, size_rb);
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 2, &cnt));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 4, &cnt));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, -1, &cnt));
 
 	free(sec_perf);
@@ -538,7 +540,7 @@ static void check_layout(const struct layout_expect *e)
 	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 2);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 4);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__resolve_fields(ref, resolve_placeholders, NULL), 0);
 	res.fmt = fmt;
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
@@ -655,14 +657,14 @@ static void test_resolve_errors(void)
 	 * same layout with the real size, one 2-byte load at 32 became 4 bytes
 	 * (other loads at 32, of map values, stay as they were) */
 	{
-		size_t w_real[2] = { 0 }, h_real[2] = { 0 };
+		size_t w_real[4] = { 0 }, h_real[4] = { 0 };
 		struct skbd_obj *real = NULL;
 
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &real), 0);
 		res.override_off = 0;
 		res.override_size = 0;
 		CU_ASSERT_EQUAL(skbd_obj__resolve_fields(real, resolve_tp, &res), 0);
-		for (int p = 0; p < 2; p++) {
+		for (int p = 0; p < skbd_obj__prog_count(real) && p < 4; p++) {
 			insns = skbd_obj__prog_insns(real, p, &cnt);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
 			w_real[p] = count_loads(insns, cnt, 32, BPF_W);
@@ -672,10 +674,12 @@ static void test_resolve_errors(void)
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 		res.override_size = 4;
 		CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 2);
-		for (int p = 0; p < skbd_obj__prog_count(obj); p++) {
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4);
+		for (int p = 0; p < skbd_obj__prog_count(obj) && p < 4; p++) {
 			insns = skbd_obj__prog_insns(obj, p, &cnt);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
+			if (strncmp(skbd_obj__prog_section(obj, p), "tracepoint/", 11))
+				continue; /* the hook reads no tracepoint record */
 			CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_W), w_real[p] + 1);
 			CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_H) + 1, h_real[p]);
 		}
@@ -708,11 +712,15 @@ static struct skbd_obj *open_resolved(const struct skbd_tpformat *fmt)
 
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
+	/* the fentry hooks need a kernel function's BTF id (the monitor's part) */
+	for (int p = 0; p < skbd_obj__prog_count(obj); p++)
+		if (!strncmp(skbd_obj__prog_section(obj, p), "fentry/", 7))
+			CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, p, false), 0);
 	return obj;
 }
 
 /* Open, resolve against fmt, size the perf array and the ring buffer, load
- * both programs; the object or NULL. */
+ * both tracepoint programs; the object or NULL. */
 static struct skbd_obj *load_with(const struct skbd_tpformat *fmt)
 {
 	struct skbd_obj *obj;
@@ -781,7 +789,7 @@ static void test_load_running_kernel(void)
 		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 0, false), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -EBUSY);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, true), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
 		CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 		skbd_obj__close(obj);
 	}
@@ -818,7 +826,7 @@ static void load_one(const char *keep, const char *drop, const char *unused_map,
 	/* the loaded program is final; indexes are still checked */
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, false), -EBUSY);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, true), -EBUSY);
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 2, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 	skbd_obj__close(obj);
@@ -1090,18 +1098,20 @@ static void test_bad_sections(void)
 		struct skbd_obj *obj = NULL;
 
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 1);
-		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_PERF), 0);
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 3); /* the perf one and the two hooks */
+		CU_ASSERT(skbd_obj__find_prog(obj, SKBD_PROG_PERF) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), -ENOENT);
-		CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, 0), PROG_SEC);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -ENOENT);
+		CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), PROG_SEC);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 3, true), -ENOENT);
 		skbd_obj__close(obj);
 	}
 
-	/* no program at all: neither section is executable */
+	/* no program at all: no section is executable */
 	memcpy(copy, skbd_bpf_object, obj_size());
 	find_section(copy, PROG_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	find_section(copy, PROG_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	find_section(copy, HOOK_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	find_section(copy, HOOK_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	expect_reject("no program", copy, obj_size(), "no program sections");
 
 	/* license without its NUL, and no license */
@@ -1306,17 +1316,17 @@ static void test_duplicate_relo_group(void)
 	CU_ASSERT_EQUAL_FATAL(rec_size, 16);
 	CU_ASSERT_FATAL(num >= 4);
 	CU_ASSERT_FATAL(h->core_relo_len >= 4 + 8 + num * rec_size + 8);
-	/* the second group: the other program's, and nothing after it */
+	/* the second group: another program's (the two hooks' follow) */
 	memcpy(&sec_off2, cr + 12 + num * rec_size, 4);
 	memcpy(&num2, cr + 12 + num * rec_size + 4, 4);
-	CU_ASSERT_EQUAL_FATAL(h->core_relo_len, 4 + 8 + num * rec_size + 8 + num2 * rec_size);
-	CU_ASSERT_EQUAL(num, num2); /* the same accesses in both programs */
+	CU_ASSERT_FATAL(h->core_relo_len >= 4 + 8 + num * rec_size + 8 + num2 * rec_size);
 	s1 = btf_str(copy, sec_off);
 	s2 = btf_str(copy, sec_off2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s2);
-	CU_ASSERT((!strcmp(s1, PROG_SEC) && !strcmp(s2, PROG_RB_SEC)) ||
-		  (!strcmp(s1, PROG_RB_SEC) && !strcmp(s2, PROG_SEC)));
+	CU_ASSERT(strcmp(s1, s2) != 0);
+	if (!strcmp(s1, PROG_SEC) || !strcmp(s1, PROG_RB_SEC))
+		CU_ASSERT(!strcmp(s2, PROG_SEC) || !strcmp(s2, PROG_RB_SEC) || !strncmp(s2, "fentry/", 7));
 
 	/* the second group relabelled as the first one's section */
 	memcpy(cr + 12 + num * rec_size, &sec_off, 4);
