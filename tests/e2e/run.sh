@@ -702,7 +702,9 @@ done
 for _ in $(seq 50); do [ -s "$TMP/h.rc" ] && break; sleep 0.1; done
 check "| head -n 1: one line read" 1 "$(wc -l <"$TMP/h.out" | tr -d ' ')"
 check "| head -n 1: skbdrop exits 0" 0 "$(cat "$TMP/h.rc" 2>/dev/null)"
-check "| head -n 1: nothing but the tracing line on stderr" 1 "$(wc -l <"$TMP/h.err" | tr -d ' ')"
+# (and, on a kernel without BPF trampolines such as this host's, the line that says SYN overflows are only counted)
+check "| head -n 1: nothing but the tracing line on stderr" 1 \
+	"$(grep -v '^skbdrop: SYNs dropped on a full accept queue are counted' "$TMP/h.err" | wc -l | tr -d ' ')"
 kill $hp 2>/dev/null; wait $hp 2>/dev/null
 
 # ---- usage errors: exit 2, one line

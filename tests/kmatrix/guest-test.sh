@@ -61,6 +61,16 @@ if grep -q 'reason;' $FORMAT 2>/dev/null; then HAS_REASON=1; else HAS_REASON=0; 
 echo "# kernel $KREL, tracepoint reason field: $HAS_REASON"
 [ $HAS_REASON = 1 ] && echo "# reason codes here: $($SKBDROP --list-reasons | awk '$2 == "NO_SOCKET" || $2 == "NETFILTER_DROP" { printf "%s=%s ", $2, $1 }')"
 
+# ---- this kernel's counter files and the qdisc_drop format, for the unit tests' fixtures
+# (tests/kmatrix/run.sh KMATRIX_DUMP=1 saves them)
+if [ "${KMATRIX_DUMP:-0}" = 1 ] || grep -q kmatrix_dump /proc/cmdline; then
+	for f in /proc/net/snmp /proc/net/netstat /proc/net/snmp6 /proc/net/softnet_stat \
+		 /sys/kernel/tracing/events/qdisc/qdisc_drop/format; do
+		[ -r $f ] || continue
+		echo "KMATRIX-FILE $f"; cat $f; echo "KMATRIX-FILE-END"
+	done
+fi
+
 # ---- start, tracing line, --list-reasons
 if start $T/s.txt -d 0.5; then
 	grep -q "^skbdrop: tracing skb:kfree_skb on [0-9]* CPUs, kernel $KREL" $T/s.txt.err && ok "tracing line names kernel $KREL" \

@@ -3,7 +3,7 @@
 # Kernel matrix: boot the same static skbdrop on Debian's cloud kernels (5.10 to 7.x) under QEMU (TCG), run the
 # guest test in each, and report per kernel. Exit 1 if any kernel fails.
 # Usage: run.sh [BUILD_DIR]   (default build; BUILD_DIR/skbdrop must exist)
-#   env: KMATRIX_CACHE (kernels, default /var/cache/skbdrop-kmatrix), KMATRIX_SUITES, KMATRIX_JOBS (2),
+#   env: KMATRIX_CACHE (kernels, default /var/cache/skbdrop-kmatrix), KMATRIX_SUITES, KMATRIX_JOBS (2), KMATRIX_DUMP (1: the guests print their counter files and formats),
 #        KMATRIX_TIMEOUT (host-side limit per VM, seconds, 240)
 set -euo pipefail
 
@@ -38,7 +38,7 @@ boot() {
 	start=$(now_ms)
 	qemu-system-x86_64 -accel tcg -cpu max -smp 1 -m 512M -nographic -no-reboot -nic none \
 		-kernel "$vmlinuz" -initrd "$OUT/$s.cpio" \
-		-append 'console=ttyS0 panic=-1 oops=panic loglevel=3' </dev/null >"$OUT/$s.log" 2>&1 &
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=3${KMATRIX_DUMP:+ kmatrix_dump}" </dev/null >"$OUT/$s.log" 2>&1 &
 	qpid=$!
 	while kill -0 $qpid 2>/dev/null; do
 		if [ $(($(now_ms) - start)) -ge $((LIMIT * 1000)) ]; then
