@@ -73,12 +73,15 @@ static const char *const teardown_reasons[] = { "SOCKET_CLOSE", "TCP_CLOSE", "QU
 static const char *const teardown_functions[] = { "udp_destruct_common", "udp_destruct_sock", NULL };
 static const char *const no_names[] = { NULL };
 static const char *const purge_functions[] = { "skb_rbtree_purge", "skb_queue_purge", "skb_queue_purge_reason", NULL };
+static const char *const neigh_functions[] = { "neigh_invalidate", NULL };
 
 const struct skbd_benign_rule skbd_benign_rules[] = {
 	{ "teardown", "a socket's queues freed as it closes (data its owner will not read)", teardown_reasons,
 	  teardown_functions },
 	{ "purge", "a queue purged whole (a TCP out-of-order queue on close, a socket's or device's queue)", no_names,
 	  purge_functions },
+	{ "neigh", "packets queued for a neighbour that never answered, freed when its entry fails", no_names,
+	  neigh_functions },
 	{ NULL, NULL, NULL, NULL },
 };
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
