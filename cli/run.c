@@ -179,8 +179,17 @@ void cli_open_names(struct cli_run *r)
 		__u64 hs, he;
 
 		/* the listen-overflow hook's location */
-		if (!skbd_monitor__hook(r->mon) && !skbd_names__function(r->names, "tcp_conn_request", &hs, &he))
-			skbd_monitor__set_hook_location(r->mon, hs);
+		if (!skbd_monitor__hook(r->mon)) {
+			int e = skbd_names__function(r->names, "tcp_conn_request", &hs, &he);
+
+			if (!e)
+				e = skbd_monitor__set_hook_location(r->mon, hs);
+			if (!e && r->o->verbose)
+				fprintf(stderr, "skbdrop: the listen-overflow hook's events are located at tcp_conn_request\n");
+			if (e)
+				fprintf(stderr, "skbdrop: warning: the listen-overflow hook's events have no location (tcp_conn_request: %s)\n",
+					strerror(-e));
+		}
 		if (n && skbd_monitor__benign_functions(r->mon, locs, n))
 			fprintf(stderr, "skbdrop: warning: benign rules by function not in force: %s\n",
 				skbd_monitor__errmsg(r->mon));

@@ -7,6 +7,8 @@ const char *out_reason_name(const struct skbd_fmt_ctx *c, __u32 code)
 {
 	struct skbd_fmt_cache *fc = c->cache;
 
+	if (code == SKBD_DROP_REASON_LISTEN_OVERFLOW) /* the hook's own, on every kernel (5.10 has no reasons) */
+		return "TCP_LISTEN_OVERFLOW";
 	if (!c->has_reason || !c->fmt)
 		return NULL;
 	if (!fc || code >= SKBD_DROP_REASON_SLOTS)
@@ -43,7 +45,7 @@ void out_put_reason_json(struct skbd_sbuf *b, const struct skbd_fmt_ctx *c, __u3
 	else
 		skbd_put_lit(b, "null");
 	skbd_put_lit(b, ",\"reason_code\":");
-	if (c->has_reason)
+	if (c->has_reason || code == SKBD_DROP_REASON_LISTEN_OVERFLOW)
 		skbd_put_u64(b, code);
 	else
 		skbd_put_lit(b, "null");

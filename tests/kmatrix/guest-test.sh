@@ -352,6 +352,8 @@ unhold listen
 hold hook "" tcp 127.0.0.1 7304 1
 lp=$HP
 if start $T/hook.json -o json -v "tcp dst port 7304"; then
+	# the hook's location comes from kallsyms, read just after the tracing line
+	i=0; while ! grep -q "hook's events are located" $T/hook.json.err && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 	sleep 1.5 | SOCKHOLD_NO_DEFER=1 $HOLD kmsyn connect 127.0.0.1 7304 300 >/dev/null & cp=$!
 	wait $cp
 	stop

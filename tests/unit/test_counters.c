@@ -89,6 +89,36 @@ static void test_pairs_fixture(void)
 	skbd_counter_snap__free(&s);
 }
 
+/* The files of every kernel of the matrix (tests/kmatrix KMATRIX_DUMP=1) */
+static void test_matrix_files(void)
+{
+	static const char *const vers[] = { "5.10", "6.1", "6.12.95", "6.12.117", "6.18", "7.2" };
+	static const struct {
+		const char *file, *must;
+		int (*parse)(const char *, size_t, struct skbd_counter_snap *, char *, size_t);
+	} files[] = {
+		{ "snmp", "UdpNoPorts", skbd_counters__parse_pairs },
+		{ "netstat", "TcpExtListenOverflows", skbd_counters__parse_pairs },
+		{ "snmp6", "Udp6NoPorts", skbd_counters__parse_snmp6 },
+		{ "softnet_stat", "softnet_dropped", skbd_counters__parse_softnet },
+	};
+
+	for (size_t v = 0; v < sizeof(vers) / sizeof(vers[0]); v++) {
+		for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+			char path[256];
+			struct skbd_counter_snap sn;
+			__u64 x = 0;
+
+			snprintf(path, sizeof(path), DIR "%s-%s", files[f].file, vers[v]);
+			sn = parse_file(path, files[f].parse);
+			if (!skbd_counter_snap__get(&sn, files[f].must, &x))
+				fprintf(stderr, "\n%s: no %s\n", path, files[f].must);
+			CU_ASSERT_TRUE(skbd_counter_snap__get(&sn, files[f].must, &x));
+			skbd_counter_snap__free(&sn);
+		}
+	}
+}
+
 static int parse_text(const char *text, int which, struct skbd_counter_snap *s, char *err, size_t n)
 {
 	switch (which) {
@@ -299,6 +329,7 @@ static void test_live_own_netns(void)
 
 CU_TestInfo skbd_tests_counters[] = {
 	{ "parsers on this host's files", test_pairs_fixture },
+	{ "parsers on every matrix kernel's files", test_matrix_files },
 	{ "parsers on broken text", test_parse_broken },
 	{ "netlink link stats", test_netlink_link },
 	{ "netlink qdisc stats", test_netlink_qdisc },
