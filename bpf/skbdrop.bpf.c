@@ -153,6 +153,21 @@ struct sk_buff___skbd {
 #define FIELD_LSHIFT_U64 4
 #define FIELD_RSHIFT_U64 5
 
+/* qdisc:qdisc_drop (7.x): the record's skbaddr and reason, laid out from its format */
+struct skbd_tp_qdisc_drop {
+	__u8 placeholder_pad[1024];
+	__u64 skbaddr;
+	__u32 reason;
+} __attribute__((preserve_access_index));
+
+/* 7.x: the specific qdisc reason of an skb about to be freed as QDISC_DROP */
+struct skbd_map_def SEC("maps") qdisc_reasons = {
+	.type = BPF_MAP_TYPE_LRU_HASH,
+	.key_size = sizeof(__u64),
+	.value_size = sizeof(__u32),
+	.max_entries = 4096,
+};
+
 struct skbd_map_def SEC("maps") events = {
 	.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
 	.key_size = sizeof(__u32),
@@ -787,8 +802,11 @@ filtered:
 }
 
 /* Transport 1 (default): per-CPU perf rings; wakeups per perf_event_attr. */
+static long (*bpf_map_delete_elem)(void *map, const void *key) = (void *)BPF_FUNC_map_delete_elem;
+
 /* The tracepoint's record as a drop. */
-static __attribute__((always_inline)) void tp_drop(struct skbd_tp_kfree_skb *ctx, struct drop_in *in)
+static __attribute__((always_inline)) void tp_drop(struct skbd_tp_kfree_skb *ctx, struct skbd_config *cfg,
+						    struct drop_in *in)
 {
 	in->skbaddr = ctx->skbaddr;
 	in->location = ctx->location;
@@ -804,6 +822,34 @@ static __attribute__((always_inline)) void tp_drop(struct skbd_tp_kfree_skb *ctx
 		in->sk = ctx->rx_sk;
 	in->sk_src = SKBD_SKSRC_RX_SK;
 	in->ev_flags = 0;
+	/* 7.x: plain QDISC_DROP, whose specific reason qdisc:qdisc_drop recorded */
+	if (cfg->qdisc_generic && in->has_reason && in->reason == cfg->qdisc_generic) {
+		__u64 skb = in->skbaddr;
+		__u32 *r = bpf_map_lookup_elem(&qdisc_reasons, &skb);
+
+		if (r) {
+			in->reason = *r;
+			bpf_map_delete_elem(&qdisc_reasons, &skb);
+		}
+	}
+}
+
+/* 7.x: remember the specific reason of an skb a qdisc drops; kfree_skb
+ * frees it (as QDISC_DROP) a moment later, on this CPU. */
+SEC("tracepoint/qdisc/qdisc_drop")
+int skbd_qdisc_drop(struct skbd_tp_qdisc_drop *ctx)
+{
+	__u64 skb;
+	__u32 r;
+
+	if (!__builtin_preserve_field_info(ctx->reason, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(ctx->skbaddr, FIELD_EXISTS))
+		return 0;
+	skb = ctx->skbaddr;
+	r = ctx->reason;
+	if (r)
+		bpf_map_update_elem(&qdisc_reasons, &skb, &r, BPF_ANY);
+	return 0;
 }
 
 static __attribute__((always_inline)) void perf_out(void *ctx, struct skbd_event *ev, __u32 size)
@@ -827,7 +873,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!cfg || !ev)
 		return 0;
-	tp_drop(ctx, &in);
+	tp_drop(ctx, cfg, &in);
 	size = make_event(ctx, &in, cfg, ev);
 	if (!size || size > sizeof(*ev))
 		return 0;
@@ -877,7 +923,7 @@ int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 	ev = bpf_map_lookup_elem(&scratch, &zero);
 	if (!cfg || !ev)
 		return 0;
-	tp_drop(ctx, &in);
+	tp_drop(ctx, cfg, &in);
 	size = make_event(ctx, &in, cfg, ev);
 	if (!size || size > sizeof(*ev))
 		return 0;

@@ -75,6 +75,11 @@ struct skbd_rate {
  * offsets are placeholders: the loader rewrites every access from the running
  * kernel's tracefs format file (see README, "Design"). */
 #define SKBD_TP_STRUCT "skbd_tp_kfree_skb"
+/* 7.x: qdisc:qdisc_drop names the specific qdisc reason of a drop that
+ * reaches kfree_skb as plain QDISC_DROP; its record, laid out from its format */
+#define SKBD_TP_QDISC_STRUCT "skbd_tp_qdisc_drop"
+#define SKBD_PROG_QDISC "skbd_qdisc_drop"
+#define SKBD_MAP_QDISC_REASONS "qdisc_reasons" /* LRU_HASH skbaddr -> reason */
 
 /* Reasons below this have a slot in the reasons map; larger codes (subsystem
  * reasons, 6.4+, upper 16 bits set) take config.reason_default. */
@@ -118,7 +123,7 @@ struct skbd_config {
 	__u32 snaplen;        /* packet bytes to copy, 0..SKBD_SNAPLEN_MAX */
 	__u32 filter_netns;   /* 0: any namespace; else only drops in the netns with this inode */
 	__u32 dev_mode;       /* enum skbd_dev_mode */
-	__u32 pad;
+	__u32 qdisc_generic;  /* 7.x: QDISC_DROP's code, whose specific reason qdisc:qdisc_drop gave; 0: none */
 	__u64 max_rate;       /* 0: unlimited; else events per second per CPU */
 	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY, the key fields */
 	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */

@@ -92,6 +92,9 @@ _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");
 struct skbd_monitor {
 	struct skbd_monitor_opts opts;
 	struct skbd_tpformat *fmt;
+	struct skbd_tpformat *qfmt; /* qdisc:qdisc_drop's, where it has a reason field (7.x); else NULL */
+	int qdisc_prog;             /* its program, -1: not loaded */
+	int qdisc_fd;               /* its attach, -1: none */
 	struct skbd_btf *btf;       /* NULL: no kernel structs */
 	int btf_err;
 	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
@@ -153,6 +156,15 @@ static int read_format(struct skbd_monitor *mon)
 		return err;
 	}
 	err = skbd_tracefs__read_format(dir, "skb", "kfree_skb", &text, &len);
+	if (!err) { /* 7.x: qdisc:qdisc_drop names a qdisc drop's specific reason (optional) */
+		char *qtext = NULL;
+		size_t qlen = 0;
+
+		if (!skbd_tracefs__read_format(dir, "qdisc", "qdisc_drop", &qtext, &qlen) &&
+		    skbd_tpformat__parse(qtext, qlen, &mon->qfmt))
+			mon->qfmt = NULL;
+		free(qtext);
+	}
 	if (mounted)
 		skbd_tracefs__unmount(dir); /* read once; leave the host as it was */
 	if (err == -ENOENT) {
@@ -409,6 +421,8 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	mon->prog = -1;
 	mon->hook_prog = -1;
 	mon->hook_fd = -1;
+	mon->qdisc_prog = -1;
+	mon->qdisc_fd = -1;
 	ret = read_format(mon);
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
@@ -460,6 +474,7 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_perfbuf__close(mon->pb);
 	skbd_obj__close(mon->obj);
 	skbd_tpformat__free(mon->fmt);
+	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
 	free(mon->percpu);
 	free(mon->keys);
@@ -534,6 +549,13 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if (!strcmp(struct_name, SKBD_TP_QDISC_STRUCT)) {
+		f = mon->qfmt ? skbd_tpformat__field(mon->qfmt, field) : NULL;
+		out->exists = f != NULL;
+		out->offset = f ? f->offset : 0;
+		out->size = f ? f->size : 0;
+		return 0;
+	}
 	if (!strcmp(struct_name, SKBD_TP_STRUCT)) {
 		f = skbd_tpformat__field(mon->fmt, field);
 		out->exists = f != NULL;
@@ -627,12 +649,18 @@ static int choose_prog(struct skbd_monitor *mon, enum skbd_transport t)
 	int perf = skbd_obj__find_prog(mon->obj, SKBD_PROG_PERF), rb = skbd_obj__find_prog(mon->obj, SKBD_PROG_RINGBUF);
 	int hperf = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_PERF);
 	int hrb = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_RINGBUF);
+	int qp = skbd_obj__find_prog(mon->obj, SKBD_PROG_QDISC);
+	bool qdisc = mon->qfmt && skbd_tpformat__field(mon->qfmt, "reason") &&
+		     skbd_tpformat__field(mon->qfmt, "skbaddr") && skbd_tpformat__reason_code(mon->fmt, "QDISC_DROP") >= 0;
 	int func = mon->btf && !mon->opts.btf_path && !mon->opts.no_hook ?
 			   skbd_btf__find_by_name_kind(mon->btf, SKBD_HOOK_FUNC, BTF_KIND_FUNC) : -ENOENT;
 	int err;
 
-	if (perf < 0 || rb < 0 || hperf < 0 || hrb < 0)
+	if (perf < 0 || rb < 0 || hperf < 0 || hrb < 0 || qp < 0)
 		return -ENOENT;
+	if (skbd_obj__set_autoload(mon->obj, qp, qdisc) || skbd_obj__set_optional(mon->obj, qp, true))
+		return -EINVAL;
+	mon->qdisc_prog = qdisc ? qp : -1;
 	err = skbd_obj__set_autoload(mon->obj, perf, t == SKBD_TRANSPORT_PERF);
 	if (!err)
 		err = skbd_obj__set_autoload(mon->obj, rb, t == SKBD_TRANSPORT_RINGBUF);
@@ -705,6 +733,7 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		.rb_wakeup = rb_wakeup(c->wakeup),
 		.rb_wakeup_arg = c->wakeup_arg,
 		.hook_reason = hook_reason(mon),
+		.qdisc_generic = mon->qdisc_prog >= 0 ? (__u32)skbd_tpformat__reason_code(mon->fmt, "QDISC_DROP") : 0,
 	};
 	int dfd = map_fd(mon, SKBD_MAP_DEVICES), cfd = map_fd(mon, SKBD_MAP_CONFIG), rfd = map_fd(mon, SKBD_MAP_REASONS);
 	__u32 one = 1, zero = 0, skip = SKBD_VERDICT_SKIP;
@@ -925,6 +954,11 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 		return fd;
 	}
 	mon->perf_fd = fd;
+	if (mon->qdisc_prog >= 0 && skbd_obj__prog_fd(mon->obj, mon->qdisc_prog) >= 0) {
+		fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->qdisc_prog), mon->qfmt->id);
+		if (fd >= 0)
+			mon->qdisc_fd = fd; /* else qdisc drops keep the generic QDISC_DROP */
+	}
 	if (mon->hook_prog >= 0) {
 		int pfd = skbd_obj__prog_fd(mon->obj, mon->hook_prog);
 
@@ -946,6 +980,9 @@ void skbd_monitor__detach(struct skbd_monitor *mon)
 	if (mon->hook_fd >= 0)
 		close(mon->hook_fd);
 	mon->hook_fd = -1;
+	if (mon->qdisc_fd >= 0)
+		close(mon->qdisc_fd);
+	mon->qdisc_fd = -1;
 	if (mon->perf_fd >= 0)
 		close(mon->perf_fd);
 	mon->perf_fd = -1;

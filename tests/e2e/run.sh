@@ -681,8 +681,8 @@ if command -v bpftool >/dev/null; then
 		maps=
 		[ "$(echo "$id" | grep -c .)" = 1 ] && maps=$(bpftool -j prog show id "$id" | jq -r '.map_ids // [] | .[]')
 		types=$(for m in $maps; do bpftool -j map show id "$m" | jq -r '.name + ":" + .type'; done | sort | tr '\n' ' ')
-		check "ringbuf SIGINT: its maps are agg, benign_locs, config, devices, owners, rate, reasons, ringbuf, scratch, stacks, stats, subreasons" \
-			"agg:percpu_hash benign_locs:array config:array devices:hash owners:hash rate:percpu_array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array subreasons:hash " "$types"
+		check "ringbuf SIGINT: its maps are agg, benign_locs, config, devices, owners, qdisc_reasons, rate, reasons, ringbuf, scratch, stacks, stats, subreasons" \
+			"agg:percpu_hash benign_locs:array config:array devices:hash owners:hash qdisc_reasons:lru_hash rate:percpu_array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array subreasons:hash " "$types"
 		stop_tracer INT
 		check "ringbuf SIGINT: exit 0" 0 "$RC"
 		# shellcheck disable=SC2086

@@ -367,6 +367,28 @@ if start $T/hook.json -o json -v "tcp dst port 7304"; then
 else nok "hook: tracer starts"; fi
 unhold hook
 
+# ---- a qdisc that drops (tbf on a veth, a burst): the events' reason is the qdisc's (7.x: the
+# specific one qdisc:qdisc_drop gives, never plain QDISC_DROP), as many as the qdisc counted
+if [ $HAS_REASON = 1 ] && $IP netns add kmq && $IP link add kmqa type veth peer name kmqb && $IP link set kmqb netns kmq &&
+	$IP addr add 10.216.0.1/30 dev kmqa && $IP link set kmqa up && $IP -n kmq link set kmqb up &&
+	mac=$($IP -n kmq link show kmqb | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p') &&
+	$IP neigh replace 10.216.0.2 lladdr "$mac" dev kmqa nud permanent &&
+	tcr qdisc replace dev kmqa root handle 1: tbf rate 1mbit burst 1600 limit 3000; then
+	if start $T/q.json -o json "udp dst port 7305"; then
+		$SENDER kmq 10.216.0.2 7305 $N
+		stop
+		qd=$(sed -n 's/.*qdisc kmqa tbf 1:0 drops \([0-9]*\).*/\1/p' $T/q.json.err)
+		echo "# qdisc: $(sed -n 's/.*"reason":"\([A-Z_]*\)".*/\1/p' $T/q.json | sort | uniq -c | tr '\n' ' ')"
+		[ "${qd:-0}" -gt 0 ] && ok "qdisc: tbf dropped $qd" || nok "qdisc: tbf dropped" "$(cat $T/q.json.err)"
+		if [ "$kmaj" -ge 7 ]; then
+			check "qdisc: every drop has the qdisc's specific reason (QDISC_DROP_*)" "${qd:-none}" "$(jcount $T/q.json 're:"reason":"QDISC_DROP_[A-Z0-9_]+"')"
+		else
+			check "qdisc: every drop is QDISC_DROP" "${qd:-none}" "$(jcount $T/q.json '"reason":"QDISC_DROP"')"
+		fi
+	else nok "qdisc: tracer starts"; fi
+elif [ $HAS_REASON = 1 ]; then nok "qdisc: veth and tbf set up"; fi
+$IP netns del kmq 2>/dev/null; $IP link del kmqa 2>/dev/null
+
 # ---- -p and --count
 mkfifo $T/go
 $SENDER kmpa 127.0.0.1 9 $N $T/go & ap=$!

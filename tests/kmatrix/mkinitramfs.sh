@@ -17,7 +17,7 @@ BUILD=${KMATRIX_BUILD:-$REPO/build}
 # inet_diag, tcp_diag, udp_diag: sock_diag, which finds a drop's socket by address before 6.11 (on a host the
 # kernel loads them on the first request)
 MODULES="veth nf_tables nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6 nft_counter nf_tables_inet
-inet_diag tcp_diag udp_diag
+inet_diag tcp_diag udp_diag sch_tbf
 ${KMATRIX_MODULES:-}"
 # bridge: drops in its own code (br_handle_frame, a port in the disabled state) name a module loaded late
 LATE_MODULES="bridge"
@@ -83,6 +83,10 @@ copy_dynamic "$(command -v ip)" /usr/lib/kmatrix/ip
 printf '#!/bin/sh\nexec /usr/lib/kmatrix/ip "$@"\n' >"$ROOT/usr/sbin/ipr"
 chmod 0755 "$ROOT/usr/sbin/ipr"
 copy_dynamic "$(command -v nft)" /usr/sbin/nft
+# busybox ash runs its own tc applet first: iproute2's tc under another name
+copy_dynamic "$(command -v tc)" /usr/lib/kmatrix/tc
+printf '#!/bin/sh\nexec /usr/lib/kmatrix/tc "$@"\n' >"$ROOT/usr/sbin/tcr"
+chmod 0755 "$ROOT/usr/sbin/tcr"
 for b in ${KMATRIX_EXTRA_BINS:-}; do copy_dynamic "$b" "$b"; done
 [ -d /etc/iproute2 ] && cp -a /etc/iproute2 "$ROOT/etc/"
 # the busybox applets, as `busybox --install -s` would make them; never over a real file

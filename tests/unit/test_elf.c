@@ -99,6 +99,7 @@ static Elf64_Shdr *find_type(unsigned char *buf, __u32 type)
 #define PROG_RB_SEC "tracepoint/skb/kfree_skb/ringbuf"
 #define HOOK_SEC "fentry/tcp_conn_request"
 #define HOOK_RB_SEC "fentry/tcp_conn_request/ringbuf"
+#define QDISC_SEC "tracepoint/qdisc/qdisc_drop"
 
 /* The symbol named name (in the copy), NULL when absent. */
 static Elf64_Sym *find_symbol(unsigned char *buf, const char *name)
@@ -186,12 +187,13 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
 
-	/* four programs: the tracepoint's and the listen-overflow hook's, one per transport, found by function name */
-	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4);
+	/* five programs: the tracepoint's and the listen-overflow hook's, one per transport, and
+	 * qdisc_drop's (7.x), found by function name */
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 5);
 	perf = skbd_obj__find_prog(obj, SKBD_PROG_PERF);
 	rb = skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF);
-	CU_ASSERT_FATAL(perf >= 0 && perf < 4);
-	CU_ASSERT_FATAL(rb >= 0 && rb < 4);
+	CU_ASSERT_FATAL(perf >= 0 && perf < 5);
+	CU_ASSERT_FATAL(rb >= 0 && rb < 5);
 	CU_ASSERT_NOT_EQUAL(perf, rb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, perf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, rb));
@@ -202,7 +204,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree"), -ENOENT);     /* a prefix */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree_skb2"), -ENOENT); /* longer */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, PROG_SEC), -ENOENT);          /* a section, not a name */
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 4));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 5));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, -1));
 	CU_ASSERT_STRING_EQUAL(skbd_obj__license(obj), "GPL");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -210,9 +212,9 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "nosuchmap"), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "event"), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, ""), -ENOENT);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 4), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 5), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, -1), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 64), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096 * 16), 0);
@@ -220,7 +222,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "events2", 64), -ENOENT);
 
 	/* autoload: valid indexes only; before load it can go back and forth */
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, false), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, false), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1000, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, rb, false), 0);
@@ -237,7 +239,7 @@ static void test_good_object(void)
 	memset(copy, 0xee, obj_size());
 	check_insns_copied(obj, perf, sec_perf, size_perf);
 	check_insns_copied(obj, rb, sec_rb, size_rb);
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 4, &cnt));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 5, &cnt));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, -1, &cnt));
 
 	free(sec_perf);
@@ -263,8 +265,9 @@ static int resolve_tp(void *ctx, const char *struct_name, const char *field, str
 	struct tp_resolver *r = ctx;
 	const struct skbd_tp_field *f;
 
-	/* kernel structs (sk_buff___skbd, ...): absent here, as without BTF */
-	if (strstr(struct_name, "___skbd") && !r->fail) {
+	/* kernel structs (sk_buff___skbd, ...) and qdisc_drop's record (before 7.x):
+	 * absent here, as without BTF */
+	if ((strstr(struct_name, "___skbd") || !strcmp(struct_name, SKBD_TP_QDISC_STRUCT)) && !r->fail) {
 		r->kernel_calls++;
 		out->exists = false;
 		return 0;
@@ -540,7 +543,7 @@ static void check_layout(const struct layout_expect *e)
 	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 4);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 5);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__resolve_fields(ref, resolve_placeholders, NULL), 0);
 	res.fmt = fmt;
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
@@ -621,7 +624,7 @@ static void test_resolve_errors(void)
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), -ENOENT);
 	tu_log_restore();
 	CU_ASSERT(tu_log_seen_prefix("elf:"));
-	CU_ASSERT(tu_log_seen(SKBD_TP_STRUCT));
+	CU_ASSERT(tu_log_seen(SKBD_TP_STRUCT) || tu_log_seen(SKBD_TP_QDISC_STRUCT));
 	CU_ASSERT_EQUAL(res.calls, 1); /* stops at the first failure */
 	skbd_obj__close(obj);
 
@@ -657,14 +660,14 @@ static void test_resolve_errors(void)
 	 * same layout with the real size, one 2-byte load at 32 became 4 bytes
 	 * (other loads at 32, of map values, stay as they were) */
 	{
-		size_t w_real[4] = { 0 }, h_real[4] = { 0 };
+		size_t w_real[5] = { 0 }, h_real[5] = { 0 };
 		struct skbd_obj *real = NULL;
 
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &real), 0);
 		res.override_off = 0;
 		res.override_size = 0;
 		CU_ASSERT_EQUAL(skbd_obj__resolve_fields(real, resolve_tp, &res), 0);
-		for (int p = 0; p < skbd_obj__prog_count(real) && p < 4; p++) {
+		for (int p = 0; p < skbd_obj__prog_count(real) && p < 5; p++) {
 			insns = skbd_obj__prog_insns(real, p, &cnt);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
 			w_real[p] = count_loads(insns, cnt, 32, BPF_W);
@@ -674,11 +677,11 @@ static void test_resolve_errors(void)
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 		res.override_size = 4;
 		CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4);
-		for (int p = 0; p < skbd_obj__prog_count(obj) && p < 4; p++) {
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 5);
+		for (int p = 0; p < skbd_obj__prog_count(obj) && p < 5; p++) {
 			insns = skbd_obj__prog_insns(obj, p, &cnt);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
-			if (strncmp(skbd_obj__prog_section(obj, p), "tracepoint/", 11))
+			if (strncmp(skbd_obj__prog_section(obj, p), "tracepoint/skb/", 15))
 				continue; /* the hook reads no tracepoint record */
 			CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_W), w_real[p] + 1);
 			CU_ASSERT_EQUAL(count_loads(insns, cnt, 32, BPF_H) + 1, h_real[p]);
@@ -712,9 +715,10 @@ static struct skbd_obj *open_resolved(const struct skbd_tpformat *fmt)
 
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-	/* the fentry hooks need a kernel function's BTF id (the monitor's part) */
+	/* the fentry hooks need a kernel function's BTF id, qdisc_drop's program its
+	 * format (the monitor's part): only kfree_skb's two */
 	for (int p = 0; p < skbd_obj__prog_count(obj); p++)
-		if (!strncmp(skbd_obj__prog_section(obj, p), "fentry/", 7))
+		if (strncmp(skbd_obj__prog_section(obj, p), "tracepoint/skb/", 15))
 			CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, p, false), 0);
 	return obj;
 }
@@ -778,9 +782,9 @@ static void test_load_running_kernel(void)
 	fmt = running_format();
 	obj = load_with(fmt);
 	if (obj) {
-		CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
-		CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
-		CU_ASSERT_NOT_EQUAL(skbd_obj__prog_fd(obj, 0), skbd_obj__prog_fd(obj, 1));
+		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
+		CU_ASSERT_NOT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)));
 		for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 			CU_ASSERT(skbd_obj__map_fd(obj, maps[i]) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, "bogus"), -ENOENT);
@@ -789,7 +793,7 @@ static void test_load_running_kernel(void)
 		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 0, false), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -EBUSY);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, true), -ENOENT);
 		CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 		skbd_obj__close(obj);
 	}
@@ -826,7 +830,7 @@ static void load_one(const char *keep, const char *drop, const char *unused_map,
 	/* the loaded program is final; indexes are still checked */
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, false), -EBUSY);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, true), -EBUSY);
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 	skbd_obj__close(obj);
@@ -870,8 +874,8 @@ static void test_load_ringbuf_unsized(void)
 	tu_log_restore();
 	CU_ASSERT(tu_log_seen("creating map 'ringbuf'"));
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)), -EBADF);
 	skbd_obj__close(obj);
 	skbd_tpformat__free(fmt);
 }
@@ -892,8 +896,8 @@ static void test_load_fixture_layouts(void)
 			fprintf(stderr, "\nload with %s failed\n", layouts[i].file);
 		CU_ASSERT_PTR_NOT_NULL(obj);
 		if (obj) {
-			CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
-			CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
+			CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+			CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
 		}
 		skbd_obj__close(obj);
 		skbd_tpformat__free(fmt);
@@ -932,8 +936,8 @@ static void test_load_optional_body(void)
 		tu_log_quiet();
 		CU_ASSERT_EQUAL(skbd_obj__load(obj), 0);
 		tu_log_restore();
-		CU_ASSERT(skbd_obj__prog_fd(obj, 0) >= 0);
-		CU_ASSERT(skbd_obj__prog_fd(obj, 1) >= 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC), pass == 1);
 		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, body, 2), -EBUSY);
 		skbd_obj__close(obj);
@@ -968,8 +972,8 @@ static void test_load_unresolved(void)
 	/* the maps were created, the programs were refused before bpf(2) */
 	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_STATS) >= 0);
 	CU_ASSERT(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF) >= 0);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 0), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 1), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), -EBADF);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)), -EBADF);
 	skbd_obj__close(obj);
 }
 
@@ -1098,11 +1102,11 @@ static void test_bad_sections(void)
 		struct skbd_obj *obj = NULL;
 
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 3); /* the perf one and the two hooks */
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4); /* the perf one, the two hooks, qdisc_drop's */
 		CU_ASSERT(skbd_obj__find_prog(obj, SKBD_PROG_PERF) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), -ENOENT);
 		CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), PROG_SEC);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 3, true), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
 		skbd_obj__close(obj);
 	}
 
@@ -1112,6 +1116,7 @@ static void test_bad_sections(void)
 	find_section(copy, PROG_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	find_section(copy, HOOK_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	find_section(copy, HOOK_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	find_section(copy, QDISC_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	expect_reject("no program", copy, obj_size(), "no program sections");
 
 	/* license without its NUL, and no license */
