@@ -550,3 +550,71 @@ bad_path:
 	skbd_log(SKBD_LOG_WARN, "btf: struct %s: bad field path '%s'", struct_name, path);
 	return -EINVAL;
 }
+
+/* A string of split BTF: below the base's string section's end, the base's;
+ * else the module's own, after it. NULL when outside both (or unterminated:
+ * both sections end in a NUL, checked before). */
+static const char *split_str(const struct skbd_btf *base, const char *strs, __u32 str_len, __u32 off)
+{
+	if (off < base->str_len)
+		return base->strs + off;
+	off -= base->str_len;
+	return off < str_len ? strs + off : NULL;
+}
+
+int skbd_btf__split_enums(const struct skbd_btf *base, const void *data, size_t size, skbd_btf_enum_fn fn, void *ctx)
+{
+	const struct btf_header *h = data;
+	const char *types, *strs;
+	__u32 off = 0;
+	__u32 *copy = NULL;
+
+	if (!base || !data || size < sizeof(*h))
+		return -EINVAL;
+	/* aligned, and ours for the walk */
+	copy = malloc(size);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, size);
+	h = (const struct btf_header *)copy;
+	if (h->magic != BTF_MAGIC || h->version != BTF_VERSION || h->hdr_len < sizeof(*h) || h->hdr_len > size ||
+	    (__u64)h->type_off + h->type_len > size - h->hdr_len || (__u64)h->str_off + h->str_len > size - h->hdr_len ||
+	    (h->type_off & 3) || (h->hdr_len & 3) || !h->str_len) {
+		free(copy);
+		return -EINVAL;
+	}
+	types = (const char *)copy + h->hdr_len + h->type_off;
+	strs = (const char *)copy + h->hdr_len + h->str_off;
+	if (strs[h->str_len - 1] != '\0') {
+		free(copy);
+		return -EINVAL;
+	}
+	while (off < h->type_len) {
+		const struct btf_type *t = (const void *)(types + off);
+		__u32 kind, vlen;
+		const char *tname;
+		long tail;
+
+		if (h->type_len - off < sizeof(*t) || (tail = type_tail(t)) < 0 ||
+		    (size_t)tail > h->type_len - off - sizeof(*t)) {
+			free(copy);
+			return -EINVAL;
+		}
+		kind = BTF_INFO_KIND(t->info);
+		vlen = BTF_INFO_VLEN(t->info);
+		tname = split_str(base, strs, h->str_len, t->name_off);
+		if ((kind == BTF_KIND_ENUM || kind == 19) && tname) {
+			for (__u32 k = 0; k < vlen; k++) {
+				const __u32 *e = (const __u32 *)(t + 1) + (kind == BTF_KIND_ENUM ? 2 : 3) * k;
+				__u64 v = kind == BTF_KIND_ENUM ? (__u64)e[1] : (__u64)e[2] << 32 | e[1];
+				const char *name = split_str(base, strs, h->str_len, e[0]);
+
+				if (name)
+					fn(ctx, tname, name, v);
+			}
+		}
+		off += (__u32)sizeof(*t) + (__u32)tail;
+	}
+	free(copy);
+	return 0;
+}

@@ -317,6 +317,64 @@ static __u32 enum_name_off(const struct btf_type *t, __u32 k)
 							  *((const __u32 *)(t + 1) + 3 * k);
 }
 
+/* Name code in the format's table (grown in steps of 64). 0 or -ENOMEM. */
+static int add_reason(struct skbd_tpformat *fmt, __u32 code, const char *name)
+{
+	struct skbd_reason *r;
+
+	if (strlen(name) >= sizeof(r->name) || skbd_tpformat__reason_name(fmt, code))
+		return 0;
+	if (fmt->nr_reasons % 64 == 0) {
+		r = realloc(fmt->reasons, (fmt->nr_reasons + 64) * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		fmt->reasons = r;
+	}
+	r = &fmt->reasons[fmt->nr_reasons++];
+	r->code = code;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	return 0;
+}
+
+struct module_enums {
+	struct skbd_tpformat *fmt;
+	const bool *subsys;
+	int err;
+};
+
+static void module_enum(void *ctx, const char *enum_name, const char *name, __u64 v)
+{
+	struct module_enums *m = ctx;
+	__u64 vs = v >> 16;
+
+	if (!strstr(enum_name, "drop_reason") || !strncmp(enum_name, "skb_drop_reason", 15) || !vs || vs >= 256 ||
+	    v > UINT32_MAX || !m->subsys[vs] || sentinel(name))
+		return;
+	if (add_reason(m->fmt, (__u32)v, name))
+		m->err = -ENOMEM;
+}
+
+/* The subsystems built as modules (mac80211, openvswitch) name their reasons
+ * in the module's own BTF, present while the module is loaded. */
+static int module_reasons(struct skbd_monitor *mon, const bool subsys[256])
+{
+	static const char *const mods[] = { "mac80211", "openvswitch" };
+	struct module_enums m = { mon->fmt, subsys, 0 };
+
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		char path[64], *data = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", mods[i]);
+		if (skbd_read_file(path, 16u << 20, &data, &len))
+			continue; /* not loaded */
+		if (skbd_btf__split_enums(mon->btf, data, len, module_enum, &m) == -EINVAL)
+			skbd_log(SKBD_LOG_WARN, "warning: %s: not valid BTF: its drop reasons are not named", path);
+		free(data);
+	}
+	return m.err;
+}
+
 static int subsys_reasons(struct skbd_monitor *mon)
 {
 	int sid = skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
@@ -383,7 +441,7 @@ static int subsys_reasons(struct skbd_monitor *mon)
 			snprintf(r->name, sizeof(r->name), "%s", name);
 		}
 	}
-	return 0;
+	return mon->opts.btf_path ? 0 : module_reasons(mon, subsys); /* (--btf: another kernel's; its modules unknown) */
 }
 
 /* A kernel without TCP_LISTEN_OVERFLOW (before 6.4) still gets the hook's

@@ -66,4 +66,11 @@ struct skbd_btf_field {
 int skbd_btf__field(const struct skbd_btf *btf, const char *struct_name, const char *path,
 		    struct skbd_btf_field *out);
 
+/* Every enumerator of the enums of split BTF (a module's /sys/kernel/btf/NAME,
+ * whose type ids and strings continue base's): fn(ctx, enum name, enumerator
+ * name, value). Names are looked up in base or in the module's own strings.
+ * 0, -EINVAL for malformed data (no callback after the first bad type), -ENOMEM. */
+typedef void (*skbd_btf_enum_fn)(void *ctx, const char *enum_name, const char *name, __u64 value);
+int skbd_btf__split_enums(const struct skbd_btf *base, const void *data, size_t size, skbd_btf_enum_fn fn, void *ctx);
+
 #endif

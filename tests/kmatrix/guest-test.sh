@@ -93,6 +93,12 @@ else nok "--list-reasons equals this kernel's format"; fi
 kmaj=$(echo "$KREL" | cut -d. -f1)
 nsub=$($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536 && $1 < 4278190080' | wc -l | tr -d ' ')
 echo "# subsystem reasons named: $nsub ($($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536 { printf "%s=%s ", $2, $1 }' | head -c 300))"
+kmin=$(echo "$KREL" | cut -d. -f2)
+if grep -q "^openvswitch " /proc/modules && { [ "$kmaj" -ge 7 ] || { [ "$kmaj" = 6 ] && [ "$kmin" -ge 4 ]; }; }; then
+	novs=$($SKBDROP --list-reasons | grep -c '	OVS_DROP_')
+	[ "$novs" -gt 0 ] && ok "--list-reasons names openvswitch's reasons from its module BTF ($novs)" \
+		|| nok "--list-reasons names openvswitch's reasons"
+fi
 if [ "$kmaj" -ge 7 ]; then
 	[ "$nsub" -gt 0 ] && ok "--list-reasons names the qdisc subsystem's reasons ($nsub)" || nok "--list-reasons names subsystem reasons"
 	sub=$($SKBDROP --list-reasons | awk -F'\t' '$1 >= 65536 && $1 < 4278190080 { print $2; exit }')

@@ -1323,7 +1323,87 @@ static void test_vmlinux(void)
 	skbd_btf__free(btf);
 }
 
+
+/* A module's split BTF: its enums' names from its own strings and from the
+ * base's; broken data rejected, never read past */
+struct enum_seen {
+	char names[8][64];
+	__u64 vals[8];
+	int n;
+};
+
+static void on_enum(void *ctx, const char *enum_name, const char *name, __u64 v)
+{
+	struct enum_seen *e = ctx;
+
+	if (e->n < 8 && strcmp(enum_name, "ovs_drop_reason") == 0) {
+		snprintf(e->names[e->n], sizeof(e->names[0]), "%s", name);
+		e->vals[e->n++] = v;
+	}
+}
+
+static void test_split_enums(void)
+{
+	struct blob_builder base, mod;
+	struct skbd_btf *btf = NULL;
+	struct enum_seen seen = { .n = 0 };
+	size_t bsize, msize;
+	void *bdata, *mdata;
+	__u32 shared, own_enum, own_name, base_strs;
+
+	bb_init(&base);
+	shared = bb_str(&base, "OVS_DROP_LAST_ACTION");
+	bb_type(&base, bb_str(&base, "int"), BTF_KIND_INT, 0, 4);
+	bb_word(&base, 32);
+	bdata = bb_finish(&base, &bsize);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bdata);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(bdata, bsize, &btf), 0);
+	base_strs = (__u32)base.str_len;
+
+	/* the module: strings start at offset 0 of its own section, seen at base_strs + off */
+	bb_init(&mod);
+	own_enum = base_strs + bb_str(&mod, "ovs_drop_reason");
+	own_name = base_strs + bb_str(&mod, "OVS_DROP_ACTION_ERROR");
+	bb_type(&mod, own_enum, BTF_KIND_ENUM, 2, 4);
+	bb_word(&mod, shared);       /* a name from the base's strings */
+	bb_word(&mod, (2u << 16) | 1);
+	bb_word(&mod, own_name);     /* one of its own */
+	bb_word(&mod, (2u << 16) | 2);
+	bb_type(&mod, 0, 19 /* ENUM64 */, 1, 8);
+	bb_word(&mod, own_name);
+	bb_word(&mod, 5);
+	bb_word(&mod, 0);
+	mdata = bb_finish(&mod, &msize);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mdata);
+	CU_ASSERT_EQUAL(skbd_btf__split_enums(btf, mdata, msize, on_enum, &seen), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 2);
+	CU_ASSERT_STRING_EQUAL(seen.names[0], "OVS_DROP_LAST_ACTION");
+	CU_ASSERT_EQUAL(seen.vals[0], 0x20001);
+	CU_ASSERT_STRING_EQUAL(seen.names[1], "OVS_DROP_ACTION_ERROR");
+	CU_ASSERT_EQUAL(seen.vals[1], 0x20002);
+
+	/* every prefix: rejected or complete, never a read past the bytes (ASan) */
+	for (size_t n = 0; n < msize; n++) {
+		void *cut = malloc(n ? n : 1);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+		memcpy(cut, mdata, n);
+		CU_ASSERT_EQUAL(skbd_btf__split_enums(btf, cut, n, on_enum, &seen), -EINVAL);
+		free(cut);
+	}
+	/* a name offset past both string sections: no name, no callback */
+	seen.n = 0;
+	((__u32 *)((char *)mdata + sizeof(struct btf_header)))[3] = base_strs + 5000;
+	CU_ASSERT_EQUAL(skbd_btf__split_enums(btf, mdata, msize, on_enum, &seen), 0);
+	CU_ASSERT_EQUAL(seen.n, 1);
+	CU_ASSERT_EQUAL(skbd_btf__split_enums(NULL, mdata, msize, on_enum, &seen), -EINVAL);
+	free(mdata);
+	free(bdata);
+	skbd_btf__free(btf);
+}
+
 CU_TestInfo skbd_tests_btf[] = {
+	{ "split BTF enums (a module's)", test_split_enums },
 	{ "sample types", test_sample_types },
 	{ "skip_mods", test_skip_mods },
 	{ "dangling and empty", test_dangling_and_empty },
