@@ -14,14 +14,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 BUILD=${KMATRIX_BUILD:-$REPO/build}
 # nft_counter is a module on 5.10 only; nf_tables_inet was merged into nf_tables long before 5.10
-# openvswitch: its drop reasons (6.4+) are named in its own BTF, read while it is loaded
 # inet_diag, tcp_diag, udp_diag: sock_diag, which finds a drop's socket by address before 6.11 (on a host the
 # kernel loads them on the first request)
 MODULES="veth nf_tables nft_reject nft_reject_inet nf_reject_ipv4 nf_reject_ipv6 nft_counter nf_tables_inet
-inet_diag tcp_diag udp_diag sch_tbf openvswitch
+inet_diag tcp_diag udp_diag sch_tbf
 ${KMATRIX_MODULES:-}"
 # bridge: drops in its own code (br_handle_frame, a port in the disabled state) name a module loaded late
-LATE_MODULES="bridge"
+# openvswitch: its drop reasons (6.4+) are named in its own BTF, read while it is loaded (loaded
+# for that check and removed again)
+LATE_MODULES="bridge openvswitch"
 BUSYBOX=/bin/busybox
 WATCHDOG=150
 
