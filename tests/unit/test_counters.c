@@ -327,12 +327,56 @@ static void test_live_own_netns(void)
 	skbd_counters__free(NULL);
 }
 
+
+/* Replies recorded from this host's kernel (RTM_GETLINK and RTM_GETQDISC
+ * dumps in a namespace with a veth whose tbf qdisc had dropped 21 packets) */
+static void test_netlink_recorded(void)
+{
+	struct skbd_counter_snap s = { 0 };
+	size_t len;
+	char *msg;
+	__u64 v = 0;
+
+	msg = tu_load_file(SKBD_FIXTURES "/netlink/newlink-lo-6.18.bin", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(skbd_counters__parse_link(msg, len, &s), 0);
+	CU_ASSERT_TRUE(skbd_counter_snap__get(&s, "lo rx_dropped", &v));
+	CU_ASSERT_TRUE(skbd_counter_snap__get(&s, "lo rx_missed_errors", &v));
+	free(msg);
+	msg = tu_load_file(SKBD_FIXTURES "/netlink/newlink-veth-6.18.bin", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(skbd_counters__parse_link(msg, len, &s), 0);
+	CU_ASSERT_TRUE(skbd_counter_snap__get(&s, "rqa tx_dropped", &v));
+	/* every prefix of a reply is rejected or complete, never read past */
+	for (size_t n = 0; n < len; n++) {
+		struct skbd_counter_snap t = { 0 };
+		char *cut = malloc(n ? n : 1);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cut);
+		memcpy(cut, msg, n);
+		skbd_counters__parse_link(cut, n, &t);
+		skbd_counter_snap__free(&t);
+		free(cut);
+	}
+	free(msg);
+	skbd_counter_snap__free(&s);
+	msg = tu_load_file(SKBD_FIXTURES "/netlink/newqdisc-tbf-6.18.bin", &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
+	CU_ASSERT_EQUAL(skbd_counters__parse_qdisc(msg, len, NULL, NULL, &s), 0);
+	CU_ASSERT_EQUAL_FATAL(s.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.v[0].name, " tbf 1:0 drops"));
+	CU_ASSERT_EQUAL(s.v[0].value, 21);
+	free(msg);
+	skbd_counter_snap__free(&s);
+}
+
 CU_TestInfo skbd_tests_counters[] = {
 	{ "parsers on this host's files", test_pairs_fixture },
 	{ "parsers on every matrix kernel's files", test_matrix_files },
 	{ "parsers on broken text", test_parse_broken },
 	{ "netlink link stats", test_netlink_link },
 	{ "netlink qdisc stats", test_netlink_qdisc },
+	{ "netlink replies recorded from this kernel", test_netlink_recorded },
 	{ "our namespace, live", test_live_own_netns },
 	CU_TEST_INFO_NULL,
 };
