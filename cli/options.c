@@ -62,7 +62,8 @@ void cli_usage(FILE *f)
 		"      --all                stream them too, marked with their rule\n"
 		"      --ignore RULE[,...]  treat these rules' frees as drops: teardown (a closing\n"
 		"                           socket's queues), purge (a queue purged whole), neigh\n"
-		"                           (packets for a neighbour that never answered)\n"
+		"                           (packets for a neighbour that never answered),\n"
+		"                           tx-completion (a NIC driver freeing what it sent)\n"
 		"      --no-default-rules   no rule: every free is a drop\n"
 		"Other:\n"
 		"      --pages N            ring size in pages per CPU, a power of two (default: 64 MiB\n"
@@ -258,7 +259,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 				for (k = 0; skbd_benign_rules[k].name && strcmp(skbd_benign_rules[k].name, w); k++)
 					;
 				if (!skbd_benign_rules[k].name) {
-					int rc = fail(err, err_size, "--ignore: unknown rule '%.64s'; rules: teardown, purge, neigh", w);
+					int rc = fail(err, err_size, "--ignore: unknown rule '%.64s'; rules: teardown, purge, neigh, tx-completion", w);
 
 					free(copy);
 					return rc;

@@ -144,6 +144,20 @@ int cli_open_output(struct cli_run *r)
 	return 0;
 }
 
+struct benign_locs {
+	struct skbd_benign_loc *v;
+	size_t n;
+	__u32 rule;
+};
+
+static void add_benign_loc(void *ctx, const char *name, __u64 start, __u64 end)
+{
+	struct benign_locs *b = ctx;
+
+	if (b->n < SKBD_DROP_BENIGN_LOCS)
+		b->v[b->n++] = (struct skbd_benign_loc){ start, end, b->rule };
+}
+
 void cli_open_names(struct cli_run *r)
 {
 	long no_socket = skbd_tpformat__reason_code(skbd_monitor__format(r->mon), "NO_SOCKET");
@@ -169,13 +183,16 @@ void cli_open_names(struct cli_run *r)
 		struct skbd_benign_loc locs[SKBD_DROP_BENIGN_LOCS];
 		size_t n = 0;
 
+		struct benign_locs bl = { locs, 0, 0 };
+
 		for (__u32 k = 0; skbd_benign_rules[k].name; k++) {
 			if (!(r->o->benign & (1u << k)))
 				continue;
-			for (const char *const *f = skbd_benign_rules[k].functions; *f && n < SKBD_DROP_BENIGN_LOCS; f++)
-				if (!skbd_names__function(r->names, *f, &locs[n].start, &locs[n].end))
-					locs[n++].rule = k;
+			bl.rule = k;
+			for (const char *const *f = skbd_benign_rules[k].functions; *f; f++)
+				skbd_names__functions(r->names, *f, add_benign_loc, &bl);
 		}
+		n = bl.n;
 		__u64 hs, he;
 
 		/* the listen-overflow hook's location */

@@ -843,6 +843,29 @@ const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 ad
 	return &e->sym;
 }
 
+int skbd_ksyms__each(const struct skbd_ksyms *ks, const char *pattern,
+		     void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx)
+{
+	size_t plen = strlen(pattern), found = 0;
+	bool suffix = plen > 1 && pattern[0] == '*';
+
+	if (!ks || ks->t.restricted)
+		return -ENOENT;
+	for (size_t i = 0; i < ks->t.cnt; i++) {
+		const struct ksym_entry *e = &ks->t.ents[i];
+		size_t n = strlen(e->sym.name);
+
+		if (e->end <= e->sym.addr)
+			continue;
+		if (suffix ? n >= plen - 1 && !strcmp(e->sym.name + n - (plen - 1), pattern + 1) :
+			     !e->sym.module && !strcmp(e->sym.name, pattern)) {
+			fn(ctx, e->sym.name, e->sym.addr, e->end);
+			found++;
+		}
+	}
+	return found ? 0 : -ENOENT;
+}
+
 int skbd_ksyms__range(const struct skbd_ksyms *ks, const char *name, __u64 *start, __u64 *end)
 {
 	if (!ks || ks->t.restricted)

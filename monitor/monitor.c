@@ -74,6 +74,8 @@ static const char *const teardown_functions[] = { "udp_destruct_common", "udp_de
 static const char *const no_names[] = { NULL };
 static const char *const purge_functions[] = { "skb_rbtree_purge", "skb_queue_purge", "skb_queue_purge_reason", NULL };
 static const char *const neigh_functions[] = { "neigh_invalidate", NULL };
+/* NIC drivers that free transmitted packets with dev_kfree_skb_any (a kfree_skb) */
+static const char *const txc_functions[] = { "*_clean_tx_irq", "*_clean_tx_ring", NULL };
 
 const struct skbd_benign_rule skbd_benign_rules[] = {
 	{ "teardown", "a socket's queues freed as it closes (data its owner will not read)", teardown_reasons,
@@ -82,6 +84,8 @@ const struct skbd_benign_rule skbd_benign_rules[] = {
 	  purge_functions },
 	{ "neigh", "packets queued for a neighbour that never answered, freed when its entry fails", no_names,
 	  neigh_functions },
+	{ "tx-completion", "packets a NIC sent, freed by its driver's transmit-completion handler", no_names,
+	  txc_functions },
 	{ NULL, NULL, NULL, NULL },
 };
 _Static_assert(sizeof(struct skbd_map_def) == 20, "map def is 20 bytes");

@@ -187,6 +187,12 @@ int skbd_names__function(struct skbd_names *n, const char *name, __u64 *start, _
 	return skbd_syms__range(n->syms, name, start, end);
 }
 
+int skbd_names__functions(struct skbd_names *n, const char *pattern,
+			  void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx)
+{
+	return skbd_syms__each(n->syms, pattern, fn, ctx);
+}
+
 void skbd_names__netns(struct skbd_names *n, __u32 ino, char out[SKBD_NAME_NETNS])
 {
 	netns_name(n, ino, out);

@@ -23,6 +23,8 @@ const char *skbd_syms__text(struct skbd_syms *s, __u64 addr);
 
 /* [start, end) of vmlinux function name: 0 or -ENOENT. */
 int skbd_syms__range(const struct skbd_syms *s, const char *name, __u64 *start, __u64 *end);
+int skbd_syms__each(const struct skbd_syms *s, const char *pattern,
+		    void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx);
 
 /* cgroup v2 id -> path relative to the cgroup2 mount. */
 struct skbd_cgroups;

@@ -91,3 +91,9 @@ int skbd_syms__range(const struct skbd_syms *s, const char *name, __u64 *start, 
 {
 	return s->ks ? skbd_ksyms__range(s->ks, name, start, end) : -ENOENT;
 }
+
+int skbd_syms__each(const struct skbd_syms *s, const char *pattern,
+		    void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx)
+{
+	return s->ks ? skbd_ksyms__each(s->ks, pattern, fn, ctx) : -ENOENT;
+}

@@ -105,7 +105,7 @@ struct skbd_benign_rule {
 };
 /* NULL-terminated by name; index = rule number (< SKBD_DROP_BENIGN_RULES) */
 extern const struct skbd_benign_rule skbd_benign_rules[];
-#define SKBD_BENIGN_DEFAULT 0x7u /* teardown, purge, neigh */
+#define SKBD_BENIGN_DEFAULT 0xfu /* teardown, purge, neigh, tx-completion */
 
 /* --summary: which fields make a row (the others are 0 in the key) */
 #define SKBD_BY_REASON 0x1

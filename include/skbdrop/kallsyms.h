@@ -67,6 +67,11 @@ int skbd_ksyms__format(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_
 /* The text a vmlinux function covers, [start, end): 0, or -ENOENT (no such
  * symbol, addresses hidden). */
 int skbd_ksyms__range(const struct skbd_ksyms *ks, const char *name, __u64 *start, __u64 *end);
+/* fn(ctx, name, start, end) for each text symbol pattern names: a vmlinux
+ * function by its exact name, or "*SUFFIX": every function, in vmlinux or a
+ * module, whose name ends so. 0, or -ENOENT when none matched. */
+int skbd_ksyms__each(const struct skbd_ksyms *ks, const char *pattern,
+		     void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx);
 
 /* skbd_ksyms__format for a table from skbd_ksyms__open: when addr is outside
  * every known range and the files were last read (or tried) more than 1 s ago,

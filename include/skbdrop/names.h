@@ -137,6 +137,10 @@ const struct skbd_owner_scan_stats *skbd_names__owner_stats(const struct skbd_na
 
 /* [start, end) of a vmlinux function's text (kallsyms): 0, or -ENOENT. */
 int skbd_names__function(struct skbd_names *n, const char *name, __u64 *start, __u64 *end);
+/* Each function a pattern names (see skbd_ksyms__each: "name" in vmlinux, or
+ * "*suffix" anywhere): fn(ctx, name, start, end). 0, or -ENOENT. */
+int skbd_names__functions(struct skbd_names *n, const char *pattern,
+			  void (*fn)(void *ctx, const char *name, __u64 start, __u64 end), void *ctx);
 
 /* The /run/netns name of namespace ino ("" when it has none). */
 void skbd_names__netns(struct skbd_names *n, __u32 ino, char out[SKBD_NAME_NETNS]);

@@ -223,7 +223,7 @@ static void test_parse_error_text(void)
 	CU_ASSERT_EQUAL(parse(ARGV("--snaplen", "257"), &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--snaplen: '257' is not between 0 and 256");
 	CU_ASSERT_EQUAL(parse(ARGV("--ignore", "nope"), &o, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "--ignore: unknown rule 'nope'; rules: teardown, purge, neigh");
+	CU_ASSERT_STRING_EQUAL(err, "--ignore: unknown rule 'nope'; rules: teardown, purge, neigh, tx-completion");
 	CU_ASSERT_EQUAL(parse(ARGV("--ignore", ","), &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--ignore: empty list");
 	CU_ASSERT_EQUAL(parse(ARGV("--all"), &o, err, sizeof(err)), 0);

@@ -911,7 +911,63 @@ static void test_proc_open(void)
 	skbd_ksyms__free(ks);
 }
 
+
+/* Functions by name (vmlinux) or by suffix (anywhere): the benign rules' */
+struct each_seen {
+	int n;
+	char names[4][64];
+	__u64 start[4], end[4];
+};
+
+static void on_each(void *ctx, const char *name, __u64 start, __u64 end)
+{
+	struct each_seen *e = ctx;
+
+	if (e->n < 4) {
+		snprintf(e->names[e->n], sizeof(e->names[0]), "%s", name);
+		e->start[e->n] = start;
+		e->end[e->n++] = end;
+	}
+}
+
+static void test_each_pattern(void)
+{
+	static const char text[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81001000 T e1000_clean_tx_irq\n"
+				   "ffffffff81002000 T neigh_invalidate\n"
+				   "ffffffff81003000 T _etext\n"
+				   "ffffffffc0a00000 t igb_clean_tx_irq\t[igb]\n"
+				   "ffffffffc0a00400 t igb_poll\t[igb]\n";
+	struct each_seen seen = { 0 };
+	struct skbd_ksyms *ks = NULL;
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	__u64 s = 0, e = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(skbd_ksyms__each(ks, "*_clean_tx_irq", on_each, &seen), 0);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 2);
+	CU_ASSERT_STRING_EQUAL(seen.names[0], "e1000_clean_tx_irq");
+	CU_ASSERT_EQUAL(seen.start[0], 0xffffffff81001000ULL);
+	CU_ASSERT_EQUAL(seen.end[0], 0xffffffff81002000ULL);
+	CU_ASSERT_STRING_EQUAL(seen.names[1], "igb_clean_tx_irq");
+	CU_ASSERT_EQUAL(seen.end[1], 0xffffffffc0a00400ULL);
+	seen.n = 0;
+	CU_ASSERT_EQUAL(skbd_ksyms__each(ks, "neigh_invalidate", on_each, &seen), 0);
+	CU_ASSERT_EQUAL(seen.n, 1);
+	seen.n = 0;
+	CU_ASSERT_EQUAL(skbd_ksyms__each(ks, "igb_poll", on_each, &seen), -ENOENT); /* exact names: vmlinux only */
+	CU_ASSERT_EQUAL(skbd_ksyms__each(ks, "*nothing_ends_so", on_each, &seen), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__each(ks, "*", on_each, &seen), -ENOENT); /* a bare '*' is no pattern */
+	CU_ASSERT_EQUAL(seen.n, 0);
+	CU_ASSERT_EQUAL(skbd_ksyms__range(ks, "neigh_invalidate", &s, &e), 0);
+	CU_ASSERT_EQUAL(e - s, 0x1000);
+	skbd_ksyms__free(ks);
+}
+
 CU_TestInfo skbd_tests_kallsyms[] = {
+	{ "functions by name or suffix", test_each_pattern },
 	{ "basic count", test_basic_count },
 	{ "lookup exact start", test_lookup_exact },
 	{ "lookup mid-function", test_lookup_mid },
