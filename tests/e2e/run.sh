@@ -41,6 +41,9 @@ trap cleanup EXIT
 # "skbdrop: tracing" line (bounded: 10 s). Sets TRACER_PID.
 start_tracer() {
 	local out=$1; shift
+	# empty first: a file reused from an earlier run still holds its tracing line
+	# until the new process opens it, and the wait below must not see that one
+	: >"$out"; : >"$out.err"
 	"$SKBDROP" "$@" >"$out" 2>"$out.err" &
 	TRACER_PID=$!
 	for _ in $(seq 100); do

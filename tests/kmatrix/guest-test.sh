@@ -35,6 +35,7 @@ jcount() {
 
 start() { # start OUT ARGS...
 	out=$1; shift
+	: >"$out"; : >"$out.err" # a reused file's old tracing line must not end the wait below
 	$SKBDROP "$@" >"$out" 2>"$out.err" &
 	TP=$!
 	i=0
