@@ -86,10 +86,12 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 	before=$(ip netns exec $CA nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }')
 	if start_tracer "$f" -o json --netns $CA; then
 		sleep 1.5 | ip netns exec $CA "$HOLD" cntc-$$ connect 127.0.0.1 7203 300 >/dev/null
-		sleep 0.3 # the clients are gone: nothing more reaches the listener
+		# the listener closed before the tracer stops: no SYN can overflow it any more
+		# (a late retransmission would otherwise count after the tracer's last read)
+		hold_stop cntl
+		sleep 0.3
 		stop_tracer
 		after=$(ip netns exec $CA nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" { print $2 }')
-		hold_stop cntl
 		got=$(moved "$f" TcpExtListenOverflows)
 		check "counters: TcpExtListenOverflows as nstat reads it ($before -> $after)" "$((after - before))" "$got"
 		events=$(jcount "$f" '.reason=="TCP_LISTEN_OVERFLOW"')
