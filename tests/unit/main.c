@@ -4,7 +4,9 @@
  * left out of the link fails the build instead of vanishing. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <CUnit/Basic.h>
+#include "testutil.h"
 
 #define SUITE(n) extern CU_TestInfo skbd_tests_##n[];
 SUITE(tpformat)
@@ -58,5 +60,20 @@ int main(int argc, char **argv)
 	if (CU_get_number_of_suites_failed())
 		failures++;
 	CU_cleanup_registry();
+	{
+		const char *list;
+		unsigned int skips = tu_skips(&list);
+		const char *ci = getenv("CI");
+
+		if (skips) {
+			printf("unit: %u skipped: %s\n", skips, list);
+			if (ci && !strcmp(ci, "true")) {
+				printf("unit: CI=true: a skipped test fails the run\n");
+				failures++;
+			}
+		} else {
+			printf("unit: 0 skipped\n");
+		}
+	}
 	return failures ? 1 : 0;
 }

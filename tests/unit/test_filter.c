@@ -915,14 +915,15 @@ static void test_differential(void)
 	char err[256];
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "\n  filter differential test skipped: not root\n");
-		CU_PASS("not root");
+		tu_skip("not root: the differential runs programs in the kernel");
 		return;
 	}
 	h.map_fd = skbd_bpf_map_create(NULL, BPF_MAP_TYPE_ARRAY, "skbd_filter_t", 4, sizeof(struct skbd_event), 1, 0);
 	if (h.map_fd < 0) {
-		fprintf(stderr, "\n  filter differential test skipped: map create: %s\n", strerror(-h.map_fd));
-		CU_PASS("no bpf");
+		char why[96];
+
+		snprintf(why, sizeof(why), "no BPF map: %s", strerror(-h.map_fd));
+		tu_skip(why);
 		return;
 	}
 	h.log = malloc(h.log_size);

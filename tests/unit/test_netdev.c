@@ -803,7 +803,7 @@ static void test_live(void)
 	int ret = 0;
 
 	if (geteuid() != 0 || tu_run("ip -V >/dev/null 2>&1")) {
-		fprintf(stderr, "\n  not root or no iproute2: live netdev test skipped\n");
+		tu_skip(geteuid() ? "not root" : "no iproute2");
 		return;
 	}
 	nd = new_nd();

@@ -572,7 +572,7 @@ static void test_perfbuf_live(void)
 	int possible, map_fd, err;
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "\n  perfbuf live test skipped: not root\n");
+		tu_skip("not root: perf rings need CAP_PERFMON");
 		return;
 	}
 	possible = skbd_cpus_possible();

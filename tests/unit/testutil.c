@@ -146,9 +146,32 @@ __u32 tu_rand(__u32 *state)
 
 #define TU_JQ "/usr/bin/jq"
 
+static char skip_list[4096];
+static unsigned int nr_skips;
+
+void tu_skip(const char *why)
+{
+	CU_pTest t = CU_get_current_test();
+	size_t len = strlen(skip_list);
+
+	nr_skips++;
+	snprintf(skip_list + len, sizeof(skip_list) - len, "%s%s (%s)", len ? "; " : "",
+		 t && t->pName ? t->pName : "?", why);
+	fprintf(stderr, "\n  SKIP %s: %s\n", t && t->pName ? t->pName : "?", why);
+}
+
+unsigned int tu_skips(const char **list)
+{
+	*list = skip_list;
+	return nr_skips;
+}
+
 bool tu_have_jq(void)
 {
-	return access(TU_JQ, X_OK) == 0;
+	if (access(TU_JQ, X_OK) == 0)
+		return true;
+	tu_skip("no " TU_JQ " to check the JSON with");
+	return false;
 }
 
 bool tu_jq_says(const char *input, const char *flags, const char *filter, const char *want)

@@ -32,10 +32,18 @@ char *tu_load_file(const char *path, size_t *len);
  * does not work. The caller frees with skbd_ksyms__free(). */
 struct skbd_ksyms *tu_load_ksyms(const char *path);
 
+/* A test that cannot run here (not root, no jq): says so by name and why;
+ * the runner reports every skip and, with CI=true, fails the run on any.
+ * The test then returns: a skip is never counted as a pass. */
+void tu_skip(const char *why);
+/* How many skips, and one line naming them ("" when none). */
+unsigned int tu_skips(const char **list);
+
 /* jq, for checking JSON the formatters write: whether /usr/bin/jq exists. */
 bool tu_have_jq(void);
 /* Run `jq -r FLAGS 'FILTER'` over input; true when jq succeeds and prints
- * exactly want (NULL: any output). Without jq, true (nothing to check with). */
+ * exactly want (NULL: any output). Without jq, true after a tu_skip (jq is a
+ * dependency of make check: its absence is reported, never passed over). */
 bool tu_jq_says(const char *input, const char *flags, const char *filter, const char *want);
 
 /* Run a shell command (printf-style, up to 511 bytes): 0 when it exits 0,
