@@ -249,6 +249,59 @@ static int check_insn(const struct cprog *p, size_t i, const char *name, char *e
 
 /* Check every instruction and find those that run on some path: the verifier
  * of 5.10 refuses unreachable instructions, so those are not translated. */
+/* A scratch word read before every path to it stored one: bpf_filter()
+ * would read whatever the memory held, and the kernel's classic checker
+ * refuses such a program; so do we. Classic jumps go forward only: one pass
+ * carries, for each instruction, the words stored on every path to it. */
+static int check_scratch(const struct cprog *p, const char *name, char *err, size_t err_size)
+{
+	__u16 *stored = malloc(p->n * sizeof(*stored)), valid = 0;
+
+	if (!stored)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++)
+		stored[i] = 0xffff;
+	stored[0] = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct skbd_cbpf_insn *in = &p->insns[i];
+
+		valid &= stored[i];
+		if (!p->reach[i]) {
+			valid = 0xffff;
+			continue;
+		}
+		switch (in->code) {
+		case BPF_ST:
+		case BPF_STX:
+			valid |= (__u16)(1u << in->k);
+			break;
+		case BPF_LD | BPF_MEM:
+		case BPF_LDX | BPF_MEM:
+			if (!(valid & (1u << in->k))) {
+				set_err(err, err_size, "%s program: instruction %zu reads scratch word M[%u] before it is stored",
+					name, i, in->k);
+				free(stored);
+				return -EINVAL;
+			}
+			break;
+		default:
+			break;
+		}
+		if (BPF_CLASS(in->code) == BPF_RET || always_out(in)) {
+			valid = 0xffff; /* the next instruction is reached by jumps only */
+		} else if (in->code == (BPF_JMP | BPF_JA)) {
+			stored[i + 1 + in->k] &= valid;
+			valid = 0xffff;
+		} else if (BPF_CLASS(in->code) == BPF_JMP) {
+			stored[i + 1 + in->jt] &= valid;
+			stored[i + 1 + in->jf] &= valid;
+			valid = 0xffff;
+		}
+	}
+	free(stored);
+	return 0;
+}
+
 static int check_prog(struct cprog *p, const char *name, char *err, size_t err_size)
 {
 	int ret;
@@ -282,7 +335,7 @@ static int check_prog(struct cprog *p, const char *name, char *err, size_t err_s
 			p->reach[i + 1] = true;
 		}
 	}
-	return 0;
+	return check_scratch(p, name, err, err_size);
 }
 
 /* dst = the size-byte big-endian word at byte rel (a constant for BPF_ABS,

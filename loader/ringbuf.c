@@ -44,6 +44,10 @@ int skbd_bpf_ring__consume(const void *data, __u64 mask, __u64 prod, __u64 *cons
 	const __u8 *base = data;
 	int n = 0;
 
+	/* the kernel never gets more than a ring ahead of us: a producer position
+	 * that is, is no position to read up to (it would be ~2^37 empty records) */
+	if (prod > *cons && prod - *cons > mask + 1)
+		return -EBADMSG;
 	while (*cons < prod) {
 		const __u32 *hdr = (const void *)(base + (*cons & mask));
 		__u32 len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);

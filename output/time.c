@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Wall time of a CLOCK_MONOTONIC stamp, as text, for events and --summary:
  * computed once per second. */
+#include <stdint.h>
 #include <stdio.h>
 #include <skbdrop/output.h>
 
@@ -23,10 +24,14 @@ void skbd_civil_from_days(long long days, int *y, int *m, int *d)
 
 long skbd_time_text__set(struct skbd_time_text *t, __s64 mono_to_real_ns, __u64 mono_ns)
 {
-	__s64 real = (__s64)mono_ns + mono_to_real_ns;
+	__s64 real;
 	__s64 sec;
 	int y, mo, d, hh, mm, ss;
 
+	/* a stamp the kernel never gives (near 2^63, from a bad record) must not
+	 * overflow: clamped to the ends of the range */
+	if (mono_ns > (__u64)INT64_MAX || __builtin_add_overflow((__s64)mono_ns, mono_to_real_ns, &real))
+		real = mono_to_real_ns < 0 && mono_ns <= (__u64)INT64_MAX ? 0 : INT64_MAX;
 	if (real < 0)
 		real = 0;
 	sec = real / 1000000000;

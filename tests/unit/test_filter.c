@@ -138,9 +138,9 @@ static const struct cprog handmade[] = {
 	     CB(BPF_ALU | BPF_MUL | BPF_K, 3), CB(BPF_ALU | BPF_MOD | BPF_K, 7), CJ(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1),
 	     CB(BPF_RET | BPF_K, 1), CB(BPF_LDX | BPF_MSH | BPF_B, 255), CB(BPF_MISC | BPF_TXA, 0),
 	     CB(BPF_RET | BPF_A, 0)),
-	PROG("scratch words start at 0", CB(BPF_LD | BPF_MEM, 15), CB(BPF_LDX | BPF_MEM, 0),
-	     CB(BPF_ALU | BPF_OR | BPF_X, 0), CB(BPF_STX, 15), CB(BPF_LD | BPF_B | BPF_ABS, 0), CB(BPF_ST, 15),
-	     CB(BPF_LDX | BPF_MEM, 15), CB(BPF_MISC | BPF_TXA, 0), CB(BPF_RET | BPF_A, 0)),
+	PROG("scratch words stored on every path before read", CB(BPF_LD | BPF_B | BPF_ABS, 0),
+	     CJ(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 2), CB(BPF_ST, 15), CJ(BPF_JMP | BPF_JA, 1, 0, 0),
+	     CB(BPF_STX, 15), CB(BPF_LDX | BPF_MEM, 15), CB(BPF_MISC | BPF_TXA, 0), CB(BPF_RET | BPF_A, 0)),
 	PROG("ja, jt == jf, unreachable code", CJ(BPF_JMP | BPF_JA, 2, 0, 0), CB(BPF_RET | BPF_K, 0),
 	     CB(0xff, 0) /* never runs: still refused */, CB(BPF_LD | BPF_B | BPF_ABS, 9),
 	     CJ(BPF_JMP | BPF_JEQ | BPF_K, 6, 1, 1), CB(BPF_RET | BPF_K, 0), CB(BPF_RET | BPF_A, 0)),
@@ -385,6 +385,13 @@ static void test_translate_errors(void)
 		{ PROG("no ret", CB(BPF_LD | BPF_IMM, 1)), "off the end" },
 		{ PROG("last not ret", CB(BPF_RET | BPF_A, 0), CB(BPF_LD | BPF_IMM, 1)), "off the end" },
 		{ PROG("dead bad opcode", CB(BPF_RET | BPF_A, 0), CB(0xff, 0), CB(BPF_RET | BPF_A, 0)), "opcode 0xff" },
+		/* bpf_filter() would read what the memory held; the kernel's classic checker refuses it */
+		{ PROG("scratch read before any store", CB(BPF_LD | BPF_MEM, 15), CB(BPF_RET | BPF_A, 0)),
+		  "reads scratch word M[15] before it is stored" },
+		{ PROG("scratch stored on one path only", CB(BPF_LD | BPF_B | BPF_ABS, 0),
+		       CJ(BPF_JMP | BPF_JEQ | BPF_K, 0x45, 0, 1), CB(BPF_ST, 3), CB(BPF_LDX | BPF_MEM, 3),
+		       CB(BPF_MISC | BPF_TXA, 0), CB(BPF_RET | BPF_A, 0)),
+		  "instruction 3 reads scratch word M[3] before it is stored" },
 	};
 	struct skbd_cbpf_insn one = CB(BPF_RET | BPF_K, 1);
 	struct bpf_insn *out = NULL;

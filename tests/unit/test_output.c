@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -944,6 +945,17 @@ static void test_time_text(void)
 	CU_ASSERT(y == 2000 && m == 2 && d == 29);
 	skbd_civil_from_days(-1, &y, &m, &d);
 	CU_ASSERT(y == 1969 && m == 12 && d == 31);
+	/* stamps a bad record may carry: near 2^63 and past it, with either offset
+	 * sign, clamp (no overflow: UBSan checks) */
+	t.sec = -1;
+	skbd_time_text__set(&t, MONO_TO_REAL, 0x7fffffffffffff00ULL);
+	t.sec = -1;
+	skbd_time_text__set(&t, MONO_TO_REAL, 0xffffffffffffffffULL);
+	t.sec = -1;
+	skbd_time_text__set(&t, -MONO_TO_REAL, 0xffffffffffffffffULL);
+	t.sec = -1;
+	skbd_time_text__set(&t, INT64_MIN, 0x7fffffffffffffffULL);
+	CU_ASSERT_STRING_EQUAL(t.date, "1970-01-01T00:00:00");
 }
 
 /* ---- skbd_write_all and the sink ------------------------------------------ */

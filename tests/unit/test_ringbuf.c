@@ -122,6 +122,23 @@ static int parse(struct fake_rb *r, __u64 *cons, struct seen *s)
 	return skbd_bpf_ring__consume(r->data, RB_MASK, r->prod, cons, on_sample, s);
 }
 
+/* A producer more than a ring ahead (a bad position) is refused at once,
+ * not walked as ~2^37 empty records */
+static void test_producer_too_far(void)
+{
+	struct fake_rb r;
+	struct seen s = { 0 };
+	__u64 cons = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.prod = 1ULL << 40;
+	CU_ASSERT_EQUAL(parse(&r, &cons, &s), -EBADMSG);
+	CU_ASSERT_EQUAL(s.n, 0);
+	CU_ASSERT_EQUAL(cons, 0);
+	r.prod = RB_MASK + 2; /* one past a full ring */
+	CU_ASSERT_EQUAL(parse(&r, &cons, &s), -EBADMSG);
+}
+
 static void test_in_order(void)
 {
 	struct fake_rb r;
@@ -335,7 +352,7 @@ static void test_malformed(void)
 	rb_record(&r, 8, 0, 0x01);
 	bad = rb_record(&r, 8, 0, 0x02);
 	rb_set_len(&r, bad, RB_SIZE - HDR_SZ + 1);
-	r.prod = bad + 2 * RB_SIZE; /* prod far enough that only the size check can catch it */
+	r.prod = RB_SIZE; /* prod a whole ring ahead of cons: only the size check can catch it */
 	CU_ASSERT_EQUAL(parse(&r, &cons, &s), -EBADMSG);
 	CU_ASSERT_EQUAL(cons, bad);
 	CU_ASSERT_EQUAL(s.n, 1); /* the good record before it was delivered */
@@ -469,6 +486,7 @@ static void test_bad_sizes(void)
 }
 
 CU_TestInfo skbd_tests_ringbuf[] = {
+	{ "producer more than a ring ahead", test_producer_too_far },
 	{ "records in order", test_in_order },
 	{ "empty ring", test_empty },
 	{ "busy record stops", test_busy },
