@@ -909,7 +909,7 @@ static __attribute__((always_inline)) void rb_out(struct skbd_config *cfg, struc
 		count(SKBD_STAT_EMITTED);
 }
 
-/* Transport 2: one BPF ring buffer (5.8+); the wakeup policy is applied here. */
+/* kfree_skb as above, its events through the ring buffer (rb_out). */
 SEC("tracepoint/skb/kfree_skb/ringbuf")
 int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 {
