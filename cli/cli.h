@@ -14,6 +14,7 @@
 #include <skbdrop/monitor.h>
 #include <skbdrop/names.h>
 #include <skbdrop/output.h>
+#include <skbdrop/priv.h>
 #include <skbdrop/tpformat.h>
 
 enum cli_output { CLI_OUT_TEXT, CLI_OUT_JSON };
@@ -59,6 +60,7 @@ struct cli_opts {
 	__u32 by;                 /* --by: SKBD_BY_* */
 	bool by_given;
 	const char *prom_file;    /* --prom-file */
+	const char *user;         /* -Z USER; NULL: nobody when root */
 	char filter[4096];        /* the filter expression ("" none) */
 	bool stack;               /* -s: kernel stacks */
 	bool list_reasons;
@@ -99,6 +101,8 @@ struct cli_setup {
 	char netns_path[PATH_MAX];
 	struct skbd_dev_sel devs[SKBD_DROP_DEVICES_MAX];
 	size_t nr_devs;
+	struct skbd_user user;       /* -Z: who to become once tracing */
+	bool drop_privs;
 };
 
 /* --summary: the sorted rows and their names, for the writers */
@@ -121,6 +125,7 @@ struct cli_run {
 	struct skbd_drop_names nm;     /* the names of the drop being written */
 	int write_err;                 /* errno of a failed write (EPIPE: the reader went away) */
 	unsigned long long delivered, lost;
+	const char *user;              /* the user -Z made us, NULL: unchanged */
 	double owner_next;             /* --owner: when its sockets are listed again */
 	__u64 *owner_inos;             /* --owner: the list being built */
 	size_t nr_owner_inos, cap_owner_inos;

@@ -14,6 +14,7 @@
 #include <skbdrop/filter.h>
 #include <skbdrop/log.h>
 #include <skbdrop/monitor.h>
+#include <skbdrop/sys.h>
 #include "cli.h"
 
 /* The CLI's one mutable global: the stop flag, set from signal handlers. */
@@ -155,6 +156,27 @@ static int missing_caps(struct cli_run *r, const char *missing)
 	return 1;
 }
 
+/* -Z: once everything privileged is done. Returns 0, or 1 after the error
+ * line. */
+static int drop_privileges(struct cli_run *r, const struct cli_setup *s)
+{
+	__u64 eff = 0, perm;
+	char err[256], caps[256];
+
+	if (!s->drop_privs)
+		return 0;
+	if (skbd_priv__drop(&s->user, skbd_priv__keep_default(), err, sizeof(err))) {
+		r->log->last[0] = '\0';
+		cli_error(r->log, "%s", err);
+		return 1;
+	}
+	r->user = s->user.name;
+	if (r->o->verbose && !skbd_capget(&eff, &perm) && skbd_priv__caps_str(eff, caps, sizeof(caps)) >= 0)
+		fprintf(stderr, "skbdrop: running as %s (uid %u, gid %u), capabilities %s, no_new_privs\n", s->user.name,
+			s->user.uid, s->user.gid, caps[0] ? caps : "none");
+	return 0;
+}
+
 /* Everything up to tracing: usage checks first, then privileges, then the
  * kernel. Returns -1 to go on, else the exit status. */
 static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
@@ -176,6 +198,14 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 		else
 			printf("skbdrop %s\n", SKBD_VERSION);
 		return fflush(stdout) ? 1 : 0;
+	}
+	/* -Z: the user is found now, an unknown one is a usage error */
+	if (o->user || geteuid() == 0) {
+		if (skbd_priv__user(o->user ? o->user : "nobody", NULL, &s->user, err, sizeof(err))) {
+			fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", err);
+			return 2;
+		}
+		s->drop_privs = s->user.uid != 0; /* -Z root keeps root */
 	}
 	/* a bad expression is a usage error, found before anything else */
 	if (o->filter[0] && skbd_filter__new(o->filter, &s->filter, err, sizeof(err))) {
@@ -281,6 +311,8 @@ int main(int argc, char **argv)
 				  : "--owner misses drops on the receive path (full buffers, full accept queues); without --owner their owner is looked up by address");
 	log.live = true;
 	cli_open_names(r); /* after attach: startup time is exec until tracing */
+	if (drop_privileges(r, s))
+		goto out;
 	ret = o.summary ? cli_run_summary(r, uts.release) : run_stream(r);
 out:
 	cli_close(r);

@@ -75,6 +75,11 @@ void cli_usage(FILE *f)
 		"                           default bytes:65536), events:N (every N events), or none\n"
 		"                           (never; the reader polls every --poll-ms)\n"
 		"      --poll-ms N          longest wait before the rings are read anyway (default %d)\n"
+		"  -Z, --relinquish-privileges USER\n"
+		"                           once tracing, run as USER (default: nobody when\n"
+		"                           started as root; -Z root keeps root), keeping only\n"
+		"                           CAP_BPF, CAP_SYS_ADMIN, CAP_SYS_PTRACE,\n"
+		"                           CAP_DAC_READ_SEARCH and CAP_SYSLOG, with no_new_privs\n"
 		"      --btf FILE           kernel BTF to lay out struct sk_buff etc. (default:\n"
 		"                           /sys/kernel/btf/vmlinux); without BTF, packet context\n"
 		"                           (len, device, netns, headers) is not reported\n"
@@ -136,7 +141,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
-       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES };
+       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES, OPT_USER };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -190,6 +195,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "all", no_argument, NULL, OPT_ALL },
 		{ "ignore", required_argument, NULL, OPT_IGNORE },
 		{ "no-default-rules", no_argument, NULL, OPT_NO_RULES },
+		{ "relinquish-privileges", required_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -207,7 +213,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->by = SKBD_SUMMARY_BY_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhVZ:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "text"))
@@ -363,6 +369,11 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			if (skbd_summary__parse_by(optarg, &o->by, err, err_size))
 				return -EINVAL;
 			o->by_given = true;
+			break;
+		case 'Z':
+			if (!*optarg)
+				return fail(err, err_size, "-Z: empty user name");
+			o->user = optarg;
 			break;
 		case OPT_PROM:
 			if (!*optarg)

@@ -572,6 +572,23 @@ static int summary_write(struct cli_run *r, const struct skbd_summary *sum, stru
 
 /* Every interval, read the counts and print them (and the Prometheus
  * file); at the end, the final table. */
+/* --prom-file, replaced whole. 0, or 1 after the error line (which says
+ * which user could not write, once -Z changed it). */
+static int write_prom(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so)
+{
+	const char *path = r->o->prom_file;
+	int err;
+
+	if (!path || !(err = skbd_summary__write_prom(sum, &r->fc, &so->view, path)))
+		return 0;
+	if (err == -EACCES && r->user)
+		cli_error(r->log, "--prom-file %s: %s as user %s (give -Z a user who may write there, or -Z root)", path,
+			  strerror(-err), r->user);
+	else
+		cli_error(r->log, "--prom-file %s: %s", path, strerror(-err));
+	return 1;
+}
+
 int cli_run_summary(struct cli_run *r, const char *release)
 {
 	const struct cli_opts *o = r->o;
@@ -594,10 +611,8 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	}
 	/* the file exists from the start (and a bad path is an error now, not
 	 * after the first interval) */
-	if (o->prom_file && (err = skbd_summary__write_prom(sum, &r->fc, &so.view, o->prom_file))) {
-		cli_error(r->log, "--prom-file %s: %s", o->prom_file, strerror(-err));
+	if (write_prom(r, sum, &so))
 		goto out;
-	}
 	while (!last) {
 		double now = cli_now(), until = deadline && deadline < next ? deadline : next;
 
@@ -662,10 +677,8 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		so.head.benign = 0;
 		for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
 			so.head.benign += st.benign[k];
-		if (o->prom_file && (err = skbd_summary__write_prom(sum, &r->fc, &so.view, o->prom_file))) {
-			cli_error(r->log, "--prom-file %s: %s", o->prom_file, strerror(-err));
+		if (write_prom(r, sum, &so))
 			goto out;
-		}
 		err = summary_write(r, sum, &so, tty && !last);
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;

@@ -84,6 +84,7 @@ struct skbd_obj {
 	char license[128];
 	bool fields_resolved;
 	bool loaded; /* skbd_obj__load ran: the program set is fixed */
+	long failed_map; /* the map whose creation failed the last load, -1: none */
 	const struct skbd_sys *sys; /* NULL: the real bpf(2) */
 };
 
@@ -666,6 +667,7 @@ int skbd_obj__open_mem(const void *buf, size_t size, struct skbd_obj **out)
 		free(obj);
 		return -ENOMEM;
 	}
+	obj->failed_map = -1;
 	memcpy(copy, buf, size);
 	ec.elf = elf_memory(copy, size);
 	if (!ec.elf || elf_kind(ec.elf) != ELF_K_ELF || !gelf_getehdr(ec.elf, &eh)) {
@@ -1075,6 +1077,15 @@ bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name)
 	return false;
 }
 
+const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries)
+{
+	if (!obj || obj->failed_map < 0 || (size_t)obj->failed_map >= obj->nr_maps)
+		return NULL;
+	if (max_entries)
+		*max_entries = obj->maps[obj->failed_map].def.max_entries;
+	return obj->maps[obj->failed_map].name;
+}
+
 int skbd_obj__load(struct skbd_obj *obj)
 {
 	bool *used = calloc(obj->nr_maps ? obj->nr_maps : 1, sizeof(bool));
@@ -1082,6 +1093,7 @@ int skbd_obj__load(struct skbd_obj *obj)
 
 	if (!used)
 		return -ENOMEM;
+	obj->failed_map = -1;
 	/* only the maps the programs being loaded refer to: an unused ring
 	 * buffer map must not make a 5.7 kernel refuse the whole object */
 	for (size_t i = 0; i < obj->nr_progs; i++)
@@ -1101,7 +1113,9 @@ int skbd_obj__load(struct skbd_obj *obj)
 		if (m->fd < 0) {
 			err = m->fd;
 			m->fd = -1;
-			skbd_log(SKBD_LOG_WARN, "elf: creating map '%s' (type %u, %u entries): %s", m->name,
+			obj->failed_map = (long)i;
+			/* the caller names it (skbd_obj__failed_map) */
+			skbd_log(SKBD_LOG_DEBUG, "elf: creating map '%s' (type %u, %u entries): %s", m->name,
 				 m->def.type, m->def.max_entries, strerror(-err));
 			goto out;
 		}

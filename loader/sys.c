@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpf(2), perf_event_open(2) and capget(2) wrappers: the only syscall()
+/* bpf(2), perf_event_open(2), capget(2) and capset(2) wrappers: the only syscall()
  * sites. Each is sized to the attr fields it uses and returns an fd/0 or
  * -errno. Also tracepoint attach and the RLIMIT_MEMLOCK raise. */
 #include <errno.h>
@@ -221,21 +221,44 @@ int skbd_raise_memlock(void)
 
 int skbd_check_caps(char *missing, size_t size)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct d[2];
+	__u64 eff, perm;
 	int admin, bpf, perfmon;
 
-	memset(d, 0, sizeof(d));
-	if (syscall(SYS_capget, &h, d) < 0)
+	if (skbd_capget(&eff, &perm))
 		return 0; /* cannot tell: let the syscalls decide */
-#define HAS(cap) (!!(d[(cap) / 32].effective & (1u << ((cap) % 32))))
-	admin = HAS(CAP_SYS_ADMIN);
-	bpf = HAS(39 /* CAP_BPF, 5.8+ */);
-	perfmon = HAS(38 /* CAP_PERFMON, 5.8+ */);
-#undef HAS
+	admin = !!(eff & (1ULL << CAP_SYS_ADMIN));
+	bpf = !!(eff & (1ULL << 39 /* CAP_BPF, 5.8+ */));
+	perfmon = !!(eff & (1ULL << 38 /* CAP_PERFMON, 5.8+ */));
 	if (admin || (bpf && perfmon))
 		return 0;
 	snprintf(missing, size, "%s%s%s", bpf ? "" : "CAP_BPF", !bpf && !perfmon ? " and " : "",
 		 perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
+}
+
+/* Capability sets as 64-bit masks (version 3: two 32-bit words each). */
+int skbd_capget(__u64 *effective, __u64 *permitted)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*effective = d[0].effective | (__u64)d[1].effective << 32;
+	*permitted = d[0].permitted | (__u64)d[1].permitted << 32;
+	return 0;
+}
+
+int skbd_capset(__u64 effective, __u64 permitted, __u64 inheritable)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2] = {
+		{ (__u32)effective, (__u32)permitted, (__u32)inheritable },
+		{ (__u32)(effective >> 32), (__u32)(permitted >> 32), (__u32)(inheritable >> 32) },
+	};
+
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	return 0;
 }

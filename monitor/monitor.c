@@ -919,7 +919,20 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		skbd_raise_memlock(); /* before 5.11 BPF memory is charged to RLIMIT_MEMLOCK */
 	err = skbd_obj__load(mon->obj);
 	if (err) {
-		if (err == -EPERM)
+		__u32 entries = 0;
+		const char *map = skbd_obj__failed_map(mon->obj, &entries);
+
+		if (map && err == -ENOMEM)
+			set_err(mon, "creating BPF map '%s' (%u entries): %s: the kernel, or this memory cgroup's limit, could not give it%s",
+				map, entries, strerror(-err),
+				!strcmp(map, SKBD_MAP_RINGBUF) ? ": a smaller --pages needs less" :
+				!strcmp(map, SKBD_MAP_STACKS) ? ": try without --stack" : "");
+		else if (map && err == -EPERM)
+			set_err(mon, "creating BPF map '%s': %s: run as root with CAP_BPF, or CAP_SYS_ADMIN; before 5.11 the locked-memory limit (ulimit -l) also says this",
+				map, strerror(-err));
+		else if (map)
+			set_err(mon, "creating BPF map '%s' (%u entries): %s", map, entries, strerror(-err));
+		else if (err == -EPERM)
 			set_err(mon, "the kernel refused to load BPF (EPERM): run as root with CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN");
 		else if (cfg->filter)
 			set_err(mon, "loading the BPF program with filter '%s' failed: %s",

@@ -67,6 +67,9 @@ int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_e
  * A rejected program is loaded again with a verifier log, which is logged.
  * Returns 0 or -errno. */
 int skbd_obj__load(struct skbd_obj *obj);
+/* After a failed load: the map whose creation failed it (its max_entries in
+ * *max_entries if not NULL), or NULL when the maps were not the cause. */
+const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries);
 
 /* Index of the program whose function is named name, or -ENOENT. */
 int skbd_obj__find_prog(const struct skbd_obj *obj, const char *name);

@@ -68,4 +68,9 @@ int skbd_raise_memlock(void);
  * -EPERM with what is missing in missing ("CAP_BPF and CAP_PERFMON"). */
 int skbd_check_caps(char *missing, size_t size);
 
+/* The calling thread's capability sets as masks of 1 << CAP_*; capset sets
+ * all three. 0 or -errno. */
+int skbd_capget(__u64 *effective, __u64 *permitted);
+int skbd_capset(__u64 effective, __u64 permitted, __u64 inheritable);
+
 #endif

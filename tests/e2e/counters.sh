@@ -36,7 +36,9 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 	else nok "counters udp: tracer starts"; hold_stop cnt; fi
 
 	# --summary: the counters in every interval's JSON, and in the Prometheus file
-	"$SKBDROP" --summary 0.5 -o json --netns $CA -d 2.5 --prom-file "$TMP/cnt.prom" >"$TMP/cnt-sum.json" 2>"$TMP/cnt-sum.err" & smpid=$!
+	# (a directory of its own: node_exporter's test reads PROMDIR whole)
+	install -d -o nobody -m 755 "$TMP/prom-cnt"
+	"$SKBDROP" --summary 0.5 -o json --netns $CA -d 2.5 --prom-file "$TMP/prom-cnt/cnt.prom" >"$TMP/cnt-sum.json" 2>"$TMP/cnt-sum.err" & smpid=$!
 	sleep 1
 	ip netns exec $CA "$SENDER" cnt-$$ 127.0.0.1 7204 $N
 	wait $smpid; rc=$?
@@ -44,7 +46,7 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 	check "counters --summary: the last interval's counters say UdpNoPorts $N" $N \
 		"$(tail -n 1 "$TMP/cnt-sum.json" | jq -r ".counters[] | select(.netns_name==\"$CA\") | .moved.UdpNoPorts")"
 	check "counters --summary: the Prometheus family" 1 \
-		"$(grep -c "^skbdrop_kernel_drops_total{netns=\"$CA\",counter=\"UdpNoPorts\"} $N\$" "$TMP/cnt.prom")"
+		"$(grep -c "^skbdrop_kernel_drops_total{netns=\"$CA\",counter=\"UdpNoPorts\"} $N\$" "$TMP/prom-cnt/cnt.prom")"
 
 	# benign frees: a UDP socket closed with datagrams queued. They are counted per
 	# rule and set apart by default, streamed and marked with --all

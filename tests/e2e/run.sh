@@ -9,6 +9,11 @@ SKBDROP=$(readlink -f "$BUILD/skbdrop")
 SENDER=$(readlink -f "$BUILD/e2e/udp_sender")
 DROPGEN=$(readlink -f "$BUILD/bench/dropgen")
 TMP=$(mktemp -d /tmp/skbdrop-e2e.XXXXXX)
+# skbdrop runs as nobody once tracing (-Z's default): it may pass through
+# TMP, and writes its Prometheus files in PROMDIR
+chmod 711 "$TMP"
+PROMDIR=$TMP/prom
+install -d -o nobody -m 755 "$PROMDIR"
 NS=skbdt$$
 N=300
 pass=0 fail=0 skip=0 num=0
@@ -30,6 +35,7 @@ cleanup() {
 	type cleanup_ctx_ns >/dev/null 2>&1 && cleanup_ctx_ns
 	type cleanup_flt_ns >/dev/null 2>&1 && cleanup_flt_ns
 	type cleanup_own >/dev/null 2>&1 && cleanup_own
+	type cleanup_priv >/dev/null 2>&1 && cleanup_priv
 	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
@@ -391,6 +397,7 @@ else skip "cgroup path" "no cgroup2 at /sys/fs/cgroup or /sys/fs/cgroup/unified"
 
 # ---- the socket's owner (issue 13): tests/e2e/owner.sh
 . "$(dirname "$0")/owner.sh"
+. "$(dirname "$0")/privileges.sh"
 
 # ---- the kernel's own drop counters (issue 14): tests/e2e/counters.sh
 . "$(dirname "$0")/counters.sh"
@@ -532,7 +539,6 @@ if ip netns add "$SNS" && ip -n "$SNS" link set lo up &&
 		ip netns exec "$SNS" "$DROPGEN" -t 20 -k send "$2" 127.0.0.1 7777 >"$TMP/g2.out" 2>&1
 		G1=$(sed -nE 's/.* drops ([0-9]+) in .*/\1/p' "$TMP/g1.out"); G2=$(sed -nE 's/.* drops ([0-9]+) in .*/\1/p' "$TMP/g2.out")
 	}
-	mkdir -p "$TMP/prom"
 	if start_tracer "$TMP/sum.json" --summary 0.5 -o json --netns "$SNS" --by reason --prom-file "$TMP/prom/skbdrop.prom"; then
 		sumgen 400000 200000
 		sleep 1.2 # one more interval after the last drop
@@ -783,8 +789,8 @@ if command -v strace >/dev/null; then
 	wait $stp; rc=$?
 	check "under strace: the 10 drops were formatted" 10 "$(jcount "$TMP/st.out" ".comm==\"skst-$$\"")"
 	check "static binary runs from an empty directory with an empty environment" 0 $rc
-	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^(/(proc|sys)(/|$)|/run/netns$|/run/netns/)' | sort -u | tr '\n' ' ')
-	check "opens nothing outside /proc, /sys and /run/netns" "" "$bad"
+	bad=$(grep -E 'open(at)?\(' "$TMP/strace.log" | grep -oE '"[^"]*"' | tr -d '"' | grep -vE '^(/(proc|sys)(/|$)|/run/netns$|/run/netns/|/etc/passwd$)' | sort -u | tr '\n' ' ')
+	check "opens nothing outside /proc, /sys, /run/netns and /etc/passwd (-Z's user)" "" "$bad"
 else skip "static binary file accesses" "strace not installed"; fi
 
 echo "1..$num"

@@ -859,7 +859,7 @@ static void test_load_ringbuf_only(void)
 }
 
 /* Both programs, the ring buffer left at 0 entries: the map is refused and
- * the message names it (the CLI turns that into "needs Linux 5.8"). */
+ * skbd_obj__failed_map names it (the CLI turns that into "needs Linux 5.8"). */
 static void test_load_ringbuf_unsized(void)
 {
 	struct skbd_tpformat *fmt;
@@ -875,7 +875,14 @@ static void test_load_ringbuf_unsized(void)
 	tu_log_quiet();
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EINVAL);
 	tu_log_restore();
-	CU_ASSERT(tu_log_seen("creating map 'ringbuf'"));
+	{
+		__u32 entries = 1;
+		const char *map = skbd_obj__failed_map(obj, &entries);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(map);
+		CU_ASSERT_STRING_EQUAL(map, SKBD_MAP_RINGBUF);
+		CU_ASSERT_EQUAL(entries, 0);
+	}
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, SKBD_MAP_RINGBUF), -EBADF);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), -EBADF);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)), -EBADF);

@@ -33,7 +33,7 @@ struct fake {
 	size_t nr_maps;
 	int prog_fds[8];
 	size_t nr_progs;
-	int fail_cmd;       /* this command fails with fail_err (0: none) */
+	int fail_cmd;       /* this command fails with fail_err (when not 0: BPF_MAP_CREATE is 0) */
 	int fail_err;
 	__u64 misses;       /* bpf_prog_info.recursion_misses */
 	unsigned int calls[40];
@@ -180,7 +180,7 @@ static int fake_bpf(void *ctx, int cmd, union bpf_attr *a, unsigned int size)
 
 	if (cmd >= 0 && cmd < 40)
 		f->calls[cmd]++;
-	if (f->fail_cmd && cmd == f->fail_cmd)
+	if (f->fail_err && cmd == f->fail_cmd)
 		return f->fail_err;
 	switch (cmd) {
 	case BPF_MAP_CREATE:
@@ -465,23 +465,38 @@ static void test_load_without_btf_refuses_netns(void)
 	rig_close(r);
 }
 
-static void test_load_failures_named(void)
+/* Load with bpf(2) command cmd failing with err: whether load returned err
+ * and the one-line message contains want. */
+static bool load_fails_with(int cmd, int err, const char *want)
 {
 	struct rig *r = rig_open(false);
 	struct skbd_monitor_config c = base_config();
+	bool ok;
 
-	r->f->fail_cmd = BPF_PROG_LOAD;
-	r->f->fail_err = -EPERM;
-	CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EPERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(skbd_monitor__errmsg(r->mon), "refused to load BPF (EPERM)"));
+	r->f->fail_cmd = cmd;
+	r->f->fail_err = err;
+	ok = skbd_monitor__load(r->mon, &c) == err && strstr(skbd_monitor__errmsg(r->mon), want) &&
+	     !strchr(skbd_monitor__errmsg(r->mon), '\n');
+	if (!ok)
+		fprintf(stderr, "\n  load with command %d failing (%d): '%s'\n", cmd, err, skbd_monitor__errmsg(r->mon));
 	rig_close(r);
+	return ok;
+}
 
-	r = rig_open(false);
-	r->f->fail_cmd = BPF_MAP_UPDATE_ELEM;
-	r->f->fail_err = -EFAULT;
-	CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EFAULT);
-	CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon), "configuring BPF maps: Bad address");
-	rig_close(r);
+static void test_load_failures_named(void)
+{
+	struct skbd_monitor_config c = base_config();
+	struct rig *r;
+
+	CU_ASSERT_TRUE(load_fails_with(BPF_PROG_LOAD, -EPERM, "refused to load BPF (EPERM)"));
+	CU_ASSERT_TRUE(load_fails_with(BPF_MAP_UPDATE_ELEM, -EFAULT, "configuring BPF maps: Bad address"));
+	/* map creation: ENOMEM and EPERM name the map, the limit and the way out */
+	CU_ASSERT_TRUE(load_fails_with(BPF_MAP_CREATE, -ENOMEM,
+				       "Cannot allocate memory: the kernel, or this memory cgroup's limit, could not give it"));
+	CU_ASSERT_TRUE(load_fails_with(BPF_MAP_CREATE, -ENOMEM, "creating BPF map '"));
+	CU_ASSERT_TRUE(load_fails_with(BPF_MAP_CREATE, -EPERM,
+				       "Operation not permitted: run as root with CAP_BPF, or CAP_SYS_ADMIN; before 5.11 the locked-memory limit (ulimit -l) also says this"));
+	CU_ASSERT_TRUE(load_fails_with(BPF_MAP_CREATE, -EINVAL, "entries): Invalid argument"));
 
 	r = rig_open(true);
 	if (skbd_monitor__has_btf(r->mon)) { /* a filter needs BTF: this host's */
@@ -497,6 +512,7 @@ static void test_load_failures_named(void)
 		CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon),
 				       "loading the BPF program with filter 'udp' failed: Invalid argument");
 		c.filter = NULL;
+		c.filter_expr = NULL;
 		skbd_filter__free(f);
 	} else {
 		CU_FAIL("no kernel BTF on this host: the filter case is not tested");
