@@ -139,6 +139,14 @@ static int run_stream(struct cli_run *r)
 		cli_flush(r);
 	if (r->write_err == EPIPE) /* `skbdrop | head`: the reader has what it wanted */
 		return 0;
+	if (r->write_err == EINTR && stop_signal) {
+		/* stopped while the reader was not reading: the stop wins, and what
+		 * the reader never got is said, not hidden */
+		fprintf(stderr, "skbdrop: stopped while stdout was not being read: %llu formatted events not written\n",
+			skbd_out__unwritten(r->out));
+		cli_print_exit(r);
+		return 0;
+	}
 	if (r->write_err) {
 		cli_error(r->log, "writing output: %s", strerror(r->write_err));
 		return 1;
@@ -309,8 +317,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skbdrop: note: this kernel's tracepoint does not name the receiving socket (rx_sk, 6.11+): %s\n",
 			o.summary ? "--by owner/container counts drops on the receive path (full buffers, full accept queues) under no owner"
 				  : "--owner misses drops on the receive path (full buffers, full accept queues); without --owner their owner is looked up by address");
+	/* after the tracing line: startup is exec until tracing, and reading
+	 * /proc/kallsyms alone takes the kernel 100-250 ms. The benign rules by
+	 * function take effect once it is read (-v says when) */
 	log.live = true;
-	cli_open_names(r); /* after attach: startup time is exec until tracing */
+	cli_open_names(r);
 	if (drop_privileges(r, s))
 		goto out;
 	ret = o.summary ? cli_run_summary(r, uts.release) : run_stream(r);

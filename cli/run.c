@@ -210,6 +210,8 @@ void cli_open_names(struct cli_run *r)
 		if (n && skbd_monitor__benign_functions(r->mon, locs, n))
 			fprintf(stderr, "skbdrop: warning: benign rules by function not in force: %s\n",
 				skbd_monitor__errmsg(r->mon));
+		else if (r->o->verbose)
+			fprintf(stderr, "skbdrop: kallsyms read: benign rules by function in force (%zu function ranges)\n", n);
 	}
 }
 

@@ -15,6 +15,7 @@ struct skbd_out {
 	struct skbd_fmt_cache cache;
 	int err;     /* sticky: the first write error */
 	size_t len;  /* formatted, not yet written */
+	unsigned long long unwritten; /* events the failed flush did not write */
 	char buf[SKBD_OUT_BUF];
 };
 
@@ -46,15 +47,25 @@ void skbd_out__free(struct skbd_out *o)
 
 int skbd_out__flush(struct skbd_out *o)
 {
+	size_t written;
 	int err;
 
 	if (o->err)
 		return o->err;
-	err = skbd_write_all(o->fd, o->buf, o->len, o->opts.stop);
-	o->len = 0;
-	if (err)
+	err = skbd_write_some(o->fd, o->buf, o->len, o->opts.stop, &written);
+	if (err) {
+		/* one line per event: what is left of the buffer, a cut line included */
+		for (size_t i = written; i < o->len; i++)
+			o->unwritten += o->buf[i] == '\n';
 		o->err = err;
+	}
+	o->len = 0;
 	return err;
+}
+
+unsigned long long skbd_out__unwritten(const struct skbd_out *o)
+{
+	return o ? o->unwritten : 0;
 }
 
 int skbd_out__event(struct skbd_out *o, const struct skbd_drop *d, const struct skbd_drop_names *nm)

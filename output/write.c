@@ -7,8 +7,15 @@
 
 int skbd_write_all(int fd, const void *buf, size_t len, const volatile sig_atomic_t *stop)
 {
+	return skbd_write_some(fd, buf, len, stop, NULL);
+}
+
+int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atomic_t *stop, size_t *written)
+{
 	const char *p = buf;
 
+	if (written)
+		*written = 0;
 	while (len) {
 		ssize_t n = write(fd, p, len);
 
@@ -21,6 +28,8 @@ int skbd_write_all(int fd, const void *buf, size_t len, const volatile sig_atomi
 			return -EIO;
 		p += n;
 		len -= (size_t)n;
+		if (written)
+			*written += (size_t)n;
 		/* stopped (SIGINT/SIGTERM) while the reader does not read: a write
 		 * cut short by the signal is not tried again */
 		if (len && stop && *stop)

@@ -26,6 +26,8 @@
  * while *stop is set is not tried again. 0, or -errno: -EINTR (stopped),
  * -EPIPE (the reader went away), -EIO (write returned 0), ... */
 int skbd_write_all(int fd, const void *buf, size_t len, const volatile sig_atomic_t *stop);
+/* The same, telling in *written how many bytes went out (also on error). */
+int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atomic_t *stop, size_t *written);
 
 /* ---- JSON strings ------------------------------------------------------- */
 
@@ -142,6 +144,9 @@ int skbd_out__event(struct skbd_out *o, const struct skbd_drop *d, const struct 
  * reader went away). An error sticks: the buffer is dropped and every later
  * call returns it without writing. */
 int skbd_out__flush(struct skbd_out *o);
+/* Events formatted but not (wholly) written because a flush failed: a line
+ * cut short counts as not written. */
+unsigned long long skbd_out__unwritten(const struct skbd_out *o);
 
 /* ---- packets (the decoder is packet.h) -------------------------------- */
 

@@ -55,7 +55,8 @@ if ip netns add $CA && ip -n $CA link set lo up; then
 		opt=; [ $mode = all ] && opt=--all
 		# (by port: a queued UDP skb's device field holds UDP's scratch data, so these
 		# frees have no namespace)
-		if start_tracer "$f" -o json $opt udp portrange 7211-7213; then
+		# (-v: the rules by function are in force once kallsyms is read, after the tracing line)
+		if start_tracer "$f" -o json -v $opt udp portrange 7211-7213 && wait_names "$f"; then
 			for port in 7211 7212 7213; do
 				SOCKHOLD_NO_DRAIN=1 hold_start benign $CA udp 127.0.0.1 $port
 				ip netns exec $CA "$SENDER" cnt-$$ 127.0.0.1 $port 2

@@ -17,9 +17,10 @@ cleanup_priv() {
 # status_of PID FIELD: the field of /proc/PID/status (tabs squeezed)
 status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | tr -s '\t ' ' ' | sed 's/ $//'; }
 
-# wait_uid PID UID: until the process's real uid is UID (bounded: 3 s)
+# wait_uid PID UID: until the process's real uid is UID (bounded: 10 s; the
+# change follows the kallsyms read, 100-250 ms on this host)
 wait_uid() {
-	for _ in $(seq 60); do
+	for _ in $(seq 200); do
 		[ "$(status_of "$1" Uid | cut -d' ' -f1)" = "$2" ] && return 0
 		sleep 0.05
 	done

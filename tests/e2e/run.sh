@@ -36,6 +36,7 @@ cleanup() {
 	type cleanup_flt_ns >/dev/null 2>&1 && cleanup_flt_ns
 	type cleanup_own >/dev/null 2>&1 && cleanup_own
 	type cleanup_priv >/dev/null 2>&1 && cleanup_priv
+	type cleanup_faults >/dev/null 2>&1 && cleanup_faults
 	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
@@ -58,6 +59,17 @@ start_tracer() {
 		sleep 0.1
 	done
 	echo "# tracer did not start: $(cat "$out.err")"
+	return 1
+}
+
+# wait_names OUTFILE: for a tracer started with -v, until kallsyms is read and
+# the benign rules by function are in force (bounded: 10 s)
+wait_names() {
+	for _ in $(seq 100); do
+		grep -q '^skbdrop: kallsyms read: benign rules by function in force' "$1.err" && return 0
+		sleep 0.1
+	done
+	echo "# names not ready: $(cat "$1.err")"
 	return 1
 }
 
@@ -699,6 +711,9 @@ if command -v bpftool >/dev/null; then
 		check "ringbuf SIGINT: program and its $(echo $maps | wc -w) maps gone after exit" 0 $left
 	else nok "ringbuf SIGINT: tracer starts"; fi
 else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
+
+# ---- faults (issue 15): tests/e2e/faults.sh (uses still_loaded, prog_ids)
+. "$(dirname "$0")/faults.sh"
 
 # ---- stdout closed early (| head): exit quietly
 ( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!

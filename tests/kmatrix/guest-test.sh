@@ -73,13 +73,20 @@ if [ "${KMATRIX_DUMP:-0}" = 1 ] || grep -q kmatrix_dump /proc/cmdline; then
 fi
 
 # ---- start, tracing line, --list-reasons
-if start $T/s.txt -d 0.5; then
+if start $T/s.txt -d 15; then
 	grep -q "^skbdrop: tracing skb:kfree_skb on [0-9]* CPUs, kernel $KREL" $T/s.txt.err && ok "tracing line names kernel $KREL" \
 		|| nok "tracing line names kernel $KREL" "$(cat $T/s.txt.err)"
 	if [ $HAS_REASON = 0 ]; then
 		grep -q "no drop reasons before 5.17" $T/s.txt.err && ok "says reasons are unavailable" || nok "says reasons are unavailable"
 	fi
-	wait $TP; check "runs and exits 0 (-d)" 0 $?
+	# -Z's default: nobody (65534 without /etc/passwd) once tracing, with CAP_DAC_READ_SEARCH,
+	# CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYSLOG and CAP_BPF; every check below runs so
+	# (after kallsyms is read, which under TCG takes seconds: bounded by 12 s)
+	i=0
+	while [ $i -lt 240 ] && ! grep -q '^Uid:[[:space:]]*65534' /proc/$TP/status 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+	check "-Z: nobody once tracing, with exactly the five capabilities and no_new_privs" "65534 0000008400280004 1" \
+		"$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, c, n }' /proc/$TP/status 2>/dev/null)"
+	kill -INT $TP; wait $TP; check "runs and exits 0 (SIGINT)" 0 $?
 else
 	nok "skbdrop starts" "$(cat $T/s.txt.err)"
 fi

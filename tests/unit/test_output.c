@@ -1089,8 +1089,47 @@ static void test_sink(void)
 		CU_ASSERT_EQUAL(skbd_out__flush(o), -EPIPE);
 		sigaction(SIGPIPE, &old, NULL);
 	}
+	CU_ASSERT_EQUAL(skbd_out__unwritten(o), 1);
 	skbd_out__free(o);
 	skbd_out__free(NULL);
+	close(p[1]);
+	free(ev);
+}
+
+/* A reader that stops reading (a full pipe, here one that does not block):
+ * the events the failed flush did not write are counted, a line cut short
+ * among them, and every event is either wholly in the pipe or counted. */
+static void test_sink_unwritten(void)
+{
+	struct skbd_fmt_ctx c = { .mono_to_real_ns = MONO_TO_REAL };
+	struct skbd_out_opts opts = { .json = true };
+	struct skbd_drop_names nm = { .location = "func_a+0x234" };
+	struct skbd_drop *ev = new_event();
+	struct skbd_out *o = NULL;
+	unsigned long long whole = 0, formatted = 0;
+	char *got;
+	int p[2], err = 0;
+
+	CU_ASSERT_EQUAL_FATAL(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	CU_ASSERT_TRUE_FATAL(fcntl(p[1], F_SETPIPE_SZ, 4096) >= 4096);
+	CU_ASSERT_EQUAL_FATAL(skbd_out__new(p[1], &c, &opts, &o), 0);
+	CU_ASSERT_EQUAL(skbd_out__unwritten(o), 0);
+	/* an event whose flush-before-formatting fails is not formatted */
+	for (int i = 0; i < 200 && !err; i++)
+		if (!(err = skbd_out__event(o, ev, &nm)))
+			formatted++;
+	if (!err)
+		err = skbd_out__flush(o);
+	CU_ASSERT_EQUAL(err, -EAGAIN);
+	got = drain(p[0]);
+	for (const char *q = got; (q = strchr(q, '\n')); q++)
+		whole++;
+	CU_ASSERT_TRUE(skbd_out__unwritten(o) > 0);
+	CU_ASSERT_EQUAL(whole + skbd_out__unwritten(o), formatted);
+	free(got);
+	skbd_out__free(o);
+	CU_ASSERT_EQUAL(skbd_out__unwritten(NULL), 0);
+	close(p[0]);
 	close(p[1]);
 	free(ev);
 }
@@ -1199,5 +1238,6 @@ CU_TestInfo skbd_tests_output[] = {
 	{ "time text", test_time_text },
 	{ "write all", test_write_all },
 	{ "sink", test_sink },
+	{ "sink: events a stalled reader never got", test_sink_unwritten },
 	CU_TEST_INFO_NULL,
 };

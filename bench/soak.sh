@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Soak: skbdrop streams JSON to a file for SECONDS (default 600) while the fastest generator (dropgen -k send,
+# an nft prerouting drop on loopback) runs back to back in its own namespace, and every second a namespace
+# with a veth pair is created and the previous one deleted (and, where skbdrop has --metrics, its endpoint is
+# scraped: not yet, the endpoint arrives with issue 16). The output file is emptied every 10 s (as logrotate's copytruncate would: skbdrop appends), so the
+# disk does not fill. skbdrop's VmRSS, VmHWM and open fds are sampled every second.
+# It passes when, after the warm-up (WARMUP s, default 60): peak RSS grows by at most 1 MiB, the open fds do
+# not change, and delivered + lost == generated, exactly. Figures go to stdout (bench/README.md quotes them).
+# Usage: bench/soak.sh [BUILD_DIR] [SECONDS] [WARMUP]     as root
+set -u
+BUILD=${1:-build}
+DUR=${2:-600}
+WARMUP=${3:-60}
+SKBDROP=$(readlink -f "$BUILD/skbdrop")
+DROPGEN=$(readlink -f "$BUILD/bench/dropgen")
+NS=skbdsoak$$
+TMP=$(mktemp -d /tmp/skbdrop-soak.XXXXXX)
+OUT=$TMP/events.json
+chmod 711 "$TMP"
+SKPID= CHPID=
+
+die() { echo "soak: error: $*" >&2; exit 1; }
+cleanup() {
+	[ -n "$CHPID" ] && kill "$CHPID" 2>/dev/null && wait "$CHPID" 2>/dev/null
+	[ -n "$SKPID" ] && kill -KILL "$SKPID" 2>/dev/null
+	ip netns del $NS 2>/dev/null
+	for n in $(ip netns list | awk -v p="skbdsoakc$$-" 'index($1, p) == 1 { print $1 }'); do ip netns del "$n"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+[ "$(id -u)" = 0 ] || die "run as root"
+[ -x "$SKBDROP" ] && [ -x "$DROPGEN" ] || die "build first: make all $BUILD/bench/dropgen"
+command -v nft >/dev/null || die "nft missing (apt-get install nftables)"
+
+ip netns add $NS && ip -n $NS link set lo up || die "cannot create namespace $NS"
+printf 'table ip soak {\n chain pre {\n  type filter hook prerouting priority -300;\n  udp dport 9 drop\n }\n}\n' |
+	ip netns exec $NS nft -f - || die "cannot add the nft rule"
+
+# skbdrop appends (O_APPEND) so the truncations below leave no hole
+: >"$OUT"; chown nobody "$OUT"
+"$SKBDROP" -o json --netns $NS "udp dst port 9" >>"$OUT" 2>"$TMP/skbdrop.err" &
+SKPID=$!
+for _ in $(seq 100); do grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" && break; sleep 0.1; done
+grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" || die "skbdrop did not start: $(cat "$TMP/skbdrop.err")"
+
+# namespace churn: every second a new namespace with a veth pair, the previous one deleted
+(
+	prev=
+	i=0
+	while :; do
+		i=$((i + 1))
+		n=skbdsoakc$$-$i
+		ip netns add "$n" && ip link add "vs$$-$((i % 1000))" netns "$n" type veth peer name vsp netns "$n"
+		ip -n "$n" link set lo up
+		[ -n "$prev" ] && ip netns del "$prev"
+		prev=$n
+		sleep 1
+	done
+) >/dev/null 2>&1 &
+CHPID=$!
+
+START=$(date +%s)
+gen=0 runs=0
+echo "t_s rss_kib hwm_kib fds" >"$TMP/samples"
+next=$START trunc=$((START + 10))
+while [ $(($(date +%s) - START)) -lt "$DUR" ]; do
+	# the generator, back to back, on CPU 0, in chunks bounded in time
+	d=$(ip netns exec $NS taskset -c 0 "$DROPGEN" -C 0 -t 5 2000000 127.0.0.1 9 2>/dev/null |
+		sed -nE 's/.* drops ([0-9]+) in .*/\1/p')
+	gen=$((gen + ${d:-0})); runs=$((runs + 1))
+	now=$(date +%s)
+	while [ "$next" -le "$now" ]; do
+		rss=$(awk '/^VmRSS:/ { print $2 }' /proc/$SKPID/status 2>/dev/null)
+		hwm=$(awk '/^VmHWM:/ { print $2 }' /proc/$SKPID/status 2>/dev/null)
+		fds=$(ls /proc/$SKPID/fd 2>/dev/null | wc -l)
+		echo "$((next - START)) ${rss:-0} ${hwm:-0} $fds" >>"$TMP/samples"
+		next=$((next + 1))
+	done
+	if [ "$now" -ge "$trunc" ]; then : >"$OUT"; trunc=$((now + 10)); fi
+	kill -0 $SKPID 2>/dev/null || die "skbdrop exited early: $(cat "$TMP/skbdrop.err")"
+done
+sleep 0.5
+kill -INT $SKPID
+for _ in $(seq 100); do kill -0 $SKPID 2>/dev/null || break; sleep 0.1; done
+wait $SKPID; rc=$?
+SKPID=
+kill $CHPID 2>/dev/null; wait $CHPID 2>/dev/null; CHPID=
+
+read -r del lost <<<"$(sed -nE 's/^skbdrop: ([0-9]+) events delivered, ([0-9]+) lost .*/\1 \2/p' "$TMP/skbdrop.err")"
+read -r rss0 rssmax hwm_end fds_min fds_max <<<"$(awk -v w="$WARMUP" 'NR > 1 && $1 >= w && $2 > 0 {
+	if (!n++) { r0 = $2; fmin = $4; fmax = $4 }
+	if ($2 > rmax) rmax = $2; if ($4 < fmin) fmin = $4; if ($4 > fmax) fmax = $4; h = $3 }
+	END { print r0, rmax, h, fmin, fmax }' "$TMP/samples")"
+ok=1
+echo "soak: $DUR s, generator runs $runs, generated $gen, delivered ${del:-?}, lost ${lost:-?}, exit $rc"
+echo "soak: delivered + lost = $(( ${del:-0} + ${lost:-0} )) (generated $gen)"
+[ $(( ${del:-0} + ${lost:-0} )) -eq "$gen" ] || ok=0
+echo "soak: after ${WARMUP} s: RSS $rss0 KiB, peak $rssmax KiB (growth $((rssmax - rss0)) KiB), VmHWM at the end $hwm_end KiB"
+[ $((rssmax - rss0)) -le 1024 ] || ok=0
+echo "soak: open fds after the warm-up: $fds_min to $fds_max"
+[ "$fds_min" = "$fds_max" ] || ok=0
+echo "soak: namespaces created and deleted: about $DUR (one a second); metrics endpoint: none yet (issue 16)"
+[ "$rc" = 0 ] || ok=0
+grep -v '^skbdrop: tracing\|^skbdrop: SYNs' "$TMP/skbdrop.err" | sed 's/^/soak: stderr: /'
+if [ $ok = 1 ]; then echo "soak: PASS"; else echo "soak: FAIL"; exit 1; fi
