@@ -48,6 +48,7 @@ struct ns_common___skbd {
 
 struct net___skbd {
 	struct ns_common___skbd ns;
+	__u64 net_cookie; /* atomic64_t before 5.14, the same 8 bytes */
 } __attribute__((preserve_access_index));
 
 struct possible_net_t___skbd {
@@ -568,6 +569,10 @@ static __attribute__((always_inline)) void read_context(__u64 rx_sk, __u8 rx_src
 		RD(direct, ev->netns, net->ns.inum);
 	if (lean && !want_owner)
 		return;
+	/* which namespace, beyond doubt: the reader names devices in the one
+	 * with this cookie, not in a newer one that got the inode */
+	if (net && __builtin_preserve_field_info(net->net_cookie, FIELD_EXISTS))
+		RD(direct, ev->netns_cookie, net->net_cookie);
 	read_sock(rx_sk, rx_src, skb, ev, want_owner, direct);
 	if (snaplen && !lean)
 		read_packet(skb, ev, snaplen, direct);
@@ -716,6 +721,7 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	ev->len = 0;
 	ev->ifindex = 0;
 	ev->netns = 0;
+	ev->netns_cookie = 0;
 	ev->caplen = 0;
 	ev->net_off = SKBD_OFF_NONE;
 	ev->trans_off = SKBD_OFF_NONE;

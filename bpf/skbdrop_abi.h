@@ -229,10 +229,14 @@ struct skbd_event {
 	__u8 sk_flags;       /* SKBD_SKF_* */
 	__u8 benign_rule;    /* SKBD_EV_BENIGN: the rule */
 	__u8 pad3;
+	/* the netns's cookie (net_cookie: unique for the boot, unlike the inode,
+	 * which a new namespace may get as soon as the old one is gone); 0
+	 * unknown (before 5.14 it is made only when asked for) */
+	__u64 netns_cookie;
 	__u8 data[SKBD_SNAPLEN_MAX];
 };
 
-#define SKBD_EVENT_HDR 152u /* offsetof(struct skbd_event, data) */
+#define SKBD_EVENT_HDR 160u /* offsetof(struct skbd_event, data) */
 
 enum skbd_sk_src {
 	SKBD_SKSRC_NONE = 0,

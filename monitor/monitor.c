@@ -28,14 +28,15 @@
 /* The public drop record and summary key are the ABI's, field for field:
  * a record is copied as it is. */
 _Static_assert(sizeof(struct skbd_drop) == sizeof(struct skbd_event), "drop = event");
-_Static_assert(offsetof(struct skbd_drop, data) == SKBD_EVENT_HDR, "event header is 152 bytes");
+_Static_assert(offsetof(struct skbd_drop, data) == SKBD_EVENT_HDR, "event header is 160 bytes");
 _Static_assert(offsetof(struct skbd_drop, pkt_len) == offsetof(struct skbd_event, pkt_len), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, cgroup_id) == offsetof(struct skbd_event, cgroup_id), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, stack_id) == offsetof(struct skbd_event, stack_id), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, caplen) == offsetof(struct skbd_event, caplen), "drop = event");
 _Static_assert(offsetof(struct skbd_drop, sk_ino) == offsetof(struct skbd_event, sk_ino) &&
 		       offsetof(struct skbd_drop, sk_rcvbuf) == offsetof(struct skbd_event, sk_rcvbuf) &&
-		       offsetof(struct skbd_drop, sk_flags) == offsetof(struct skbd_event, sk_flags),
+		       offsetof(struct skbd_drop, sk_flags) == offsetof(struct skbd_event, sk_flags) &&
+		       offsetof(struct skbd_drop, netns_cookie) == offsetof(struct skbd_event, netns_cookie),
 	       "drop = event");
 _Static_assert(SKBD_SK_SRC_RX_SK == SKBD_SKSRC_RX_SK && SKBD_SK_UID == SKBD_SKF_UID &&
 		       SKBD_SK_CGROUP == SKBD_SKF_CGROUP && SKBD_SK_QUEUE == SKBD_SKF_QUEUE &&

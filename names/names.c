@@ -164,14 +164,15 @@ static int stack_frames(struct skbd_names *n, __s32 id)
 
 /* The name of the device at ifindex in netns (at ts_ns; 0: now) into dev,
  * "" when it cannot be named */
-static void dev_name(struct skbd_names *n, __u32 netns, __u32 ifindex, __u64 ts_ns, char dev[SKBD_NAME_DEV])
+static void dev_name(struct skbd_names *n, __u32 netns, __u64 cookie, __u32 ifindex, __u64 ts_ns,
+		     char dev[SKBD_NAME_DEV])
 {
 	char name[16];
 
 	dev[0] = '\0';
 	if (!n->nd || !ifindex || !netns)
 		return;
-	if (skbd_netdev__ifname_at(n->nd, netns, ifindex, ts_ns, name) == 0)
+	if (skbd_netdev__ifname_at(n->nd, netns, ifindex, ts_ns, cookie, name) == 0)
 		put_text(dev, SKBD_NAME_DEV, name);
 }
 
@@ -246,7 +247,7 @@ static void owner_names(struct skbd_names *n, const struct skbd_drop *d, struct 
 void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct skbd_drop_names *out)
 {
 	skbd_names__symbol(n, d->location, out->location, sizeof(out->location));
-	dev_name(n, d->netns, d->ifindex, d->ts_ns, out->dev);
+	dev_name(n, d->netns, d->netns_cookie, d->ifindex, d->ts_ns, out->dev);
 	netns_name(n, d->netns, out->netns);
 	owner_names(n, d, &out->owner); /* first: its cgroup path is copied */
 	out->cgroup = n->cg && (d->flags & SKBD_DROP_HAS_CGROUP) ? skbd_cgroups__path(n->cg, d->cgroup_id) : NULL;
@@ -259,7 +260,7 @@ void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct sk
 void skbd_names__key(struct skbd_names *n, const struct skbd_drop_key *k, struct skbd_key_names *out)
 {
 	skbd_names__symbol(n, k->location, out->location, sizeof(out->location));
-	dev_name(n, k->netns, k->ifindex, 0, out->dev); /* the device now: a row spans the run */
+	dev_name(n, k->netns, 0, k->ifindex, 0, out->dev); /* the device now: a row spans the run */
 	netns_name(n, k->netns, out->netns);
 	out->owner_pid = 0;
 	out->owner_comm[0] = '\0';

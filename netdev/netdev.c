@@ -68,6 +68,7 @@ struct ns_ent {
 	__u64 backoff_ms;	/* the wait before the next try after a repeated failure */
 	__u64 alive_ms;		/* last check that the namespace still exists */
 	__u64 synced_ns;	/* when its notifications were last all read (0: never) */
+	__u64 cookie;		/* the namespace's cookie (SO_NETNS_COOKIE, 5.14+), 0 unknown */
 	char path[NS_PATH_SIZE]; /* how we entered it ("" for our own) */
 };
 
@@ -556,6 +557,21 @@ static int open_in_ns(struct ns_ent *ns, struct mnl_socket **out)
 	return 0;
 }
 
+/* The cookie of the namespace fd's socket lives in: unique for the boot
+ * (5.14+); 0 when the kernel cannot tell. */
+static __u64 netns_cookie(int fd)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 || len != sizeof(cookie))
+		return 0;
+	return cookie;
+}
+
 static int ns_open(struct skbd_netdev *nd, struct ns_ent *ns)
 {
 	struct mnl_socket *nl;
@@ -585,6 +601,7 @@ static int ns_open(struct skbd_netdev *nd, struct ns_ent *ns)
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	ns->nl = nl;
 	ns->portid = mnl_socket_get_portid(nl);
+	ns->cookie = netns_cookie(mnl_socket_get_fd(nl));
 	ns->need_dump = true;
 	ns->alive_ms = now_ms();
 	return 0;
@@ -800,13 +817,24 @@ static int ifname_slow(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char 
 	return ns_fail(ns, -EAGAIN);
 }
 
-int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, char name[16])
+int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, __u64 cookie,
+			   char name[16])
 {
 	const struct link_ent *e;
+	const struct ns_ent *ns;
 	int ret = skbd_netdev__ifname(nd, netns, ifindex, name);
 
-	if (ret || !when_ns)
+	if (ret)
 		return ret;
+	/* the answer came from the namespace that has the inode now: the drop's
+	 * only if the cookies agree */
+	ns = nd->ns[ns_slot(nd, netns)];
+	if (cookie && ns && ns->inode == netns && ns->cookie && ns->cookie != cookie) {
+		name[0] = '\0';
+		return -ENODEV;
+	}
+	if (!when_ns)
+		return 0;
 	e = link_find(nd, netns, ifindex);
 	if (e && e->born_ns > when_ns) { /* this device came after the drop: not its drop */
 		name[0] = '\0';

@@ -75,6 +75,8 @@ struct skbd_drop {
 	__u8 sk_flags;       /* SKBD_SK_* */
 	__u8 benign_rule;    /* SKBD_DROP_BENIGN: the rule that names it (see monitor.h) */
 	__u8 pad3;
+	__u64 netns_cookie;  /* the netns's cookie, unique for the boot (an inode may be
+				given to a new namespace); 0 unknown (before 5.14) */
 	__u8 data[SKBD_DROP_SNAPLEN_MAX];
 };
 

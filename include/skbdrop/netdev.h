@@ -26,11 +26,14 @@ __u32 skbd_netdev__self_netns(const struct skbd_netdev *nd);
  * -errno: netlink failure. A cache hit costs no syscall. */
 int skbd_netdev__ifname(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char name[16]);
 
-/* The same for a drop at when_ns (CLOCK_MONOTONIC, as bpf_ktime_get_ns):
- * -ENODEV also when the device now at that ifindex was announced after
- * when_ns (an ifindex reused by a new device is never named for an older
- * drop). when_ns 0: no such check. */
-int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, char name[16]);
+/* The same for a drop at when_ns (CLOCK_MONOTONIC, as bpf_ktime_get_ns) in
+ * the namespace whose cookie is cookie: -ENODEV also when the device now at
+ * that ifindex was announced after when_ns (an ifindex reused by a new device
+ * is never named for an older drop), and when the namespace now at that inode
+ * has another cookie (the drop's namespace is gone and a new one got its
+ * inode). when_ns 0, cookie 0 (unknown: before 5.14): no such check. */
+int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, __u64 cookie,
+			   char name[16]);
 
 /* "blue" when /run/netns/blue is the namespace with that inode; NULL when it
  * has no name there. Misses rescan /run/netns at most once a second. The

@@ -104,17 +104,24 @@ if start_tracer "$f" -o json "udp dst port 7401"; then
 		if ip link add vf$$a netns $FB type veth peer name vf$$b netns $FA.$i &&
 			ip -n $FB addr add 10.223.0.1/24 dev vf$$a && ip -n $FA.$i addr add 10.223.0.2/24 dev vf$$b &&
 			ip -n $FB link set vf$$a up && ip -n $FA.$i link set vf$$b up; then
-			ip netns exec $FA.$i "$SENDER" nsd-$$ 10.223.0.1 7401 10 && made=$((made + 10))
+			if ip netns exec $FA.$i "$SENDER" nsd-$$ 10.223.0.1 7401 10; then
+				made=$((made + 10))
+				# until the receiver's stack dropped all 10 (softirq may lag on a busy host:
+				# a namespace deleted before would free them in its teardown instead)
+				for _ in $(seq 40); do [ "$(udp_noports $FB)" -ge 10 ] && break; sleep 0.05; done
+			fi
 		fi
 		ip netns del $FB; ip netns del $FA.$i
 	done
 	stop_tracer
 	check "namespaces deleted under lookup: exit 0" 0 "$RC"
 	check "namespaces deleted under lookup: all $made drops delivered" "$made" "$(jcount "$f" '.layers.udp.dport==7401')"
-	check "namespaces deleted under lookup: each with the veth's name or no name, never another's" "$made" \
-		"$(jcount "$f" ".layers.udp.dport==7401 and (.dev==\"vf$$a\" or .dev==null)")"
+	n=$(jcount "$f" ".layers.udp.dport==7401 and (.dev==\"vf$$a\" or .dev==null)")
+	[ "$n" = "$made" ] && ok "namespaces deleted under lookup: each with the veth's name or no name, never another's" \
+		|| nok "namespaces deleted under lookup: each with the veth's name or no name, never another's" \
+			"$n of $made; the others: $(jq -c "select(.layers.udp.dport==7401 and .dev!=\"vf$$a\" and .dev!=null) | [.netns, .ifindex, .dev, .netns_name]" "$f" | sort | uniq -c | head -5 | tr '\n' ' ')"
 	check "namespaces deleted under lookup: no error or warning on stderr" "" \
-		"$(grep -v '^skbdrop: tracing\|^skbdrop: SYNs dropped\|^skbdrop: [0-9]* events delivered\|^skbdrop: every drop\|^skbdrop: transport\|^skbdrop: by reason\|^skbdrop: kernel counters' "$f.err")"
+		"$(grep -iE '^skbdrop: (error|warning)|malformed' "$f.err")"
 	[ "$made" -gt 0 ] && ok "namespaces deleted under lookup: drops were made ($made)" || nok "namespaces deleted under lookup: drops were made"
 else nok "namespaces deleted under lookup: tracer starts"; fi
 cleanup_faults

@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/netdev.h>
+#include <skbdrop/netns.h>
 #include "testutil.h"
 
 /* Inodes no namespace has (nsfs numbers start at 0xf0000000 and grow
@@ -792,6 +793,21 @@ static int wait_for(struct skbd_netdev *nd, __u32 ns, __u32 ifindex, const char 
 /* Our own namespace's loopback, and a named namespace with a device
  * (ifindex 4242) that is found, renamed, taken in and out of a bridge and
  * deleted; then the namespace is deleted and our socket must let it go. */
+/* In the namespace (skbd_netns__run): its cookie, from a socket made there. */
+static int read_cookie(void *arg)
+{
+	__u64 *cookie = arg;
+	socklen_t len = sizeof(*cookie);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, 71 /* SO_NETNS_COOKIE */, cookie, &len) < 0)
+		err = -errno;
+	close(fd);
+	return err == -ENOPROTOOPT ? 0 : err;
+}
+
 static void test_live(void)
 {
 	struct skbd_netdev *nd;
@@ -834,6 +850,23 @@ static void test_live(void)
 	expect_name(nd, ino, 4242, "skbdt0");
 	expect_name(nd, ino, 1, "lo");
 	expect_err(nd, ino, 4243, -ENODEV);
+	/* the drop's namespace by cookie: named only in the namespace that has
+	 * it (another cookie: a namespace that got the inode of a deleted one) */
+	{
+		__u64 cookie = 0;
+
+		CU_ASSERT_EQUAL(skbd_netns__run(path, ino, read_cookie, &cookie), 0);
+		if (cookie) { /* 5.14+ */
+			memset(name, 'X', sizeof(name));
+			CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, ino, 4242, 0, cookie, name), 0);
+			CU_ASSERT_STRING_EQUAL(name, "skbdt0");
+			CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, ino, 4242, 0, cookie + 1, name), -ENODEV);
+			CU_ASSERT_STRING_EQUAL(name, "");
+			CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, ino, 4242, 0, 0, name), 0);
+		} else {
+			CU_FAIL("SO_NETNS_COOKIE gave nothing on this kernel");
+		}
+	}
 	nsname = skbd_netdev__netns_name(nd, ino);
 	CU_ASSERT_PTR_NOT_NULL(nsname);
 	if (nsname)
@@ -898,13 +931,13 @@ static void test_ifindex_reuse(void)
 	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	before = (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, name), 0);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, 0, name), 0);
 	CU_ASSERT_STRING_EQUAL(name, "eth0");
 	/* a state change of eth0 (notification) does not make it new */
 	b.len = 0;
 	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 5, "eth0");
 	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, name), 0);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 1, 0, name), 0);
 	/* eth0 deleted, then veth9 created at the same ifindex */
 	b.len = 0;
 	put_link(&b, RTM_DELLINK, 0, AF_UNSPEC, 5, "eth0");
@@ -913,16 +946,16 @@ static void test_ifindex_reuse(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	after = (__u64)t.tv_sec * 1000000000ULL + (__u64)t.tv_nsec;
 	/* a drop from before veth9 existed: not veth9's */
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, before, name), -ENODEV);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, before, 0, name), -ENODEV);
 	/* a drop after it appeared, or no time given: veth9 */
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, after, name), 0);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, after, 0, name), 0);
 	CU_ASSERT_STRING_EQUAL(name, "veth9");
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 0, name), 0);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 5, 0, 0, name), 0);
 	/* a device first seen in a notification is new as well */
 	b.len = 0;
 	put_link(&b, RTM_NEWLINK, 0, AF_UNSPEC, 6, "tap0");
 	CU_ASSERT_EQUAL(parse(nd, NS_A, &b), 1);
-	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 6, before, name), -ENODEV);
+	CU_ASSERT_EQUAL(skbd_netdev__ifname_at(nd, NS_A, 6, before, 0, name), -ENODEV);
 	free_nd(nd);
 }
 
