@@ -17,6 +17,7 @@ SKBDROP=$(readlink -f "$BUILD/skbdrop")
 DROPGEN=$(readlink -f "$BUILD/bench/dropgen")
 SENDER=$(readlink -f "$BUILD/e2e/udp_sender")
 NS=skbdsoak$$
+GPORT=7419 CPORT=7420 # the generator's (nft drop) and the churn's (closed) UDP ports
 TMP=$(mktemp -d /tmp/skbdrop-soak.XXXXXX)
 OUT=$TMP/events.json
 chmod 711 "$TMP"
@@ -36,13 +37,13 @@ trap cleanup EXIT
 command -v nft >/dev/null || die "nft missing (apt-get install nftables)"
 
 ip netns add $NS && ip -n $NS link set lo up || die "cannot create namespace $NS"
-printf 'table ip soak {\n chain pre {\n  type filter hook prerouting priority -300;\n  udp dport 9 drop\n }\n}\n' |
+printf 'table ip soak {\n chain pre {\n  type filter hook prerouting priority -300;\n  udp dport %s drop\n }\n}\n' $GPORT |
 	ip netns exec $NS nft -f - || die "cannot add the nft rule"
 
 # skbdrop appends (O_APPEND) so the truncations below leave no hole
 : >"$OUT"; chown nobody "$OUT"
-# every namespace: the generator's and the churn's drops (both to UDP port 9)
-"$SKBDROP" -o json "udp dst port 9" >>"$OUT" 2>"$TMP/skbdrop.err" &
+# every namespace: the generator's and the churn's drops, by their ports (the tests use port 9)
+"$SKBDROP" -o json "udp dst port $GPORT or udp dst port $CPORT" >>"$OUT" 2>"$TMP/skbdrop.err" &
 SKPID=$!
 for _ in $(seq 100); do grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" && break; sleep 0.1; done
 grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" || die "skbdrop did not start: $(cat "$TMP/skbdrop.err")"
@@ -62,7 +63,7 @@ grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" || die "skbdrop did not start: $(
 			ip -n "$n" link set vsa up && ip -n "$n-b" link set vsb up &&
 			mac=$(ip -n "$n-b" -br link show vsb | awk '{ print $3 }') &&
 			ip -n "$n" neigh replace 10.229.0.2 lladdr "$mac" dev vsa nud permanent &&
-			ip netns exec "$n" "$SENDER" soakc 10.229.0.2 9 5; then
+			ip netns exec "$n" "$SENDER" soakc 10.229.0.2 $CPORT 5; then
 			echo "$n" >>"$TMP/churn"
 		fi
 		[ -n "$prev" ] && { ip netns del "$prev"; ip netns del "$prev-b"; }
@@ -78,7 +79,7 @@ echo "t_s rss_kib hwm_kib fds" >"$TMP/samples"
 next=$START trunc=$((START + 10))
 while [ $(($(date +%s) - START)) -lt "$DUR" ]; do
 	# the generator, back to back, on CPU 0, in chunks bounded in time
-	d=$(ip netns exec $NS taskset -c 0 "$DROPGEN" -C 0 -t 5 2000000 127.0.0.1 9 2>/dev/null |
+	d=$(ip netns exec $NS taskset -c 0 "$DROPGEN" -C 0 -t 5 2000000 127.0.0.1 $GPORT 2>/dev/null |
 		sed -nE 's/.* drops ([0-9]+) in .*/\1/p')
 	gen=$((gen + ${d:-0})); runs=$((runs + 1))
 	now=$(date +%s)
@@ -103,9 +104,10 @@ wait $SKPID; rc=$?
 SKPID=
 
 read -r del lost <<<"$(sed -nE 's/^skbdrop: ([0-9]+) events delivered, ([0-9]+) lost .*/\1 \2/p' "$TMP/skbdrop.err")"
-# fds: skbdrop keeps a netlink socket for a namespace it names devices in while that namespace
-# lives, so the count moves by one or two with the churn; flat means the last minute's most is
-# no more than the first minute's after the warm-up
+# fds: skbdrop keeps a netlink socket for a namespace it names devices in until it sees the
+# namespace gone (checked every 2 s), so with a new namespace a second the count moves by a few;
+# flat means the last minute's most exceeds the first minute's (after the warm-up) by at most 2
+# (a leak of one fd per namespace would add hundreds)
 read -r rss0 rssmax hwm_end fds_min fds_max fds_first fds_last <<<"$(awk -v w="$WARMUP" -v d="$DUR" 'NR > 1 && $1 >= w && $2 > 0 {
 	if (!n++) { r0 = $2; fmin = $4; fmax = $4 }
 	if ($2 > rmax) rmax = $2; if ($4 < fmin) fmin = $4; if ($4 > fmax) fmax = $4; h = $3
@@ -121,7 +123,7 @@ echo "soak: delivered + lost = $(( ${del:-0} + ${lost:-0} )) (generated $gen)"
 echo "soak: after ${WARMUP} s: RSS $rss0 KiB, peak $rssmax KiB (growth $((rssmax - rss0)) KiB), VmHWM at the end $hwm_end KiB"
 [ $((rssmax - rss0)) -le 1024 ] || ok=0
 echo "soak: open fds after the warm-up: $fds_min to $fds_max; most in the first minute $fds_first, in the last minute $fds_last"
-[ "$fds_last" -le "$fds_first" ] || ok=0
+[ "$fds_last" -le $((fds_first + 2)) ] || ok=0
 echo "soak: metrics endpoint: none yet (issue 16)"
 [ "$rc" = 0 ] || ok=0
 grep -v '^skbdrop: tracing\|^skbdrop: SYNs' "$TMP/skbdrop.err" | sed 's/^/soak: stderr: /'
