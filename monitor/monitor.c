@@ -943,18 +943,24 @@ bool skbd_monitor__direct_reads(const struct skbd_monitor *mon)
 
 /* ---- attach and poll ---- */
 
-static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+int skbd_monitor__record_to_drop(const void *data, __u32 size, struct skbd_drop *d)
 {
-	struct skbd_monitor *mon = ctx;
-	struct skbd_drop *d = &mon->drop;
-
 	if (size < SKBD_EVENT_HDR) /* raw size may include padding, never less */
-		return SKBD_CB_OK;
+		return -EBADMSG;
 	memcpy(d, data, SKBD_EVENT_HDR);
 	if (d->caplen > size - SKBD_EVENT_HDR || d->caplen > SKBD_SNAPLEN_MAX)
 		d->caplen = 0; /* never trust a length the record does not carry */
 	memcpy(d->data, (const char *)data + SKBD_EVENT_HDR, d->caplen);
-	return mon->on_drop ? mon->on_drop(mon->ctx, d) : SKBD_CB_OK;
+	return 0;
+}
+
+static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+{
+	struct skbd_monitor *mon = ctx;
+
+	if (skbd_monitor__record_to_drop(data, size, &mon->drop))
+		return SKBD_CB_OK;
+	return mon->on_drop ? mon->on_drop(mon->ctx, &mon->drop) : SKBD_CB_OK;
 }
 
 static int on_lost(void *ctx, int cpu, __u64 lost)
