@@ -77,7 +77,7 @@ static const char *const neigh_functions[] = { "neigh_invalidate", NULL };
 /* NIC drivers that free transmitted packets with dev_kfree_skb_any (a kfree_skb) */
 static const char *const txc_functions[] = { "*_clean_tx_irq", "*_clean_tx_ring", NULL };
 
-const struct skbd_benign_rule skbd_benign_rules[] = {
+const struct skbd_benign_rule skbd_benign_rules[SKBD_DROP_BENIGN_RULES + 1] = {
 	{ "teardown", "a socket's queues freed as it closes (data its owner will not read)", teardown_reasons,
 	  teardown_functions },
 	{ "purge", "a queue purged whole (a TCP out-of-order queue on close, a socket's or device's queue)", no_names,
