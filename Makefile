@@ -6,6 +6,7 @@
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
 #   make bench      bench harness: skbdrop modes/transports/wakeups vs bpftrace and perf (bench/run.sh)
 #   make kmatrix    boot the static binary on Debian kernels 5.10-7.x under QEMU (tests/kmatrix/run.sh)
+#   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N s (tests/fuzz/README.md); fuzz-smoke: 2 s each
 
 CC      ?= gcc
 CLANG   ?= clang
@@ -45,7 +46,7 @@ LIBMNL_A    := build/libmnl/libmnl.a
 STATIC_LIBS := $(LIBMNL_A) -lpcap -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
 DYN_LIBS    := -lelf -lmnl -lpcap
 
-.PHONY: all run check unit e2e bench deps clean size kmatrix
+.PHONY: all run check unit e2e bench deps clean size kmatrix fuzz fuzz-smoke fuzz-build fuzz-seeds
 all: $(BUILD)/skbdrop
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h monitor/*.h names/*.h output/*.h)
@@ -119,12 +120,57 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit SANITIZE=address,undefined
+	$(MAKE) fuzz-smoke
 	$(MAKE) e2e
 	if [ "$$CI" = true ]; then $(MAKE) kmatrix; fi
 
 kmatrix: deps
 	$(MAKE) all
 	tests/kmatrix/run.sh $(BUILD)
+
+# ---- libFuzzer targets (tests/fuzz/): clang, the library built apart with
+# the fuzzer's coverage and the sanitizers, in an archive so that a target
+# links only the objects it uses
+FUZZ_DIR     := build/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -O1 -g -std=gnu11 $(WARN) -D_GNU_SOURCE -Iinclude -Ibpf -Itests/unit -DSKBD_VERSION='"fuzz"'
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(filter-out tests/fuzz/fuzz_util.c,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_LIB     := $(FUZZ_DIR)/libskbdrop.a
+FUZZ_HELPERS := $(FUZZ_DIR)/obj/tests/fuzz/fuzz_util.o $(FUZZ_DIR)/obj/tests/fuzz/ebpf_run.o \
+		$(FUZZ_DIR)/obj/tests/unit/filter_ref.o
+FUZZ_SECONDS ?= 60
+
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h filter/*.h monitor/*.h names/*.h output/*.h tests/fuzz/*.h tests/unit/filter_ref.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+
+$(FUZZ_LIB): $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o) $(BUILD)/obj/bpf_embed.o
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) $(FUZZ_LIB)
+	$(CLANG) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(DYN_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(MAKE) fuzz-build
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke:
+	$(MAKE) fuzz-build
+	tests/fuzz/run.sh $(FUZZ_DIR) 2 $(FUZZ_TARGETS)
+
+# Remake the seeds of tests/fuzz/corpus (committed: run this only to change
+# them): the fixtures, the BPF object and its .BTF, a kernel-like BTF, and
+# the binary seeds gen_seeds writes. Regression inputs (crash-*) stay.
+$(BUILD)/fuzz-gen/gen_seeds: tests/fuzz/gen_seeds.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(DYN_LIBS)
+
+fuzz-seeds: $(BUILD)/fuzz-gen/gen_seeds $(BPF_OBJ)
+	tests/fuzz/make-corpus.sh tests/fuzz/corpus $(BUILD)/fuzz-gen "$(CLANG) $(BPF_CFLAGS)" $(BPF_OBJ)
 
 run: deps
 	$(MAKE) all

@@ -78,7 +78,7 @@ static const char *const neigh_functions[] = { "neigh_invalidate", NULL };
 /* NIC drivers that free transmitted packets with dev_kfree_skb_any (a kfree_skb) */
 static const char *const txc_functions[] = { "*_clean_tx_irq", "*_clean_tx_ring", NULL };
 
-const struct skbd_benign_rule skbd_benign_rules[] = {
+const struct skbd_benign_rule skbd_benign_rules[SKBD_DROP_BENIGN_RULES + 1] = {
 	{ "teardown", "a socket's queues freed as it closes (data its owner will not read)", teardown_reasons,
 	  teardown_functions },
 	{ "purge", "a queue purged whole (a TCP out-of-order queue on close, a socket's or device's queue)", no_names,
@@ -957,18 +957,24 @@ bool skbd_monitor__direct_reads(const struct skbd_monitor *mon)
 
 /* ---- attach and poll ---- */
 
-static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+int skbd_monitor__record_to_drop(const void *data, __u32 size, struct skbd_drop *d)
 {
-	struct skbd_monitor *mon = ctx;
-	struct skbd_drop *d = &mon->drop;
-
 	if (size < SKBD_EVENT_HDR) /* raw size may include padding, never less */
-		return SKBD_CB_OK;
+		return -EBADMSG;
 	memcpy(d, data, SKBD_EVENT_HDR);
 	if (d->caplen > size - SKBD_EVENT_HDR || d->caplen > SKBD_SNAPLEN_MAX)
 		d->caplen = 0; /* never trust a length the record does not carry */
 	memcpy(d->data, (const char *)data + SKBD_EVENT_HDR, d->caplen);
-	return mon->on_drop ? mon->on_drop(mon->ctx, d) : SKBD_CB_OK;
+	return 0;
+}
+
+static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
+{
+	struct skbd_monitor *mon = ctx;
+
+	if (skbd_monitor__record_to_drop(data, size, &mon->drop))
+		return SKBD_CB_OK;
+	return mon->on_drop ? mon->on_drop(mon->ctx, &mon->drop) : SKBD_CB_OK;
 }
 
 static int on_lost(void *ctx, int cpu, __u64 lost)

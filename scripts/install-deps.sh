@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install the Debian packages skbdrop needs to build and test, if any is missing.
 set -eu
-pkgs="make gcc libc6-dev clang llvm libelf-dev zlib1g-dev libzstd-dev libmnl-dev libpcap-dev
+# libclang-rt-dev: libFuzzer and the sanitizer runtimes for clang (make fuzz, fuzz-smoke), only
+# recommended by clang
+pkgs="make gcc libc6-dev clang llvm libclang-rt-dev libelf-dev zlib1g-dev libzstd-dev libmnl-dev libpcap-dev
 libcunit1-dev iproute2 nftables jq bpftool strace file util-linux dpkg-dev debian-archive-keyring
 tmux prometheus-node-exporter curl"
 missing=""

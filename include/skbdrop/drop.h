@@ -105,8 +105,11 @@ struct skbd_benign_rule {
 	const char *const *reasons;   /* NULL-terminated */
 	const char *const *functions; /* NULL-terminated; vmlinux functions (skbd_monitor__benign_functions) */
 };
-/* NULL-terminated by name; index = rule number (< SKBD_DROP_BENIGN_RULES) */
-extern const struct skbd_benign_rule skbd_benign_rules[];
+/* NULL-terminated by name; index = rule number (< SKBD_DROP_BENIGN_RULES).
+ * Sized for every rule number a record can carry: the entries past the
+ * named rules have a NULL name, so a formatter may index it with any
+ * benign_rule below SKBD_DROP_BENIGN_RULES. */
+extern const struct skbd_benign_rule skbd_benign_rules[SKBD_DROP_BENIGN_RULES + 1];
 #define SKBD_BENIGN_DEFAULT 0xfu /* teardown, purge, neigh, tx-completion */
 
 /* --summary: which fields make a row (the others are 0 in the key) */

@@ -121,6 +121,12 @@ bool skbd_monitor__direct_reads(const struct skbd_monitor *mon);
 typedef int (*skbd_drop_fn)(void *ctx, const struct skbd_drop *d);
 typedef int (*skbd_lost_fn)(void *ctx, int cpu, __u64 lost);
 
+/* One record as the kernel wrote it to a ring (size bytes: a perf sample's
+ * raw payload or a ring buffer record) into *d: what the rings' callbacks do
+ * before on_drop, public for the fuzzers. A caplen the record does not carry
+ * reads as 0. 0, or -EBADMSG (shorter than the record header; d unchanged). */
+int skbd_monitor__record_to_drop(const void *data, __u32 size, struct skbd_drop *d);
+
 /* Open the rings (streaming only) and attach to skb:kfree_skb. 0 or -errno. */
 int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lost_fn on_lost, void *ctx);
 /* Stop the program; the rings keep what they hold for a last consume. */

@@ -783,23 +783,6 @@ static struct skbd_event *make_events(void)
 	return evs;
 }
 
-/* What the subprogram must answer: the contract of filter.h, evaluated with
- * libpcap's bpf_filter(). */
-static bool expected(const struct skbd_event *ev, const struct skbd_cbpf_insn *eth,
-		     const struct skbd_cbpf_insn *raw)
-{
-	unsigned int caplen = ev->caplen, net = ev->net_off, wire;
-
-	if (caplen > SKBD_SNAPLEN_MAX)
-		return false;
-	wire = ev->pkt_len > caplen ? ev->pkt_len : caplen;
-	if ((ev->flags & SKBD_EV_HAS_MAC) && (net == 14 || net == 18 || net == 22))
-		return eth && tu_pcap_filter(eth, ev->data, wire, caplen) != 0;
-	if (net != SKBD_OFF_NONE && net < caplen)
-		return raw && tu_pcap_filter(raw, ev->data + net, wire - net, caplen - net) != 0;
-	return false;
-}
-
 /* ---- the kernel harness ---- */
 
 struct harness {
@@ -883,7 +866,7 @@ static void differential(const struct harness *h, const char *name, const struct
 	}
 	t->programs++;
 	for (size_t i = 0; i < N_EVENTS; i++) {
-		bool want = expected(&evs[i], eth, raw);
+		bool want = tu_filter_expected(&evs[i], eth, raw);
 
 		err = skbd_bpf_map_update_elem(NULL, h->map_fd, &key, &evs[i], BPF_ANY);
 		if (!err) {

@@ -1217,8 +1217,37 @@ static void test_format_owner(void)
 	env_fini(&e);
 }
 
+/* A record may carry any benign rule number below SKBD_DROP_BENIGN_RULES
+ * (the fuzzer found one past the named rules read beyond the table): the
+ * named ones are shown, the others are not, and nothing is read out of
+ * bounds (an ASan error under make unit SANITIZE=address). */
+static void test_format_benign_rule(void)
+{
+	struct fmt_env e;
+	struct skbd_drop *ev;
+	char buf[4096];
+
+	env_init(&e, false);
+	ev = new_event();
+	ev->flags |= SKBD_DROP_HAS_CTX | SKBD_DROP_BENIGN;
+	for (__u8 r = 0; r < SKBD_DROP_BENIGN_RULES + 2; r++) {
+		const char *name = r < SKBD_DROP_BENIGN_RULES ? skbd_benign_rules[r].name : NULL;
+
+		ev->benign_rule = r;
+		fmt_text(&e, ev, buf, sizeof(buf));
+		CU_ASSERT_EQUAL(strstr(buf, " benign ") != NULL, name != NULL);
+		fmt_json(&e, ev, buf, sizeof(buf));
+		CU_ASSERT_EQUAL(strstr(buf, ",\"benign\":\"") != NULL, name != NULL);
+	}
+	CU_ASSERT_STRING_EQUAL(skbd_benign_rules[0].name, "teardown");
+	CU_ASSERT_PTR_NULL(skbd_benign_rules[SKBD_DROP_BENIGN_RULES - 1].name);
+	free(ev);
+	env_fini(&e);
+}
+
 CU_TestInfo skbd_tests_output[] = {
 	{ "format the socket's owner", test_format_owner },
+	{ "format a benign rule number past the named rules", test_format_benign_rule },
 	{ "format packet context", test_format_context },
 	{ "format known", test_format_known },
 	{ "format known cached", test_format_known_cached },
