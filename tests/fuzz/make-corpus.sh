@@ -43,14 +43,14 @@ done
 { printf '\2'; cat "$fx"/netlink/newlink-*.bin; } >"$corpus/netlink/seed-netdev-both"
 { printf '\1'; cat "$fx/netlink/newqdisc-tbf-6.18.bin"; } >"$corpus/netlink/seed-qdisc-tbf"
 
-cp "$bpfobj" "$corpus/elf/seed-skbdrop.bpf.o"
+cp "$bpfobj" "$corpus/elf/seed-skbdrop.bpf"
 llvm-objcopy --dump-section .BTF="$corpus/btf/seed-skbdrop.bpf.o.BTF" "$bpfobj" "$work/discard.o"
 # shellcheck disable=SC2086
 $bpf_cc -c "$src/btf_seed.bpf.c" -o "$work/btf_seed.o"
 llvm-objcopy --dump-section .BTF="$corpus/btf/seed-kernel-shapes.BTF" "$work/btf_seed.o" "$work/discard.o"
 # shellcheck disable=SC2086
 $bpf_cc -c "$src/elf_seed.bpf.c" -o "$work/elf_seed.o"
-llvm-strip -g "$work/elf_seed.o" -o "$corpus/elf/seed-small.bpf.o"
+llvm-strip -g "$work/elf_seed.o" -o "$corpus/elf/seed-small.bpf"
 
 "$work/gen_seeds" "$corpus"
 du -sh "$corpus"
