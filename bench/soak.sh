@@ -7,7 +7,8 @@
 # scraped yet: it arrives with issue 16.) The output file is emptied every 10 s (as logrotate's copytruncate would: skbdrop appends), so the
 # disk does not fill. skbdrop's VmRSS, VmHWM and open fds are sampled every second.
 # It passes when, after the warm-up (WARMUP s, default 60): peak RSS grows by at most 1 MiB, the open fds do
-# not change, and delivered + lost == generated, exactly. Figures go to stdout (bench/README.md quotes them).
+# not grow (the last minute's most at most 2 above the first minute's: namespaces open at once), and
+# delivered + lost == generated, exactly. Figures go to stdout (bench/README.md quotes them).
 # Usage: bench/soak.sh [BUILD_DIR] [SECONDS] [WARMUP]     as root
 set -u
 BUILD=${1:-build}

@@ -103,6 +103,7 @@ struct cli_setup {
 	size_t nr_devs;
 	struct skbd_user user;       /* -Z: who to become once tracing */
 	bool drop_privs;
+	bool privs_kept;             /* root, but not allowed to change user (default -Z only) */
 };
 
 /* --summary: the sorted rows and their names, for the writers */

@@ -142,7 +142,7 @@ static int run_stream(struct cli_run *r)
 	if (r->write_err == EINTR && stop_signal) {
 		/* stopped while the reader was not reading: the stop wins, and what
 		 * the reader never got is said, not hidden */
-		fprintf(stderr, "skbdrop: stopped while stdout was not being read: %llu formatted events not written\n",
+		fprintf(stderr, "skbdrop: stopped while stdout was not being read: %llu formatted lines not written\n",
 			skbd_out__unwritten(r->out));
 		cli_print_exit(r);
 		return 0;
@@ -171,6 +171,8 @@ static int drop_privileges(struct cli_run *r, const struct cli_setup *s)
 	__u64 eff = 0, perm;
 	char err[256], caps[256];
 
+	if (s->privs_kept && r->o->verbose)
+		fprintf(stderr, "skbdrop: staying as started: no CAP_SETUID, CAP_SETGID or CAP_SETPCAP to become nobody\n");
 	if (!s->drop_privs)
 		return 0;
 	if (skbd_priv__drop(&s->user, skbd_priv__keep_default(), err, sizeof(err))) {
@@ -214,6 +216,18 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 			return 2;
 		}
 		s->drop_privs = s->user.uid != 0; /* -Z root keeps root */
+	}
+	if (s->drop_privs && !skbd_priv__can_change(&s->user)) {
+		/* a root without CAP_SETUID, CAP_SETGID or CAP_SETPCAP (a container
+		 * with them dropped) cannot change user: by default it stays as it
+		 * is (-v says so); asked for with -Z, that is an error, now */
+		if (o->user) {
+			fprintf(stderr, "skbdrop: error: -Z %s: changing user needs CAP_SETUID, CAP_SETGID and CAP_SETPCAP\n",
+				o->user);
+			return 1;
+		}
+		s->drop_privs = false;
+		s->privs_kept = true;
 	}
 	/* a bad expression is a usage error, found before anything else */
 	if (o->filter[0] && skbd_filter__new(o->filter, &s->filter, err, sizeof(err))) {

@@ -567,7 +567,7 @@ static int summary_write(struct cli_run *r, const struct skbd_summary *sum, stru
 	err = r->o->output == CLI_OUT_JSON ? skbd_summary__format_json(sum, &r->fc, &so->view, &b) :
 					     skbd_summary__format_text(sum, &r->fc, &so->view, tty, tty_rows(tty), &b);
 	if (!err)
-		err = skbd_write_all(STDOUT_FILENO, b.buf, b.len, NULL);
+		err = skbd_write_all(STDOUT_FILENO, b.buf, b.len, r->stop);
 	skbd_sbuf__release(&b);
 	return err;
 }
@@ -583,7 +583,7 @@ static int write_prom(struct cli_run *r, const struct skbd_summary *sum, struct 
 
 	if (!path || !(err = skbd_summary__write_prom(sum, &r->fc, &so->view, path)))
 		return 0;
-	if (err == -EACCES && r->user)
+	if ((err == -EACCES || err == -EPERM) && r->user)
 		cli_error(r->log, "--prom-file %s: %s as user %s (give -Z a user who may write there, or -Z root)", path,
 			  strerror(-err), r->user);
 	else
@@ -685,6 +685,10 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;
 			goto out;
+		}
+		if (err == -EINTR && *r->stop) { /* stopped while stdout was not being read */
+			fprintf(stderr, "skbdrop: stopped while stdout was not being read: the last table was not written whole\n");
+			break;
 		}
 		if (err) {
 			cli_error(r->log, "writing output: %s", strerror(-err));

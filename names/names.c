@@ -249,6 +249,9 @@ void skbd_names__drop(struct skbd_names *n, const struct skbd_drop *d, struct sk
 	skbd_names__symbol(n, d->location, out->location, sizeof(out->location));
 	dev_name(n, d->netns, d->netns_cookie, d->ifindex, d->ts_ns, out->dev);
 	netns_name(n, d->netns, out->netns);
+	/* a name /run/netns gives a successor that got the inode is not the drop's */
+	if (d->netns_cookie && n->nd && !skbd_netdev__same_netns(n->nd, d->netns, d->netns_cookie))
+		out->netns[0] = '\0';
 	owner_names(n, d, &out->owner); /* first: its cgroup path is copied */
 	out->cgroup = n->cg && (d->flags & SKBD_DROP_HAS_CGROUP) ? skbd_cgroups__path(n->cg, d->cgroup_id) : NULL;
 	out->nr_frames = 0;

@@ -817,19 +817,27 @@ static int ifname_slow(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char 
 	return ns_fail(ns, -EAGAIN);
 }
 
+bool skbd_netdev__same_netns(struct skbd_netdev *nd, __u32 netns, __u64 cookie)
+{
+	const struct ns_ent *ns;
+
+	if (!nd || !netns || !cookie)
+		return true;
+	ns = nd->ns[ns_slot(nd, netns)];
+	return !(ns && ns->inode == netns && ns->nl && ns->cookie && ns->cookie != cookie);
+}
+
 int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, __u64 cookie,
 			   char name[16])
 {
 	const struct link_ent *e;
-	const struct ns_ent *ns;
 	int ret = skbd_netdev__ifname(nd, netns, ifindex, name);
 
 	if (ret)
 		return ret;
 	/* the answer came from the namespace that has the inode now: the drop's
 	 * only if the cookies agree */
-	ns = nd->ns[ns_slot(nd, netns)];
-	if (cookie && ns && ns->inode == netns && ns->cookie && ns->cookie != cookie) {
+	if (!skbd_netdev__same_netns(nd, netns, cookie)) {
 		name[0] = '\0';
 		return -ENODEV;
 	}

@@ -15,7 +15,7 @@ struct skbd_out {
 	struct skbd_fmt_cache cache;
 	int err;     /* sticky: the first write error */
 	size_t len;  /* formatted, not yet written */
-	unsigned long long unwritten; /* events the failed flush did not write */
+	unsigned long long unwritten; /* lines the failed flush did not write */
 	char buf[SKBD_OUT_BUF];
 };
 
@@ -54,7 +54,7 @@ int skbd_out__flush(struct skbd_out *o)
 		return o->err;
 	err = skbd_write_some(o->fd, o->buf, o->len, o->opts.stop, &written);
 	if (err) {
-		/* one line per event: what is left of the buffer, a cut line included */
+		/* the lines left in the buffer, a cut one included */
 		for (size_t i = written; i < o->len; i++)
 			o->unwritten += o->buf[i] == '\n';
 		o->err = err;

@@ -2,6 +2,8 @@
 /* The one write loop: events, --summary tables and the Prometheus file all
  * leave through it. */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <unistd.h>
 #include <skbdrop/output.h>
 
@@ -17,7 +19,21 @@ int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atom
 	if (written)
 		*written = 0;
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		size_t chunk = len;
+		ssize_t n;
+
+		/* stopped: the signal that said so may have come before this
+		 * write, so it would not end a blocking one. Wait for room (a
+		 * second at most) and write no more than the room poll promises */
+		if (stop && *stop) {
+			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+
+			if (poll(&pfd, 1, 1000) <= 0 || !(pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
+				return -EINTR;
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		n = write(fd, p, chunk);
 
 		if (n < 0) {
 			if (errno == EINTR && !(stop && *stop))

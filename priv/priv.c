@@ -118,8 +118,18 @@ int skbd_priv__user(const char *spec, const char *passwd_path, struct skbd_user 
 	return fail(err, err_size, -ENOENT, "-Z: no user '%s' in %s", spec, path);
 }
 
+bool skbd_priv__can_change(const struct skbd_user *u)
+{
+	const __u64 need = 1ULL << CAP_SETUID | 1ULL << CAP_SETGID | 1ULL << CAP_SETPCAP;
+	__u64 eff, perm;
+
+	if (getuid() == u->uid && geteuid() == u->uid && getgid() == u->gid)
+		return true;
+	return !skbd_capget(&eff, &perm) && (eff & need) == need;
+}
+
 /* 1 when the process runs one thread, 0 if more, -errno if it cannot tell. */
-static int single_threaded(void)
+static int count_threads(void)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
@@ -132,6 +142,19 @@ static int single_threaded(void)
 			n++;
 	closedir(d);
 	return n == 1;
+}
+
+/* A thread just joined may still be listed for a moment: ask again, for
+ * 50 ms at most. */
+static int single_threaded(void)
+{
+	int r = count_threads();
+
+	for (int i = 0; i < 10 && r == 0; i++) {
+		usleep(5000);
+		r = count_threads();
+	}
+	return r;
 }
 
 static unsigned int last_cap(void)
@@ -150,6 +173,7 @@ int skbd_priv__drop(const struct skbd_user *u, __u64 keep, char *err, size_t err
 {
 	__u64 eff, perm, eff2, perm2;
 	uid_t ru, eu, su;
+	gid_t rg, eg, sg, g1;
 	int e;
 
 	e = single_threaded();
@@ -162,8 +186,12 @@ int skbd_priv__drop(const struct skbd_user *u, __u64 keep, char *err, size_t err
 	keep &= perm;
 	/* the bounding set first: dropping from it needs CAP_SETPCAP, which
 	 * goes with the uid change */
-	for (unsigned int cap = 0, last = last_cap(); cap <= last; cap++) {
-		if (keep & (1ULL << cap) || prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+	for (unsigned int cap = 0; cap < 64; cap++) {
+		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in < 0 && cap > last_cap())
+			break; /* past the kernel's last capability */
+		if (keep & (1ULL << cap) || in != 1)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
 			return fail(err, err_size, -errno, "-Z %s: dropping capability %u from the bounding set: %s",
@@ -188,9 +216,22 @@ int skbd_priv__drop(const struct skbd_user *u, __u64 keep, char *err, size_t err
 	/* trust, then verify: a kernel that ignored part of this is an error */
 	if (getresuid(&ru, &eu, &su) < 0 || ru != u->uid || eu != u->uid || su != u->uid)
 		return fail(err, err_size, -EPERM, "-Z %s: the user ids did not change", u->name);
+	if (getresgid(&rg, &eg, &sg) < 0 || rg != u->gid || eg != u->gid || sg != u->gid ||
+	    getgroups(1, &g1) != 1 || g1 != u->gid)
+		return fail(err, err_size, -EPERM, "-Z %s: the group ids did not change", u->name);
 	e = skbd_capget(&eff2, &perm2);
 	if (e || eff2 != keep || perm2 != keep)
 		return fail(err, err_size, e ? e : -EPERM, "-Z %s: the capabilities are not the ones asked for", u->name);
+	for (unsigned int cap = 0; cap < 64; cap++) {
+		int in = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+
+		if (in < 0)
+			break;
+		if (in != !!(keep & (1ULL << cap)))
+			return fail(err, err_size, -EPERM, "-Z %s: the bounding set is not the one asked for", u->name);
+	}
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return fail(err, err_size, -EPERM, "-Z %s: no_new_privs did not stick", u->name);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define SKBDROP_NETDEV_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <linux/types.h>
 
 struct skbd_netdev;
@@ -34,6 +35,11 @@ int skbd_netdev__ifname(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, char
  * inode). when_ns 0, cookie 0 (unknown: before 5.14): no such check. */
 int skbd_netdev__ifname_at(struct skbd_netdev *nd, __u32 netns, __u32 ifindex, __u64 when_ns, __u64 cookie,
 			   char name[16]);
+
+/* false when the namespace now at inode netns is known (its socket is open)
+ * and has another cookie than cookie: the drop's namespace is gone and a new
+ * one got its inode. true otherwise. */
+bool skbd_netdev__same_netns(struct skbd_netdev *nd, __u32 netns, __u64 cookie);
 
 /* "blue" when /run/netns/blue is the namespace with that inode; NULL when it
  * has no name there. Misses rescan /run/netns at most once a second. The

@@ -144,8 +144,9 @@ int skbd_out__event(struct skbd_out *o, const struct skbd_drop *d, const struct 
  * reader went away). An error sticks: the buffer is dropped and every later
  * call returns it without writing. */
 int skbd_out__flush(struct skbd_out *o);
-/* Events formatted but not (wholly) written because a flush failed: a line
- * cut short counts as not written. */
+/* Lines formatted but not (wholly) written because a flush failed: a line
+ * cut short counts as not written (an event is one line, plus one per stack
+ * frame in text with stacks). */
 unsigned long long skbd_out__unwritten(const struct skbd_out *o);
 
 /* ---- packets (the decoder is packet.h) -------------------------------- */

@@ -49,6 +49,10 @@ int skbd_priv__user(const char *spec, const char *passwd_path, struct skbd_user 
  * root and keep is everything the process has. */
 int skbd_priv__drop(const struct skbd_user *u, __u64 keep, char *err, size_t err_size);
 
+/* Whether the process may become u: CAP_SETUID, CAP_SETGID and CAP_SETPCAP
+ * effective (or u is who it is already). */
+bool skbd_priv__can_change(const struct skbd_user *u);
+
 /* "CAP_BPF,CAP_SYS_ADMIN,..." for a mask (the README and -v say which). */
 int skbd_priv__caps_str(__u64 mask, char *buf, size_t size);
 

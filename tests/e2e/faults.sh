@@ -82,9 +82,9 @@ if ip netns add $FA && ip -n $FA link set lo up; then
 	check "stalled reader: SIGINT ends the run within a second" 1 $gone
 	kill -KILL $spid 2>/dev/null; wait $spid; rc=$?
 	check "stalled reader: exit 0 (the stop was asked for)" 0 $rc
-	grep -qE '^skbdrop: stopped while stdout was not being read: [1-9][0-9]* formatted events not written$' "$TMP/stall.err" \
-		&& ok "stalled reader: says how many formatted events were not written" \
-		|| nok "stalled reader: says how many formatted events were not written" "$(cat "$TMP/stall.err")"
+	grep -qE '^skbdrop: stopped while stdout was not being read: [1-9][0-9]* formatted lines not written$' "$TMP/stall.err" \
+		&& ok "stalled reader: says how many formatted lines were not written" \
+		|| nok "stalled reader: says how many formatted lines were not written" "$(cat "$TMP/stall.err")"
 	grep -q '^skbdrop: every drop accounted\|^skbdrop: [0-9]* drops seen, [0-9]* of them not read' "$TMP/stall.err" \
 		&& ok "stalled reader: the exit summary still accounts for the drops" \
 		|| nok "stalled reader: the exit summary still accounts for the drops" "$(cat "$TMP/stall.err")"

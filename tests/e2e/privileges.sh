@@ -17,11 +17,12 @@ cleanup_priv() {
 # status_of PID FIELD: the field of /proc/PID/status (tabs squeezed)
 status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | tr -s '\t ' ' ' | sed 's/ $//'; }
 
-# wait_uid PID UID: until the process's real uid is UID (bounded: 10 s; the
-# change follows the kallsyms read, 100-250 ms on this host)
-wait_uid() {
+# wait_changed OUTFILE: until a tracer started with -v says it runs as the
+# user it became: the change is complete then (ids, capabilities,
+# no_new_privs; it follows the kallsyms read, 100-250 ms here). Bounded: 10 s
+wait_changed() {
 	for _ in $(seq 200); do
-		[ "$(status_of "$1" Uid | cut -d' ' -f1)" = "$2" ] && return 0
+		grep -q '^skbdrop: running as ' "$1.err" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -34,7 +35,7 @@ if ip netns add $PA && ip netns add $PB && ip -n $PA link set lo up && ip -n $PB
 	f=$TMP/priv.json
 	paino=$(ip netns exec $PA stat -L -c %i /proc/self/ns/net)
 	if hold_start priv $PA udp 10.221.0.1 7301 && start_tracer "$f" -o json -v "udp port 7301"; then
-		if wait_uid $TRACER_PID 65534; then ok "-Z default: root becomes nobody once tracing"
+		if wait_changed "$f"; then ok "-Z default: root becomes nobody once tracing"
 		else nok "-Z default: root becomes nobody once tracing" "Uid: $(status_of $TRACER_PID Uid)"; fi
 		check "-Z default: uid real, effective, saved, fs all nobody" "65534 65534 65534 65534" "$(status_of $TRACER_PID Uid)"
 		check "-Z default: gid all nobody's" "65534 65534 65534 65534" "$(status_of $TRACER_PID Gid)"
@@ -65,8 +66,8 @@ if ip netns add $PA && ip netns add $PB && ip -n $PA link set lo up && ip -n $PB
 	else nok "-Z default: setup" "$(cat "$f.err" 2>/dev/null)"; hold_stop priv; fi
 
 	# --summary reads its counts from the kernel's maps after the change (CAP_BPF)
-	"$SKBDROP" --summary 0.5 --by reason -o json -d 2 "udp port 7302" >"$TMP/priv-sum.json" 2>"$TMP/priv-sum.err" & smpid=$!
-	sleep 0.8
+	"$SKBDROP" -v --summary 0.5 --by reason -o json -d 3 "udp port 7302" >"$TMP/priv-sum.json" 2>"$TMP/priv-sum.json.err" & smpid=$!
+	wait_changed "$TMP/priv-sum.json" || echo "# --summary: no 'running as' line: $(cat "$TMP/priv-sum.json.err")"
 	ip netns exec $PA "$SENDER" priv-$$ 127.0.0.1 7302 50
 	wait $smpid; rc=$?
 	check "-Z default --summary: exit 0" 0 $rc
@@ -74,9 +75,8 @@ if ip netns add $PA && ip netns add $PB && ip -n $PA link set lo up && ip -n $PB
 		"$(tail -n 1 "$TMP/priv-sum.json" | jq -r '.rows[] | select(.reason=="NO_SOCKET") | .total')"
 
 	# -Z root keeps root
-	if start_tracer "$TMP/priv-root.json" -Z root "udp port 7303"; then
-		sleep 0.3
-		check "-Z root: still root" "0 0 0 0" "$(status_of $TRACER_PID Uid)"
+	if start_tracer "$TMP/priv-root.json" -v -Z root "udp port 7303" && wait_names "$TMP/priv-root.json"; then
+		check "-Z root: still root (after the point where it would have changed)" "0 0 0 0" "$(status_of $TRACER_PID Uid)"
 		check "-Z root: capabilities unchanged" "$(status_of $$ CapEff)" "$(status_of $TRACER_PID CapEff)"
 		stop_tracer
 	else nok "-Z root: tracer starts"; fi
@@ -94,6 +94,18 @@ check "-Z: --prom-file where nobody may not write: one line naming the user and 
 check "-Z: ... and nothing else on stderr after the tracing line" 0 "$(grep -vc '^skbdrop: tracing\|^skbdrop: SYNs\|^skbdrop: error: --prom-file' "$TMP/priv-prom.err")"
 "$SKBDROP" -Z root --summary 0.2 -d 0.5 --prom-file "$TMP/prom-root/x.prom" >/dev/null 2>&1
 check "-Z root: --prom-file there works" 0 $?
+# root without CAP_SETUID, CAP_SETGID, CAP_SETPCAP (a container that dropped them): stays, or,
+# asked for with -Z, one line before anything is loaded
+if command -v setpriv >/dev/null; then
+	setpriv --bounding-set -setuid,-setgid,-setpcap -- "$SKBDROP" -v -d 0.5 >/dev/null 2>"$TMP/priv-nosetuid.err"; rc=$?
+	check "root without CAP_SETUID/SETGID/SETPCAP: runs (exit 0)" 0 $rc
+	check "root without CAP_SETUID/SETGID/SETPCAP: -v says it stays as started" 1 \
+		"$(grep -c '^skbdrop: staying as started: no CAP_SETUID, CAP_SETGID or CAP_SETPCAP to become nobody$' "$TMP/priv-nosetuid.err")"
+	setpriv --bounding-set -setuid,-setgid,-setpcap -- "$SKBDROP" -Z nobody -d 0.5 >/dev/null 2>"$TMP/priv-nosetuid2.err"; rc=$?
+	check "... with -Z nobody: exit 1" 1 $rc
+	check "... with -Z nobody: one line, before tracing" "skbdrop: error: -Z nobody: changing user needs CAP_SETUID, CAP_SETGID and CAP_SETPCAP" \
+		"$(cat "$TMP/priv-nosetuid2.err")"
+else skip "root without CAP_SETUID" "setpriv (util-linux) not installed"; fi
 "$SKBDROP" -Z no-such-user-$$ -d 1 >/dev/null 2>"$TMP/priv-user.err"; rc=$?
 check "-Z unknown user: exit 2" 2 $rc
 check "-Z unknown user: one line" "skbdrop: -Z: no user 'no-such-user-$$' in /etc/passwd (see skbdrop --help)" "$(cat "$TMP/priv-user.err")"

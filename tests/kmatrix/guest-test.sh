@@ -83,7 +83,8 @@ if start $T/s.txt -d 15; then
 	# CAP_SYS_PTRACE, CAP_SYS_ADMIN, CAP_SYSLOG and CAP_BPF; every check below runs so
 	# (after kallsyms is read, which under TCG takes seconds: bounded by 12 s)
 	i=0
-	while [ $i -lt 240 ] && ! grep -q '^Uid:[[:space:]]*65534' /proc/$TP/status 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+	# (no_new_privs is the change's last step)
+	while [ $i -lt 240 ] && ! grep -q '^NoNewPrivs:[[:space:]]*1' /proc/$TP/status 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 	check "-Z: nobody once tracing, with exactly the five capabilities and no_new_privs" "65534 0000008400280004 1" \
 		"$(awk '/^Uid:/ { u = $2 } /^CapEff:/ { c = $2 } /^NoNewPrivs:/ { n = $2 } END { print u, c, n }' /proc/$TP/status 2>/dev/null)"
 	kill -INT $TP; wait $TP; check "runs and exits 0 (SIGINT)" 0 $?
