@@ -27,8 +27,12 @@ int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atom
 		 * second at most) and write no more than the room poll promises */
 		if (stop && *stop) {
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			int r;
 
-			if (poll(&pfd, 1, 1000) <= 0 || !(pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
+			/* (a signal during poll is not the reader's answer: ask again) */
+			while ((r = poll(&pfd, 1, 1000)) < 0 && errno == EINTR)
+				;
+			if (r <= 0 || !(pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
 				return -EINTR;
 			if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;

@@ -147,8 +147,10 @@ for fam in 4 6; do
 	if start_tracer "$TMP/tcp$fam.json" -o json; then
 		"$SENDER" "$comm" "tcp:$addr" 9 100
 		stop_tracer
+		# by port, family and namespace: on a loaded host the SYNs' softirq work runs in ksoftirqd
+		# (another comm), which is not what this checks
 		check "tcp$fam: closed port, exactly 100 NO_SOCKET in tcp_v${fam}_rcv" 100 \
-			"$(jcount "$TMP/tcp$fam.json" ".comm==\"$comm\" and .reason==\"NO_SOCKET\" and (.location|startswith(\"tcp_v${fam}_rcv+\"))")"
+			"$(jcount "$TMP/tcp$fam.json" ".layers.tcp.dport==9 and .layers.tcp.flags==\"SYN\" and .netns==$HOSTNS and .layers.ipv$fam.src==\"$addr\" and .reason==\"NO_SOCKET\" and (.location|startswith(\"tcp_v${fam}_rcv+\"))")"
 	else nok "tcp$fam: tracer starts"; fi
 done
 
@@ -629,11 +631,14 @@ if start_tracer "$TMP/c.txt" -c 7; then
 else nok "--count: tracer starts"; fi
 
 # ---- --duration stops by itself
+# (from before the start: the duration runs from the end of setup, so the run
+# lasts at least 1 s from exec, however late this shell sees the tracing line)
+t0=$(date +%s%N)
 if start_tracer "$TMP/d.txt" -d 1; then
-	t0=$(date +%s%N); wait_tracer; t1=$(date +%s%N)
+	wait_tracer; t1=$(date +%s%N)
 	check "--duration 1: exit 0" 0 "$RC"
 	ms=$(( (t1 - t0) / 1000000 ))
-	[ $ms -ge 700 ] && [ $ms -le 3000 ] && ok "--duration 1: ended after ${ms} ms" || nok "--duration 1: ended after ${ms} ms"
+	[ $ms -ge 1000 ] && [ $ms -le 10000 ] && ok "--duration 1: ended after ${ms} ms from exec" || nok "--duration 1: ended after ${ms} ms from exec"
 	grep -q "events delivered" "$TMP/d.txt.err" && ok "--duration: summary at exit" || nok "--duration: summary at exit"
 else nok "--duration: tracer starts"; fi
 
