@@ -50,10 +50,9 @@ int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atom
 		len -= (size_t)n;
 		if (written)
 			*written += (size_t)n;
-		/* stopped (SIGINT/SIGTERM) while the reader does not read: a write
-		 * cut short by the signal is not tried again */
-		if (len && stop && *stop)
-			return -EINTR;
+		/* (a write cut short by the stop signal goes on through the poll
+		 * above: a reader that reads gets the rest, one that does not
+		 * ends it within a second) */
 	}
 	return 0;
 }

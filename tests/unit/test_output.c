@@ -1005,6 +1005,18 @@ static void test_write_all(void)
 		/* a write that completes is not an error, stopped or not */
 		CU_ASSERT_EQUAL(skbd_write_all(p[1], "y", 1, &stop), 0);
 		free(drain(p[0]));
+		/* stopped, to a file (always ready): everything is written, in
+		 * PIPE_BUF pieces (the last flush at a stop once kept 4 KiB) */
+		{
+			FILE *tf = tmpfile();
+			size_t wr = 0;
+
+			CU_ASSERT_PTR_NOT_NULL_FATAL(tf);
+			CU_ASSERT_EQUAL(skbd_write_some(fileno(tf), big, sizeof(big), &stop, &wr), 0);
+			CU_ASSERT_EQUAL(wr, sizeof(big));
+			CU_ASSERT_EQUAL(lseek(fileno(tf), 0, SEEK_END), (off_t)sizeof(big));
+			fclose(tf);
+		}
 		stop = 0;
 	}
 	close(p[0]);
