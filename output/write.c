@@ -24,13 +24,14 @@ int skbd_write_some(int fd, const void *buf, size_t len, const volatile sig_atom
 
 		/* stopped: the signal that said so may have come before this
 		 * write, so it would not end a blocking one. Wait for room (a
-		 * second at most) and write no more than the room poll promises */
+		 * quarter second at most: SIGINT ends a run within a second, however
+		 * many flushes follow) and write no more than poll promises */
 		if (stop && *stop) {
 			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 			int r;
 
 			/* (a signal during poll is not the reader's answer: ask again) */
-			while ((r = poll(&pfd, 1, 1000)) < 0 && errno == EINTR)
+			while ((r = poll(&pfd, 1, 250)) < 0 && errno == EINTR)
 				;
 			if (r <= 0 || !(pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
 				return -EINTR;
