@@ -24,7 +24,7 @@ SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 endif
 
 # filter/pcap_stubs.c goes into the static binary only (see the file)
-LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c kallsyms/*.c packet/*.c netdev/*.c monitor/*.c names/*.c output/*.c counters/*.c priv/*.c) \
+LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c http/*.c kallsyms/*.c packet/*.c netdev/*.c monitor/*.c names/*.c output/*.c counters/*.c priv/*.c) \
 		$(filter-out filter/pcap_stubs.c,$(wildcard filter/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))

@@ -784,9 +784,10 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 		ev->flags |= SKBD_EV_BENIGN;
 		ev->benign_rule = (__u8)rule;
 	}
-	if (summary) {
+	if (summary || (cfg->flags & SKBD_CFG_COUNT)) {
 		aggregate(cfg, ev);
-		return 0;
+		if (summary)
+			return 0;
 	}
 	if (cfg->max_rate && over_rate(cfg->max_rate, ev->ts_ns))
 		return 0;

@@ -125,7 +125,7 @@ struct skbd_config {
 	__u32 dev_mode;       /* enum skbd_dev_mode */
 	__u32 qdisc_generic;  /* 7.x: QDISC_DROP's code, whose specific reason qdisc:qdisc_drop gave; 0: none */
 	__u64 max_rate;       /* 0: unlimited; else events per second per CPU */
-	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY, the key fields */
+	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY or SKBD_CFG_COUNT, the key fields */
 	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */
 	__u64 hook_location;  /* the address it reports as the location (tcp_conn_request) */
 };
@@ -142,6 +142,7 @@ enum skbd_dev_mode {
 #define SKBD_CFG_SUMMARY 0x4 /* count in the agg map instead of writing records */
 #define SKBD_CFG_OWNER 0x8   /* only drops whose socket inode is in the owners map */
 #define SKBD_CFG_ALL 0x10    /* report benign frees too (--all) */
+#define SKBD_CFG_COUNT 0x20  /* streaming: also count in the agg map (--metrics) */
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"

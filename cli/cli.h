@@ -32,6 +32,7 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_STACK_IDS 16384             /* stack map entries with --stack (8 MiB) */
 #define CLI_OWNER_REFRESH_MS 100        /* --owner: how often its sockets are listed again */
 #define CLI_SEEN_NS 64                  /* namespaces whose kernel counters are reported */
+#define CLI_METRICS_LABELS_DEFAULT SKBD_BY_REASON /* a few dozen series per host at most */
 
 struct cli_opts {
 	enum cli_output output;
@@ -60,6 +61,10 @@ struct cli_opts {
 	__u32 by;                 /* --by: SKBD_BY_* */
 	bool by_given;
 	const char *prom_file;    /* --prom-file */
+	const char *metrics;      /* --metrics ADDR:PORT */
+	__u32 metrics_labels;     /* --metrics-labels: SKBD_BY_* */
+	bool metrics_labels_given;
+	const char *metrics_labels_arg;
 	const char *user;         /* -Z USER; NULL: nobody when root */
 	char filter[4096];        /* the filter expression ("" none) */
 	bool stack;               /* -s: kernel stacks */
@@ -115,8 +120,23 @@ struct cli_summary_out {
 	struct skbd_summary_view view;
 };
 
+/* --metrics: the server and the counts a scrape reads */
+struct skbd_http;
+struct skbd_summary;
+struct cli_metrics {
+	struct skbd_http *http;
+	struct skbd_summary *sum;      /* the kernel's per-key totals, by the kernel's key */
+	struct cli_summary_out so;
+	double start;                  /* monotonic seconds the server started */
+};
+
 struct cli_run {
 	const struct cli_opts *o;
+	const char *version;           /* skbdrop's, for skbdrop_build_info */
+	const char *release;           /* the kernel's */
+	struct cli_metrics metrics;
+	struct skbd_drop_key *owned;   /* keys with sockets made owners (--by owner) */
+	size_t owned_cap;
 	struct cli_log *log;
 	volatile sig_atomic_t *stop;
 	struct skbd_monitor *mon;
@@ -174,6 +194,20 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d);
 int cli_flush(struct cli_run *r);
 void cli_print_status(struct cli_run *r);
 void cli_print_exit(struct cli_run *r);
+/* The kernel's per-key totals, sockets summed per owner with --by owner
+ * (into r->owned). 0 or -errno. */
+int cli_read_keys(struct cli_run *r, __u32 by, const struct skbd_drop_key **keys, const __u64 **totals, size_t *n);
+/* Sort the rows and resolve their names: a view for the writers. 0 or -ENOMEM. */
+int cli_summary_view(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so);
+/* Lost events: ring records lost or kernel output failures, whichever says more. */
+unsigned long long cli_lost(const struct cli_run *r, const struct skbd_monitor_stats *st);
+/* --metrics: listen (before privileges are dropped). 0, or 1 after the error line. */
+int cli_metrics_open(struct cli_run *r);
+void cli_metrics_close(struct cli_run *r);
+/* Serve what can be served now (never waits). */
+void cli_metrics_serve(struct cli_run *r);
+/* The server's epoll fd, -1 without --metrics. */
+int cli_metrics_fd(const struct cli_run *r);
 /* --summary: the whole run. Returns the exit status. */
 int cli_run_summary(struct cli_run *r, const char *release);
 

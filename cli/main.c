@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/utsname.h>
 #include <skbdrop/filter.h>
 #include <skbdrop/log.h>
@@ -81,7 +82,8 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 	c->max_rate = o->max_rate;
 	c->stack = o->stack;
 	c->summary = o->summary > 0;
-	c->by = o->by;
+	c->count = o->metrics && !c->summary; /* streaming: a scrape reads the kernel's counts */
+	c->by = c->summary ? o->by : o->metrics_labels;
 	c->owner_filter = o->owner != 0;
 	c->benign = o->benign;
 	c->all = o->all;
@@ -118,7 +120,18 @@ static int run_stream(struct cli_run *r)
 			next_status += 1;
 		}
 		cli_batch_start(r);
-		err = skbd_monitor__poll(r->mon, timeout);
+		if (cli_metrics_fd(r) >= 0) {
+			/* --metrics: wait for the rings or a client, then serve both
+			 * without waiting (the server at least every second) */
+			struct pollfd p[2] = { { .fd = skbd_monitor__fd(r->mon), .events = POLLIN },
+					       { .fd = cli_metrics_fd(r), .events = POLLIN } };
+
+			poll(p, 2, timeout < 1000 ? timeout : 1000);
+			err = skbd_monitor__poll(r->mon, 0);
+			cli_metrics_serve(r);
+		} else {
+			err = skbd_monitor__poll(r->mon, timeout);
+		}
 		if (err == -ECANCELED || (o->count && r->delivered >= o->count))
 			break;
 		if (err < 0 && err != -EINTR) {
@@ -270,7 +283,10 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	}
 	if (o->owner && cli_owner_refresh(r)) /* the set is there before the first drop */
 		return 1;
-	return cli_open_output(r) ? 1 : -1;
+	if (cli_open_output(r))
+		return 1;
+	/* --metrics listens now: a port below 1024 may need privileges we drop */
+	return cli_metrics_open(r) ? 1 : -1;
 }
 
 int main(int argc, char **argv)
@@ -300,6 +316,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	r->o = &o;
 	r->log = &log;
+	r->version = SKBD_VERSION;
+	uname(&uts);
+	r->release = uts.release;
 	r->stop = &stop_signal;
 	ret = setup(r, s, argc, argv);
 	if (ret >= 0 || stop_signal) {
@@ -315,7 +334,6 @@ int main(int argc, char **argv)
 	r->netns_filter = s->netns;
 	if (!o.list_reasons)
 		cli_open_counters(r);
-	uname(&uts);
 	fprintf(stderr, "skbdrop: tracing skb:kfree_skb on %d CPUs, kernel %s%s\n", skbd_monitor__nr_cpus(r->mon),
 		uts.release, skbd_monitor__has_reason(r->mon) ? "" : " (no drop reasons before 5.17)");
 	if (o.verbose && skbd_monitor__has_btf(r->mon))

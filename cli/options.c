@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <skbdrop/http.h>
 #include "cli.h"
 
 void cli_usage(FILE *f)
@@ -33,6 +34,14 @@ void cli_usage(FILE *f)
 		"                           reason,location,dev,netns)\n"
 		"      --prom-file PATH     with --summary: write Prometheus counters to PATH\n"
 		"                           (atomically, every interval) for node_exporter\n"
+		"      --metrics ADDR:PORT  serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                           (e.g. 127.0.0.1:9542; :PORT is every address) while\n"
+		"                           streaming or with --summary: drops counted in the\n"
+		"                           kernel, lost, filtered, rate-limited, benign, the\n"
+		"                           kernel's drop counters\n"
+		"      --metrics-labels FIELD[,...]\n"
+		"                           labels of skbdrop_drops_total, from the --by fields\n"
+		"                           (default reason: a few dozen series per host)\n"
 		"  -s, --stack              add the kernel stack of every drop (tcpdump's -s is --snaplen)\n"
 		"      --sock-state         text lines also show the owner socket's receive queue\n"
 		"                           (rcvq BYTES/RCVBUF), accept queue (acceptq LEN/BACKLOG)\n"
@@ -141,7 +150,8 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
-       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES, OPT_USER };
+       OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES, OPT_USER,
+       OPT_METRICS, OPT_METRICS_LABELS };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -190,6 +200,8 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "summary", optional_argument, NULL, OPT_SUMMARY },
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "prom-file", required_argument, NULL, OPT_PROM },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "metrics-labels", required_argument, NULL, OPT_METRICS_LABELS },
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "sock-state", no_argument, NULL, OPT_SOCK_STATE },
 		{ "all", no_argument, NULL, OPT_ALL },
@@ -211,6 +223,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->snaplen = SKBD_DROP_SNAPLEN_DEFAULT;
 	o->benign = SKBD_BENIGN_DEFAULT;
 	o->by = SKBD_SUMMARY_BY_DEFAULT;
+	o->metrics_labels = CLI_METRICS_LABELS_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhVZ:", longopts, NULL)) != -1) {
@@ -375,6 +388,25 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 				return fail(err, err_size, "-Z: empty user name");
 			o->user = optarg;
 			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+
+			if (skbd_http__parse_addr(optarg, &ss, &sl, err, err_size))
+				return -EINVAL;
+			o->metrics = optarg;
+			break;
+		}
+		case OPT_METRICS_LABELS:
+			if (skbd_summary__parse_by(optarg, &o->metrics_labels, err, err_size)) {
+				char why[256];
+
+				snprintf(why, sizeof(why), "%s", strncmp(err, "--by: ", 6) ? err : err + 6);
+				return fail(err, err_size, "--metrics-labels: %s", why);
+			}
+			o->metrics_labels_given = true;
+			o->metrics_labels_arg = optarg;
+			break;
 		case OPT_PROM:
 			if (!*optarg)
 				return fail(err, err_size, "--prom-file: empty file name");
@@ -432,6 +464,14 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		o->devices = NULL;
 	if (!o->summary && (o->by_given || o->prom_file))
 		return fail(err, err_size, "%s needs --summary", o->prom_file ? "--prom-file" : "--by");
+	if (o->metrics_labels_given && !o->metrics)
+		return fail(err, err_size, "--metrics-labels %s needs --metrics", o->metrics_labels_arg);
+	if (o->summary && o->metrics && (o->metrics_labels & ~o->by)) {
+		char names[128];
+
+		skbd_summary__by_names(o->metrics_labels & ~o->by, names, sizeof(names));
+		return fail(err, err_size, "--metrics-labels: %s not among the --by fields the kernel counts by", names);
+	}
 	if (o->summary && (o->stack || o->max_rate || o->count_only || o->no_output || o->count))
 		return fail(err, err_size, "--summary counts every drop in the kernel: it takes no %s",
 			    o->stack ? "--stack" : o->max_rate ? "--max-rate" : o->count ? "--count" :

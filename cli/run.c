@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <skbdrop/log.h>
@@ -221,6 +222,8 @@ void cli_close(struct cli_run *r)
 	skbd_names__free(r->names);
 	skbd_counters__free(r->counters);
 	free(r->owner_inos);
+	free(r->owned);
+	cli_metrics_close(r);
 }
 
 static void owner_add(void *ctx, __u64 ino)
@@ -413,7 +416,7 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 
 /* ---- stderr reports ---- */
 
-static unsigned long long lost_of(const struct cli_run *r, const struct skbd_monitor_stats *st)
+unsigned long long cli_lost(const struct cli_run *r, const struct skbd_monitor_stats *st)
 {
 	return r->lost > st->output_fail ? r->lost : st->output_fail;
 }
@@ -424,7 +427,7 @@ void cli_print_status(struct cli_run *r)
 
 	skbd_monitor__stats(r->mon, &st);
 	fprintf(stderr, "skbdrop: status: %llu delivered, %llu lost, %llu filtered, %llu rate-limited\n",
-		r->delivered, lost_of(r, &st), (unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
+		r->delivered, cli_lost(r, &st), (unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 }
 
 void cli_print_exit(struct cli_run *r)
@@ -442,7 +445,7 @@ void cli_print_exit(struct cli_run *r)
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 	else
 		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel, %llu rate-limited\n",
-			r->delivered, lost_of(r, &st), r->lost, (unsigned long long)st.output_fail,
+			r->delivered, cli_lost(r, &st), r->lost, (unsigned long long)st.output_fail,
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 	{
 		/* every drop the program ran for lands in exactly one bucket */
@@ -450,7 +453,7 @@ void cli_print_exit(struct cli_run *r)
 
 		for (int k = 0; k < SKBD_DROP_BENIGN_RULES; k++)
 			benign += st.benign[k];
-		acc = r->delivered + lost_of(r, &st) + st.filtered + st.rate_limited + (o->all ? 0 : benign);
+		acc = r->delivered + cli_lost(r, &st) + st.filtered + st.rate_limited + (o->all ? 0 : benign);
 		if (benign) {
 			const char *bsep = " ";
 
@@ -527,8 +530,7 @@ static unsigned int tty_rows(bool tty)
 	return ws.ws_row - SKBD_SUMMARY_HEAD_LINES - 1;
 }
 
-/* Sort the rows and resolve their names: a view for the writers. */
-static int summary_view(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so)
+int cli_summary_view(struct cli_run *r, const struct skbd_summary *sum, struct cli_summary_out *so)
 {
 	int err;
 
@@ -554,6 +556,33 @@ static int summary_view(struct cli_run *r, const struct skbd_summary *sum, struc
 	so->view.rows = so->rows;
 	so->view.names = so->names;
 	so->view.head = &so->head;
+	return 0;
+}
+
+int cli_read_keys(struct cli_run *r, __u32 by, const struct skbd_drop_key **keys, const __u64 **totals, size_t *n)
+{
+	int err = skbd_monitor__read_keys(r->mon, keys, totals, n);
+
+	if (err)
+		return err;
+	if ((by & SKBD_BY_OWNER) && r->names && *n) {
+		/* the kernel counts per socket: rows of one process are summed */
+		if (*n > r->owned_cap) {
+			struct skbd_drop_key *nk = realloc(r->owned, *n * sizeof(*nk));
+
+			if (!nk)
+				return -ENOMEM;
+			r->owned = nk;
+			r->owned_cap = *n;
+		}
+		for (size_t i = 0; i < *n; i++) {
+			r->owned[i] = (*keys)[i];
+			r->owned[i].sk_ino = skbd_names__owner_key(r->names, (*keys)[i].sk_ino);
+		}
+		*keys = r->owned;
+	}
+	for (size_t i = 0; i < *n; i++)
+		cli_seen_netns(r, (*keys)[i].netns);
 	return 0;
 }
 
@@ -600,14 +629,13 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	double start = cli_now(), next = start + o->summary, deadline = o->duration > 0 ? start + o->duration : 0;
 	bool tty = isatty(STDOUT_FILENO), last = false;
 	const struct skbd_drop_key *keys;
-	struct skbd_drop_key *owned = NULL;
 	struct skbd_counters_view *counters = NULL;
 	size_t nr_counters = 0;
 	const __u64 *totals;
-	size_t n, owned_cap = 0;
+	size_t n;
 	int err, ret = 1;
 
-	if (skbd_summary__new(o->by, start, &sum) || summary_view(r, sum, &so)) {
+	if (skbd_summary__new(o->by, start, &sum) || cli_summary_view(r, sum, &so)) {
 		cli_error(r->log, "setting up the summary: out of memory");
 		goto out;
 	}
@@ -626,7 +654,14 @@ int cli_run_summary(struct cli_run *r, const char *release)
 			double nap = until - now < 1.0 ? until - now : 1.0;
 			struct timespec ts = { (time_t)nap, (long)((nap - (double)(time_t)nap) * 1e9) };
 
-			nanosleep(&ts, NULL); /* a signal ends it early */
+			if (cli_metrics_fd(r) >= 0) { /* --metrics: served meanwhile */
+				struct pollfd p = { .fd = cli_metrics_fd(r), .events = POLLIN };
+
+				poll(&p, 1, (int)(nap * 1000) + 1); /* a signal ends it early */
+				cli_metrics_serve(r);
+			} else {
+				nanosleep(&ts, NULL); /* a signal ends it early */
+			}
 			cli_batch_start(r);
 			continue;
 		}
@@ -634,31 +669,11 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		if (next < now)
 			next = now + o->summary;
 		cli_batch_start(r);
-		err = skbd_monitor__read_keys(r->mon, &keys, &totals, &n);
+		err = cli_read_keys(r, o->by, &keys, &totals, &n);
 		if (err) {
 			cli_error(r->log, "reading the summary counts: %s", strerror(-err));
 			goto out;
 		}
-		if ((o->by & SKBD_BY_OWNER) && r->names && n) {
-			/* the kernel counts per socket: rows of one process are summed */
-			if (n > owned_cap) {
-				struct skbd_drop_key *nk = realloc(owned, n * sizeof(*nk));
-
-				if (!nk) {
-					cli_error(r->log, "out of memory");
-					goto out;
-				}
-				owned = nk;
-				owned_cap = n;
-			}
-			for (size_t i = 0; i < n; i++) {
-				owned[i] = keys[i];
-				owned[i].sk_ino = skbd_names__owner_key(r->names, keys[i].sk_ino);
-			}
-			keys = owned;
-		}
-		for (size_t i = 0; i < n; i++)
-			cli_seen_netns(r, keys[i].netns);
 		cli_counters_free(counters, nr_counters);
 		if (cli_counters_now(r, &counters, &nr_counters)) {
 			counters = NULL;
@@ -668,7 +683,7 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		so.head.nr_counters = nr_counters;
 		skbd_monitor__stats(r->mon, &st);
 		now = cli_now();
-		if (skbd_summary__update(sum, keys, totals, n, st.agg_other, now) || summary_view(r, sum, &so)) {
+		if (skbd_summary__update(sum, keys, totals, n, st.agg_other, now) || cli_summary_view(r, sum, &so)) {
 			cli_error(r->log, "out of memory");
 			goto out;
 		}
@@ -679,6 +694,10 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		so.head.benign = 0;
 		for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
 			so.head.benign += st.benign[k];
+		so.head.missed = st.misses;
+		so.head.benign_rules = st.benign;
+		so.head.version = r->version;
+		so.head.transport = "summary";
 		if (write_prom(r, sum, &so))
 			goto out;
 		err = summary_write(r, sum, &so, tty && !last);
@@ -702,7 +721,6 @@ out:
 	skbd_summary__free(sum);
 	free(so.rows);
 	free(so.names);
-	free(owned);
 	cli_counters_free(counters, nr_counters);
 	return ret;
 }

@@ -172,3 +172,8 @@ void skbd_ringbuf__stats(const struct skbd_ringbuf *rb, struct skbd_perfbuf_stat
 {
 	*st = rb->stats;
 }
+
+int skbd_ringbuf__epoll_fd(const struct skbd_ringbuf *rb)
+{
+	return rb ? rb->epoll_fd : -EINVAL;
+}

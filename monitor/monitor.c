@@ -785,13 +785,13 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		.reason_default = c->reasons && c->reasons->skip_other ? SKBD_VERDICT_SKIP : SKBD_VERDICT_REPORT,
 		.flags = (c->stack ? SKBD_CFG_STACK : 0) | (c->filter ? SKBD_CFG_FILTER : 0) |
 			 (c->summary ? SKBD_CFG_SUMMARY : 0) | (c->owner_filter ? SKBD_CFG_OWNER : 0) |
-			 (c->all ? SKBD_CFG_ALL : 0),
+			 (c->all ? SKBD_CFG_ALL : 0) | (c->count && !c->summary ? SKBD_CFG_COUNT : 0),
 		/* counting needs packet bytes only for the filter */
 		.snaplen = c->summary && !c->filter ? 0 : c->snaplen,
 		.filter_netns = c->netns,
 		.dev_mode = !c->nr_devs ? SKBD_DEV_ANY : c->devs_except ? SKBD_DEV_EXCEPT : SKBD_DEV_ONLY,
 		.max_rate = c->max_rate,
-		.agg_fields = c->summary ? c->by : 0,
+		.agg_fields = c->summary || c->count ? c->by : 0,
 		/* the ring buffer program applies the wakeup policy itself */
 		.rb_wakeup = rb_wakeup(c->wakeup),
 		.rb_wakeup_arg = c->wakeup_arg,
@@ -858,8 +858,8 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		return mon->obj ? -EBUSY : -EPERM;
 	}
 	if (!mon->btf && (cfg->filter || cfg->netns || cfg->nr_devs || cfg->owner_filter ||
-			  (cfg->summary && (cfg->by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER))))) {
-		set_err(mon, "a filter expression, --netns, --device, --owner and --by owner/container need the kernel's BTF (packet context): give one with --btf FILE");
+			  ((cfg->summary || cfg->count) && (cfg->by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER))))) {
+		set_err(mon, "a filter expression, --netns, --device, --owner and owner/container keys (--by, --metrics-labels) need the kernel's BTF (packet context): give one with --btf FILE");
 		return -EOPNOTSUPP;
 	}
 	if (cfg->nr_devs > SKBD_DEVICES_MAX || cfg->snaplen > SKBD_SNAPLEN_MAX || !cfg->pages) {
@@ -1108,6 +1108,13 @@ int skbd_monitor__consume(struct skbd_monitor *mon)
 	if (mon->pb)
 		return skbd_perfbuf__consume(mon->pb);
 	return -EINVAL;
+}
+
+int skbd_monitor__fd(const struct skbd_monitor *mon)
+{
+	if (mon->rb)
+		return skbd_ringbuf__epoll_fd(mon->rb);
+	return mon->pb ? skbd_perfbuf__epoll_fd(mon->pb) : -EINVAL;
 }
 
 /* ---- reads ---- */

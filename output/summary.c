@@ -301,6 +301,20 @@ int skbd_summary__parse_by(const char *list, __u32 *mask, char *err, size_t err_
 	return 0;
 }
 
+void skbd_summary__by_names(__u32 mask, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(by_names) / sizeof(by_names[0]); i++) {
+		if (!(mask & by_names[i].bit) || !strcmp(by_names[i].name, "device"))
+			continue;
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? "," : "", by_names[i].name);
+	}
+}
+
 /* ---- the order of rows ---------------------------------------------- */
 
 static int cmp_u64_desc(__u64 a, __u64 b)

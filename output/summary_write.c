@@ -487,7 +487,7 @@ static void put_prom_value(struct skbd_sbuf *b, const char *s)
 }
 
 static const char *const prom_label[NR_COLS] = {
-	[COL_REASON] = "reason", [COL_LOCATION] = "location", [COL_DEV] = "device",
+	[COL_REASON] = "reason", [COL_LOCATION] = "location", [COL_DEV] = "dev",
 	[COL_NETNS] = "netns",   [COL_COMM] = "comm",	    [COL_OWNER] = "owner",
 	[COL_CONTAINER] = "container",
 };
@@ -511,7 +511,7 @@ static int cmp_series(const void *pa, const void *pb, void *base)
 static int put_prom_drops(const struct skbd_summary *s, const struct skbd_fmt_ctx *c,
 			  const struct skbd_summary_view *sv, struct skbd_sbuf *b)
 {
-	__u32 by = skbd_summary__by(s);
+	__u32 by = skbd_summary__by(s) & (sv->head->labels ? sv->head->labels : ~0u);
 	struct skbd_sbuf labels;
 	struct prom_series *v;
 	char cell[CELL_BUF];
@@ -553,7 +553,7 @@ static int put_prom_drops(const struct skbd_summary *s, const struct skbd_fmt_ct
 		return -ENOMEM;
 	}
 	qsort_r(v, n, sizeof(*v), cmp_series, labels.buf);
-	skbd_put_str(b, "# HELP skbdrop_drops_total Packets the kernel dropped, counted in the kernel by the --by fields.\n"
+	skbd_put_str(b, "# HELP skbdrop_drops_total Packets the kernel dropped (past skbdrop's filters), counted in the kernel.\n"
 		   "# TYPE skbdrop_drops_total counter\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *l = labels.buf + v[i].off;
@@ -604,12 +604,38 @@ int skbd_summary__format_prom(const struct skbd_summary *s, const struct skbd_fm
 
 	if (err)
 		return err;
-	put_prom_counter(b, "skbdrop_events_lost_total", "Drops that could not be reported (ring buffer full).",
-			 h->lost);
+	if (h->streaming)
+		put_prom_counter(b, "skbdrop_events_delivered_total", "Drop events read from the kernel.", h->delivered);
+	put_prom_counter(b, "skbdrop_events_lost_total", "Drop events that could not be reported (ring buffer full).",
+			 h->streaming ? h->lost : 0);
+	put_prom_counter(b, "skbdrop_drops_missed_total",
+			 "Drops the kernel ran no program for (another BPF program was running on that CPU).", h->missed);
 	put_prom_counter(b, "skbdrop_events_filtered_total", "Drops discarded by the pid, reason and packet filters.",
 			 h->filtered);
 	put_prom_counter(b, "skbdrop_events_rate_limited_total", "Drops over --max-rate, not reported.",
 			 h->rate_limited);
+	if (h->benign_rules) {
+		skbd_put_str(b, "# HELP skbdrop_benign_total Frees that are not drops of data in flight, by rule (--ignore).\n"
+			   "# TYPE skbdrop_benign_total counter\n");
+		for (int k = 0; k < SKBD_DROP_BENIGN_RULES && skbd_benign_rules[k].name; k++) {
+			skbd_put_str(b, "skbdrop_benign_total{rule=");
+			put_prom_value(b, skbd_benign_rules[k].name);
+			skbd_put_str(b, "} ");
+			skbd_put_u64(b, h->benign_rules[k]);
+			skbd_put_char(b, '\n');
+		}
+	}
+	if (h->version) {
+		skbd_put_str(b, "# HELP skbdrop_build_info skbdrop's version, the kernel it runs on and its transport.\n"
+			   "# TYPE skbdrop_build_info gauge\n"
+			   "skbdrop_build_info{version=");
+		put_prom_value(b, h->version);
+		skbd_put_str(b, ",kernel=");
+		put_prom_value(b, h->kernel_release ? h->kernel_release : "");
+		skbd_put_str(b, ",transport=");
+		put_prom_value(b, h->transport ? h->transport : "");
+		skbd_put_str(b, "} 1\n");
+	}
 	skbd_put_str(b, "# HELP skbdrop_elapsed_seconds Seconds since skbdrop started counting.\n"
 		   "# TYPE skbdrop_elapsed_seconds gauge\n"
 		   "skbdrop_elapsed_seconds ");

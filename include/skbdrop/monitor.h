@@ -97,7 +97,8 @@ struct skbd_monitor_config {
 	unsigned long long max_rate; /* per second per CPU, 0: unlimited */
 	bool stack;
 	bool summary;                /* count per key in the kernel instead of streaming */
-	__u32 by;                    /* SKBD_BY_* with summary */
+	__u32 by;                    /* SKBD_BY_* with summary, or with count */
+	bool count;                  /* streaming: also count per key (by) in the kernel (--metrics) */
 	bool owner_filter;           /* only drops on sockets given to skbd_monitor__owner_sockets */
 	__u32 benign;                /* mask of skbd_benign_rules in force (their reasons; functions later) */
 	bool all;                    /* report benign frees too (flagged SKBD_DROP_BENIGN) */
@@ -138,6 +139,10 @@ void skbd_monitor__detach(struct skbd_monitor *mon);
 int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms);
 /* Hand out what the rings hold without waiting. Same returns. */
 int skbd_monitor__consume(struct skbd_monitor *mon);
+/* The rings' epoll fd, readable when the kernel woke the reader: for a
+ * caller polling other fds too (then skbd_monitor__poll(mon, 0)).
+ * -EINVAL before attach. */
+int skbd_monitor__fd(const struct skbd_monitor *mon);
 
 struct skbd_monitor_stats {
 	__u64 seen;          /* program runs */

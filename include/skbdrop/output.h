@@ -179,6 +179,8 @@ struct skbd_summary;
  * SKBD_BY_* mask. -EINVAL with a one-line message listing the valid names
  * on an unknown or empty name or an empty list; *mask written on success. */
 int skbd_summary__parse_by(const char *list, __u32 *mask, char *err, size_t err_size);
+/* The mask's field names, comma-separated ("reason,dev"), cut to size. */
+void skbd_summary__by_names(__u32 mask, char *buf, size_t size);
 
 /* by: the SKBD_BY_* columns (-EINVAL for other bits). start: when counting
  * began (CLOCK_MONOTONIC seconds): the first snapshot's rates are over
@@ -245,6 +247,13 @@ struct skbd_summary_head {
 						    * "counters" in JSON, a Prometheus family) */
 	size_t nr_counters;
 	unsigned long long benign;  /* benign frees set apart (not in the rows without --all) */
+	/* the Prometheus writer's more (all zero for the --prom-file of old) */
+	__u32 labels;               /* the SKBD_BY_* fields made labels, of those the rows have (0: all) */
+	bool streaming;             /* events are streamed: delivered and lost (ring full) are counted */
+	unsigned long long delivered, missed; /* missed: drops the kernel ran no program for */
+	const __u64 *benign_rules;  /* SKBD_DROP_BENIGN_RULES counts by rule, NULL: none */
+	const char *version;        /* skbdrop_build_info labels (NULL: not written) */
+	const char *transport;
 };
 
 /* What a writer shows: all the rows from skbd_summary__sorted (the text

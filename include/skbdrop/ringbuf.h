@@ -28,6 +28,9 @@ void skbd_ringbuf__close(struct skbd_ringbuf *rb);
  * committed. Returns records delivered, -EINTR, or -errno. */
 int skbd_ringbuf__poll(struct skbd_ringbuf *rb, int timeout_ms);
 int skbd_ringbuf__consume(struct skbd_ringbuf *rb);
+/* The epoll fd the ring is watched by (readable when woken), for a
+ * caller polling it with other fds. */
+int skbd_ringbuf__epoll_fd(const struct skbd_ringbuf *rb);
 /* wakeups, polls, samples; lost is always 0 here (the BPF side counts
  * failed reservations). */
 void skbd_ringbuf__stats(const struct skbd_ringbuf *rb, struct skbd_perfbuf_stats *st);

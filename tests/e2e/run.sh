@@ -38,6 +38,7 @@ cleanup() {
 	type cleanup_priv >/dev/null 2>&1 && cleanup_priv
 	type cleanup_faults >/dev/null 2>&1 && cleanup_faults
 	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
+	type cleanup_metrics >/dev/null 2>&1 && cleanup_metrics
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -720,6 +721,9 @@ else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
 # ---- faults (issue 15): tests/e2e/faults.sh (uses still_loaded, prog_ids)
 . "$(dirname "$0")/faults.sh"
 
+# ---- --metrics (issue 16): tests/e2e/metrics.sh
+. "$(dirname "$0")/metrics.sh"
+
 # ---- stdout closed early (| head): exit quietly
 ( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!
 for _ in $(seq 50); do grep -q tracing "$TMP/h.err" 2>/dev/null && break; sleep 0.1; done
@@ -741,7 +745,9 @@ for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "pro
 	"--transport foo" "--transport" "--wakeup bytes:0" "--wakeup events:x" "--wakeup sometimes" \
 	"--wakeup events:" "--poll-ms 0" "--poll-ms abc" "--snaplen 257" "--snaplen x" "--snaplen" "-s 1" "--max-rate 0" "--max-rate x" "-i ," "--device" \
 	"--netns" "-i lo --exclude-device lo" "tcp port" "udp and" "port 99999" "--snaplen 0 udp" "--summary 0.01" \
-	"--summary --stack" "--by reason" "--summary --by pid" "--summary 0x10"; do
+	"--summary --stack" "--by reason" "--summary --by pid" "--summary 0x10" \
+	"--metrics 9100" "--metrics :99999" "--metrics 1.2.3:80" "--metrics [::1:80" "--metrics host.example:80" \
+	"--metrics-labels reason" "--metrics :0 --metrics-labels bogus" "--summary --by reason --metrics :0 --metrics-labels dev"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \

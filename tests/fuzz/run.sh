@@ -23,6 +23,7 @@ max_len() {
 	packet) echo 320 ;;
 	perfring | ringbuf) echo 4120 ;; # 24 bytes of knobs and positions, a ring of 4 KiB
 	tpformat | kallsyms) echo 8192 ;;
+	http) echo 8200 ;; # a knob byte, then a whole request head (8 KiB)
 	*) echo 4096 ;;
 	esac
 }

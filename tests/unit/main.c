@@ -25,6 +25,7 @@ SUITE(names)
 SUITE(output)
 SUITE(counters)
 SUITE(priv)
+SUITE(http)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
 		{ "filter", skbd_tests_filter },     { "monitor", skbd_tests_monitor },
 		{ "names", skbd_tests_names },
 		{ "output", skbd_tests_output },     { "counters", skbd_tests_counters },
-		{ "priv", skbd_tests_priv },
+		{ "priv", skbd_tests_priv },         { "http", skbd_tests_http },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -130,6 +130,17 @@ static void test_parse_limits(void)
 	CU_ASSERT_EQUAL(o.duration, 0.001);
 	CU_ASSERT_EQUAL_FATAL(parse(ARGV("-d", "1e9"), &o, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(o.duration, 1e9);
+	/* --metrics: labels default to the reason; with --summary they must be --by fields */
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("--metrics", "127.0.0.1:9542"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(o.metrics, "127.0.0.1:9542");
+	CU_ASSERT_EQUAL(o.metrics_labels, SKBD_BY_REASON);
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("--metrics", ":9542", "--metrics-labels", "reason,dev,owner"), &o, err,
+				    sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.metrics_labels, SKBD_BY_REASON | SKBD_BY_DEV | SKBD_BY_OWNER);
+	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--by", "reason,netns", "--metrics", ":0", "--metrics-labels", "netns,dev,location"),
+			      &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "--metrics-labels: location,dev not among the --by fields the kernel counts by");
+	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--metrics", ":0", "--metrics-labels", "netns,dev"), &o, err, sizeof(err)), 0);
 }
 
 struct bad_case {
@@ -138,6 +149,11 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ { "--metrics", "9100" }, "--metrics" },
+	{ { "--metrics", ":99999" }, "--metrics" },
+	{ { "--metrics", "name.example:80" }, "--metrics" },
+	{ { "--metrics-labels", "reason" }, "--metrics-labels" },
+	{ { "--metrics-labels", "pid", "--metrics", ":0" }, "unknown field 'pid'" },
 	{ { "-o", "xml" }, "--output" },
 	{ { "--output=xml" }, "--output" },
 	{ { "-o", "JSON" }, "--output" },
@@ -630,7 +646,7 @@ static void test_plan_empty_include(void)
 
 static void test_usage(void)
 {
-	char buf[4096] = "";
+	char buf[16384] = "";
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);

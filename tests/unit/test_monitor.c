@@ -460,7 +460,7 @@ static void test_load_without_btf_refuses_netns(void)
 	c.netns = 5;
 	CU_ASSERT_EQUAL(skbd_monitor__load(r->mon, &c), -EOPNOTSUPP);
 	CU_ASSERT_STRING_EQUAL(skbd_monitor__errmsg(r->mon),
-			       "a filter expression, --netns, --device, --owner and --by owner/container need the kernel's BTF (packet context): give one with --btf FILE");
+			       "a filter expression, --netns, --device, --owner and owner/container keys (--by, --metrics-labels) need the kernel's BTF (packet context): give one with --btf FILE");
 	CU_ASSERT_EQUAL(r->f->calls[BPF_MAP_CREATE], 0);
 	rig_close(r);
 }

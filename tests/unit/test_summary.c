@@ -72,7 +72,7 @@ static void env_init(struct env *e)
 	free(text);
 	e->ks = tu_load_ksyms(KSYMS_BASIC);
 	e->ctx = (struct skbd_fmt_ctx){ .fmt = e->fmt, .mono_to_real_ns = MONO_TO_REAL, .has_reason = true };
-	e->head = (struct skbd_summary_head){ "6.18.44", 10, 94, 1, 2, 3, NULL, 0, 0 };
+	e->head = (struct skbd_summary_head){ .kernel_release = "6.18.44", .elapsed = 10, .counted = 94, .lost = 1, .filtered = 2, .rate_limited = 3, .counters = NULL, .nr_counters = 0, .benign = 0 };
 }
 
 static void env_fini(struct env *e)
@@ -310,7 +310,7 @@ static void test_text_table(void)
 
 	/* other columns: reason and comm only (keys a/b/c stay apart by reason) */
 	s = two_snapshots(SKBD_BY_REASON | SKBD_BY_COMM);
-	e.head = (struct skbd_summary_head){ NULL, 65.9, 94, 0, 0, 0, NULL, 0, 0 };
+	e.head = (struct skbd_summary_head){ .kernel_release = NULL, .elapsed = 65.9, .counted = 94, .lost = 0, .filtered = 0, .rate_limited = 0, .counters = NULL, .nr_counters = 0, .benign = 0 };
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:10Z  elapsed 1m05s  interval 5.0s\n"
 		    "drops 5.8/s  counted 94  lost 0  filtered 0  rate-limited 0  benign 0\n"
@@ -334,7 +334,7 @@ static void test_text_no_columns(void)
 	struct env e;
 
 	env_init(&e);
-	e.head = (struct skbd_summary_head){ "5.10.0", 7322, 1234567, 0, 0, 0, NULL, 0, 0 };
+	e.head = (struct skbd_summary_head){ .kernel_release = "5.10.0", .elapsed = 7322, .counted = 1234567, .lost = 0, .filtered = 0, .rate_limited = 0, .counters = NULL, .nr_counters = 0, .benign = 0 };
 	CU_ASSERT_EQUAL(skbd_summary__update(s, &k, &t, 1, 0, 4), 0); /* first: over now - start */
 	expect_text(s, &e, false, 0,
 		    "skbdrop summary 2024-05-01T12:00:04Z  kernel 5.10.0  elapsed 2h02m02s  interval 4.0s\n"
@@ -787,7 +787,7 @@ static void test_many_rows(void)
 		for (size_t i = 0; i < len; i++)
 			lines += out[i] == '\n';
 		/* 2 + N + 1 (other) for the drops, 3 per counter, 3 for elapsed */
-		CU_ASSERT_EQUAL(lines, 2 + N + 1 + 3 * 3 + 3);
+		CU_ASSERT_EQUAL(lines, 2 + N + 1 + 3 * 4 + 3);
 	}
 	free(out);
 	unlink(file);
@@ -801,9 +801,12 @@ static void test_many_rows(void)
 /* ---- Prometheus --------------------------------------------------------- */
 
 static const char prom_tail[] =
-	"# HELP skbdrop_events_lost_total Drops that could not be reported (ring buffer full).\n"
+	"# HELP skbdrop_events_lost_total Drop events that could not be reported (ring buffer full).\n"
 	"# TYPE skbdrop_events_lost_total counter\n"
-	"skbdrop_events_lost_total 1\n"
+	"skbdrop_events_lost_total 0\n"
+	"# HELP skbdrop_drops_missed_total Drops the kernel ran no program for (another BPF program was running on that CPU).\n"
+	"# TYPE skbdrop_drops_missed_total counter\n"
+	"skbdrop_drops_missed_total 0\n"
 	"# HELP skbdrop_events_filtered_total Drops discarded by the pid, reason and packet filters.\n"
 	"# TYPE skbdrop_events_filtered_total counter\n"
 	"skbdrop_events_filtered_total 2\n"
@@ -815,7 +818,7 @@ static const char prom_tail[] =
 	"skbdrop_elapsed_seconds 10.000\n";
 
 #define PROM_HEAD                                                                                                   \
-	"# HELP skbdrop_drops_total Packets the kernel dropped, counted in the kernel by the --by fields.\n"       \
+	"# HELP skbdrop_drops_total Packets the kernel dropped (past skbdrop's filters), counted in the kernel.\n" \
 	"# TYPE skbdrop_drops_total counter\n"
 
 struct tmpdir {
@@ -867,9 +870,9 @@ static void test_prom(void)
 	CU_ASSERT_EQUAL(write_prom(s, &e, d.file), 0);
 	snprintf(want, sizeof(want),
 		 PROM_HEAD
-		 "skbdrop_drops_total{reason=\"NOT_SPECIFIED\",location=\"nft_do_chain+0x10 [nf_tables]\",device=\"ifindex 8\",netns=\"4026532001\"} 12\n"
-		 "skbdrop_drops_total{reason=\"NO_SOCKET\",location=\"func_a+0x234\",device=\"veth1\",netns=\"blue\"} 70\n"
-		 "skbdrop_drops_total{reason=\"reason#9999\",location=\"0x0000000000001000\",device=\"-\",netns=\"-\"} 8\n"
+		 "skbdrop_drops_total{reason=\"NOT_SPECIFIED\",location=\"nft_do_chain+0x10 [nf_tables]\",dev=\"ifindex 8\",netns=\"4026532001\"} 12\n"
+		 "skbdrop_drops_total{reason=\"NO_SOCKET\",location=\"func_a+0x234\",dev=\"veth1\",netns=\"blue\"} 70\n"
+		 "skbdrop_drops_total{reason=\"reason#9999\",location=\"0x0000000000001000\",dev=\"-\",netns=\"-\"} 8\n"
 		 "skbdrop_drops_total{other=\"true\"} 4\n"
 		 "%s",
 		 prom_tail);
@@ -902,6 +905,70 @@ static void test_prom(void)
 	env_fini(&e);
 }
 
+/* --metrics: labels a subset of the key (rows that read the same summed),
+ * the streaming counters, benign rules and the build info */
+static void test_prom_metrics(void)
+{
+	struct skbd_summary *s = two_snapshots(SKBD_BY_REASON | SKBD_BY_DEV | SKBD_BY_NETNS);
+	const __u64 benign[SKBD_DROP_BENIGN_RULES] = { 11, 12, 13, 14 };
+	struct skbd_drop_key k2 = key(3, LOC_FUNC_A, 8, NS_ANON, "x"); /* NO_SOCKET on another device */
+	__u64 t2 = 5;
+	struct tmpdir d;
+	char want[8192];
+	struct env e;
+
+	env_init(&e);
+	tmpdir_make(&d);
+	CU_ASSERT_EQUAL(skbd_summary__update(s, &k2, &t2, 1, 4, 11), 0);
+	e.head.labels = SKBD_BY_REASON;
+	e.head.streaming = true;
+	e.head.delivered = 5;
+	e.head.lost = 6;
+	e.head.missed = 7;
+	e.head.benign_rules = benign;
+	e.head.version = "v1\"";
+	e.head.transport = "perf";
+	CU_ASSERT_EQUAL(write_prom(s, &e, d.file), 0);
+	snprintf(want, sizeof(want),
+		 PROM_HEAD
+		 "skbdrop_drops_total{reason=\"NOT_SPECIFIED\"} 12\n"
+		 "skbdrop_drops_total{reason=\"NO_SOCKET\"} 75\n"
+		 "skbdrop_drops_total{reason=\"reason#9999\"} 8\n"
+		 "skbdrop_drops_total{other=\"true\"} 4\n"
+		 "# HELP skbdrop_events_delivered_total Drop events read from the kernel.\n"
+		 "# TYPE skbdrop_events_delivered_total counter\n"
+		 "skbdrop_events_delivered_total 5\n"
+		 "# HELP skbdrop_events_lost_total Drop events that could not be reported (ring buffer full).\n"
+		 "# TYPE skbdrop_events_lost_total counter\n"
+		 "skbdrop_events_lost_total 6\n"
+		 "# HELP skbdrop_drops_missed_total Drops the kernel ran no program for (another BPF program was running on that CPU).\n"
+		 "# TYPE skbdrop_drops_missed_total counter\n"
+		 "skbdrop_drops_missed_total 7\n"
+		 "# HELP skbdrop_events_filtered_total Drops discarded by the pid, reason and packet filters.\n"
+		 "# TYPE skbdrop_events_filtered_total counter\n"
+		 "skbdrop_events_filtered_total 2\n"
+		 "# HELP skbdrop_events_rate_limited_total Drops over --max-rate, not reported.\n"
+		 "# TYPE skbdrop_events_rate_limited_total counter\n"
+		 "skbdrop_events_rate_limited_total 3\n"
+		 "# HELP skbdrop_benign_total Frees that are not drops of data in flight, by rule (--ignore).\n"
+		 "# TYPE skbdrop_benign_total counter\n"
+		 "skbdrop_benign_total{rule=\"teardown\"} 11\n"
+		 "skbdrop_benign_total{rule=\"purge\"} 12\n"
+		 "skbdrop_benign_total{rule=\"neigh\"} 13\n"
+		 "skbdrop_benign_total{rule=\"tx-completion\"} 14\n"
+		 "# HELP skbdrop_build_info skbdrop's version, the kernel it runs on and its transport.\n"
+		 "# TYPE skbdrop_build_info gauge\n"
+		 "skbdrop_build_info{version=\"v1\\\"\",kernel=\"6.18.44\",transport=\"perf\"} 1\n"
+		 "# HELP skbdrop_elapsed_seconds Seconds since skbdrop started counting.\n"
+		 "# TYPE skbdrop_elapsed_seconds gauge\n"
+		 "skbdrop_elapsed_seconds 10.000\n");
+	expect_file(d.file, want);
+	unlink(d.file);
+	rmdir(d.dir);
+	skbd_summary__free(s);
+	env_fini(&e);
+}
+
 /* label values: \\, \" and \n escaped, bytes that are not UTF-8 as '?';
  * rows that read the same are one series */
 static void test_prom_labels(void)
@@ -924,8 +991,8 @@ static void test_prom_labels(void)
 	CU_ASSERT_EQUAL(skbd_summary__nr_rows(s), 4);
 	CU_ASSERT_EQUAL(write_prom(s, &e, d.file), 0);
 	snprintf(want, sizeof(want),
-		 PROM_HEAD "skbdrop_drops_total{device=\"ifindex 1\"} 14\n"
-			   "skbdrop_drops_total{device=\"q\\\"\\\\x\"} 1\n%s",
+		 PROM_HEAD "skbdrop_drops_total{dev=\"ifindex 1\"} 14\n"
+			   "skbdrop_drops_total{dev=\"q\\\"\\\\x\"} 1\n%s",
 		 prom_tail);
 	expect_file(d.file, want);
 	skbd_summary__free(s);
@@ -959,7 +1026,7 @@ static void test_prom_atomic(void)
 	/* a reader that opened the old file keeps reading the old file whole */
 	fd = open(d.file, O_RDONLY | O_CLOEXEC);
 	CU_ASSERT_FATAL(fd >= 0);
-	e.head.lost = 777;
+	e.head.missed = 777;
 	CU_ASSERT_EQUAL(write_prom(s, &e, d.file), 0);
 	CU_ASSERT_EQUAL_FATAL(stat(d.file, &st2), 0);
 	CU_ASSERT_NOT_EQUAL(st1.st_ino, st2.st_ino); /* replaced by rename, not rewritten */
@@ -970,7 +1037,7 @@ static void test_prom_atomic(void)
 		size_t len;
 		char *text = tu_load_file(d.file, &len), *z = text ? strndup(text, len) : NULL;
 
-		CU_ASSERT_PTR_NOT_NULL(z && strstr(z, "\nskbdrop_events_lost_total 777\n"));
+		CU_ASSERT_PTR_NOT_NULL(z && strstr(z, "\nskbdrop_drops_missed_total 777\n"));
 		free(text);
 		free(z);
 	}
@@ -1167,6 +1234,7 @@ CU_TestInfo skbd_tests_summary[] = {
 	{ "4097 rows", test_many_rows },
 	{ "prom", test_prom },
 	{ "prom labels", test_prom_labels },
+	{ "prom for --metrics", test_prom_metrics },
 	{ "prom atomic replace", test_prom_atomic },
 	{ "write errors", test_write_errors },
 	CU_TEST_INFO_NULL,

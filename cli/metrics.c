@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* --metrics: the HTTP server and what a scrape reads. A scrape reads the
+ * kernel's per-key totals (counted in the kernel whether streaming or not,
+ * so a drop the ring had no room for is still counted), the run's counters
+ * and the kernel's own drop counters, and writes them in the Prometheus text
+ * format. It runs between poll batches, like every other lookup. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <skbdrop/http.h>
+#include <skbdrop/monitor.h>
+#include <skbdrop/output.h>
+#include "cli.h"
+
+static int render(void *ctx, struct skbd_sbuf *body)
+{
+	struct cli_run *r = ctx;
+	struct cli_metrics *m = &r->metrics;
+	const struct cli_opts *o = r->o;
+	struct skbd_counters_view *counters = NULL;
+	struct skbd_monitor_stats st;
+	const struct skbd_drop_key *keys;
+	const __u64 *totals;
+	size_t n, nr_counters = 0;
+	double now;
+	int err;
+
+	err = cli_read_keys(r, o->summary ? o->by : o->metrics_labels, &keys, &totals, &n);
+	if (err)
+		return err;
+	skbd_monitor__stats(r->mon, &st);
+	now = cli_now();
+	err = skbd_summary__update(m->sum, keys, totals, n, st.agg_other, now);
+	if (!err)
+		err = cli_summary_view(r, m->sum, &m->so);
+	if (err)
+		return err;
+	if (cli_counters_now(r, &counters, &nr_counters)) {
+		counters = NULL;
+		nr_counters = 0;
+	}
+	m->so.head = (struct skbd_summary_head){
+		.kernel_release = r->release,
+		.elapsed = now - m->start,
+		.counted = skbd_summary__counted(m->sum),
+		.lost = o->summary ? 0 : cli_lost(r, &st),
+		.filtered = st.filtered,
+		.rate_limited = st.rate_limited,
+		.counters = counters,
+		.nr_counters = nr_counters,
+		.labels = o->metrics_labels,
+		.streaming = !o->summary,
+		.delivered = r->delivered,
+		.missed = st.misses,
+		.benign_rules = st.benign,
+		.version = r->version,
+		.transport = o->summary ? "summary" : o->transport == CLI_TRANSPORT_RINGBUF ? "ringbuf" : "perf",
+	};
+	for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
+		m->so.head.benign += st.benign[k];
+	m->so.view.head = &m->so.head;
+	err = skbd_summary__format_prom(m->sum, &r->fc, &m->so.view, body);
+	cli_counters_free(counters, nr_counters);
+	return err;
+}
+
+int cli_metrics_open(struct cli_run *r)
+{
+	const struct cli_opts *o = r->o;
+	struct cli_metrics *m = &r->metrics;
+	struct skbd_http_opts ho = {
+		.path = "/metrics",
+		.content_type = "text/plain; version=0.0.4; charset=utf-8",
+		.render = render,
+		.ctx = r,
+	};
+	char err[256];
+	int e;
+
+	if (!o->metrics)
+		return 0;
+	m->start = cli_now();
+	if (skbd_summary__new(o->summary ? o->by : o->metrics_labels, m->start, &m->sum)) {
+		cli_error(r->log, "--metrics: out of memory");
+		return 1;
+	}
+	e = skbd_http__open(o->metrics, &ho, &m->http, err, sizeof(err));
+	if (e) {
+		r->log->last[0] = '\0';
+		cli_error(r->log, "%s%s", err, e == -EACCES ? " (ports below 1024 need CAP_NET_BIND_SERVICE)" : "");
+		return 1;
+	}
+	return 0;
+}
+
+void cli_metrics_close(struct cli_run *r)
+{
+	struct cli_metrics *m = &r->metrics;
+
+	skbd_http__close(m->http);
+	skbd_summary__free(m->sum);
+	free(m->so.rows);
+	free(m->so.names);
+	memset(m, 0, sizeof(*m));
+}
+
+void cli_metrics_serve(struct cli_run *r)
+{
+	int err;
+
+	if (!r->metrics.http)
+		return;
+	err = skbd_http__serve(r->metrics.http);
+	if (err) /* the listening socket failed: not expected; said once a round */
+		fprintf(stderr, "skbdrop: warning: --metrics: %s\n", strerror(-err));
+}
+
+int cli_metrics_fd(const struct cli_run *r)
+{
+	return r->metrics.http ? skbd_http__fd(r->metrics.http) : -1;
+}
