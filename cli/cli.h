@@ -61,6 +61,10 @@ struct cli_opts {
 	__u32 by;                 /* --by: SKBD_BY_* */
 	bool by_given;
 	const char *prom_file;    /* --prom-file */
+	const char *write_file;   /* -w FILE ("-": stdout): pcapng */
+	unsigned long long rotate_bytes; /* -C */
+	unsigned int rotate_files;       /* -W */
+	const char *rotate_bytes_arg, *rotate_files_arg; /* as given (for messages) */
 	const char *metrics;      /* --metrics ADDR:PORT */
 	__u32 metrics_labels;     /* --metrics-labels: SKBD_BY_* */
 	bool metrics_labels_given;
@@ -134,6 +138,8 @@ struct cli_run {
 	const struct cli_opts *o;
 	const char *version;           /* skbdrop's, for skbdrop_build_info */
 	const char *release;           /* the kernel's */
+	const char *app;               /* "skbdrop VERSION" (pcapng's shb_userappl) */
+	int file_uid, file_gid;        /* -w: owner of the files (-Z's user; -1: unchanged) */
 	struct cli_metrics metrics;
 	struct skbd_drop_key *owned;   /* keys with sockets made owners (--by owner) */
 	size_t owned_cap;
@@ -143,6 +149,9 @@ struct cli_run {
 	struct skbd_names *names;
 	struct skbd_fmt_ctx fc;
 	struct skbd_out *out;          /* streaming */
+	struct skbd_pcapng *pcap;      /* -w */
+	__u64 lost_pending;            /* -w: events lost since the last packet written */
+	__u64 rb_fail_seen;            /* -w with the ring buffer: output failures already counted */
 	struct skbd_drop_names nm;     /* the names of the drop being written */
 	int write_err;                 /* errno of a failed write (EPIPE: the reader went away) */
 	unsigned long long delivered, lost;

@@ -63,6 +63,7 @@ static int on_lost(void *ctx, int cpu, __u64 lost)
 	struct cli_run *r = ctx;
 
 	r->lost += lost;
+	r->lost_pending += lost; /* -w: the next packet's drop count */
 	return SKBD_CB_OK;
 }
 
@@ -148,8 +149,30 @@ static int run_stream(struct cli_run *r)
 		cli_batch_start(r);
 		skbd_monitor__consume(r->mon);
 	}
+	if (!r->write_err && r->pcap) {
+		/* the events lost after the last packet: whatever the loss count
+		 * (the larger of the rings' records and the kernel's failed
+		 * outputs) says the packets' drop counts do not */
+		struct skbd_monitor_stats st;
+		struct skbd_pcapng_stats ps;
+		unsigned long long total;
+
+		skbd_monitor__stats(r->mon, &st);
+		total = cli_lost(r, &st);
+		skbd_pcapng__stats(r->pcap, &ps);
+		skbd_pcapng__finish(r->pcap, total > ps.lost ? total - ps.lost : 0);
+		r->lost_pending = 0;
+	}
 	if (!r->write_err)
 		cli_flush(r);
+	if (r->pcap && !r->write_err) {
+		struct skbd_pcapng_stats ps;
+
+		skbd_pcapng__stats(r->pcap, &ps);
+		fprintf(stderr, "skbdrop: -w: %llu packets written to %s (%llu file%s), %llu lost events marked (packet drop counts, statistics block)\n",
+			ps.packets, strcmp(o->write_file, "-") ? o->write_file : "stdout", ps.files, ps.files > 1 ? "s" : "",
+			ps.lost);
+	}
 	if (r->write_err == EPIPE) /* `skbdrop | head`: the reader has what it wanted */
 		return 0;
 	if (r->write_err == EINTR && stop_signal) {
@@ -161,7 +184,8 @@ static int run_stream(struct cli_run *r)
 		return 0;
 	}
 	if (r->write_err) {
-		cli_error(r->log, "writing output: %s", strerror(r->write_err));
+		cli_error(r->log, "writing %s: %s", o->write_file && strcmp(o->write_file, "-") ? o->write_file : "output",
+			  strerror(r->write_err));
 		return 1;
 	}
 	cli_print_exit(r);
@@ -283,6 +307,8 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	}
 	if (o->owner && cli_owner_refresh(r)) /* the set is there before the first drop */
 		return 1;
+	r->file_uid = s->drop_privs ? (int)s->user.uid : -1;
+	r->file_gid = s->drop_privs ? (int)s->user.gid : -1;
 	if (cli_open_output(r))
 		return 1;
 	/* --metrics listens now: a port below 1024 may need privileges we drop */
@@ -317,6 +343,7 @@ int main(int argc, char **argv)
 	r->o = &o;
 	r->log = &log;
 	r->version = SKBD_VERSION;
+	r->app = "skbdrop " SKBD_VERSION;
 	uname(&uts);
 	r->release = uts.release;
 	r->stop = &stop_signal;

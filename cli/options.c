@@ -42,6 +42,12 @@ void cli_usage(FILE *f)
 		"      --metrics-labels FIELD[,...]\n"
 		"                           labels of skbdrop_drops_total, from the --by fields\n"
 		"                           (default reason: a few dozen series per host)\n"
+		"  -w FILE                  write the dropped packets to FILE as pcapng (- for stdout),\n"
+		"                           each with its reason, location and owner as comment and\n"
+		"                           its JSON event in a custom option; nothing on stdout\n"
+		"  -C SIZE                  with -w: a new file past SIZE millions of bytes (or\n"
+		"                           Nk, Nm, Ng): FILE, FILE1, FILE2, ...\n"
+		"  -W N                     with -C: at most N files, FILE0..FILE(N-1), reused in turn\n"
 		"  -s, --stack              add the kernel stack of every drop (tcpdump's -s is --snaplen)\n"
 		"      --sock-state         text lines also show the owner socket's receive queue\n"
 		"                           (rcvq BYTES/RCVBUF), accept queue (acceptq LEN/BACKLOG)\n"
@@ -226,7 +232,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 	o->metrics_labels = CLI_METRICS_LABELS_DEFAULT;
 	optind = 0; /* glibc: 0 (not 1) also drops getopt's hidden cluster state from a previous parse */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhVZ:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:d:c:p:r:si:vhVZ:w:C:W:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			if (!strcmp(optarg, "text"))
@@ -330,6 +336,39 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			break;
 		case 's':
 			o->stack = true;
+			break;
+		case 'w':
+			if (!*optarg)
+				return fail(err, err_size, "-w: empty file name");
+			o->write_file = optarg;
+			break;
+		case 'C': {
+			/* tcpdump's: millions of bytes, or k/m/g (KiB, MiB, GiB) */
+			unsigned long long mult = 1000000;
+			char num[32];
+			size_t n = strlen(optarg);
+
+			if (n && n < sizeof(num) && strchr("kKmMgG", optarg[n - 1])) {
+				mult = optarg[n - 1] == 'k' || optarg[n - 1] == 'K' ? 1024ULL :
+				       optarg[n - 1] == 'm' || optarg[n - 1] == 'M' ? 1024ULL * 1024 : 1024ULL * 1024 * 1024;
+				n--;
+			}
+			if (n >= sizeof(num))
+				return fail(err, err_size, "-C: '%s' is not a file size", optarg);
+			memcpy(num, optarg, n);
+			num[n] = '\0';
+			if (parse_ull(num, (1ULL << 50) / mult, &v) || !v)
+				return fail(err, err_size, "-C: '%s' is not a file size (millions of bytes, or a number with k, m or g)",
+					    optarg);
+			o->rotate_bytes = v * mult;
+			o->rotate_bytes_arg = optarg;
+			break;
+		}
+		case 'W':
+			if (parse_ull(optarg, 1000000, &v) || !v)
+				return fail(err, err_size, "-W: '%s' is not a number of files", optarg);
+			o->rotate_files = (unsigned int)v;
+			o->rotate_files_arg = optarg;
 			break;
 		case 'i':
 			if (!*optarg || optarg[strspn(optarg, ",")] == '\0')
@@ -435,7 +474,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			 * clustered, so argv[optind - 1] is the one); else an unknown letter */
 			if (!optopt)
 				return fail(err, err_size, "unknown option '%s'", argv[optind - 1]);
-			if (optopt >= 256 || strchr("odcprsivhV", optopt))
+			if (optopt >= 256 || strchr("odcprsivhVwCW", optopt))
 				return fail(err, err_size, "option '%.*s' takes no argument",
 					    (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 			if (optopt > ' ' && optopt < 0x7f)
@@ -464,6 +503,17 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		o->devices = NULL;
 	if (!o->summary && (o->by_given || o->prom_file))
 		return fail(err, err_size, "%s needs --summary", o->prom_file ? "--prom-file" : "--by");
+	if ((o->rotate_bytes || o->rotate_files) && !o->write_file)
+		return fail(err, err_size, "%s %s needs -w FILE", o->rotate_bytes ? "-C" : "-W",
+			    o->rotate_bytes ? o->rotate_bytes_arg : o->rotate_files_arg);
+	if (o->rotate_files && !o->rotate_bytes)
+		return fail(err, err_size, "-W %s needs -C (files are rotated by size)", o->rotate_files_arg);
+	if (o->write_file && o->rotate_bytes && !strcmp(o->write_file, "-"))
+		return fail(err, err_size, "-C rotates files: it does not go with -w -");
+	if (o->write_file && (o->summary || o->output == CLI_OUT_JSON || o->count_only || o->no_output))
+		return fail(err, err_size, "-w %s writes the packets as pcapng: it takes no %s", o->write_file,
+			    o->summary ? "--summary" : o->output == CLI_OUT_JSON ? "-o (each packet carries its JSON)" :
+			    o->count_only ? "--count-only" : "--no-output");
 	if (o->metrics_labels_given && !o->metrics)
 		return fail(err, err_size, "--metrics-labels %s needs --metrics", o->metrics_labels_arg);
 	if (o->summary && o->metrics && (o->metrics_labels & ~o->by)) {

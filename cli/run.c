@@ -138,6 +138,20 @@ int cli_open_output(struct cli_run *r)
 	r->fc.mono_to_real_ns = mono_to_real();
 	r->fc.stacks = r->o->stack;
 	r->fc.sock_state = r->o->sock_state;
+	if (r->o->write_file) {
+		struct skbd_pcapng_opts po = { .path = r->o->write_file, .rotate_bytes = r->o->rotate_bytes,
+					       .rotate_files = r->o->rotate_files, .app = r->app, .stop = r->stop,
+					       .snaplen = r->o->snaplen, .uid = r->file_uid, .gid = r->file_gid };
+		char first[PATH_MAX];
+		int err = skbd_pcapng__new(&r->fc, &po, &r->pcap);
+
+		if (err) {
+			skbd_pcapng__file_name(&po, 0, first, sizeof(first));
+			cli_error(r->log, "-w %s: %s", first, strerror(-err));
+			return 1;
+		}
+		return 0;
+	}
 	if (!r->o->summary && skbd_out__new(STDOUT_FILENO, &r->fc, &oo, &r->out)) {
 		cli_error(r->log, "out of memory");
 		return 1;
@@ -218,6 +232,7 @@ void cli_open_names(struct cli_run *r)
 
 void cli_close(struct cli_run *r)
 {
+	skbd_pcapng__free(r->pcap); /* (flushed by the run: an error here was said there) */
 	skbd_out__free(r->out);
 	skbd_names__free(r->names);
 	skbd_counters__free(r->counters);
@@ -389,6 +404,20 @@ int cli_flush(struct cli_run *r)
 {
 	int err = r->out ? skbd_out__flush(r->out) : 0;
 
+	if (r->pcap) {
+		if (r->o->transport == CLI_TRANSPORT_RINGBUF) {
+			/* the ring buffer's losses are the kernel's failed outputs:
+			 * given to the next packet written */
+			struct skbd_monitor_stats st;
+
+			skbd_monitor__stats(r->mon, &st);
+			if (st.output_fail > r->rb_fail_seen)
+				r->lost_pending += st.output_fail - r->rb_fail_seen;
+			r->rb_fail_seen = st.output_fail;
+		}
+		err = skbd_pcapng__flush(r->pcap);
+	}
+
 	if (err)
 		r->write_err = -err;
 	return err ? -1 : 0;
@@ -408,7 +437,12 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 	}
 	else
 		snprintf(r->nm.location, sizeof(r->nm.location), "0x%llx", (unsigned long long)d->location);
-	err = skbd_out__event(r->out, d, &r->nm);
+	if (r->pcap) {
+		err = skbd_pcapng__event(r->pcap, d, &r->nm, r->lost_pending);
+		r->lost_pending = 0;
+	} else {
+		err = skbd_out__event(r->out, d, &r->nm);
+	}
 	if (err)
 		r->write_err = -err;
 	return err ? -1 : 0;

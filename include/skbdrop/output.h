@@ -149,6 +149,67 @@ int skbd_out__flush(struct skbd_out *o);
  * frame in text with stacks). */
 unsigned long long skbd_out__unwritten(const struct skbd_out *o);
 
+/* ---- -w: the dropped packets as pcapng ----------------------------------- */
+/* One Section Header Block per file, one Interface Description Block per
+ * (netns, ifindex, link type) seen in it, named after the device, and one
+ * Enhanced Packet Block per drop: LINKTYPE_ETHERNET when the MAC header was
+ * captured, else LINKTYPE_LINUX_SLL2 (its header carries the ifindex and
+ * ethertype); the comment "reason=R location=L owner=O", the event's JSON in
+ * a custom option, and the events lost since the previous packet as the drop
+ * count. Host byte order, nanosecond stamps (if_tsresol 9). */
+#define SKBD_PCAPNG_PEN 32473 /* the custom option's enterprise number: RFC 5612's, for documentation */
+
+struct skbd_pcapng_opts {
+	const char *path;                  /* "-": stdout */
+	unsigned long long rotate_bytes;   /* -C: start a new file past this size (0: never) */
+	unsigned int rotate_files;         /* -W: at most this many files, reused in turn (0: no limit) */
+	const char *app;                   /* shb_userappl */
+	unsigned int snaplen;              /* the capture's (interface blocks say it) */
+	int uid, gid;                      /* owner of the files created (-Z's user, so rotation
+					    * can reuse them after the change); -1: unchanged */
+	const volatile sig_atomic_t *stop; /* for skbd_write_all; may be NULL */
+};
+
+struct skbd_pcapng;
+
+/* Open the first file (created 0644, truncated) and write its section
+ * header. The writer copies *c (and owns a cache). 0, or -errno of the open
+ * (the CLI names the path), -ENOMEM, -EINVAL. */
+int skbd_pcapng__new(const struct skbd_fmt_ctx *c, const struct skbd_pcapng_opts *o, struct skbd_pcapng **out);
+/* Flush and close (a NULL is fine). 0, or the -errno of that flush. */
+int skbd_pcapng__free(struct skbd_pcapng *p);
+/* One drop: its interface block first when new in this file, then the
+ * packet block; lost: events lost since the previous one. Buffered; rotates
+ * before a block that would pass rotate_bytes. 0 or -errno (sticky). */
+int skbd_pcapng__event(struct skbd_pcapng *p, const struct skbd_drop *d, const struct skbd_drop_names *nm, __u64 lost);
+/* Write what is buffered. 0 or -errno (sticky). */
+int skbd_pcapng__flush(struct skbd_pcapng *p);
+/* The end of the capture: lost events after the last packet, then the
+ * statistics block that ends every file (isb_ifdrop: events lost since the
+ * capture began; isb_usrdeliv: packets written); flush after it. Without
+ * it, skbd_pcapng__free writes the block. */
+void skbd_pcapng__finish(struct skbd_pcapng *p, __u64 lost);
+struct skbd_pcapng_stats {
+	unsigned long long packets, lost, files;
+};
+void skbd_pcapng__stats(const struct skbd_pcapng *p, struct skbd_pcapng_stats *st);
+/* The name of file number n of a capture (as tcpdump names them): path
+ * itself without rotation; with -C path, path1, path2, ...; with -W too,
+ * path0 .. path(N-1) with as many digits as N - 1 has. */
+void skbd_pcapng__file_name(const struct skbd_pcapng_opts *o, unsigned long long n, char *buf, size_t size);
+
+/* The blocks, appended to a growing buffer (exposed for the tests). */
+void skbd_pcapng__put_shb(struct skbd_sbuf *b, const char *app);
+void skbd_pcapng__put_idb(struct skbd_sbuf *b, __u16 linktype, __u32 snaplen, const char *name, const char *desc);
+void skbd_pcapng__put_isb(struct skbd_sbuf *b, __u32 iface, __u64 ts, __u64 lost, __u64 delivered);
+/* The packet bytes a drop is written with: linktype, bytes (an SLL2 header
+ * built in hdr, then the captured bytes from the network header), original
+ * length. Returns the linktype. */
+__u16 skbd_pcapng__frame(const struct skbd_drop *d, __u8 hdr[20], const __u8 **data, __u32 *hdr_len, __u32 *caplen,
+			 __u32 *origlen);
+#define SKBD_LINKTYPE_ETHERNET 1
+#define SKBD_LINKTYPE_LINUX_SLL2 276
+
 /* ---- packets (the decoder is packet.h) -------------------------------- */
 
 /* tcpdump-style one-line summary without a trailing newline, e.g.

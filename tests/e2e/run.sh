@@ -39,6 +39,7 @@ cleanup() {
 	type cleanup_faults >/dev/null 2>&1 && cleanup_faults
 	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
 	type cleanup_metrics >/dev/null 2>&1 && cleanup_metrics
+	type cleanup_pcapng >/dev/null 2>&1 && cleanup_pcapng
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -724,6 +725,9 @@ else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
 # ---- --metrics (issue 16): tests/e2e/metrics.sh
 . "$(dirname "$0")/metrics.sh"
 
+# ---- -w pcapng (issue 16): tests/e2e/pcapng.sh
+. "$(dirname "$0")/pcapng.sh"
+
 # ---- stdout closed early (| head): exit quietly
 ( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!
 for _ in $(seq 50); do grep -q tracing "$TMP/h.err" 2>/dev/null && break; sleep 0.1; done
@@ -747,7 +751,8 @@ for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "pro
 	"--netns" "-i lo --exclude-device lo" "tcp port" "udp and" "port 99999" "--snaplen 0 udp" "--summary 0.01" \
 	"--summary --stack" "--by reason" "--summary --by pid" "--summary 0x10" \
 	"--metrics 9100" "--metrics :99999" "--metrics 1.2.3:80" "--metrics [::1:80" "--metrics host.example:80" \
-	"--metrics-labels reason" "--metrics :0 --metrics-labels bogus" "--summary --by reason --metrics :0 --metrics-labels dev"; do
+	"--metrics-labels reason" "--metrics :0 --metrics-labels bogus" "--summary --by reason --metrics :0 --metrics-labels dev" \
+	"-C 10" "-w f -W 3" "-w f -C 0" "-w f -C 1x" "-w - -C 1" "-w f --summary" "-w f -o json" "-w" "-w f -C 1 -W 0"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \

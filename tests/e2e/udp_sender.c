@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		/* unconnected: ICMP port-unreachable never fails a later send */
 		if (sendto(fd, payload, sizeof(payload), 0, (struct sockaddr *)&ss, sl) != sizeof(payload)) {
+			if (errno == EPERM) /* a netfilter drop on the way out: sent, and dropped */
+				continue;
 			if ((errno == EAGAIN || errno == ENOBUFS || errno == EINTR) && retries++ < 100000) {
 				i--;
 				continue;

@@ -26,6 +26,7 @@ SUITE(output)
 SUITE(counters)
 SUITE(priv)
 SUITE(http)
+SUITE(pcapng)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -40,6 +41,7 @@ int main(int argc, char **argv)
 		{ "names", skbd_tests_names },
 		{ "output", skbd_tests_output },     { "counters", skbd_tests_counters },
 		{ "priv", skbd_tests_priv },         { "http", skbd_tests_http },
+		{ "pcapng", skbd_tests_pcapng },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -130,6 +130,15 @@ static void test_parse_limits(void)
 	CU_ASSERT_EQUAL(o.duration, 0.001);
 	CU_ASSERT_EQUAL_FATAL(parse(ARGV("-d", "1e9"), &o, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(o.duration, 1e9);
+	/* -w, -C (tcpdump's units: millions of bytes, or k/m/g), -W */
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("-w", "x.pcapng", "-C", "2", "-W", "10"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(o.write_file, "x.pcapng");
+	CU_ASSERT_EQUAL(o.rotate_bytes, 2000000ULL);
+	CU_ASSERT_EQUAL(o.rotate_files, 10U);
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("-w", "x", "-C", "8k"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.rotate_bytes, 8192ULL);
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("-w", "x", "-C", "3G"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.rotate_bytes, 3ULL << 30);
 	/* --metrics: labels default to the reason; with --summary they must be --by fields */
 	CU_ASSERT_EQUAL_FATAL(parse(ARGV("--metrics", "127.0.0.1:9542"), &o, err, sizeof(err)), 0);
 	CU_ASSERT_STRING_EQUAL(o.metrics, "127.0.0.1:9542");
@@ -149,6 +158,12 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ { "-C", "10" }, "-C" },
+	{ { "-C", "0", "-w", "f" }, "-C" },
+	{ { "-C", "2q", "-w", "f" }, "-C" },
+	{ { "-W", "3", "-w", "f" }, "-W" },
+	{ { "-w", "-", "-C", "1" }, "-C" },
+	{ { "-w", "f", "--summary" }, "-w" },
 	{ { "--metrics", "9100" }, "--metrics" },
 	{ { "--metrics", ":99999" }, "--metrics" },
 	{ { "--metrics", "name.example:80" }, "--metrics" },
