@@ -5,6 +5,7 @@
 #   make check      install dependencies, build, run every test
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
 #   make bench      bench harness: skbdrop modes/transports/wakeups vs bpftrace and perf (bench/run.sh)
+#   make install    PREFIX=/usr/local DESTDIR=: sbin/skbdrop and share/man/man8/skbdrop.8
 #   make kmatrix    boot the static binary on Debian kernels 5.10-7.x under QEMU (tests/kmatrix/run.sh)
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N s (tests/fuzz/README.md); fuzz-smoke: 2 s each
 
@@ -46,7 +47,10 @@ LIBMNL_A    := build/libmnl/libmnl.a
 STATIC_LIBS := $(LIBMNL_A) -lpcap -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
 DYN_LIBS    := -lelf -lmnl -lpcap
 
-.PHONY: all run check unit e2e bench deps clean size kmatrix fuzz fuzz-smoke fuzz-build fuzz-seeds
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all run check unit e2e bench deps clean size kmatrix fuzz fuzz-smoke fuzz-build fuzz-seeds install uninstall
 all: $(BUILD)/skbdrop
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h monitor/*.h names/*.h output/*.h)
@@ -109,6 +113,14 @@ bench: deps
 
 deps:
 	@scripts/install-deps.sh
+
+# the binary and its man page (contrib/ has a systemd unit and a DaemonSet)
+install: $(BUILD)/skbdrop
+	install -D -m 755 $(BUILD)/skbdrop $(DESTDIR)$(PREFIX)/sbin/skbdrop
+	install -D -m 644 doc/skbdrop.8 $(DESTDIR)$(PREFIX)/share/man/man8/skbdrop.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/skbdrop $(DESTDIR)$(PREFIX)/share/man/man8/skbdrop.8
 
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests

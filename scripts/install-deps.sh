@@ -6,7 +6,7 @@ set -eu
 # recommended by clang
 pkgs="make gcc libc6-dev clang llvm libclang-rt-dev libelf-dev zlib1g-dev libzstd-dev libmnl-dev libpcap-dev
 libcunit1-dev iproute2 nftables jq bpftool strace file util-linux dpkg-dev debian-archive-keyring
-tmux prometheus-node-exporter prometheus tshark curl"
+tmux prometheus-node-exporter prometheus tshark curl man-db python3-yaml systemd"
 missing=""
 for p in $pkgs; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -728,6 +728,9 @@ else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
 # ---- -w pcapng (issue 16): tests/e2e/pcapng.sh
 . "$(dirname "$0")/pcapng.sh"
 
+# ---- make install, the man page, contrib/ (issue 16): tests/e2e/install.sh
+. "$(dirname "$0")/install.sh"
+
 # ---- stdout closed early (| head): exit quietly
 ( "$SKBDROP" 2>"$TMP/h.err" | head -n 1 >"$TMP/h.out"; echo "${PIPESTATUS[0]}" >"$TMP/h.rc" ) & hp=$!
 for _ in $(seq 50); do grep -q tracing "$TMP/h.err" 2>/dev/null && break; sleep 0.1; done
