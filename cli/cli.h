@@ -14,6 +14,7 @@
 #include <skbdrop/monitor.h>
 #include <skbdrop/names.h>
 #include <skbdrop/output.h>
+#include <skbdrop/otlp.h>
 #include <skbdrop/priv.h>
 #include <skbdrop/tpformat.h>
 
@@ -33,6 +34,8 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_OWNER_REFRESH_MS 100        /* --owner: how often its sockets are listed again */
 #define CLI_SEEN_NS 64                  /* namespaces whose kernel counters are reported */
 #define CLI_METRICS_LABELS_DEFAULT SKBD_BY_REASON /* a few dozen series per host at most */
+#define CLI_OTLP_METRICS_SEC 10 /* --otlp while streaming: counters pushed this often (and at exit) */
+#define CLI_OTLP_DRAIN_MS 1000  /* --otlp at exit: what is queued is sent for at most this long */
 
 struct cli_opts {
 	enum cli_output output;
@@ -66,6 +69,7 @@ struct cli_opts {
 	unsigned int rotate_files;       /* -W */
 	const char *rotate_bytes_arg, *rotate_files_arg; /* as given (for messages) */
 	const char *metrics;      /* --metrics ADDR:PORT */
+	const char *otlp;         /* --otlp URL */
 	__u32 metrics_labels;     /* --metrics-labels: SKBD_BY_* */
 	bool metrics_labels_given;
 	const char *metrics_labels_arg;
@@ -141,6 +145,9 @@ struct cli_run {
 	const char *app;               /* "skbdrop VERSION" (pcapng's shb_userappl) */
 	int file_uid, file_gid;        /* -w: owner of the files (-Z's user; -1: unchanged) */
 	struct cli_metrics metrics;
+	struct skbd_otlp *otlp;        /* --otlp */
+	struct skbd_otlp_opts otlp_opts;
+	double otlp_metrics_next;      /* when the counters are pushed next */
 	struct skbd_drop_key *owned;   /* keys with sockets made owners (--by owner) */
 	size_t owned_cap;
 	struct cli_log *log;
@@ -215,6 +222,11 @@ int cli_metrics_open(struct cli_run *r);
 void cli_metrics_close(struct cli_run *r);
 /* Serve what can be served now (never waits). */
 void cli_metrics_serve(struct cli_run *r);
+/* --otlp: the counters now, as the next /v1/metrics body. */
+void cli_otlp_push_metrics(struct cli_run *r);
+/* --otlp at exit: the last counters, what is queued sent for at most
+ * CLI_OTLP_DRAIN_MS, one line of figures. */
+void cli_otlp_finish(struct cli_run *r);
 /* The server's epoll fd, -1 without --metrics. */
 int cli_metrics_fd(const struct cli_run *r);
 /* --summary: the whole run. Returns the exit status. */

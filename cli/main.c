@@ -83,7 +83,7 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 	c->max_rate = o->max_rate;
 	c->stack = o->stack;
 	c->summary = o->summary > 0;
-	c->count = o->metrics && !c->summary; /* streaming: a scrape reads the kernel's counts */
+	c->count = (o->metrics || o->otlp) && !c->summary; /* streaming: the counters are the kernel's */
 	c->by = c->summary ? o->by : o->metrics_labels;
 	c->owner_filter = o->owner != 0;
 	c->benign = o->benign;
@@ -121,15 +121,22 @@ static int run_stream(struct cli_run *r)
 			next_status += 1;
 		}
 		cli_batch_start(r);
-		if (cli_metrics_fd(r) >= 0) {
-			/* --metrics: wait for the rings or a client, then serve both
-			 * without waiting (the server at least every second) */
-			struct pollfd p[2] = { { .fd = skbd_monitor__fd(r->mon), .events = POLLIN },
-					       { .fd = cli_metrics_fd(r), .events = POLLIN } };
+		if (cli_metrics_fd(r) >= 0 || r->otlp) {
+			/* --metrics, --otlp: wait for the rings, a client or the
+			 * collector, then serve all without waiting (at least every
+			 * second: batches age, retries come due) */
+			struct pollfd p[3] = { { .fd = skbd_monitor__fd(r->mon), .events = POLLIN },
+					       { .fd = cli_metrics_fd(r), .events = POLLIN },
+					       { .fd = skbd_otlp__fd(r->otlp), .events = skbd_otlp__events(r->otlp) } };
 
-			poll(p, 2, timeout < 1000 ? timeout : 1000);
+			poll(p, 3, timeout < 1000 ? timeout : 1000);
 			err = skbd_monitor__poll(r->mon, 0);
 			cli_metrics_serve(r);
+			if (r->otlp) {
+				if (cli_now() >= r->otlp_metrics_next)
+					cli_otlp_push_metrics(r);
+				skbd_otlp__step(r->otlp);
+			}
 		} else {
 			err = skbd_monitor__poll(r->mon, timeout);
 		}
@@ -173,6 +180,7 @@ static int run_stream(struct cli_run *r)
 			ps.packets, strcmp(o->write_file, "-") ? o->write_file : "stdout", ps.files, ps.files > 1 ? "s" : "",
 			ps.lost);
 	}
+	cli_otlp_finish(r);
 	if (r->write_err == EPIPE) /* `skbdrop | head`: the reader has what it wanted */
 		return 0;
 	if (r->write_err == EINTR && stop_signal) {

@@ -8,24 +8,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <skbdrop/http.h>
+#include <skbdrop/otlp.h>
 #include <skbdrop/monitor.h>
 #include <skbdrop/output.h>
 #include "cli.h"
 
-static int render(void *ctx, struct skbd_sbuf *body)
+/* Read the kernel's counts now into m->so (rows, names and head); the
+ * counters' views are the caller's to free. 0 or -errno. */
+static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, size_t *nr_counters)
 {
-	struct cli_run *r = ctx;
 	struct cli_metrics *m = &r->metrics;
 	const struct cli_opts *o = r->o;
-	struct skbd_counters_view *counters = NULL;
 	struct skbd_monitor_stats st;
 	const struct skbd_drop_key *keys;
 	const __u64 *totals;
-	size_t n, nr_counters = 0;
+	size_t n;
 	double now;
 	int err;
 
+	*counters = NULL;
+	*nr_counters = 0;
 	err = cli_read_keys(r, o->summary ? o->by : o->metrics_labels, &keys, &totals, &n);
 	if (err)
 		return err;
@@ -36,9 +40,9 @@ static int render(void *ctx, struct skbd_sbuf *body)
 		err = cli_summary_view(r, m->sum, &m->so);
 	if (err)
 		return err;
-	if (cli_counters_now(r, &counters, &nr_counters)) {
-		counters = NULL;
-		nr_counters = 0;
+	if (cli_counters_now(r, counters, nr_counters)) {
+		*counters = NULL;
+		*nr_counters = 0;
 	}
 	m->so.head = (struct skbd_summary_head){
 		.kernel_release = r->release,
@@ -47,8 +51,8 @@ static int render(void *ctx, struct skbd_sbuf *body)
 		.lost = o->summary ? 0 : cli_lost(r, &st),
 		.filtered = st.filtered,
 		.rate_limited = st.rate_limited,
-		.counters = counters,
-		.nr_counters = nr_counters,
+		.counters = *counters,
+		.nr_counters = *nr_counters,
 		.labels = o->metrics_labels,
 		.streaming = !o->summary,
 		.delivered = r->delivered,
@@ -60,9 +64,43 @@ static int render(void *ctx, struct skbd_sbuf *body)
 	for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
 		m->so.head.benign += st.benign[k];
 	m->so.view.head = &m->so.head;
-	err = skbd_summary__format_prom(m->sum, &r->fc, &m->so.view, body);
+	return 0;
+}
+
+static int render(void *ctx, struct skbd_sbuf *body)
+{
+	struct cli_run *r = ctx;
+	struct skbd_counters_view *counters;
+	size_t nr_counters;
+	int err = snapshot(r, &counters, &nr_counters);
+
+	if (!err)
+		err = skbd_summary__format_prom(r->metrics.sum, &r->fc, &r->metrics.so.view, body);
 	cli_counters_free(counters, nr_counters);
 	return err;
+}
+
+static __u64 wall_ns(double mono, const struct cli_run *r)
+{
+	return (__u64)(mono * 1e9) + (__u64)r->fc.mono_to_real_ns;
+}
+
+void cli_otlp_push_metrics(struct cli_run *r)
+{
+	struct skbd_counters_view *counters;
+	struct skbd_sbuf b;
+	size_t nr_counters;
+
+	if (!r->otlp)
+		return;
+	r->otlp_metrics_next = cli_now() + (r->o->summary ? r->o->summary : CLI_OTLP_METRICS_SEC);
+	skbd_sbuf__grow_init(&b);
+	if (!snapshot(r, &counters, &nr_counters) &&
+	    !skbd_summary__format_otlp(r->metrics.sum, &r->fc, &r->metrics.so.view, &r->otlp_opts,
+				       wall_ns(r->metrics.start, r), wall_ns(cli_now(), r), &b))
+		skbd_otlp__metrics(r->otlp, b.buf, b.len);
+	cli_counters_free(counters, nr_counters);
+	skbd_sbuf__release(&b);
 }
 
 int cli_metrics_open(struct cli_run *r)
@@ -78,12 +116,30 @@ int cli_metrics_open(struct cli_run *r)
 	char err[256];
 	int e;
 
-	if (!o->metrics)
+	if (!o->metrics && !o->otlp)
 		return 0;
 	m->start = cli_now();
 	if (skbd_summary__new(o->summary ? o->by : o->metrics_labels, m->start, &m->sum)) {
-		cli_error(r->log, "--metrics: out of memory");
+		cli_error(r->log, "out of memory");
 		return 1;
+	}
+	if (o->otlp) {
+		char host[256] = "";
+
+		gethostname(host, sizeof(host) - 1);
+		r->otlp_opts = (struct skbd_otlp_opts){ .url = o->otlp, .version = r->version, .host_name = host,
+							.kernel_release = r->release };
+		e = skbd_otlp__new(&r->fc, &r->otlp_opts, &r->otlp, err, sizeof(err));
+		r->otlp_opts.url = NULL; /* (copied where needed) */
+		r->otlp_opts.host_name = NULL;
+		if (e) {
+			r->log->last[0] = '\0';
+			cli_error(r->log, "%s", e == -EINVAL ? err : strerror(-e));
+			return 1;
+		}
+		r->otlp_metrics_next = m->start + (o->summary ? o->summary : CLI_OTLP_METRICS_SEC);
+		if (!o->metrics)
+			return 0;
 	}
 	e = skbd_http__open(o->metrics, &ho, &m->http, err, sizeof(err));
 	if (e) {
@@ -98,6 +154,8 @@ void cli_metrics_close(struct cli_run *r)
 {
 	struct cli_metrics *m = &r->metrics;
 
+	skbd_otlp__free(r->otlp);
+	r->otlp = NULL;
 	skbd_http__close(m->http);
 	skbd_summary__free(m->sum);
 	free(m->so.rows);
@@ -114,6 +172,20 @@ void cli_metrics_serve(struct cli_run *r)
 	err = skbd_http__serve(r->metrics.http);
 	if (err) /* the listening socket failed: not expected; said once a round */
 		fprintf(stderr, "skbdrop: warning: --metrics: %s\n", strerror(-err));
+}
+
+void cli_otlp_finish(struct cli_run *r)
+{
+	struct skbd_otlp_stats st;
+
+	if (!r->otlp)
+		return;
+	cli_otlp_push_metrics(r); /* the final counts */
+	skbd_otlp__drain(r->otlp, CLI_OTLP_DRAIN_MS);
+	skbd_otlp__stats(r->otlp, &st);
+	fprintf(stderr, "skbdrop: otlp: %llu log records, %llu sent, %llu dropped (queue full), %llu rejected, %llu failed (no answer or retried too long); %llu requests, %llu retries, %llu metrics sent, last status %d\n",
+		st.records, st.sent, st.dropped, st.rejected, st.failed, st.requests, st.retries, st.metrics_sent,
+		st.last_status);
 }
 
 int cli_metrics_fd(const struct cli_run *r)

@@ -40,8 +40,14 @@ void cli_usage(FILE *f)
 		"                           kernel, lost, filtered, rate-limited, benign, the\n"
 		"                           kernel's drop counters\n"
 		"      --metrics-labels FIELD[,...]\n"
-		"                           labels of skbdrop_drops_total, from the --by fields\n"
-		"                           (default reason: a few dozen series per host)\n"
+		"                           labels of skbdrop_drops_total (and of the OTLP Sum),\n"
+		"                           from the --by fields (default reason: a few dozen\n"
+		"                           series per host)\n"
+		"      --otlp URL           push drops as OpenTelemetry log records to URL/v1/logs\n"
+		"                           and the counters as cumulative Sums to URL/v1/metrics\n"
+		"                           (OTLP/HTTP JSON; URL http://HOST:PORT[/PATH], numeric\n"
+		"                           HOST or localhost; a collector that is down is counted,\n"
+		"                           never waited for)\n"
 		"  -w FILE                  write the dropped packets to FILE as pcapng (- for stdout),\n"
 		"                           each with its reason, location and owner as comment and\n"
 		"                           its JSON event in a custom option; nothing on stdout\n"
@@ -157,7 +163,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
        OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES, OPT_USER,
-       OPT_METRICS, OPT_METRICS_LABELS };
+       OPT_METRICS, OPT_METRICS_LABELS, OPT_OTLP };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -208,6 +214,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "prom-file", required_argument, NULL, OPT_PROM },
 		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "metrics-labels", required_argument, NULL, OPT_METRICS_LABELS },
+		{ "otlp", required_argument, NULL, OPT_OTLP },
 		{ "owner", required_argument, NULL, OPT_OWNER },
 		{ "sock-state", no_argument, NULL, OPT_SOCK_STATE },
 		{ "all", no_argument, NULL, OPT_ALL },
@@ -436,6 +443,16 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 			o->metrics = optarg;
 			break;
 		}
+		case OPT_OTLP: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			char path[256];
+
+			if (skbd_http__parse_url(optarg, &ss, &sl, path, sizeof(path), err, err_size))
+				return -EINVAL;
+			o->otlp = optarg;
+			break;
+		}
 		case OPT_METRICS_LABELS:
 			if (skbd_summary__parse_by(optarg, &o->metrics_labels, err, err_size)) {
 				char why[256];
@@ -514,9 +531,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		return fail(err, err_size, "-w %s writes the packets as pcapng: it takes no %s", o->write_file,
 			    o->summary ? "--summary" : o->output == CLI_OUT_JSON ? "-o (each packet carries its JSON)" :
 			    o->count_only ? "--count-only" : "--no-output");
-	if (o->metrics_labels_given && !o->metrics)
-		return fail(err, err_size, "--metrics-labels %s needs --metrics", o->metrics_labels_arg);
-	if (o->summary && o->metrics && (o->metrics_labels & ~o->by)) {
+	if (o->metrics_labels_given && !o->metrics && !o->otlp)
+		return fail(err, err_size, "--metrics-labels %s needs --metrics or --otlp", o->metrics_labels_arg);
+	if (o->summary && (o->metrics || o->otlp) && (o->metrics_labels & ~o->by)) {
 		char names[128];
 
 		skbd_summary__by_names(o->metrics_labels & ~o->by, names, sizeof(names));

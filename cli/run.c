@@ -437,6 +437,8 @@ int cli_emit(struct cli_run *r, const struct skbd_drop *d)
 	}
 	else
 		snprintf(r->nm.location, sizeof(r->nm.location), "0x%llx", (unsigned long long)d->location);
+	if (r->otlp)
+		skbd_otlp__event(r->otlp, d, &r->nm); /* (a record it cannot hold is counted there) */
 	if (r->pcap) {
 		err = skbd_pcapng__event(r->pcap, d, &r->nm, r->lost_pending);
 		r->lost_pending = 0;
@@ -688,11 +690,14 @@ int cli_run_summary(struct cli_run *r, const char *release)
 			double nap = until - now < 1.0 ? until - now : 1.0;
 			struct timespec ts = { (time_t)nap, (long)((nap - (double)(time_t)nap) * 1e9) };
 
-			if (cli_metrics_fd(r) >= 0) { /* --metrics: served meanwhile */
-				struct pollfd p = { .fd = cli_metrics_fd(r), .events = POLLIN };
+			if (cli_metrics_fd(r) >= 0 || r->otlp) { /* --metrics, --otlp: served meanwhile */
+				struct pollfd p[2] = { { .fd = cli_metrics_fd(r), .events = POLLIN },
+						       { .fd = skbd_otlp__fd(r->otlp), .events = skbd_otlp__events(r->otlp) } };
 
-				poll(&p, 1, (int)(nap * 1000) + 1); /* a signal ends it early */
+				poll(p, 2, nap < 0.1 ? (int)(nap * 1000) + 1 : 100); /* a signal ends it early */
 				cli_metrics_serve(r);
+				if (r->otlp)
+					skbd_otlp__step(r->otlp);
 			} else {
 				nanosleep(&ts, NULL); /* a signal ends it early */
 			}
@@ -734,6 +739,8 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		so.head.transport = "summary";
 		if (write_prom(r, sum, &so))
 			goto out;
+		if (r->otlp && !last) /* (the last one: at the end) */
+			cli_otlp_push_metrics(r);
 		err = summary_write(r, sum, &so, tty && !last);
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;
@@ -750,6 +757,7 @@ int cli_run_summary(struct cli_run *r, const char *release)
 	}
 	fprintf(stderr, "skbdrop: %llu drops counted in the kernel (%llu beyond the %d-key table, in the other row), %llu filtered in kernel, %llu missed\n",
 		so.head.counted, (unsigned long long)st.agg_other, SKBD_DROP_KEYS_MAX, so.head.filtered, so.head.lost);
+	cli_otlp_finish(r);
 	ret = 0;
 out:
 	skbd_summary__free(sum);

@@ -43,14 +43,6 @@ struct skbd_http {
 	struct skbd_http_stats st;
 };
 
-static __u64 now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (__u64)t.tv_sec * 1000 + (__u64)t.tv_nsec / 1000000;
-}
-
 static void conn_close(struct skbd_http *h, struct conn *c)
 {
 	if (c->state == CONN_FREE)
@@ -120,7 +112,7 @@ static void respond(struct skbd_http *h, struct conn *c, int status, const struc
 	c->req = NULL;
 	c->sent = 0;
 	c->state = CONN_WRITE;
-	c->deadline_ms = now_ms() + SKBD_HTTP_RESPONSE_MS;
+	c->deadline_ms = skbd_http__now_ms() + SKBD_HTTP_RESPONSE_MS;
 	if (status == 200)
 		h->st.served++;
 }
@@ -194,7 +186,7 @@ static void do_write(struct skbd_http *h, struct conn *c)
 	skbd_sbuf__release(&c->out);
 	shutdown(c->fd, SHUT_WR);
 	c->state = CONN_DRAIN;
-	c->deadline_ms = now_ms() + SKBD_HTTP_LINGER_MS;
+	c->deadline_ms = skbd_http__now_ms() + SKBD_HTTP_LINGER_MS;
 	epoll_set(h, c, EPOLLIN, EPOLL_CTL_MOD);
 }
 
@@ -253,7 +245,7 @@ static int do_accept(struct skbd_http *h)
 		c->fd = fd;
 		c->state = CONN_READ;
 		c->seq = ++h->seq;
-		c->deadline_ms = now_ms() + SKBD_HTTP_REQUEST_MS;
+		c->deadline_ms = skbd_http__now_ms() + SKBD_HTTP_REQUEST_MS;
 		h->st.accepted++;
 		epoll_set(h, c, EPOLLIN, EPOLL_CTL_ADD);
 	}
@@ -262,7 +254,7 @@ static int do_accept(struct skbd_http *h)
 
 static void expire(struct skbd_http *h)
 {
-	__u64 now = now_ms();
+	__u64 now = skbd_http__now_ms();
 
 	for (int i = 0; i < SKBD_HTTP_CONNS_MAX; i++) {
 		struct conn *c = &h->conns[i];

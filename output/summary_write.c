@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <skbdrop/otlp.h>
 #include "internal.h"
 
 /* Longest cell of a text column; longer values end in "...". Devices are at
@@ -492,75 +493,104 @@ static const char *const prom_label[NR_COLS] = {
 	[COL_CONTAINER] = "container",
 };
 
-struct prom_series {
+struct series {
 	size_t off; /* of the label text in the labels buffer */
 	__u64 total;
 };
 
 static int cmp_series(const void *pa, const void *pb, void *base)
 {
-	const struct prom_series *a = pa, *b = pb;
+	const struct series *a = pa, *b = pb;
 
 	return strcmp((const char *)base + a->off, (const char *)base + b->off);
 }
 
-/* Rows whose labels read the same (two devices both named "lo" in netns
- * that --by does not split, say) are one series: Prometheus rejects a
- * scrape with a duplicate series. Their sum is still a counter (rows are
- * never removed). */
-static int put_prom_drops(const struct skbd_summary *s, const struct skbd_fmt_ctx *c,
-			  const struct skbd_summary_view *sv, struct skbd_sbuf *b)
+/* How a writer puts one label: name (a column) and value (its cell). */
+typedef void (*put_label_fn)(struct skbd_sbuf *b, bool first, enum col col, const char *value);
+
+/* The rows as series: each row's labels (the fields of mask) as text in
+ * *labels, sorted, and rows whose labels read the same (two devices both
+ * named "lo" in namespaces the mask does not split, say) summed into one:
+ * a scrape with a duplicate series is rejected, and a sum of counters is a
+ * counter (rows are never removed). *v and labels are the caller's to free;
+ * *other is the other row's total. 0 or -ENOMEM. */
+static int collect_series(const struct skbd_summary *s, const struct skbd_fmt_ctx *c,
+			  const struct skbd_summary_view *sv, put_label_fn put_label, struct skbd_sbuf *labels,
+			  struct series **out, size_t *nout, __u64 *other)
 {
 	__u32 by = skbd_summary__by(s) & (sv->head->labels ? sv->head->labels : ~0u);
-	struct skbd_sbuf labels;
-	struct prom_series *v;
 	char cell[CELL_BUF];
-	__u64 other = 0;
-	size_t n = 0;
+	struct series *v;
+	size_t n = 0, w = 0;
 
+	*other = 0;
 	v = malloc((sv->n ? sv->n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	skbd_sbuf__grow_init(&labels);
-	skbd_sbuf__reserve(&labels, 0);
+	skbd_sbuf__grow_init(labels);
+	skbd_sbuf__reserve(labels, 0);
 	for (size_t i = 0; i < sv->n; i++) {
 		const struct skbd_drop_key *k = sv->rows[i].key;
 		bool first = true;
 
 		if (!k) {
-			other += sv->rows[i].total;
+			*other += sv->rows[i].total;
 			continue;
 		}
-		v[n].off = labels.len;
+		v[n].off = labels->len;
 		v[n].total = sv->rows[i].total;
 		n++;
 		for (int col = 0; col < NR_COLS; col++) {
 			if (!(by & cols[col].bit))
 				continue;
 			cell_text(c, k, &sv->names[i], (enum col)col, cell);
-			if (!first)
-				skbd_put_char(&labels, ',');
+			put_label(labels, first, (enum col)col, cell);
 			first = false;
-			skbd_put_str(&labels, prom_label[col]);
-			skbd_put_char(&labels, '=');
-			put_prom_value(&labels, cell);
 		}
-		skbd_put_mem(&labels, "", 1); /* keep the NUL: strings one after another */
+		skbd_put_mem(labels, "", 1); /* keep the NUL: strings one after another */
 	}
-	if (labels.oom) {
-		skbd_sbuf__release(&labels);
+	if (labels->oom) {
+		skbd_sbuf__release(labels);
 		free(v);
 		return -ENOMEM;
 	}
-	qsort_r(v, n, sizeof(*v), cmp_series, labels.buf);
+	qsort_r(v, n, sizeof(*v), cmp_series, labels->buf);
+	for (size_t i = 0; i < n; i++) {
+		v[w] = v[i];
+		while (i + 1 < n && !strcmp(labels->buf + v[w].off, labels->buf + v[i + 1].off))
+			v[w].total += v[++i].total;
+		w++;
+	}
+	*out = v;
+	*nout = w;
+	return 0;
+}
+
+static void put_prom_label(struct skbd_sbuf *b, bool first, enum col col, const char *value)
+{
+	if (!first)
+		skbd_put_char(b, ',');
+	skbd_put_str(b, prom_label[col]);
+	skbd_put_char(b, '=');
+	put_prom_value(b, value);
+}
+
+static int put_prom_drops(const struct skbd_summary *s, const struct skbd_fmt_ctx *c,
+			  const struct skbd_summary_view *sv, struct skbd_sbuf *b)
+{
+	struct skbd_sbuf labels;
+	struct series *v;
+	__u64 other;
+	size_t n;
+	int err = collect_series(s, c, sv, put_prom_label, &labels, &v, &n, &other);
+
+	if (err)
+		return err;
 	skbd_put_str(b, "# HELP skbdrop_drops_total Packets the kernel dropped (past skbdrop's filters), counted in the kernel.\n"
 		   "# TYPE skbdrop_drops_total counter\n");
 	for (size_t i = 0; i < n; i++) {
 		const char *l = labels.buf + v[i].off;
-		__u64 total = v[i].total;
 
-		while (i + 1 < n && !strcmp(l, labels.buf + v[i + 1].off))
-			total += v[++i].total;
 		skbd_put_str(b, "skbdrop_drops_total");
 		if (*l) {
 			skbd_put_char(b, '{');
@@ -568,7 +598,7 @@ static int put_prom_drops(const struct skbd_summary *s, const struct skbd_fmt_ct
 			skbd_put_char(b, '}');
 		}
 		skbd_put_char(b, ' ');
-		skbd_put_u64(b, total);
+		skbd_put_u64(b, v[i].total);
 		skbd_put_char(b, '\n');
 	}
 	if (other) {
@@ -659,6 +689,103 @@ int skbd_summary__format_prom(const struct skbd_summary *s, const struct skbd_fm
 			skbd_put_char(b, '\n');
 		}
 	}
+	return b->oom ? -ENOMEM : 0;
+}
+
+/* ---- OTLP metrics ---------------------------------------------------------- */
+
+static const char *const otlp_attr[NR_COLS] = {
+	[COL_REASON] = "skbdrop.reason",     [COL_LOCATION] = "skbdrop.location",
+	[COL_DEV] = "network.interface.name", [COL_NETNS] = "skbdrop.netns",
+	[COL_COMM] = "skbdrop.context.comm",  [COL_OWNER] = "skbdrop.owner",
+	[COL_CONTAINER] = "container.id",
+};
+
+static void put_otlp_label(struct skbd_sbuf *b, bool first, enum col col, const char *value)
+{
+	out_otlp_attr_str(b, &first, otlp_attr[col], value);
+}
+
+static void put_point(struct skbd_sbuf *b, bool first, const char *attrs, __u64 start_ns, __u64 now_ns, __u64 v)
+{
+	if (!first)
+		skbd_put_char(b, ',');
+	skbd_put_lit(b, "{\"attributes\":[");
+	skbd_put_str(b, attrs);
+	skbd_put_lit(b, "],\"startTimeUnixNano\":");
+	out_otlp_u64_str(b, start_ns);
+	skbd_put_lit(b, ",\"timeUnixNano\":");
+	out_otlp_u64_str(b, now_ns);
+	skbd_put_lit(b, ",\"asInt\":");
+	out_otlp_u64_str(b, v);
+	skbd_put_char(b, '}');
+}
+
+static void sum_head(struct skbd_sbuf *b, bool first, const char *name, const char *unit, const char *desc)
+{
+	if (!first)
+		skbd_put_char(b, ',');
+	skbd_put_lit(b, "{\"name\":\"");
+	skbd_put_str(b, name);
+	skbd_put_lit(b, "\",\"unit\":\"");
+	skbd_put_str(b, unit);
+	skbd_put_lit(b, "\",\"description\":\"");
+	skbd_put_str(b, desc);
+	/* AGGREGATION_TEMPORALITY_CUMULATIVE = 2 */
+	skbd_put_lit(b, "\",\"sum\":{\"aggregationTemporality\":2,\"isMonotonic\":true,\"dataPoints\":[");
+}
+
+static void one_sum(struct skbd_sbuf *b, const char *name, const char *desc, __u64 start_ns, __u64 now_ns, __u64 v)
+{
+	sum_head(b, false, name, "{event}", desc);
+	put_point(b, true, "", start_ns, now_ns, v);
+	skbd_put_lit(b, "]}}");
+}
+
+int skbd_summary__format_otlp(const struct skbd_summary *s, const struct skbd_fmt_ctx *c,
+			      const struct skbd_summary_view *sv, const struct skbd_otlp_opts *o, __u64 start_ns,
+			      __u64 now_ns, struct skbd_sbuf *b)
+{
+	const struct skbd_summary_head *h = sv->head;
+	struct skbd_sbuf labels;
+	struct series *v;
+	__u64 other;
+	size_t n;
+	int err = collect_series(s, c, sv, put_otlp_label, &labels, &v, &n, &other);
+
+	if (err)
+		return err;
+	skbd_put_lit(b, "{\"resourceMetrics\":[");
+	out_otlp_put_resource(b, o);
+	skbd_put_lit(b, "\"scopeMetrics\":[");
+	out_otlp_put_scope(b, o);
+	skbd_put_lit(b, "\"metrics\":[");
+	sum_head(b, true, "skbdrop.drops", "{packet}", "Packets the kernel dropped (past skbdrop's filters), counted in the kernel.");
+	for (size_t i = 0; i < n; i++)
+		put_point(b, i == 0, labels.buf + v[i].off, start_ns, now_ns, v[i].total);
+	if (other) {
+		char attr[64];
+		struct skbd_sbuf a = { .buf = attr, .size = sizeof(attr) };
+		bool first = true;
+
+		out_otlp_attr_str(&a, &first, "skbdrop.other", "true");
+		skbd_sbuf__finish(&a);
+		put_point(b, n == 0, attr, start_ns, now_ns, other);
+	}
+	skbd_put_lit(b, "]}}");
+	if (h->streaming) {
+		one_sum(b, "skbdrop.events.delivered", "Drop events read from the kernel.", start_ns, now_ns, h->delivered);
+		one_sum(b, "skbdrop.events.lost", "Drop events that could not be reported (ring buffer full).", start_ns,
+			now_ns, h->lost);
+	}
+	one_sum(b, "skbdrop.drops.missed", "Drops the kernel ran no program for.", start_ns, now_ns, h->missed);
+	one_sum(b, "skbdrop.events.filtered", "Drops discarded by the pid, reason and packet filters.", start_ns, now_ns,
+		h->filtered);
+	one_sum(b, "skbdrop.events.rate_limited", "Drops over --max-rate, not reported.", start_ns, now_ns,
+		h->rate_limited);
+	skbd_put_lit(b, "]}]}]}");
+	skbd_sbuf__release(&labels);
+	free(v);
 	return b->oom ? -ENOMEM : 0;
 }
 

@@ -20,6 +20,9 @@
 #define SKBD_HTTP_RESPONSE_MS 10000 /* from the request to the answer taken */
 #define SKBD_HTTP_LINGER_MS 1000    /* after the answer: unread bytes drained, then close */
 
+/* CLOCK_MONOTONIC in milliseconds: the server's and the client's deadlines. */
+__u64 skbd_http__now_ms(void);
+
 enum skbd_http_method { SKBD_HTTP_GET, SKBD_HTTP_HEAD, SKBD_HTTP_OTHER };
 
 struct skbd_http_req {
@@ -75,5 +78,51 @@ int skbd_http__port(const struct skbd_http *h);
  * when the server itself failed. */
 int skbd_http__serve(struct skbd_http *h);
 void skbd_http__stats(const struct skbd_http *h, struct skbd_http_stats *st);
+
+/* ---- the client (--otlp) ------------------------------------------------- */
+/* One POST at a time to one http:// server, non-blocking from connect to
+ * the status line: the caller polls skbd_httpc__fd for skbd_httpc__events
+ * and calls skbd_httpc__step. Only the status and Retry-After are read from
+ * the answer (its body is drained and ignored). */
+
+#define SKBD_HTTPC_TIMEOUT_MS 10000 /* connect, send and answer, in all */
+#define SKBD_HTTPC_ANSWER_MAX 65536 /* bytes of an answer read before it counts as one */
+
+/* "http://HOST:PORT[/PATH]" (HOST numeric, [IPV6] or localhost; PORT
+ * default 80): the address and the path prefix (no trailing '/'). 0, or
+ * -EINVAL with one line in err. */
+int skbd_http__parse_url(const char *url, struct sockaddr_storage *ss, socklen_t *len, char *path, size_t path_size,
+			 char *err, size_t err_size);
+
+enum skbd_httpc_state {
+	SKBD_HTTPC_IDLE,    /* no request (the last one's result is kept) */
+	SKBD_HTTPC_BUSY,    /* connecting, sending or waiting for the answer */
+	SKBD_HTTPC_DONE,    /* answered: status and retry_after set */
+	SKBD_HTTPC_FAILED,  /* no answer: err set (refused, reset, timed out) */
+};
+
+struct skbd_httpc_result {
+	int status;          /* the answer's status code */
+	int retry_after;     /* seconds from Retry-After (delay-seconds form), -1: none */
+	int err;             /* FAILED: -errno (-ETIMEDOUT for the timeout) */
+};
+
+struct skbd_httpc;
+
+int skbd_httpc__new(const struct sockaddr_storage *ss, socklen_t len, const char *host_header, struct skbd_httpc **out);
+void skbd_httpc__free(struct skbd_httpc *c);
+/* Start POSTing body (copied) to path. -EBUSY while one is in flight. */
+int skbd_httpc__post(struct skbd_httpc *c, const char *path, const char *content_type, const char *body, size_t len);
+/* The socket to poll (-1 when idle) and the events it waits for. */
+int skbd_httpc__fd(const struct skbd_httpc *c);
+short skbd_httpc__events(const struct skbd_httpc *c);
+/* Make what progress can be made now. Returns the state; DONE and FAILED
+ * fill *r and return to IDLE on the next post. */
+enum skbd_httpc_state skbd_httpc__step(struct skbd_httpc *c, struct skbd_httpc_result *r);
+
+/* The status line and Retry-After of an answer's head (pure: tested). 0
+ * with status set when the head is whole, -EAGAIN when more is needed,
+ * -EPROTO when it is no HTTP answer. */
+int skbd_http__parse_response(const char *buf, size_t len, int *status, int *retry_after);
 
 #endif

@@ -40,6 +40,7 @@ cleanup() {
 	type cleanup_cnt >/dev/null 2>&1 && cleanup_cnt
 	type cleanup_metrics >/dev/null 2>&1 && cleanup_metrics
 	type cleanup_pcapng >/dev/null 2>&1 && cleanup_pcapng
+	type cleanup_otlp >/dev/null 2>&1 && cleanup_otlp
 	ip netns del "$NS" 2>/dev/null
 	ip link del "v${NS}a" 2>/dev/null
 	rm -rf "$TMP"
@@ -728,6 +729,9 @@ else skip "ringbuf SIGINT leaves nothing loaded" "bpftool not installed"; fi
 # ---- -w pcapng (issue 16): tests/e2e/pcapng.sh
 . "$(dirname "$0")/pcapng.sh"
 
+# ---- --otlp (issue 16): tests/e2e/otlp.sh
+. "$(dirname "$0")/otlp.sh"
+
 # ---- make install, the man page, contrib/ (issue 16): tests/e2e/install.sh
 . "$(dirname "$0")/install.sh"
 
@@ -755,7 +759,8 @@ for args in "-o xml" "-c 0" "-d -1" "-d abc" "--pages 3" "-p abc" "--bogus" "pro
 	"--summary --stack" "--by reason" "--summary --by pid" "--summary 0x10" \
 	"--metrics 9100" "--metrics :99999" "--metrics 1.2.3:80" "--metrics [::1:80" "--metrics host.example:80" \
 	"--metrics-labels reason" "--metrics :0 --metrics-labels bogus" "--summary --by reason --metrics :0 --metrics-labels dev" \
-	"-C 10" "-w f -W 3" "-w f -C 0" "-w f -C 1x" "-w - -C 1" "-w f --summary" "-w f -o json" "-w" "-w f -C 1 -W 0"; do
+	"-C 10" "-w f -W 3" "-w f -C 0" "-w f -C 1x" "-w - -C 1" "-w f --summary" "-w f -o json" "-w" "-w f -C 1 -W 0" \
+	"--otlp 127.0.0.1:4318" "--otlp https://127.0.0.1:4318" "--otlp http://collector.example:4318" "--otlp http://:4318"; do
 	# shellcheck disable=SC2086
 	"$SKBDROP" $args >/dev/null 2>"$TMP/u.err"; rc=$?
 	[ $rc = 2 ] && [ "$(wc -l <"$TMP/u.err")" = 1 ] && ok "usage error '$args': exit 2, one line" \

@@ -2,8 +2,10 @@
 /* libFuzzer target: the --metrics server's request head parser, fed the
  * bytes as one read and again split at a point the first byte picks (the
  * server parses after every read: a prefix must never be an error that the
- * whole would not be, nor a head of another length); and the address
- * parser on the input's first line. */
+ * whole would not be, nor a head of another length); the address and
+ * --otlp URL parsers on the input's first line; and the client's parser of a
+ * collector's answer (status line, Retry-After) on the same bytes. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		addr[an] = '\0';
 		if (skbd_http__parse_addr(addr, &ss, &sl, err, sizeof(err)) == 0 && sl > sizeof(ss))
 			fuzz_fail("an address longer than its storage");
+		{
+			char path[64];
+
+			if (skbd_http__parse_url(addr, &ss, &sl, path, sizeof(path), err, sizeof(err)) == 0 &&
+			    (strlen(path) >= sizeof(path) || (path[0] && path[0] != '/')))
+				fuzz_fail("a URL path out of its bounds");
+		}
+	}
+	{
+		/* the same bytes as a collector's answer (--otlp) */
+		int status = -1, retry_after = -2;
+
+		r = skbd_http__parse_response(p, n, &status, &retry_after);
+		if (r == 0 && (status < 100 || status > 599 || retry_after < -1))
+			fuzz_fail("an answer's status or Retry-After out of range");
+		if (r != 0 && r != -EAGAIN && r != -EPROTO)
+			fuzz_fail("an answer's verdict the client does not expect");
 	}
 	return 0;
 }

@@ -27,6 +27,7 @@ SUITE(counters)
 SUITE(priv)
 SUITE(http)
 SUITE(pcapng)
+SUITE(otlp)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -41,7 +42,7 @@ int main(int argc, char **argv)
 		{ "names", skbd_tests_names },
 		{ "output", skbd_tests_output },     { "counters", skbd_tests_counters },
 		{ "priv", skbd_tests_priv },         { "http", skbd_tests_http },
-		{ "pcapng", skbd_tests_pcapng },
+		{ "pcapng", skbd_tests_pcapng },     { "otlp", skbd_tests_otlp },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;

@@ -150,6 +150,10 @@ static void test_parse_limits(void)
 			      &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "--metrics-labels: location,dev not among the --by fields the kernel counts by");
 	CU_ASSERT_EQUAL(parse(ARGV("--summary", "--metrics", ":0", "--metrics-labels", "netns,dev"), &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(parse(ARGV("--otlp", "http://127.0.0.1:4318", "--metrics-labels", "reason,netns"), &o, err,
+				    sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(o.otlp, "http://127.0.0.1:4318");
+	CU_ASSERT_EQUAL(o.metrics_labels, SKBD_BY_REASON | SKBD_BY_NETNS);
 }
 
 struct bad_case {
@@ -164,6 +168,8 @@ static const struct bad_case bad_cases[] = {
 	{ { "-W", "3", "-w", "f" }, "-W" },
 	{ { "-w", "-", "-C", "1" }, "-C" },
 	{ { "-w", "f", "--summary" }, "-w" },
+	{ { "--otlp", "https://127.0.0.1:4318" }, "--otlp" },
+	{ { "--otlp", "localhost:4318" }, "--otlp" },
 	{ { "--metrics", "9100" }, "--metrics" },
 	{ { "--metrics", ":99999" }, "--metrics" },
 	{ { "--metrics", "name.example:80" }, "--metrics" },

@@ -15,6 +15,7 @@
 #include <CUnit/CUnit.h>
 #include <skbdrop/kallsyms.h>
 #include <skbdrop/output.h>
+#include <skbdrop/otlp.h>
 #include "testutil.h"
 
 #define FORMAT_618 SKBD_FIXTURES "/tracepoint-formats/kfree_skb-6.18.44.format"
@@ -969,6 +970,42 @@ static void test_prom_metrics(void)
 	env_fini(&e);
 }
 
+/* --otlp: the rows as data points of one cumulative Sum, labels merged like
+ * Prometheus's, and the run's counters as Sums of their own */
+static void test_otlp_metrics(void)
+{
+	struct skbd_summary *s = two_snapshots(SKBD_BY_REASON | SKBD_BY_DEV | SKBD_BY_NETNS);
+	struct skbd_otlp_opts o = { .version = "v1" };
+	struct skbd_summary_view v;
+	struct skbd_sbuf b;
+	struct env e;
+	char *z;
+
+	env_init(&e);
+	e.head.labels = SKBD_BY_REASON;
+	e.head.streaming = true;
+	e.head.delivered = 5;
+	view_of(s, &e, &v);
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_otlp(s, &e.ctx, &v, &o, 1000, 2000, &b), 0);
+	z = strndup(b.buf, b.len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	CU_ASSERT(tu_jq_says(z, "-c",
+			     ".resourceMetrics[0].scopeMetrics[0].metrics[0] | [.name, .unit, .sum.aggregationTemporality, .sum.isMonotonic, "
+			     "(.sum.dataPoints[] | [(.attributes[0] | .key + \"=\" + .value.stringValue), .startTimeUnixNano, .timeUnixNano, .asInt])]",
+			     "[\"skbdrop.drops\",\"{packet}\",2,true,[\"skbdrop.reason=NOT_SPECIFIED\",\"1000\",\"2000\",\"12\"],"
+			     "[\"skbdrop.reason=NO_SOCKET\",\"1000\",\"2000\",\"70\"],[\"skbdrop.reason=reason#9999\",\"1000\",\"2000\",\"8\"],"
+			     "[\"skbdrop.other=true\",\"1000\",\"2000\",\"4\"]]\n"));
+	CU_ASSERT(tu_jq_says(z, "-c", "[.resourceMetrics[0].scopeMetrics[0].metrics[1:][] | .name + \"=\" + .sum.dataPoints[0].asInt]",
+			     "[\"skbdrop.events.delivered=5\",\"skbdrop.events.lost=1\",\"skbdrop.drops.missed=0\","
+			     "\"skbdrop.events.filtered=2\",\"skbdrop.events.rate_limited=3\"]\n"));
+	free(z);
+	skbd_sbuf__release(&b);
+	view_free(&v);
+	skbd_summary__free(s);
+	env_fini(&e);
+}
+
 /* label values: \\, \" and \n escaped, bytes that are not UTF-8 as '?';
  * rows that read the same are one series */
 static void test_prom_labels(void)
@@ -1235,6 +1272,7 @@ CU_TestInfo skbd_tests_summary[] = {
 	{ "prom", test_prom },
 	{ "prom labels", test_prom_labels },
 	{ "prom for --metrics", test_prom_metrics },
+	{ "OTLP metrics", test_otlp_metrics },
 	{ "prom atomic replace", test_prom_atomic },
 	{ "write errors", test_write_errors },
 	CU_TEST_INFO_NULL,
