@@ -3,12 +3,14 @@
 # Soak: skbdrop streams JSON to a file for SECONDS (default 600) while the fastest generator (dropgen -k send,
 # an nft prerouting drop on loopback) runs back to back in its own namespace, and every second a namespace
 # pair joined by veth is created, 5 datagrams are dropped on the veth (a closed port: NO_SOCKET, the device
-# named in a namespace that is deleted a second later), and the previous pair is deleted. (The metrics endpoint is not
-# scraped yet: it arrives with issue 16.) The output file is emptied every 10 s (as logrotate's copytruncate would: skbdrop appends), so the
-# disk does not fill. skbdrop's VmRSS, VmHWM and open fds are sampled every second.
+# named in a namespace that is deleted a second later), and the previous pair is deleted; and every second the
+# metrics endpoint (--metrics 127.0.0.1:MPORT) is scraped. The output file is emptied every 10 s (as logrotate's
+# copytruncate would: skbdrop appends), so the disk does not fill. skbdrop's VmRSS, VmHWM and open fds are
+# sampled every second.
 # It passes when, after the warm-up (WARMUP s, default 60): peak RSS grows by at most 1 MiB, the open fds do
 # not grow (the last minute's most at most 2 above the first minute's: namespaces open at once), and
-# delivered + lost == generated, exactly. Figures go to stdout (bench/README.md quotes them).
+# delivered + lost == generated, exactly, every scrape answered, and the last scrape's count (taken after the
+# generator stopped) equals the drops generated. Figures go to stdout (bench/README.md quotes them).
 # Usage: bench/soak.sh [BUILD_DIR] [SECONDS] [WARMUP]     as root
 set -u
 BUILD=${1:-build}
@@ -19,6 +21,7 @@ DROPGEN=$(readlink -f "$BUILD/bench/dropgen")
 SENDER=$(readlink -f "$BUILD/e2e/udp_sender")
 NS=skbdsoak$$
 GPORT=7419 CPORT=7420 # the generator's (nft drop) and the churn's (closed) UDP ports
+MPORT=17549           # the metrics endpoint
 TMP=$(mktemp -d /tmp/skbdrop-soak.XXXXXX)
 OUT=$TMP/events.json
 chmod 711 "$TMP"
@@ -27,6 +30,7 @@ SKPID= CHPID=
 die() { echo "soak: error: $*" >&2; exit 1; }
 cleanup() {
 	[ -n "$CHPID" ] && kill "$CHPID" 2>/dev/null && wait "$CHPID" 2>/dev/null
+	[ -n "${SCPID:-}" ] && kill "$SCPID" 2>/dev/null && wait "$SCPID" 2>/dev/null
 	[ -n "$SKPID" ] && kill -KILL "$SKPID" 2>/dev/null
 	ip netns del $NS 2>/dev/null
 	for n in $(ip netns list | awk -v p="skbdsoakc$$-" 'index($1, p) == 1 { print $1 }'); do ip netns del "$n"; done
@@ -36,6 +40,7 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || die "run as root"
 [ -x "$SKBDROP" ] && [ -x "$DROPGEN" ] && [ -x "$SENDER" ] || die "build first: make all $BUILD/bench/dropgen $BUILD/e2e/udp_sender"
 command -v nft >/dev/null || die "nft missing (apt-get install nftables)"
+command -v curl >/dev/null || die "curl missing (apt-get install curl)"
 
 ip netns add $NS && ip -n $NS link set lo up || die "cannot create namespace $NS"
 printf 'table ip soak {\n chain pre {\n  type filter hook prerouting priority -300;\n  udp dport %s drop\n }\n}\n' $GPORT |
@@ -44,7 +49,7 @@ printf 'table ip soak {\n chain pre {\n  type filter hook prerouting priority -3
 # skbdrop appends (O_APPEND) so the truncations below leave no hole
 : >"$OUT"; chown nobody "$OUT"
 # every namespace: the generator's and the churn's drops, by their ports (the tests use port 9)
-"$SKBDROP" -o json "udp dst port $GPORT or udp dst port $CPORT" >>"$OUT" 2>"$TMP/skbdrop.err" &
+"$SKBDROP" -o json --metrics 127.0.0.1:$MPORT "udp dst port $GPORT or udp dst port $CPORT" >>"$OUT" 2>"$TMP/skbdrop.err" &
 SKPID=$!
 for _ in $(seq 100); do grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" && break; sleep 0.1; done
 grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" || die "skbdrop did not start: $(cat "$TMP/skbdrop.err")"
@@ -74,6 +79,19 @@ grep -q '^skbdrop: tracing' "$TMP/skbdrop.err" || die "skbdrop did not start: $(
 ) >/dev/null 2>&1 &
 CHPID=$!
 
+# a scrape every second: each answered or not (200, and the drops' series), its bytes
+(
+	while [ ! -e "$TMP/stop" ]; do
+		if curl -fsS -m 2 "http://127.0.0.1:$MPORT/metrics" -o "$TMP/scrape" 2>/dev/null; then
+			echo "ok $(wc -c <"$TMP/scrape")" >>"$TMP/scrapes"
+		else
+			echo "failed" >>"$TMP/scrapes"
+		fi
+		sleep 1
+	done
+) &
+SCPID=$!
+
 START=$(date +%s)
 gen=0 runs=0
 echo "t_s rss_kib hwm_kib fds" >"$TMP/samples"
@@ -99,6 +117,10 @@ touch "$TMP/stop"
 for _ in $(seq 100); do kill -0 $CHPID 2>/dev/null || break; sleep 0.1; done
 kill $CHPID 2>/dev/null; wait $CHPID 2>/dev/null; CHPID=
 sleep 1 # the last datagrams through the softirq (ksoftirqd on a busy host)
+for _ in $(seq 30); do kill -0 $SCPID 2>/dev/null || break; sleep 0.1; done
+kill $SCPID 2>/dev/null; wait $SCPID 2>/dev/null; SCPID=
+# the last scrape, with everything generated: the kernel's count of the two ports' drops
+last=$(curl -fsS -m 5 "http://127.0.0.1:$MPORT/metrics" 2>/dev/null | awk '/^skbdrop_drops_total\{/ { s += $2 } END { print s + 0 }')
 kill -INT $SKPID
 for _ in $(seq 100); do kill -0 $SKPID 2>/dev/null || break; sleep 0.1; done
 wait $SKPID; rc=$?
@@ -125,7 +147,9 @@ echo "soak: after ${WARMUP} s: RSS $rss0 KiB, peak $rssmax KiB (growth $((rssmax
 [ $((rssmax - rss0)) -le 1024 ] || ok=0
 echo "soak: open fds after the warm-up: $fds_min to $fds_max; most in the first minute $fds_first, in the last minute $fds_last"
 [ "$fds_last" -le $((fds_first + 2)) ] || ok=0
-echo "soak: metrics endpoint: none yet (issue 16)"
+scrapes=$(grep -c '^ok' "$TMP/scrapes" 2>/dev/null); sfail=$(grep -c '^failed' "$TMP/scrapes" 2>/dev/null)
+echo "soak: metrics endpoint: ${scrapes:-0} scrapes answered, ${sfail:-0} not; the last one's skbdrop_drops_total $last (generated $gen)"
+[ "${sfail:-0}" = 0 ] && [ "${scrapes:-0}" -ge $((DUR * 9 / 10)) ] && [ "$last" = "$gen" ] || ok=0
 [ "$rc" = 0 ] || ok=0
 grep -v '^skbdrop: tracing\|^skbdrop: SYNs' "$TMP/skbdrop.err" | sed 's/^/soak: stderr: /'
 if [ $ok = 1 ]; then echo "soak: PASS"; else echo "soak: FAIL"; exit 1; fi
