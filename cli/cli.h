@@ -136,6 +136,7 @@ struct cli_metrics {
 	struct skbd_summary *sum;      /* the kernel's per-key totals, by the kernel's key */
 	struct cli_summary_out so;
 	double start;                  /* monotonic seconds the server started */
+	struct skbd_otlp_stats otlp_st; /* --otlp's figures at the last snapshot */
 };
 
 struct cli_run {

@@ -63,6 +63,10 @@ static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, siz
 	};
 	for (int k = 0; k < SKBD_DROP_BENIGN_RULES && !o->all; k++)
 		m->so.head.benign += st.benign[k];
+	if (r->otlp) {
+		skbd_otlp__stats(r->otlp, &m->otlp_st);
+		m->so.head.otlp = &m->otlp_st;
+	}
 	m->so.view.head = &m->so.head;
 	return 0;
 }

@@ -462,8 +462,16 @@ void cli_print_status(struct cli_run *r)
 	struct skbd_monitor_stats st;
 
 	skbd_monitor__stats(r->mon, &st);
-	fprintf(stderr, "skbdrop: status: %llu delivered, %llu lost, %llu filtered, %llu rate-limited\n",
+	fprintf(stderr, "skbdrop: status: %llu delivered, %llu lost, %llu filtered, %llu rate-limited",
 		r->delivered, cli_lost(r, &st), (unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
+	if (r->otlp) {
+		struct skbd_otlp_stats os;
+
+		skbd_otlp__stats(r->otlp, &os);
+		fprintf(stderr, "; otlp %llu sent, %llu dropped, %llu rejected, %llu failed", os.sent, os.dropped,
+			os.rejected, os.failed);
+	}
+	fputc('\n', stderr);
 }
 
 void cli_print_exit(struct cli_run *r)

@@ -655,6 +655,20 @@ int skbd_summary__format_prom(const struct skbd_summary *s, const struct skbd_fm
 			skbd_put_char(b, '\n');
 		}
 	}
+	if (h->otlp) {
+		static const char *const outcome[] = { "sent", "dropped", "rejected", "failed" };
+		const unsigned long long v[] = { h->otlp->sent, h->otlp->dropped, h->otlp->rejected, h->otlp->failed };
+
+		skbd_put_str(b, "# HELP skbdrop_otlp_records_total Drop events handed to --otlp, by outcome (dropped: queue full).\n"
+			   "# TYPE skbdrop_otlp_records_total counter\n");
+		for (int k = 0; k < 4; k++) {
+			skbd_put_str(b, "skbdrop_otlp_records_total{outcome=\"");
+			skbd_put_str(b, outcome[k]);
+			skbd_put_str(b, "\"} ");
+			skbd_put_u64(b, v[k]);
+			skbd_put_char(b, '\n');
+		}
+	}
 	if (h->version) {
 		skbd_put_str(b, "# HELP skbdrop_build_info skbdrop's version, the kernel it runs on and its transport.\n"
 			   "# TYPE skbdrop_build_info gauge\n"

@@ -300,6 +300,7 @@ struct skbd_counters_view {
 int skbd_counters__format_text(const struct skbd_counters_view *v, size_t n, const char *prefix,
 			       struct skbd_sbuf *out);
 
+struct skbd_otlp_stats;
 struct skbd_summary_head {
 	const char *kernel_release; /* NULL: unknown */
 	double elapsed;             /* seconds since start */
@@ -315,6 +316,7 @@ struct skbd_summary_head {
 	const __u64 *benign_rules;  /* SKBD_DROP_BENIGN_RULES counts by rule, NULL: none */
 	const char *version;        /* skbdrop_build_info labels (NULL: not written) */
 	const char *transport;
+	const struct skbd_otlp_stats *otlp; /* --otlp's records by outcome (otlp.h); NULL: none */
 };
 
 /* What a writer shows: all the rows from skbd_summary__sorted (the text

@@ -970,6 +970,35 @@ static void test_prom_metrics(void)
 	env_fini(&e);
 }
 
+/* --otlp's records by outcome, on the Prometheus side */
+static void test_prom_otlp(void)
+{
+	struct skbd_summary *s = two_snapshots(SKBD_BY_REASON);
+	struct skbd_otlp_stats os = { .sent = 70, .dropped = 1, .rejected = 20, .failed = 3 };
+	struct skbd_summary_view v;
+	struct skbd_sbuf b;
+	struct env e;
+	char *z;
+
+	env_init(&e);
+	e.head.otlp = &os;
+	view_of(s, &e, &v);
+	skbd_sbuf__grow_init(&b);
+	CU_ASSERT_EQUAL(skbd_summary__format_prom(s, &e.ctx, &v, &b), 0);
+	z = strndup(b.buf, b.len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+	CU_ASSERT_PTR_NOT_NULL(strstr(z, "\n# TYPE skbdrop_otlp_records_total counter\n"
+					  "skbdrop_otlp_records_total{outcome=\"sent\"} 70\n"
+					  "skbdrop_otlp_records_total{outcome=\"dropped\"} 1\n"
+					  "skbdrop_otlp_records_total{outcome=\"rejected\"} 20\n"
+					  "skbdrop_otlp_records_total{outcome=\"failed\"} 3\n"));
+	free(z);
+	skbd_sbuf__release(&b);
+	view_free(&v);
+	skbd_summary__free(s);
+	env_fini(&e);
+}
+
 /* --otlp: the rows as data points of one cumulative Sum, labels merged like
  * Prometheus's, and the run's counters as Sums of their own */
 static void test_otlp_metrics(void)
@@ -1273,6 +1302,7 @@ CU_TestInfo skbd_tests_summary[] = {
 	{ "prom labels", test_prom_labels },
 	{ "prom for --metrics", test_prom_metrics },
 	{ "OTLP metrics", test_otlp_metrics },
+	{ "prom: --otlp's outcomes", test_prom_otlp },
 	{ "prom atomic replace", test_prom_atomic },
 	{ "write errors", test_write_errors },
 	CU_TEST_INFO_NULL,
