@@ -148,7 +148,8 @@ echo "soak: after ${WARMUP} s: RSS $rss0 KiB, peak $rssmax KiB (growth $((rssmax
 echo "soak: open fds after the warm-up: $fds_min to $fds_max; most in the first minute $fds_first, in the last minute $fds_last"
 [ "$fds_last" -le $((fds_first + 2)) ] || ok=0
 scrapes=$(grep -c '^ok' "$TMP/scrapes" 2>/dev/null); sfail=$(grep -c '^failed' "$TMP/scrapes" 2>/dev/null)
-lat=$(awk '$1 == "ok" { print $3 }' "$TMP/scrapes" | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "median %.3f s, 99th %.3f s, most %.3f s", v[int((NR + 1) / 2)], v[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1], v[NR] }')
+lat=$(awk '$1 == "ok" { print $3 }' "$TMP/scrapes" | sort -n |
+	awk '{ v[NR] = $1 } END { p = int(NR * 0.99); if (p < 1) p = 1; m = int((NR + 1) / 2); if (NR) printf "median %.3f s, 99th %.3f s, most %.3f s", v[m], v[p], v[NR] }')
 echo "soak: metrics endpoint: ${scrapes:-0} scrapes answered (one a second, each waiting for the last: $lat), ${sfail:-0} not; the last one's skbdrop_drops_total $last (generated $gen)"
 # every scrape answered (within curl's 5 s), the scraper kept going, and the count exact
 [ "${sfail:-0}" = 0 ] && [ "${scrapes:-0}" -ge $((DUR / 2)) ] && [ "$last" = "$gen" ] || ok=0
