@@ -36,6 +36,7 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_METRICS_LABELS_DEFAULT SKBD_BY_REASON /* a few dozen series per host at most */
 #define CLI_OTLP_METRICS_SEC 10 /* --otlp while streaming: counters pushed this often (and at exit) */
 #define CLI_OTLP_DRAIN_MS 1000  /* --otlp at exit: what is queued is sent for at most this long */
+#define CLI_METRICS_COUNTERS_SEC 5 /* --metrics, --otlp: the kernel's counters read again at most this often */
 
 struct cli_opts {
 	enum cli_output output;
@@ -137,6 +138,9 @@ struct cli_metrics {
 	struct cli_summary_out so;
 	double start;                  /* monotonic seconds the server started */
 	struct skbd_otlp_stats otlp_st; /* --otlp's figures at the last snapshot */
+	struct skbd_counters_view *kc; /* the kernel's counters at kc_at (monotonic s; 0: never read) */
+	size_t nr_kc;
+	double kc_at;
 };
 
 struct cli_run {
@@ -224,7 +228,7 @@ void cli_metrics_close(struct cli_run *r);
 /* Serve what can be served now (never waits). */
 void cli_metrics_serve(struct cli_run *r);
 /* --otlp: the counters now, as the next /v1/metrics body. */
-void cli_otlp_push_metrics(struct cli_run *r);
+void cli_otlp_push_metrics(struct cli_run *r, bool last);
 /* --otlp at exit: the last counters, what is queued sent for at most
  * CLI_OTLP_DRAIN_MS, one line of figures. */
 void cli_otlp_finish(struct cli_run *r);

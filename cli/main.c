@@ -134,7 +134,7 @@ static int run_stream(struct cli_run *r)
 			cli_metrics_serve(r);
 			if (r->otlp) {
 				if (cli_now() >= r->otlp_metrics_next)
-					cli_otlp_push_metrics(r);
+					cli_otlp_push_metrics(r, false);
 				skbd_otlp__step(r->otlp);
 			}
 		} else {

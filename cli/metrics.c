@@ -15,9 +15,12 @@
 #include <skbdrop/output.h>
 #include "cli.h"
 
-/* Read the kernel's counts now into m->so (rows, names and head); the
- * counters' views are the caller's to free. 0 or -errno. */
-static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, size_t *nr_counters)
+/* Read the kernel's counts now into m->so (rows, names and head). The
+ * kernel's own counters are read again only when fresh is asked for or
+ * CLI_METRICS_COUNTERS_SEC passed: reading them enters every namespace drops
+ * were seen in (up to CLI_SEEN_NS), which can take the loop a few hundred
+ * ms, and the loop must not stall once a second for a scraper. 0 or -errno. */
+static int snapshot(struct cli_run *r, bool fresh)
 {
 	struct cli_metrics *m = &r->metrics;
 	const struct cli_opts *o = r->o;
@@ -28,8 +31,6 @@ static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, siz
 	double now;
 	int err;
 
-	*counters = NULL;
-	*nr_counters = 0;
 	err = cli_read_keys(r, o->summary ? o->by : o->metrics_labels, &keys, &totals, &n);
 	if (err)
 		return err;
@@ -40,9 +41,13 @@ static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, siz
 		err = cli_summary_view(r, m->sum, &m->so);
 	if (err)
 		return err;
-	if (cli_counters_now(r, counters, nr_counters)) {
-		*counters = NULL;
-		*nr_counters = 0;
+	if (fresh || !m->kc_at || now - m->kc_at >= CLI_METRICS_COUNTERS_SEC) {
+		cli_counters_free(m->kc, m->nr_kc);
+		if (cli_counters_now(r, &m->kc, &m->nr_kc)) {
+			m->kc = NULL;
+			m->nr_kc = 0;
+		}
+		m->kc_at = now;
 	}
 	m->so.head = (struct skbd_summary_head){
 		.kernel_release = r->release,
@@ -51,8 +56,8 @@ static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, siz
 		.lost = o->summary ? 0 : cli_lost(r, &st),
 		.filtered = st.filtered,
 		.rate_limited = st.rate_limited,
-		.counters = *counters,
-		.nr_counters = *nr_counters,
+		.counters = m->kc,
+		.nr_counters = m->nr_kc,
 		.labels = o->metrics_labels,
 		.streaming = !o->summary,
 		.delivered = r->delivered,
@@ -74,13 +79,10 @@ static int snapshot(struct cli_run *r, struct skbd_counters_view **counters, siz
 static int render(void *ctx, struct skbd_sbuf *body)
 {
 	struct cli_run *r = ctx;
-	struct skbd_counters_view *counters;
-	size_t nr_counters;
-	int err = snapshot(r, &counters, &nr_counters);
+	int err = snapshot(r, false);
 
 	if (!err)
 		err = skbd_summary__format_prom(r->metrics.sum, &r->fc, &r->metrics.so.view, body);
-	cli_counters_free(counters, nr_counters);
 	return err;
 }
 
@@ -89,21 +91,18 @@ static __u64 wall_ns(double mono, const struct cli_run *r)
 	return (__u64)(mono * 1e9) + (__u64)r->fc.mono_to_real_ns;
 }
 
-void cli_otlp_push_metrics(struct cli_run *r)
+void cli_otlp_push_metrics(struct cli_run *r, bool last)
 {
-	struct skbd_counters_view *counters;
 	struct skbd_sbuf b;
-	size_t nr_counters;
 
 	if (!r->otlp)
 		return;
 	r->otlp_metrics_next = cli_now() + (r->o->summary ? r->o->summary : CLI_OTLP_METRICS_SEC);
 	skbd_sbuf__grow_init(&b);
-	if (!snapshot(r, &counters, &nr_counters) &&
+	if (!snapshot(r, last) &&
 	    !skbd_summary__format_otlp(r->metrics.sum, &r->fc, &r->metrics.so.view, &r->otlp_opts,
 				       wall_ns(r->metrics.start, r), wall_ns(cli_now(), r), &b))
 		skbd_otlp__metrics(r->otlp, b.buf, b.len);
-	cli_counters_free(counters, nr_counters);
 	skbd_sbuf__release(&b);
 }
 
@@ -162,6 +161,7 @@ void cli_metrics_close(struct cli_run *r)
 	r->otlp = NULL;
 	skbd_http__close(m->http);
 	skbd_summary__free(m->sum);
+	cli_counters_free(m->kc, m->nr_kc);
 	free(m->so.rows);
 	free(m->so.names);
 	memset(m, 0, sizeof(*m));
@@ -184,7 +184,7 @@ void cli_otlp_finish(struct cli_run *r)
 
 	if (!r->otlp)
 		return;
-	cli_otlp_push_metrics(r); /* the final counts */
+	cli_otlp_push_metrics(r, true); /* the final counts */
 	skbd_otlp__drain(r->otlp, CLI_OTLP_DRAIN_MS);
 	skbd_otlp__stats(r->otlp, &st);
 	fprintf(stderr, "skbdrop: otlp: %llu log records, %llu sent, %llu dropped (queue full), %llu rejected, %llu failed (no answer or retried too long); %llu requests, %llu retries, %llu metrics sent, last status %d\n",

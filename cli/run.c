@@ -748,7 +748,7 @@ int cli_run_summary(struct cli_run *r, const char *release)
 		if (write_prom(r, sum, &so))
 			goto out;
 		if (r->otlp && !last) /* (the last one: at the end) */
-			cli_otlp_push_metrics(r);
+			cli_otlp_push_metrics(r, false);
 		err = summary_write(r, sum, &so, tty && !last);
 		if (err == -EPIPE) { /* `| head`: the reader has what it wanted */
 			ret = 0;
