@@ -18,8 +18,8 @@
 /* Read the kernel's counts now into m->so (rows, names and head). The
  * kernel's own counters are read again only when fresh is asked for or
  * CLI_METRICS_COUNTERS_SEC passed: reading them enters every namespace drops
- * were seen in (up to CLI_SEEN_NS), which can take the loop a few hundred
- * ms, and the loop must not stall once a second for a scraper. 0 or -errno. */
+ * were seen in (up to CLI_SEEN_NS), work a scraper asking every second need
+ * not cause each time. 0 or -errno. */
 static int snapshot(struct cli_run *r, bool fresh)
 {
 	struct cli_metrics *m = &r->metrics;

@@ -309,6 +309,13 @@ void skbd_otlp__free(struct skbd_otlp *x)
 	free(x);
 }
 
+/* The open batch's records counted as dropped, the batch freed. */
+static void drop_open(struct skbd_otlp *x)
+{
+	x->st.dropped += x->open.records;
+	batch_free(&x->open);
+}
+
 /* The open batch into the queue (or counted as dropped when it is full). */
 static void seal(struct skbd_otlp *x)
 {
@@ -317,14 +324,12 @@ static void seal(struct skbd_otlp *x)
 	if (!x->open.records)
 		return;
 	if (x->q_len == SKBD_OTLP_QUEUE) {
-		x->st.dropped += x->open.records;
-		batch_free(&x->open);
+		drop_open(x);
 		return;
 	}
 	skbd_otlp__put_logs_tail(&x->open.body);
 	if (x->open.body.oom) {
-		x->st.dropped += x->open.records;
-		batch_free(&x->open);
+		drop_open(x);
 		return;
 	}
 	slot = &x->queue[(x->q_head + x->q_len) % SKBD_OTLP_QUEUE];
@@ -346,8 +351,7 @@ int skbd_otlp__event(struct skbd_otlp *x, const struct skbd_drop *d, const struc
 	skbd_otlp__put_log(&x->open.body, &x->ctx, d, nm);
 	x->open.records++;
 	if (x->open.body.oom) {
-		x->st.dropped += x->open.records;
-		batch_free(&x->open);
+		drop_open(x);
 		return -ENOMEM;
 	}
 	if (x->open.records >= SKBD_OTLP_BATCH_RECORDS || x->open.body.len >= SKBD_OTLP_BATCH_BYTES)
