@@ -102,6 +102,11 @@ $(BUILD)/bench/fmtcost: bench/fmtcost.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(DYN_LIBS)
 
+# a return-0 program on skb:kfree_skb: the floor the program's cost is measured against
+$(BUILD)/bench/emptyprog: bench/emptyprog.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(DYN_LIBS)
+
 # the owner lookup's /proc scan with N sockets open
 $(BUILD)/bench/ownerscan: bench/ownerscan.c $(LIB_OBJS) $(BUILD)/obj/bpf_embed.o
 	@mkdir -p $(dir $@)

@@ -437,68 +437,15 @@ def run_once(cfg, args, tmp, count, probe=None):
 # ---------------------------------------------------------------------------------------------------------
 # the programs' own cost: kernel.bpf_stats_enabled counts each BPF program's runs and run time
 
-PROG_COST_CONFIGS = ["skbdrop perf bytes:65536 --summary", "skbdrop perf bytes:65536 json>file",
-                     "skbdrop perf bytes:65536 --count-only", "bpftrace count", "bpftrace count by reason+location"]
-
-
-def tracepoint_progs():
-    """{prog id: (name, run_cnt, run_time_ns)} of the loaded tracepoint programs (bpftool)."""
-    out = sh(["bpftool", "-j", "prog", "show"], check=False, capture_output=True).stdout
-    try:
-        progs = json.loads(out) if out.strip() else []
-    except ValueError:
-        return {}
-    return {p["id"]: (p.get("name", ""), p.get("run_cnt", 0), p.get("run_time_ns", 0)) for p in progs
-            if p.get("type") == "tracepoint"}
-
-
-def measure_prog_cost(args, cfgs, tmp):
-    """Rows (configuration, runs, ns per run, drops/s) for PROG_COST_CONFIGS, one run each with
-    kernel.bpf_stats_enabled=1. The ns are the program's own time, from the kernel: unlike drops/s,
-    they do not swing with the machine's speed from one second to the next (much less, at least)."""
-    if not shutil.which("bpftool"):
-        return None
-    stats = "/proc/sys/kernel/bpf_stats_enabled"
-    try:
-        with open(stats) as f:
-            old = f.read().strip()
-        with open(stats, "w") as f:
-            f.write(old)
-    except OSError as e:  # e.g. a read-only /proc/sys: no table, the rest of the results stand
-        log(f"program cost not measured: {stats}: {e}")
-        return None
-    extra = Config("bpftrace count by reason+location", "bpftrace",
-                   [shutil.which("bpftrace") or "bpftrace", "-e",
-                    "tracepoint:skb:kfree_skb { @c[args->reason, args->location] = count(); }"],
-                   "pipe", r"^Attaching \d+ probe", "stdout", mode="count")
-    extra.skip = None if shutil.which("bpftrace") else "not installed"
-    by_name = {c.name: c for c in cfgs + [extra]}
-    rows = []
-    try:
-        with open(stats, "w") as f:
-            f.write("1")
-        for name in PROG_COST_CONFIGS:
-            c = by_name.get(name)
-            if not c or c.skip:
-                continue
-            before = tracepoint_progs()
-            r = run_once(c, args, tmp, args.anchor_count or args.count, probe=tracepoint_progs)
-            after = r.get("probe") or {}
-            # this tracer's programs only: skbdrop's are skbd_*, bpftrace names its program after the
-            # tracepoint; another tool loading programs meanwhile is not counted
-            mine = (lambda n: n.startswith("skbd_")) if c.tool == "skbdrop" else (lambda n: n == "kfree_skb")
-            new = [v for k, v in after.items() if k not in before and mine(v[0])]
-            runs = sum(v[1] for v in new)
-            ns = sum(v[2] for v in new) / runs if runs else None
-            rows.append((name, runs, ns, r["rate"]))
-            log(f"program cost {name}: {runs} runs, {fmt(ns, '.0f')} ns per run")
-    finally:
-        try:
-            with open(stats, "w") as f:
-                f.write(old)
-        except OSError as e:
-            log(f"could not restore {stats} to {old}: {e}")
-    return rows
+def measure_prog_cost(args, reps=3, count=500000):
+    """The table of bench/prog-cost.sh (markdown lines): each configuration's BPF program's own ns per run as
+    a multiple of an empty program's on the same drops (kernel.bpf_stats_enabled), or None."""
+    tool = os.path.join(os.path.dirname(os.path.abspath(__file__)), "prog-cost.sh")
+    r = sh([tool, args.build, str(count), str(reps)], check=False, capture_output=True)
+    for line in r.stderr.splitlines():
+        log(f"program cost: {line}")
+    rows = [line for line in r.stdout.splitlines() if line.startswith("|")]
+    return rows if r.returncode == 0 and rows else None
 
 
 def measure_fmt_cost(args, reps=3):
@@ -700,15 +647,12 @@ def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions, prog_row
         lines.append("")
     lines += ["Columns: see bench/README.md. Tools: " + "; ".join(versions), ""]
     if prog_rows:
-        lines += ["## The BPF program's own cost per drop", "",
-                  "One run each (one producer, tracer on CPU 1) with `kernel.bpf_stats_enabled=1`: the kernel's "
-                  "count of program runs and their total time. The time includes the two clock reads that "
-                  "bpf_stats adds per run; it excludes the tracepoint's own work before the program runs and "
-                  "the wakeups after it.", "",
-                  "| configuration | program runs | ns per run | drops/s in that run |", "|---|---|---|---|"]
-        for name, runs, ns, rate in prog_rows:
-            lines.append(f"| {name} | {runs} | {fmt(ns, '.0f')} | {rate:.0f} |")
-        lines.append("")
+        lines += ["## The BPF program's own cost per drop, as a multiple of an empty program's", "",
+                  "`bench/prog-cost.sh BUILD 500000 3` (median of 3): with `kernel.bpf_stats_enabled=1`, an empty "
+                  "program (`bench/emptyprog`: return 0) stays attached to skb:kfree_skb while each configuration "
+                  "runs on 500,000 nft drops, so both programs run on the same drops and the machine's speed of "
+                  "the moment divides out. The time includes the two clock reads bpf_stats adds per run (in the "
+                  "empty program's too); it excludes the tracepoint's own work and the reader.", ""] + prog_rows + [""]
     if fmt_cost:
         lines += ["## The reader's formatting cost per event", "",
                   "`bench/fmtcost 1000000` on CPU 1, median of 3: one bench-like event (an nft drop of a UDP "
@@ -862,7 +806,7 @@ def main():
                     f"lost {r.get('lost')}, wakeups {r.get('wakeups')}, ipis {r['ipis']}, "
                     f"cpu {fmt(r['cpu_s'], '.2f', '-')} s, startup {fmt(r['startup_ms'], '.0f', '-')} ms "
                     f"{' '.join(r['notes'])}")
-        prog_rows = measure_prog_cost(args, cfgs, tmp) if not args.quick else None
+        prog_rows = measure_prog_cost(args) if not args.quick else None
         fmt_cost = measure_fmt_cost(args) if not args.quick else None
         log(f"runs took {time.monotonic() - t_start:.0f} s")
         write_results(args, cfgs, exact_rows, skbdrop, args.cmdline, versions, prog_rows, fmt_cost)

@@ -22,6 +22,7 @@ static __u64 (*bpf_ringbuf_query)(void *map, __u64 flags) = (void *)BPF_FUNC_rin
 static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)BPF_FUNC_probe_read_kernel;
 static long (*bpf_get_stackid)(void *ctx, void *map, __u64 flags) = (void *)BPF_FUNC_get_stackid;
 static __u64 (*bpf_get_current_cgroup_id)(void) = (void *)BPF_FUNC_get_current_cgroup_id;
+static __u64 (*bpf_get_current_task)(void) = (void *)BPF_FUNC_get_current_task;
 
 /* The tracepoint record. The offsets clang computes here are placeholders:
  * every access carries a CO-RE field relocation (preserve_access_index) that
@@ -135,6 +136,10 @@ struct tcp_sock___skbd {
 
 /* head + the header offsets locate the linear packet data; on 64-bit
  * kernels tail is an offset from head too (sk_buff_data_t is unsigned int) */
+struct task_struct___skbd {
+	char comm[16];
+} __attribute__((preserve_access_index));
+
 struct sk_buff___skbd {
 	struct net_device___skbd *dev;
 	struct sock___skbd *sk;
@@ -306,6 +311,7 @@ BTF_CAST(skbd_btf_sock, sock___skbd)
 BTF_CAST(skbd_btf_req, request_sock___skbd)
 BTF_CAST(skbd_btf_tcp, tcp_sock___skbd)
 BTF_CAST(skbd_btf_socket, socket_alloc___skbd)
+BTF_CAST(skbd_btf_task, task_struct___skbd)
 
 /* A bitfield: the storage unit the loader names (offset, size), shifted. A
  * probe read either way (the unit may straddle members of the cast type). */
@@ -534,12 +540,12 @@ static __attribute__((always_inline)) void read_sock(__u64 rx_sk, __u8 rx_src, s
 	read_owner(sk, ev, state, direct);
 }
 
-/* len, ifindex, netns, socket state (and owner) and packet bytes of the skb.
- * Without kernel BTF the loader marks these fields absent and the block is
- * dead. lean (summary counting): only what keys and filters need. */
-static __attribute__((always_inline)) void read_context(__u64 rx_sk, __u8 rx_src, struct sk_buff___skbd *skb,
-							 struct skbd_event *ev, __u32 snaplen, int lean, int want_owner,
-							 int direct)
+/* Where the skb was: len, ifindex and netns (the device's, else the
+ * socket's). Without kernel BTF the loader marks these fields absent and
+ * the block is dead. lean (summary counting): only what keys and filters
+ * need. Returns the netns (for the cookie), or 0. */
+static __attribute__((always_inline)) struct net___skbd *read_place(struct sk_buff___skbd *skb, struct skbd_event *ev,
+								    int lean, int direct)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
@@ -547,9 +553,9 @@ static __attribute__((always_inline)) void read_context(__u64 rx_sk, __u8 rx_src
 
 	if (!__builtin_preserve_field_info(skb->len, FIELD_EXISTS) ||
 	    !__builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
-		return;
+		return 0;
 	ev->flags |= SKBD_EV_HAS_CTX;
-	if (!lean) /* lean (summary counting): only what keys and place filters need */
+	if (!lean)
 		RD(direct, ev->len, skb->len);
 	RD(direct, dev, skb->dev);
 	/* every deeper field is checked on its own: a kernel that lacks or
@@ -567,15 +573,46 @@ static __attribute__((always_inline)) void read_context(__u64 rx_sk, __u8 rx_src
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
 		RD(direct, ev->netns, net->ns.inum);
-	if (lean && !want_owner)
+	return net;
+}
+
+/* The rest of the context, for drops the place filters kept: which
+ * namespace beyond doubt (the reader names devices in the one with this
+ * cookie, not in a newer one that got the inode), the socket (and owner). */
+static __attribute__((always_inline)) void read_sock_ctx(__u64 rx_sk, __u8 rx_src, struct sk_buff___skbd *skb,
+							  struct net___skbd *net, struct skbd_event *ev, int want_owner,
+							  int direct)
+{
+	if (!__builtin_preserve_field_info(skb->len, FIELD_EXISTS) ||
+	    !__builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
 		return;
-	/* which namespace, beyond doubt: the reader names devices in the one
-	 * with this cookie, not in a newer one that got the inode */
 	if (net && __builtin_preserve_field_info(net->net_cookie, FIELD_EXISTS))
 		RD(direct, ev->netns_cookie, net->net_cookie);
 	read_sock(rx_sk, rx_src, skb, ev, want_owner, direct);
-	if (snaplen && !lean)
-		read_packet(skb, ev, snaplen, direct);
+}
+
+/* The context's command name: with kernel BTF (6.2+), two loads from the
+ * task; else the helper. */
+static __attribute__((always_inline)) void read_comm(struct skbd_event *ev)
+{
+	struct task_struct___skbd *t = skbd_btf_task(bpf_get_current_task());
+
+	if (t && __builtin_preserve_field_info(t->comm, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(t->comm, FIELD_BYTE_SIZE) == 16) {
+		/* the offset in a register: a relocated load must be of the field's
+		 * own size (16), and these are two of 8 */
+		__u64 off = __builtin_preserve_field_info(t->comm, FIELD_BYTE_OFFSET);
+		const __u64 *c;
+		__u64 *to = (__u64 *)ev->comm;
+
+		asm volatile("" : "+r"(off));
+		c = (const __u64 *)((const char *)t + off);
+
+		to[0] = c[0];
+		to[1] = c[1];
+		return;
+	}
+	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
 /* --summary: one more drop for the event's key; a full map counts in "other". */
@@ -663,8 +700,6 @@ static __attribute__((noinline)) int skbd_filter(struct skbd_event *ev)
 	return ok;
 }
 
-/* Filter and fill one event. Returns the record's length, or 0 when the
- * drop was filtered. */
 /* What a hook knows of one drop. */
 struct drop_in {
 	__u64 skbaddr, location, sk;
@@ -675,52 +710,51 @@ struct drop_in {
 	__u16 ev_flags;   /* added to the record's flags */
 };
 
-static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct drop_in *in, struct skbd_config *cfg,
-							struct skbd_event *ev)
+/* The context of the skb and the filters on it, cheapest first: where it
+ * was (namespace and device filters), then its socket (owner filter), then
+ * its bytes (packet filter). 1 to go on, 0 when a filter refused the drop.
+ * Written once for both ways of reading: DIRECT is a constant in each copy. */
+static __attribute__((always_inline)) int gather(const struct drop_in *in, struct skbd_config *cfg,
+						  struct skbd_event *ev, struct sk_buff___skbd *skb, int lean,
+						  int want_owner, int direct)
 {
-	__u32 reason = 0, verdict, len;
-	int rule;
-	__u64 pid_tgid, skbaddr;
-	__u16 flags = 0;
-	__u32 summary = cfg->flags & SKBD_CFG_SUMMARY;
-	/* summary counting without a packet filter: nothing but the keys */
-	int lean = summary && !(cfg->flags & SKBD_CFG_FILTER);
-	/* the socket's owner: for every record, an owner filter, owner keys */
-	int want_owner = !summary || (cfg->flags & SKBD_CFG_OWNER) ||
-			 (cfg->agg_fields & (SKBD_AGG_OWNER | SKBD_AGG_CONTAINER));
-	__u32 *slot;
+	struct net___skbd *net = read_place(skb, ev, lean, direct);
 
-	pid_tgid = !summary || cfg->filter_tgid ? bpf_get_current_pid_tgid() : 0;
-	if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
-		goto filtered;
+	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
+		return 0;
+	if (cfg->dev_mode != SKBD_DEV_ANY) {
+		struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };
+		int listed = bpf_map_lookup_elem(&devices, &key) != 0;
 
-	if (in->has_reason) {
-		reason = in->reason;
-		flags = SKBD_EV_HAS_REASON;
+		if (listed != (cfg->dev_mode == SKBD_DEV_ONLY))
+			return 0;
 	}
-	verdict = cfg->reason_default;
-	slot = reason < SKBD_REASON_SLOTS ? bpf_map_lookup_elem(&reasons, &reason) :
-					    bpf_map_lookup_elem(&subreasons, &reason);
-	if (slot)
-		verdict = *slot;
-	if (verdict != SKBD_VERDICT_REPORT && verdict < SKBD_VERDICT_BENIGN)
-		goto filtered;
+	if (lean && !want_owner)
+		return 1;
+	read_sock_ctx(in->sk, in->sk_src, skb, net, ev, want_owner, direct);
+	if ((cfg->flags & SKBD_CFG_OWNER) && (!ev->sk_ino || !bpf_map_lookup_elem(&owners, &ev->sk_ino)))
+		return 0;
+	if (cfg->snaplen && !lean && __builtin_preserve_field_info(skb->len, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
+		read_packet(skb, ev, cfg->snaplen, direct);
+	if ((cfg->flags & SKBD_CFG_FILTER) && !skbd_filter(ev))
+		return 0;
+	return 1;
+}
 
-	/* the scratch record is reused: write every header field */
-	ev->flags = flags | in->ev_flags;
-	ev->ts_ns = summary ? 0 : bpf_ktime_get_ns(); /* (summary: no rate limit, no record) */
-	skbaddr = in->skbaddr;
-	ev->skbaddr = skbaddr;
-	ev->location = in->location;
+/* The rest of a record's header (its place and owner keys are written
+ * for summary counting too). */
+static __attribute__((always_inline)) void clear_record(struct skbd_event *ev, const struct drop_in *in, __u64 pid_tgid)
+{
+	ev->skbaddr = in->skbaddr;
 	ev->protocol = in->protocol;
-	ev->reason = reason;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
-	ev->cpu = summary ? 0 : bpf_get_smp_processor_id();
+	ev->ts_ns = 0;
+	ev->cpu = 0;
+	ev->cgroup_id = 0;
 	ev->stack_id = 0;
 	ev->len = 0;
-	ev->ifindex = 0;
-	ev->netns = 0;
 	ev->netns_cookie = 0;
 	ev->caplen = 0;
 	ev->net_off = SKBD_OFF_NONE;
@@ -728,8 +762,6 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	ev->sk_state = SKBD_SK_NONE;
 	ev->pad = 0;
 	ev->pkt_len = 0;
-	ev->sk_ino = 0;
-	ev->sk_cgroup_id = 0;
 	ev->sk_uid = 0;
 	ev->sk_netns = 0;
 	ev->sk_rmem = 0;
@@ -745,36 +777,72 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	ev->sk_flags = 0;
 	ev->benign_rule = 0;
 	ev->pad3 = 0;
-	if (!summary) {
-		ev->cgroup_id = bpf_get_current_cgroup_id();
-		ev->flags |= SKBD_EV_HAS_CGROUP;
+}
+
+/* Filter and fill one event: the cheap filters first, and the reads only a
+ * reported drop needs (clock, CPU, cgroup, command, stack) after all of
+ * them. Returns the record's length, or 0 when the drop was filtered or
+ * only counted. */
+static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct drop_in *in, struct skbd_config *cfg,
+							struct skbd_event *ev)
+{
+	__u32 reason = 0, verdict, len;
+	int rule;
+	__u64 pid_tgid = 0;
+	__u16 flags = 0;
+	__u32 summary = cfg->flags & SKBD_CFG_SUMMARY;
+	/* summary counting without a packet filter: nothing but the keys */
+	int lean = summary && !(cfg->flags & SKBD_CFG_FILTER);
+	/* the socket's owner: for every record, an owner filter, owner keys */
+	int want_owner = !summary || (cfg->flags & SKBD_CFG_OWNER) ||
+			 (cfg->agg_fields & (SKBD_AGG_OWNER | SKBD_AGG_CONTAINER));
+	__u32 *slot;
+
+	/* the reason: one array slot, the cheapest filter */
+	if (in->has_reason) {
+		reason = in->reason;
+		flags = SKBD_EV_HAS_REASON;
 	}
-	if (!summary || (cfg->agg_fields & SKBD_AGG_COMM))
-		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	verdict = cfg->reason_default;
+	/* one map per call site, so the kernel inlines the array's lookup
+	 * (a code past the array's slots finds nothing there) */
+	slot = bpf_map_lookup_elem(&reasons, &reason);
+	if (!slot && reason >= SKBD_REASON_SLOTS)
+		slot = bpf_map_lookup_elem(&subreasons, &reason);
+	if (slot)
+		verdict = *slot;
+	if (verdict != SKBD_VERDICT_REPORT && verdict < SKBD_VERDICT_BENIGN)
+		goto filtered;
+	if (!summary || cfg->filter_tgid) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
+			goto filtered;
+	}
+
+	/* the scratch record is reused: write every field a key, a filter or
+	 * the record reads (summary counting: the keys only) */
+	ev->flags = flags | in->ev_flags;
+	ev->location = in->location;
+	ev->reason = reason;
+	ev->ifindex = 0;
+	ev->netns = 0;
+	ev->sk_ino = 0;
+	ev->sk_cgroup_id = 0;
+	if (!lean)
+		clear_record(ev, in, pid_tgid);
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
 	    want_owner || (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
-		struct sk_buff___skbd *bskb = skbd_btf_skb(skbaddr);
+		struct sk_buff___skbd *bskb = skbd_btf_skb(in->skbaddr);
+		int ok;
 
 		if (bskb)
-			read_context(in->sk, in->sk_src, bskb, ev, cfg->snaplen, lean, want_owner, 1);
+			ok = gather(in, cfg, ev, bskb, lean, want_owner, 1);
 		else
-			read_context(in->sk, in->sk_src, (struct sk_buff___skbd *)skbaddr, ev, cfg->snaplen, lean,
-				     want_owner, 0);
-	}
-	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
-		goto filtered;
-	if ((cfg->flags & SKBD_CFG_OWNER) && (!ev->sk_ino || !bpf_map_lookup_elem(&owners, &ev->sk_ino)))
-		goto filtered;
-	if (cfg->dev_mode != SKBD_DEV_ANY) {
-		struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };
-		int listed = bpf_map_lookup_elem(&devices, &key) != 0;
-
-		if (listed != (cfg->dev_mode == SKBD_DEV_ONLY))
+			ok = gather(in, cfg, ev, (struct sk_buff___skbd *)in->skbaddr, lean, want_owner, 0);
+		if (!ok)
 			goto filtered;
 	}
-	if ((cfg->flags & SKBD_CFG_FILTER) && !skbd_filter(ev))
-		goto filtered;
 	/* last of the filters: a benign free is counted by its rule, and reported only with --all */
 	rule = verdict >= SKBD_VERDICT_BENIGN ? (int)(verdict - SKBD_VERDICT_BENIGN) : benign_at(ev->location);
 	if (rule >= 0 && rule < SKBD_BENIGN_RULES) {
@@ -784,13 +852,22 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 		ev->flags |= SKBD_EV_BENIGN;
 		ev->benign_rule = (__u8)rule;
 	}
+	if (cfg->agg_fields & SKBD_AGG_COMM)
+		read_comm(ev);
 	if (summary || (cfg->flags & SKBD_CFG_COUNT)) {
 		aggregate(cfg, ev);
 		if (summary)
 			return 0;
 	}
+	/* a record will be written (unless over the rate): what only records carry */
+	ev->ts_ns = bpf_ktime_get_ns();
 	if (cfg->max_rate && over_rate(cfg->max_rate, ev->ts_ns))
 		return 0;
+	ev->cpu = bpf_get_smp_processor_id();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->flags |= SKBD_EV_HAS_CGROUP;
+	if (!(cfg->agg_fields & SKBD_AGG_COMM))
+		read_comm(ev);
 	/* last: only drops that will be reported take a stack map bucket */
 	if (cfg->flags & SKBD_CFG_STACK) {
 		ev->stack_id = bpf_get_stackid(ctx, &stacks, 0);

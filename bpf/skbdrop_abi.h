@@ -153,6 +153,7 @@ enum skbd_dev_mode {
 #define SKBD_BTF_REQ_FUNC "skbd_btf_req"       /* -> struct request_sock */
 #define SKBD_BTF_TCP_FUNC "skbd_btf_tcp"       /* -> struct tcp_sock */
 #define SKBD_BTF_SOCKET_FUNC "skbd_btf_socket" /* -> struct socket_alloc */
+#define SKBD_BTF_TASK_FUNC "skbd_btf_task"     /* -> struct task_struct (the current task's comm) */
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */

@@ -873,6 +873,21 @@ int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_e
 	return -ENOENT;
 }
 
+int skbd_obj__set_key_size(struct skbd_obj *obj, const char *map, __u32 key_size)
+{
+	for (size_t i = 0; i < obj->nr_maps; i++) {
+		if (!strcmp(obj->maps[i].name, map)) {
+			if (obj->maps[i].fd >= 0)
+				return -EBUSY;
+			if (!key_size || key_size > obj->maps[i].def.key_size)
+				return -EINVAL;
+			obj->maps[i].def.key_size = key_size;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 /* Log the verifier's output line by line; the end of a long log says why
  * the program was rejected, so only the last 80 lines are kept. */
 static void log_verifier(const char *section, char *log)

@@ -656,7 +656,7 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 		const char *func, *type;
 	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
 		      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
-		      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" } };
+		      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
 	enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 	int kfunc, type[NR_CASTS], err;
 
@@ -685,8 +685,22 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 	return 0;
 }
 
+/* The summary's key: the prefix of struct skbd_agg_key that holds the --by
+ * fields (the default keys: 24 of 56 bytes), so the kernel hashes and
+ * compares no more than that on every drop. */
+static __u32 agg_key_size(__u32 by)
+{
+	if (by & SKBD_AGG_CONTAINER)
+		return sizeof(struct skbd_agg_key);
+	if (by & SKBD_AGG_OWNER)
+		return offsetof(struct skbd_agg_key, sk_cgroup_id);
+	if (by & SKBD_AGG_COMM)
+		return offsetof(struct skbd_agg_key, sk_ino);
+	return offsetof(struct skbd_agg_key, comm);
+}
+
 /* Map sizes: the perf array per CPU, the stack map, one ring buffer holding
- * as much as the per-CPU rings would. */
+ * as much as the per-CPU rings would; the summary's key. */
 static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
 {
 	long page_size = sysconf(_SC_PAGESIZE);
@@ -701,6 +715,8 @@ static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config 
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_STACKS, cfg->stack_ids);
 	if (!err)
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_RINGBUF, (__u32)mon->rb_size);
+	if (!err)
+		err = skbd_obj__set_key_size(mon->obj, SKBD_MAP_AGG, agg_key_size(cfg->summary || cfg->count ? cfg->by : 0));
 	return err;
 }
 
@@ -1268,7 +1284,8 @@ out:
 int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
 			    size_t *n)
 {
-	struct skbd_agg_key key, next;
+	/* zeroed: the kernel writes only the map's key size, a prefix */
+	struct skbd_agg_key key = { 0 }, next = { 0 };
 	const void *prev = NULL;
 	int fd = mon->obj ? map_fd(mon, SKBD_MAP_AGG) : -EINVAL, err;
 

@@ -62,6 +62,9 @@ bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
 void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys);
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */
 int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries);
+/* Shorten a map's key before load to a prefix of the key the program builds
+ * (it hashes and compares only those bytes); never longer than declared. */
+int skbd_obj__set_key_size(struct skbd_obj *obj, const char *map, __u32 key_size);
 /* Create the maps the programs to load use, patch map references
  * (BPF_PSEUDO_MAP_FD), load those programs (see skbd_obj__set_autoload).
  * A rejected program is loaded again with a verifier log, which is logged.

@@ -220,6 +220,11 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096 * 16), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "bogus", 64), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, "events2", 64), -ENOENT);
+	/* a key only shrinks to a prefix: never 0, never past what the program builds */
+	CU_ASSERT_EQUAL(skbd_obj__set_key_size(obj, SKBD_MAP_EVENTS, 5), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_obj__set_key_size(obj, SKBD_MAP_EVENTS, 0), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_obj__set_key_size(obj, "bogus", 4), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_key_size(obj, SKBD_MAP_EVENTS, 4), 0);
 
 	/* autoload: valid indexes only; before load it can go back and forth */
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, false), -ENOENT);
