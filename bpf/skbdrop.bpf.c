@@ -972,10 +972,17 @@ static __attribute__((always_inline)) void rb_out(struct skbd_config *cfg, struc
 	__u64 flags = 0, *emitted;
 
 	switch (cfg->rb_wakeup) {
-	case SKBD_RB_WAKEUP_BYTES:
-		flags = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA) + size + 8 >= cfg->rb_wakeup_arg ?
+	case SKBD_RB_WAKEUP_BYTES: {
+		/* wake once, when this record makes the pending bytes cross the
+		 * mark: every record past it would queue the wakeup again while
+		 * the reader is on its way (the poll timeout covers a reader that
+		 * drained the ring just before the crossing was seen) */
+		__u64 pending = bpf_ringbuf_query(&ringbuf, BPF_RB_AVAIL_DATA);
+
+		flags = pending < cfg->rb_wakeup_arg && pending + size + 8 >= cfg->rb_wakeup_arg ?
 				BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 		break;
+	}
 	case SKBD_RB_WAKEUP_EVENTS:
 		emitted = bpf_map_lookup_elem(&stats, &slot);
 		flags = emitted && cfg->rb_wakeup_arg && (*emitted + 1) % cfg->rb_wakeup_arg == 0 ?

@@ -6,12 +6,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <skbdrop/btf.h>
 #include <skbdrop/log.h>
 
 struct skbd_btf {
 	void *data;
 	size_t size;
+	bool mapped; /* data is a mapping (munmap), else malloc'd */
 	const char *strs;
 	__u32 str_len;
 	const struct btf_type **types; /* index = type id; [0] = NULL (void) */
@@ -130,7 +132,15 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 	return 0;
 }
 
-static int btf_new(const void *data, void *owned, size_t size, struct skbd_btf **out)
+static void release(void *data, size_t size, bool mapped)
+{
+	if (mapped && data)
+		munmap(data, size);
+	else
+		free(data);
+}
+
+static int btf_new(const void *data, void *owned, bool mapped, size_t size, struct skbd_btf **out)
 {
 	const struct btf_header *h;
 	struct skbd_btf *btf;
@@ -138,16 +148,17 @@ static int btf_new(const void *data, void *owned, size_t size, struct skbd_btf *
 
 	if (!data || size < sizeof(*h)) {
 		skbd_log(SKBD_LOG_WARN, "btf: %zu bytes is too short for a header", size);
-		free(owned);
+		release(owned, size, mapped);
 		return -EINVAL;
 	}
 	btf = calloc(1, sizeof(*btf));
 	if (!btf) {
-		free(owned);
+		release(owned, size, mapped);
 		return -ENOMEM;
 	}
-	/* malloc'd memory: 4-byte alignment of every type is then guaranteed */
+	/* malloc'd or mapped memory: 4-byte alignment of every type is then guaranteed */
 	btf->data = owned ? owned : malloc(size);
+	btf->mapped = owned && mapped;
 	owned = NULL; /* btf->data now (or never) holds it: freed with btf */
 	if (!btf->data) {
 		err = -ENOMEM;
@@ -195,12 +206,17 @@ err_free:
 
 int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, NULL, size, out);
+	return btf_new(data, NULL, false, size, out);
 }
 
 int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, data, size, out);
+	return btf_new(data, data, false, size, out);
+}
+
+int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out)
+{
+	return btf_new(map, map, true, size, out);
 }
 
 void skbd_btf__free(struct skbd_btf *btf)
@@ -209,7 +225,7 @@ void skbd_btf__free(struct skbd_btf *btf)
 		return;
 	free(btf->names);
 	free(btf->types);
-	free(btf->data);
+	release(btf->data, btf->size, btf->mapped);
 	free(btf);
 }
 

@@ -24,7 +24,7 @@
 #define KSYM_REREAD_NS 1000000000ULL
 /* Room for a /proc/modules name (the kernel allows MODULE_NAME_LEN - 1 = 55 bytes). */
 #define KSYM_MODNAME_MAX 64
-#define NO_MODULE SIZE_MAX
+#define NO_MODULE UINT32_MAX
 /* Read size: at least two maximal lines, so a line always fits after compaction. */
 #define KSYM_BLOCK (16 * 1024)
 
@@ -37,20 +37,41 @@ struct line_reader {
 	char buf[KSYM_BLOCK + 1];
 };
 
+/* A symbol while the table is built: 24 bytes (a kernel has about 120,000
+ * text symbols); names are arena offsets. */
 struct ksym_entry {
-	struct skbd_ksym sym;	/* what lookup hands out */
-	size_t name_off;	/* arena offsets until the arena stops moving */
-	size_t mod_off;		/* NO_MODULE for vmlinux */
-	__u64 end;		/* first address past what the symbol covers */
-	__u32 seq;		/* line order, for a stable sort */
-	__u8 rank;		/* alias preference, lower wins */
+	__u64 addr;
+	__u32 size;		/* what it covers: [addr, addr + size) */
+	__u32 name_off;		/* into the arena */
+	__u32 mod_off;		/* into the arena; NO_MODULE for vmlinux */
+	__u32 order;		/* alias preference (rank, lower wins) << 30 | line order: the sort's tie-breaks */
+};
+#define KSYM_SEQ_MAX ((1u << 30) - 1)
+
+/* A symbol of the finished table, sorted by address: 16 bytes. Whose it is
+ * (vmlinux or which module) is kept per run of symbols (struct ksym_run). */
+struct ksym_sym {
+	__u64 addr;
+	__u32 name_off;		/* into the arena */
+	__u32 size;		/* what it covers: [addr, addr + size) */
 };
 
-/* What one read of the files produced; swapped whole on a re-read. */
+/* Symbols [first, the next run's first) belong to one owner. */
+struct ksym_run {
+	__u32 first;
+	__u32 mod_off;		/* into the arena; NO_MODULE for vmlinux */
+};
+
+/* What one read of the files produced; swapped whole on a re-read. While it
+ * is built, ents holds the symbols; finish_table turns them into syms (in
+ * the same memory) and runs. */
 struct ksym_table {
 	struct ksym_entry *ents;
+	struct ksym_sym *syms;
+	struct ksym_run *runs;
 	size_t cnt;
 	size_t cap;
+	size_t nruns;
 	char *arena;
 	size_t arena_len;
 	size_t arena_cap;
@@ -242,9 +263,42 @@ static int rank_type(char type)
 	}
 }
 
-/* Copy len bytes of s plus a NUL into the arena; *off gets their offset. */
-static int intern_string(struct ksym_table *t, const char *s, size_t len, size_t *off)
+static const char *ent_name(const struct ksym_table *t, const struct ksym_entry *e)
 {
+	return t->arena + e->name_off;
+}
+
+static const char *ent_module(const struct ksym_table *t, const struct ksym_entry *e)
+{
+	return e->mod_off == NO_MODULE ? NULL : t->arena + e->mod_off;
+}
+
+static __u64 sym_end(const struct ksym_sym *e)
+{
+	return e->addr + e->size; /* sizes are capped so that this never wraps */
+}
+
+/* The module symbol i belongs to (NULL: vmlinux): its run, by binary search. */
+static const char *sym_module(const struct ksym_table *t, size_t i)
+{
+	size_t lo = 0, hi = t->nruns;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->runs[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return !t->nruns || t->runs[lo].mod_off == NO_MODULE ? NULL : t->arena + t->runs[lo].mod_off;
+}
+
+/* Copy len bytes of s plus a NUL into the arena; *off gets their offset. */
+static int intern_string(struct ksym_table *t, const char *s, size_t len, __u32 *off)
+{
+	if (t->arena_len + len + 1 >= NO_MODULE)
+		return -ENOMEM; /* offsets are 32 bits (a real table needs about 3 MB) */
 	if (len + 1 > t->arena_cap - t->arena_len) {
 		size_t cap = t->arena_cap ? t->arena_cap : 64 * 1024;
 		char *arena;
@@ -262,13 +316,13 @@ static int intern_string(struct ksym_table *t, const char *s, size_t len, size_t
 	}
 	memcpy(t->arena + t->arena_len, s, len);
 	t->arena[t->arena_len + len] = '\0';
-	*off = t->arena_len;
+	*off = (__u32)t->arena_len;
 	t->arena_len += len + 1;
 	return 0;
 }
 
 static int add_symbol(struct ksym_table *t, const struct ksym_line *l, int rank,
-		      size_t *last_mod_off)
+		      __u32 *last_mod_off)
 {
 	struct ksym_entry *e;
 	int err;
@@ -277,7 +331,7 @@ static int add_symbol(struct ksym_table *t, const struct ksym_line *l, int rank,
 		size_t cap = t->cap ? t->cap * 2 : 4096;
 		struct ksym_entry *ents;
 
-		if (cap > SIZE_MAX / sizeof(*ents) || cap > UINT32_MAX)
+		if (cap > SIZE_MAX / sizeof(*ents) || t->cnt >= KSYM_SEQ_MAX)
 			return -ENOMEM;
 		ents = realloc(t->ents, cap * sizeof(*ents));
 		if (!ents)
@@ -287,9 +341,8 @@ static int add_symbol(struct ksym_table *t, const struct ksym_line *l, int rank,
 	}
 	e = &t->ents[t->cnt];
 	memset(e, 0, sizeof(*e));
-	e->sym.addr = l->addr;
-	e->seq = (__u32)t->cnt;
-	e->rank = (__u8)rank;
+	e->addr = l->addr;
+	e->order = (__u32)rank << 30 | (__u32)t->cnt;
 	e->mod_off = NO_MODULE;
 	err = intern_string(t, l->name, l->name_len, &e->name_off);
 	if (err)
@@ -316,11 +369,9 @@ static int compare_entries(const void *a, const void *b)
 {
 	const struct ksym_entry *x = a, *y = b;
 
-	if (x->sym.addr != y->sym.addr)
-		return x->sym.addr < y->sym.addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /* ---- ranges: /proc/modules and the kernel's text ---------------------- */
@@ -512,13 +563,14 @@ static void find_text_ranges(const struct ksym_table *t, struct ksym_ranges *r)
 	size_t i, k;
 
 	for (i = 0; i < t->cnt; i++) {
-		const struct skbd_ksym *s = &t->ents[i].sym;
+		const struct ksym_entry *e = &t->ents[i];
+		const char *name = ent_name(t, e);
 
-		if (s->module || s->name[0] != '_')
+		if (e->mod_off != NO_MODULE || name[0] != '_')
 			continue;
 		for (k = 0; k < 5; k++) {
-			if (!at[k] && !strcmp(s->name, marks[k]))
-				at[k] = s->addr;
+			if (!at[k] && !strcmp(name, marks[k]))
+				at[k] = e->addr;
 		}
 	}
 	if (!at[0])
@@ -543,11 +595,11 @@ static const struct ksym_range *find_module_range(const struct ksym_ranges *r, c
 	return NULL;
 }
 
-static bool same_owner(const struct skbd_ksym *a, const struct skbd_ksym *b)
+static bool same_owner(const struct ksym_table *t, const struct ksym_entry *a, const struct ksym_entry *b)
 {
-	if (!a->module || !b->module)
-		return !a->module && !b->module;
-	return a->module == b->module || !strcmp(a->module, b->module);
+	if (a->mod_off == NO_MODULE || b->mod_off == NO_MODULE)
+		return a->mod_off == b->mod_off;
+	return a->mod_off == b->mod_off || !strcmp(ent_module(t, a), ent_module(t, b));
 }
 
 /* The end of what entry i covers; next is the first entry past its start
@@ -555,12 +607,12 @@ static bool same_owner(const struct skbd_ksym *a, const struct skbd_ksym *b)
 static __u64 entry_end(const struct ksym_table *t, size_t i, size_t next,
 		       const struct ksym_range *mod, const struct ksym_ranges *r)
 {
-	const struct skbd_ksym *s = &t->ents[i].sym;
-	__u64 limit = next < t->cnt ? t->ents[next].sym.addr : UINT64_MAX;
-	bool last_of_owner = next == t->cnt || !same_owner(s, &t->ents[next].sym);
+	const struct ksym_entry *s = &t->ents[i];
+	__u64 limit = next < t->cnt ? t->ents[next].addr : UINT64_MAX;
+	bool last_of_owner = next == t->cnt || !same_owner(t, s, &t->ents[next]);
 	size_t k;
 
-	if (s->module) {
+	if (s->mod_off != NO_MODULE) {
 		if (mod && s->addr >= mod->start && s->addr < mod->end)
 			return limit < mod->end ? limit : mod->end;
 		if (!last_of_owner)
@@ -582,48 +634,147 @@ static __u64 entry_end(const struct ksym_table *t, size_t i, size_t next,
 	return limit < add_capped(s->addr, KSYM_LAST_SPAN) ? limit : add_capped(s->addr, KSYM_LAST_SPAN);
 }
 
-/* Sort, turn arena offsets into pointers now that the arena is final, and
- * fix every entry's end. */
-static void finish_table(struct ksym_table *t, struct ksym_ranges *r)
+static void sift_down(struct ksym_entry *a, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		struct ksym_entry tmp;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && compare_entries(&a[child], &a[child + 1]) < 0)
+			child++;
+		if (compare_entries(&a[root], &a[child]) >= 0)
+			return;
+		tmp = a[root];
+		a[root] = a[child];
+		a[child] = tmp;
+		root = child;
+	}
+}
+
+/* Heapsort, in place: qsort may allocate a copy of the whole array (3 MB
+ * for a kernel's), which would be the table's peak memory. Ties cannot
+ * occur (order is unique), so stability does not matter. */
+static void sort_entries(struct ksym_entry *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(a, i, n);
+	for (size_t end = n; end > 1; end--) {
+		struct ksym_entry tmp = a[0];
+
+		a[0] = a[end - 1];
+		a[end - 1] = tmp;
+		sift_down(a, 0, end - 1);
+	}
+}
+
+/* Runs of symbols of one owner, built as the symbols are compacted. */
+static int add_run(struct ksym_table *t, __u32 first, __u32 mod_off, size_t *cap)
+{
+	if (t->nruns && t->runs[t->nruns - 1].mod_off == mod_off)
+		return 0;
+	if (t->nruns == *cap) {
+		size_t n = *cap ? *cap * 2 : 64;
+		struct ksym_run *runs = realloc(t->runs, n * sizeof(*runs));
+
+		if (!runs)
+			return -ENOMEM;
+		t->runs = runs;
+		*cap = n;
+	}
+	t->runs[t->nruns].first = first;
+	t->runs[t->nruns++].mod_off = mod_off;
+	return 0;
+}
+
+/* Sort, fix every entry's extent, turn the entries into the compact
+ * symbols and runs (in place), and give back what the growing arrays
+ * reserved beyond their use. -ENOMEM. */
+static int finish_table(struct ksym_table *t, struct ksym_ranges *r)
 {
 	const struct ksym_range *mod = NULL;
-	const char *mod_name = NULL;
-	size_t i, next = 0;
+	struct ksym_entry *ents;
+	__u32 mod_off = NO_MODULE;
+	size_t i, next = 0, runs_cap = 0;
 
-	if (t->cnt)
-		qsort(t->ents, t->cnt, sizeof(*t->ents), compare_entries);
-	for (i = 0; i < t->cnt; i++) {
-		struct ksym_entry *e = &t->ents[i];
-
-		e->sym.name = t->arena + e->name_off;
-		e->sym.module = e->mod_off == NO_MODULE ? NULL : t->arena + e->mod_off;
-	}
+	sort_entries(t->ents, t->cnt);
 	find_text_ranges(t, r);
 	for (i = 0; i < t->cnt; i++) {
-		const struct skbd_ksym *s = &t->ents[i].sym;
+		struct ksym_entry *s = &t->ents[i];
+		__u64 end;
 
-		while (next < t->cnt && t->ents[next].sym.addr <= s->addr)
+		while (next < t->cnt && t->ents[next].addr <= s->addr)
 			next++;
 		/* one module's symbols are adjacent: look its range up once */
-		if (s->module && s->module != mod_name) {
-			mod_name = s->module;
-			mod = find_module_range(r, s->module);
+		if (s->mod_off != NO_MODULE && s->mod_off != mod_off) {
+			mod_off = s->mod_off;
+			mod = find_module_range(r, ent_module(t, s));
 		}
-		t->ents[i].end = entry_end(t, i, next, s->module ? mod : NULL, r);
+		end = entry_end(t, i, next, s->mod_off != NO_MODULE ? mod : NULL, r);
+		/* no function is 4 GiB long: a larger extent (only made-up
+		 * addresses have one) is cut, and addr + size never wraps */
+		if (end - s->addr > UINT32_MAX)
+			end = s->addr + UINT32_MAX;
+		s->size = (__u32)(end - s->addr);
+		if (s->addr > UINT64_MAX - s->size)
+			s->size = (__u32)(UINT64_MAX - s->addr);
 	}
+	/* sym i (16 bytes at 16 i) never reaches an entry not yet read (24 bytes at 24 i) */
+	ents = t->ents;
+	t->syms = (struct ksym_sym *)(void *)ents;
+	t->ents = NULL; /* one buffer, freed once whatever happens below */
+	for (i = 0; i < t->cnt; i++) {
+		struct ksym_entry e = ents[i];
+
+		if (add_run(t, (__u32)i, e.mod_off, &runs_cap))
+			return -ENOMEM;
+		t->syms[i].addr = e.addr;
+		t->syms[i].name_off = e.name_off;
+		t->syms[i].size = e.size;
+	}
+	if (t->cnt) {
+		struct ksym_sym *e = realloc(t->syms, t->cnt * sizeof(*e));
+
+		if (e)
+			t->syms = e;
+	}
+	if (t->arena_len && t->arena_len < t->arena_cap) {
+		char *a = realloc(t->arena, t->arena_len);
+
+		if (a) {
+			t->arena = a;
+			t->arena_cap = t->arena_len;
+		}
+	}
+	return 0;
 }
 
 static void free_table(struct ksym_table *t)
 {
 	free(t->ents);
+	free(t->syms);
+	free(t->runs);
 	free(t->arena);
 	memset(t, 0, sizeof(*t));
+}
+
+/* The padding before a function (x86, 6.2+): __pfx_NAME covers the 16
+ * bytes of NOPs or call-depth thunk in front of NAME, __cfi_NAME the
+ * control-flow-integrity check there. No packet is freed in them, so they
+ * are not kept: about half of a kernel's text symbols (58,000 of 122,000 on
+ * 6.18), 2.5 MB of the table. The function before covers those bytes then. */
+static bool is_padding(const struct ksym_line *l)
+{
+	return (l->name_len > 6 && !memcmp(l->name, "__pfx_", 6)) ||
+	       (l->name_len > 6 && !memcmp(l->name, "__cfi_", 6));
 }
 
 /* Fill t from kallsyms text and, when modules is not NULL, its ranges. */
 static int read_table(FILE *f, FILE *modules, struct ksym_table *t)
 {
-	size_t lineno, last_mod_off = NO_MODULE;
+	size_t lineno;
+	__u32 last_mod_off = NO_MODULE;
 	struct ksym_ranges ranges = { 0 };
 	bool seen_any = false, all_zero = true;
 	struct line_reader *r;
@@ -661,7 +812,7 @@ static int read_table(FILE *f, FILE *modules, struct ksym_table *t)
 		if (l.addr)
 			all_zero = false;
 		rank = rank_type(l.type);
-		if (rank < 0)
+		if (rank < 0 || is_padding(&l))
 			continue;
 		err = add_symbol(t, &l, rank, &last_mod_off);
 		if (err) {
@@ -673,8 +824,13 @@ static int read_table(FILE *f, FILE *modules, struct ksym_table *t)
 	t->restricted = seen_any && all_zero;
 	if (modules && !t->restricted)
 		read_modules(modules, &ranges);
-	finish_table(t, &ranges);
+	err = finish_table(t, &ranges);
 	free(ranges.mods);
+	if (err) {
+		skbd_log(SKBD_LOG_WARN, "kallsyms: out of memory");
+		free_table(t);
+		return err;
+	}
 	return 0;
 
 err_free:
@@ -800,7 +956,7 @@ static size_t find_upper(const struct ksym_table *t, __u64 addr)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->ents[mid].sym.addr <= addr)
+		if (t->syms[mid].addr <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -816,7 +972,7 @@ static size_t find_lower(const struct ksym_table *t, __u64 addr)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (t->ents[mid].sym.addr < addr)
+		if (t->syms[mid].addr < addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -824,23 +980,29 @@ static size_t find_lower(const struct ksym_table *t, __u64 addr)
 	return lo;
 }
 
-const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 addr, __u64 *offset)
+int skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 addr, struct skbd_ksym *sym, __u64 *offset)
 {
-	const struct ksym_entry *e;
+	const struct ksym_sym *e;
 	size_t i;
 
 	if (!ks || ks->t.restricted || !ks->t.cnt)
-		return NULL;
+		return -ENOENT;
 	i = find_upper(&ks->t, addr);
 	if (i == 0)
-		return NULL;
+		return -ENOENT;
 	/* Aliases share a start: the sort put the preferred one first. */
-	e = &ks->t.ents[find_lower(&ks->t, ks->t.ents[i - 1].sym.addr)];
-	if (addr >= e->end)
-		return NULL;
+	i = find_lower(&ks->t, ks->t.syms[i - 1].addr);
+	e = &ks->t.syms[i];
+	if (addr >= sym_end(e))
+		return -ENOENT;
 	if (offset)
-		*offset = addr - e->sym.addr;
-	return &e->sym;
+		*offset = addr - e->addr;
+	if (sym) {
+		sym->addr = e->addr;
+		sym->name = ks->t.arena + e->name_off;
+		sym->module = sym_module(&ks->t, i);
+	}
+	return 0;
 }
 
 int skbd_ksyms__each(const struct skbd_ksyms *ks, const char *pattern,
@@ -852,14 +1014,15 @@ int skbd_ksyms__each(const struct skbd_ksyms *ks, const char *pattern,
 	if (!ks || ks->t.restricted)
 		return -ENOENT;
 	for (size_t i = 0; i < ks->t.cnt; i++) {
-		const struct ksym_entry *e = &ks->t.ents[i];
-		size_t n = strlen(e->sym.name);
+		const struct ksym_sym *e = &ks->t.syms[i];
+		const char *name = ks->t.arena + e->name_off;
+		size_t n = strlen(name);
 
-		if (e->end <= e->sym.addr)
+		if (!e->size)
 			continue;
-		if (suffix ? n >= plen - 1 && !strcmp(e->sym.name + n - (plen - 1), pattern + 1) :
-			     !e->sym.module && !strcmp(e->sym.name, pattern)) {
-			fn(ctx, e->sym.name, e->sym.addr, e->end);
+		if (suffix ? n >= plen - 1 && !strcmp(name + n - (plen - 1), pattern + 1) :
+			     !strcmp(name, pattern) && !sym_module(&ks->t, i)) {
+			fn(ctx, name, e->addr, sym_end(e));
 			found++;
 		}
 	}
@@ -871,11 +1034,11 @@ int skbd_ksyms__range(const struct skbd_ksyms *ks, const char *name, __u64 *star
 	if (!ks || ks->t.restricted)
 		return -ENOENT;
 	for (size_t i = 0; i < ks->t.cnt; i++) {
-		const struct ksym_entry *e = &ks->t.ents[i];
+		const struct ksym_sym *e = &ks->t.syms[i];
 
-		if (!e->sym.module && !strcmp(e->sym.name, name) && e->end > e->sym.addr) {
-			*start = e->sym.addr;
-			*end = e->end;
+		if (e->size && !strcmp(ks->t.arena + e->name_off, name) && !sym_module(&ks->t, i)) {
+			*start = e->addr;
+			*end = sym_end(e);
 			return 0;
 		}
 	}
@@ -894,11 +1057,12 @@ static int format_symbol(const struct skbd_ksym *sym, __u64 addr, __u64 off, cha
 
 int skbd_ksyms__format(const struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size)
 {
-	const struct skbd_ksym *sym;
+	struct skbd_ksym sym;
 	__u64 off = 0;
 
-	sym = skbd_ksyms__lookup(ks, addr, &off);
-	return format_symbol(sym, addr, off, buf, size);
+	int err = skbd_ksyms__lookup(ks, addr, &sym, &off); /* before off is read */
+
+	return format_symbol(err ? NULL : &sym, addr, off, buf, size);
 }
 
 /* Re-read the files when the last read is more than KSYM_REREAD_NS old.
@@ -926,16 +1090,17 @@ static void maybe_reread(struct skbd_ksyms *ks)
 
 int skbd_ksyms__symbolize(struct skbd_ksyms *ks, __u64 addr, char *buf, size_t size, bool *may_change)
 {
-	const struct skbd_ksym *sym;
+	struct skbd_ksym sym;
 	bool live = ks && ks->kallsyms_path && !ks->t.restricted;
 	__u64 off = 0;
+	int err;
 
-	sym = skbd_ksyms__lookup(ks, addr, &off);
-	if (!sym && live) {
+	err = skbd_ksyms__lookup(ks, addr, &sym, &off);
+	if (err && live) {
 		maybe_reread(ks);
-		sym = skbd_ksyms__lookup(ks, addr, &off);
+		err = skbd_ksyms__lookup(ks, addr, &sym, &off);
 	}
 	if (may_change)
-		*may_change = !sym && live && !ks->t.restricted;
-	return format_symbol(sym, addr, off, buf, size);
+		*may_change = err && live && !ks->t.restricted;
+	return format_symbol(err ? NULL : &sym, addr, off, buf, size);
 }

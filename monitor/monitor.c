@@ -101,6 +101,7 @@ struct skbd_monitor {
 	int qdisc_prog;             /* its program, -1: not loaded */
 	int qdisc_fd;               /* its attach, -1: none */
 	struct skbd_btf *btf;       /* NULL: no kernel structs */
+	bool btf_released; /* the kernel's BTF was there, and freed once the programs were loaded */
 	int btf_err;
 	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
 	int nr_cpus;
@@ -188,9 +189,11 @@ static int read_format(struct skbd_monitor *mon)
 }
 
 /* Parse a BTF file through mmap (sysfs allows it for vmlinux on newer
- * kernels: one call instead of ~1,400 4 KiB reads). -ENODEV when the file
- * cannot be mapped, so the caller reads it instead. */
-static int map_btf(const char *path, struct skbd_btf **out)
+ * kernels: one call instead of ~1,400 4 KiB reads). The kernel's BTF keeps
+ * its mapping (keep): that is the kernel's own memory, so its 5 MB count in
+ * no one's RSS. A user's file is copied (it could shrink under a mapping).
+ * -ENODEV when the file cannot be mapped, so the caller reads it instead. */
+static int map_btf(const char *path, bool keep, struct skbd_btf **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 	struct stat st;
@@ -206,7 +209,9 @@ static int map_btf(const char *path, struct skbd_btf **out)
 	close(fd);
 	if (m == MAP_FAILED)
 		return -ENODEV;
-	err = skbd_btf__new(m, (size_t)st.st_size, out); /* copies: the mapping goes now */
+	if (keep)
+		return skbd_btf__new_mapped(m, (size_t)st.st_size, out); /* unmapped with the BTF */
+	err = skbd_btf__new(m, (size_t)st.st_size, out);
 	munmap(m, (size_t)st.st_size);
 	return err;
 }
@@ -227,7 +232,7 @@ static int read_btf(struct skbd_monitor *mon)
 	if (mon->opts.btf_data) {
 		err = skbd_btf__new(mon->opts.btf_data, mon->opts.btf_size, &mon->btf);
 	} else {
-		err = map_btf(path, &mon->btf);
+		err = map_btf(path, !mon->opts.btf_path, &mon->btf);
 		if (err == -ENODEV) { /* no mmap: read it (sysfs hands out 4 KiB per read) */
 			err = skbd_read_file(path, BTF_MAX, &data, &len);
 			if (!err)
@@ -558,7 +563,7 @@ int skbd_monitor__btf_error(const struct skbd_monitor *mon)
 
 bool skbd_monitor__has_btf(const struct skbd_monitor *mon)
 {
-	return mon->btf != NULL;
+	return mon->btf != NULL || mon->btf_released;
 }
 
 bool skbd_monitor__has_reason(const struct skbd_monitor *mon)
@@ -717,6 +722,12 @@ static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config 
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_RINGBUF, (__u32)mon->rb_size);
 	if (!err)
 		err = skbd_obj__set_key_size(mon->obj, SKBD_MAP_AGG, agg_key_size(cfg->summary || cfg->count ? cfg->by : 0));
+	/* hash maps are preallocated: one entry for those this run never
+	 * fills (65,536 owners and 4,096 keys per CPU take milliseconds to make) */
+	if (!err && !cfg->owner_filter)
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_OWNERS, 1);
+	if (!err && !cfg->summary && !cfg->count)
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_AGG, 1);
 	return err;
 }
 
@@ -962,6 +973,13 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 	if (err) {
 		set_err(mon, "configuring BPF maps: %s", strerror(-err));
 		return err;
+	}
+	/* the programs are laid out: the BTF's index (about 1.5 MB for a
+	 * kernel's) is not needed any more */
+	if (mon->btf) {
+		skbd_btf__free(mon->btf);
+		mon->btf = NULL;
+		mon->btf_released = true;
 	}
 	return 0;
 }

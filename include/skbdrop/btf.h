@@ -20,6 +20,10 @@ int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out);
  * freed by skbd_btf__free, or right away when this fails. Saves a copy of
  * the kernel's multi-MiB BTF at startup. */
 int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out);
+/* The same, taking ownership of a read-only mapping of size bytes (munmap'd
+ * by skbd_btf__free, or right away when this fails). For the kernel's own
+ * BTF, which sysfs maps from kernel memory (6.16+): no copy, no RSS. */
+int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out);
 void skbd_btf__free(struct skbd_btf *btf);
 
 /* Number of type ids, including id 0 (void). */

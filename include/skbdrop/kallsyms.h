@@ -55,10 +55,11 @@ size_t skbd_ksyms__count(const struct skbd_ksyms *ks);
  *    (then a vmlinux symbol outside them covers nothing: end markers, freed
  *    .exit.text, 7.x data symbols typed 't'/'T'); otherwise the next
  *    vmlinux symbol, and at most 1 MiB past the last one.
- * NULL when restricted, empty, or addr is outside every range (below the
- * first symbol, past a module's end, between modules, beyond _etext).
- * The pointer stays valid until the table is freed or re-read. */
-const struct skbd_ksym *skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 addr, __u64 *offset);
+ * 0 and *sym (may be NULL), or -ENOENT when restricted, empty, or addr is
+ * outside every range (below the first symbol, past a module's end, between
+ * modules, beyond _etext); *sym and *offset are then untouched. sym's names
+ * stay valid until the table is freed or re-read. */
+int skbd_ksyms__lookup(const struct skbd_ksyms *ks, __u64 addr, struct skbd_ksym *sym, __u64 *offset);
 
 /* Write "func+0xoff", "func+0xoff [module]", or "0x<hex>" when unresolved.
  * Returns snprintf-style length. ks may be NULL. Never re-reads. */

@@ -15,7 +15,7 @@ struct walk {
 static void on_sym(void *ctx, const char *name, __u64 start, __u64 end)
 {
 	struct walk *w = ctx;
-	const struct skbd_ksym *s;
+	struct skbd_ksym found, *s = &found;
 	char buf[256];
 	__u64 off;
 
@@ -28,12 +28,12 @@ static void on_sym(void *ctx, const char *name, __u64 start, __u64 end)
 	 * of them, or with none when that one covers nothing. Whatever it
 	 * answers must add up; the symbol it answers with at its start must
 	 * cover its whole range. */
-	s = skbd_ksyms__lookup(w->ks, start, &off);
+	if (skbd_ksyms__lookup(w->ks, start, s, &off))
+		s = NULL;
 	if (s && s->addr + off != start)
 		fuzz_fail("lookup's symbol and offset do not add up");
 	if (s && s->name == name) {
-		s = skbd_ksyms__lookup(w->ks, end - 1, &off);
-		if (!s || s->addr + off != end - 1)
+		if (skbd_ksyms__lookup(w->ks, end - 1, s, &off) || s->addr + off != end - 1)
 			fuzz_fail("a symbol's last byte does not look up");
 	}
 	skbd_ksyms__format(w->ks, end, buf, sizeof(buf));
@@ -66,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	skbd_ksyms__each(ks, "*e", on_sym, &w);
 	skbd_ksyms__each(ks, "kfree_skb", on_sym, &w);
 	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
-		skbd_ksyms__lookup(ks, addrs[i], &off);
+		skbd_ksyms__lookup(ks, addrs[i], NULL, &off);
 		skbd_ksyms__format(ks, addrs[i], buf, sizeof(buf));
 	}
 	skbd_ksyms__range(ks, "_stext", &start, &end);

@@ -30,7 +30,7 @@ static int parse_mem(const char *text, size_t len)
 		char buf[64];
 
 		/* a table from a truncated file must still be usable */
-		skbd_ksyms__lookup(ks, 0xffffffff81001234ULL, NULL);
+		skbd_ksyms__lookup(ks, 0xffffffff81001234ULL, NULL, NULL);
 		skbd_ksyms__format(ks, 0xffffffffc0a01010ULL, buf, sizeof(buf));
 		skbd_ksyms__free(ks);
 	} else {
@@ -43,11 +43,10 @@ static int parse_mem(const char *text, size_t len)
 static void expect_sym(const struct skbd_ksyms *ks, __u64 addr, const char *name,
 		       const char *module, __u64 want_off)
 {
-	const struct skbd_ksym *sym;
+	struct skbd_ksym found, *sym = &found;
 	__u64 off = ~0ULL;
 
-	sym = skbd_ksyms__lookup(ks, addr, &off);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, addr, sym, &off), 0);
 	CU_ASSERT_STRING_EQUAL(sym->name, name);
 	if (module) {
 		CU_ASSERT_PTR_NOT_NULL_FATAL(sym->module);
@@ -115,11 +114,11 @@ static void test_lookup_below_first(void)
 	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
 	__u64 off = 0x1234;
 
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff80ffffffULL, &off));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff80ffffffULL, NULL, &off), -ENOENT);
 	CU_ASSERT_EQUAL(off, 0x1234); /* untouched on a miss */
 	/* the 'A' symbol at 0 must not be kept */
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, &off));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0x10, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0, NULL, &off), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0x10, NULL, NULL), -ENOENT);
 	expect_format(ks, 0xffffffff80ffffffULL, "0xffffffff80ffffff");
 	expect_format(ks, 0x10, "0x0000000000000010");
 	skbd_ksyms__free(ks);
@@ -131,12 +130,12 @@ static void test_lookup_past_last(void)
 
 	/* without module ranges a module's last symbol covers 64 KiB */
 	expect_sym(ks, 0xffffffffc0b00000ULL + 0xffff, "br_handle_frame", "bridge", 0xffff);
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0b00000ULL + 0x10000, NULL));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffffffffffULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffffc0b00000ULL + 0x10000, NULL, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffffffffffffULL, NULL, NULL), -ENOENT);
 	expect_format(ks, 0xffffffffc0b10000ULL, "0xffffffffc0b10000");
 	/* and the last vmlinux symbol (no _etext here) 1 MiB */
 	expect_sym(ks, 0xffffffff81005000ULL + 0xfffff, "weak_local", NULL, 0xfffff);
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81005000ULL + 0x100000, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff81005000ULL + 0x100000, NULL, NULL), -ENOENT);
 	expect_format(ks, 0xffffffffffffffffULL, "0xffffffffffffffff");
 	skbd_ksyms__free(ks);
 }
@@ -155,14 +154,12 @@ static void test_module_format(void)
 static void test_module_dedup(void)
 {
 	struct skbd_ksyms *ks = tu_load_ksyms(KS_FIXTURE("basic.txt"));
-	const struct skbd_ksym *a, *b;
+	struct skbd_ksym a, b;
 
 	/* consecutive symbols of one module share one copy of its name */
-	a = skbd_ksyms__lookup(ks, 0xffffffffc0a00000ULL, NULL);
-	b = skbd_ksyms__lookup(ks, 0xffffffffc0a01000ULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_PTR_EQUAL(a->module, b->module);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, 0xffffffffc0a00000ULL, &a, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, 0xffffffffc0a01000ULL, &b, NULL), 0);
+	CU_ASSERT_PTR_EQUAL(a.module, b.module);
 	skbd_ksyms__free(ks);
 }
 
@@ -198,14 +195,13 @@ static void test_unsorted_sorted(void)
 	/* the file lists these out of order; each start and the byte before
 	 * the next start of the same owner must land on the right symbol */
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		const struct skbd_ksym *sym = skbd_ksyms__lookup(ks, order[i].addr, NULL);
+		struct skbd_ksym found, *sym = &found;
 
-		CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+		CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, order[i].addr, sym, NULL), 0);
 		CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
 		CU_ASSERT_EQUAL(sym->addr, order[i].addr);
 		if (i + 1 < sizeof(order) / sizeof(order[0]) && order[i + 1].owner == order[i].owner) {
-			sym = skbd_ksyms__lookup(ks, order[i + 1].addr - 1, NULL);
-			CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+			CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, order[i + 1].addr - 1, sym, NULL), 0);
 			CU_ASSERT_STRING_EQUAL(sym->name, order[i].name);
 		}
 	}
@@ -232,9 +228,9 @@ static void test_restricted(void)
 
 	CU_ASSERT_TRUE(skbd_ksyms__restricted(ks));
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 4);
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, NULL));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0x10, NULL));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0, NULL, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0x10, NULL, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL, NULL), -ENOENT);
 	expect_format(ks, 0, "0x0000000000000000");
 	expect_format(ks, 0xffffffff81001234ULL, "0xffffffff81001234");
 	skbd_ksyms__free(ks);
@@ -246,8 +242,8 @@ static void test_empty(void)
 
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
 	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0, NULL));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81000000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0, NULL, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff81000000ULL, NULL, NULL), -ENOENT);
 	expect_format(ks, 0xffffffff81000000ULL, "0xffffffff81000000");
 	skbd_ksyms__free(ks);
 
@@ -255,7 +251,7 @@ static void test_empty(void)
 	ks = tu_load_ksyms(KS_FIXTURE("notext.txt"));
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 0);
 	CU_ASSERT_FALSE(skbd_ksyms__restricted(ks));
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff81001000ULL, NULL, NULL), -ENOENT);
 	skbd_ksyms__free(ks);
 }
 
@@ -265,7 +261,7 @@ static void test_null_handle(void)
 	char buf[32];
 
 	expect_format(NULL, 0xffffffff81000000ULL, "0xffffffff81000000");
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(NULL, 0xffffffff81000000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(NULL, 0xffffffff81000000ULL, NULL, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_ksyms__count(NULL), 0);
 	CU_ASSERT_FALSE(skbd_ksyms__restricted(NULL));
 	CU_ASSERT_EQUAL(skbd_ksyms__new(NULL, &ks), -EINVAL);
@@ -399,7 +395,7 @@ static void test_max_lines_many(void)
 	const size_t nlines = 40, width = 4097; /* 4096 bytes + newline */
 	char *text = malloc(nlines * width);
 	struct skbd_ksyms *ks = NULL;
-	const struct skbd_ksym *sym;
+	struct skbd_ksym found, *sym = &found;
 	FILE *f;
 
 	/* maximal lines straddle every internal read boundary */
@@ -416,8 +412,7 @@ static void test_max_lines_many(void)
 	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
 	fclose(f);
 	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), nlines);
-	sym = skbd_ksyms__lookup(ks, 0xffffffff81001f10ULL, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(sym);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__lookup(ks, 0xffffffff81001f10ULL, sym, NULL), 0);
 	CU_ASSERT_NSTRING_EQUAL(sym->name, "f31_xxx", 7);
 	CU_ASSERT_EQUAL(strlen(sym->name), 4096 - strlen("ffffffff81001f00 T "));
 	skbd_ksyms__free(ks);
@@ -501,6 +496,36 @@ out:
 	skbd_ksyms__free(ks);
 }
 
+/* __pfx_/__cfi_ padding symbols are not kept: the function before covers
+ * the padding, and counting, each and range see only real functions. */
+static void test_padding_skipped(void)
+{
+	static const char text[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81000ff0 t __pfx_func_a\n"
+				   "ffffffff81001000 T func_a\n"
+				   "ffffffff81001ff0 t __cfi_func_b\n"
+				   "ffffffff81002000 T func_b\n"
+				   "ffffffff81002ff0 T __pfx_\n" /* nothing after the prefix: a name like any */
+				   "ffffffff81003000 T _etext\n";
+	FILE *f = fmemopen((void *)text, sizeof(text) - 1, "r");
+	struct skbd_ksyms *ks = NULL;
+	__u64 start = 0, end = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL_FATAL(skbd_ksyms__new(f, &ks), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 5);
+	expect_format(ks, 0xffffffff81000ff8ULL, "_stext+0xff8");
+	expect_format(ks, 0xffffffff81001ff4ULL, "func_a+0xff4");
+	expect_format(ks, 0xffffffff81002010ULL, "func_b+0x10");
+	expect_format(ks, 0xffffffff81002ff0ULL, "__pfx_+0x0");
+	CU_ASSERT_EQUAL(skbd_ksyms__range(ks, "func_a", &start, &end), 0);
+	CU_ASSERT_EQUAL(start, 0xffffffff81001000ULL);
+	CU_ASSERT_EQUAL(end, 0xffffffff81002000ULL);
+	CU_ASSERT_EQUAL(skbd_ksyms__range(ks, "__pfx_func_a", &start, &end), -ENOENT);
+	skbd_ksyms__free(ks);
+}
+
 /* ---- ranges: /proc/modules and the kernel text -------------------- */
 
 /* basic.txt with the given modules fixture (NULL: none) */
@@ -567,7 +592,7 @@ static void test_module_gaps(void)
 
 	/* between nf_tables' end and bridge's start */
 	expect_format(ks, 0xffffffffc0a80000ULL, "0xffffffffc0a80000");
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffffc0affff0ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffffc0affff0ULL, NULL, NULL), -ENOENT);
 	/* inside veth, which has no symbols in the table (loaded later) */
 	expect_format(ks, 0xffffffffc0c00010ULL, "0xffffffffc0c00010");
 	/* between the last vmlinux symbol's 1 MiB and the first module */
@@ -641,7 +666,7 @@ static void test_vmlinux_text_end(void)
 	expect_format(ks, 0xffffffff82000fffULL, "init_fn+0xeff");
 	expect_format(ks, 0xffffffff82001000ULL, "0xffffffff82001000");
 	/* a vmlinux symbol outside both covers nothing */
-	CU_ASSERT_PTR_NULL(skbd_ksyms__lookup(ks, 0xffffffff82100000ULL, NULL));
+	CU_ASSERT_EQUAL(skbd_ksyms__lookup(ks, 0xffffffff82100000ULL, NULL, NULL), -ENOENT);
 	/* modules keep their own rule */
 	expect_format(ks, 0xffffffffc0a0fff0ULL, "mod_fn+0xfff0 [nf_tables]");
 	expect_format(ks, 0xffffffffc0a10000ULL, "0xffffffffc0a10000");
@@ -743,7 +768,7 @@ static void test_modules_truncated(void)
 		if (mf)
 			fclose(mf);
 		CU_ASSERT_EQUAL(skbd_ksyms__count(ks), 11);
-		skbd_ksyms__lookup(ks, 0xffffffffc0b4bfffULL, NULL);
+		skbd_ksyms__lookup(ks, 0xffffffffc0b4bfffULL, NULL, NULL);
 		skbd_ksyms__free(ks);
 	}
 	free(syms);
@@ -989,6 +1014,7 @@ CU_TestInfo skbd_tests_kallsyms[] = {
 	{ "many maximal lines", test_max_lines_many },
 	{ "truncated prefixes", test_truncated_prefixes },
 	{ "real /proc/kallsyms", test_proc_kallsyms },
+	{ "padding symbols not kept", test_padding_skipped },
 	{ "module range ends lookup", test_module_range_end },
 	{ "gaps between modules", test_module_gaps },
 	{ "module ranges overlapping (6.4+)", test_module_overlap },
