@@ -248,6 +248,14 @@ struct skbd_map_def SEC("maps") agg = {
 	.max_entries = SKBD_AGG_MAX,
 };
 
+struct skbd_map_def SEC("maps") aggcache = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_agg_slot),
+	.max_entries = SKBD_AGGCACHE_SLOTS, /* the loader: times the CPUs */
+	.map_flags = BPF_F_MMAPABLE,
+};
+
 /* Kernel stacks for --stack; the loader sizes it (1 entry without --stack). */
 struct skbd_map_def SEC("maps") stacks = {
 	.type = BPF_MAP_TYPE_STACK_TRACE,
@@ -615,6 +623,38 @@ static __attribute__((always_inline)) void read_comm(struct skbd_event *ev)
 	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
+/* One more drop in this CPU's cache slot for key: 1, or 0 when the slot
+ * holds another key (the agg map counts it then). Only this CPU writes its
+ * slots, and runs of the program do not nest on a CPU. */
+static __attribute__((always_inline)) int agg_cached(const struct skbd_agg_key *key)
+{
+	const __u64 *k = (const __u64 *)key;
+	struct skbd_agg_slot *s;
+	__u64 h = 0, *sk;
+	__u32 idx;
+
+	for (int i = 0; i < (int)(sizeof(*key) / 8); i++)
+		h = (h ^ k[i]) * 0x9e3779b97f4a7c15ULL;
+	idx = bpf_get_smp_processor_id() * SKBD_AGGCACHE_SLOTS + (__u32)(h >> 56);
+	s = bpf_map_lookup_elem(&aggcache, &idx);
+	if (!s)
+		return 0;
+	sk = (__u64 *)&s->key;
+	if (s->count) {
+		for (int i = 0; i < (int)(sizeof(*key) / 8); i++)
+			if (sk[i] != k[i])
+				return 0;
+		s->count += 1;
+		return 1;
+	}
+	for (int i = 0; i < (int)(sizeof(*key) / 8); i++)
+		sk[i] = k[i];
+	/* the count last, by an atomic (ordered) add: a reader that sees it
+	 * non-zero sees the whole key */
+	__sync_fetch_and_add(&s->count, 1);
+	return 1;
+}
+
 /* --summary: one more drop for the event's key; a full map counts in "other". */
 static __attribute__((always_inline)) void aggregate(const struct skbd_config *cfg, const struct skbd_event *ev)
 {
@@ -638,6 +678,8 @@ static __attribute__((always_inline)) void aggregate(const struct skbd_config *c
 		key.sk_ino = ev->sk_ino;
 	if (f & SKBD_AGG_CONTAINER)
 		key.sk_cgroup_id = ev->sk_cgroup_id;
+	if ((cfg->flags & SKBD_CFG_AGGCACHE) && agg_cached(&key))
+		return;
 	v = bpf_map_lookup_elem(&agg, &key);
 	if (v) {
 		*v += 1; /* this CPU's slot: no other writer */
@@ -714,6 +756,68 @@ struct drop_in {
  * was (namespace and device filters), then its socket (owner filter), then
  * its bytes (packet filter). 1 to go on, 0 when a filter refused the drop.
  * Written once for both ways of reading: DIRECT is a constant in each copy. */
+/* Is the device listed (-i / --exclude-device)? A short list is compared
+ * in place, a long one looked up in the devices map. */
+static __attribute__((always_inline)) int dev_listed(const struct skbd_config *cfg, const struct skbd_event *ev)
+{
+	struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };
+	__u64 k = (__u64)ev->netns << 32 | ev->ifindex;
+
+	if (!cfg->nr_dev_keys)
+		return bpf_map_lookup_elem(&devices, &key) != 0;
+	for (__u32 i = 0; i < SKBD_DEV_INLINE; i++) {
+		if (i >= cfg->nr_dev_keys)
+			break;
+		if (cfg->dev_keys[i] == k)
+			return 1;
+	}
+	return 0;
+}
+
+/* The packet's bytes and the packet filter: 1 to go on. */
+static __attribute__((always_inline)) int packet_ok(struct skbd_config *cfg, struct skbd_event *ev,
+						     struct sk_buff___skbd *skb, int direct)
+{
+	ev->caplen = 0;
+	ev->net_off = SKBD_OFF_NONE;
+	ev->trans_off = SKBD_OFF_NONE;
+	ev->pkt_len = 0;
+	if (cfg->snaplen && __builtin_preserve_field_info(skb->len, FIELD_EXISTS) &&
+	    __builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
+		read_packet(skb, ev, cfg->snaplen, direct);
+	return !(cfg->flags & SKBD_CFG_FILTER) || skbd_filter(ev);
+}
+
+/* The socket and, with --owner, the owner filter: 1 to go on. */
+static __attribute__((always_inline)) int sock_ok(const struct drop_in *in, struct skbd_config *cfg,
+						   struct skbd_event *ev, struct sk_buff___skbd *skb,
+						   struct net___skbd *net, int want_owner, int direct)
+{
+	ev->netns_cookie = 0;
+	ev->sk_state = SKBD_SK_NONE;
+	ev->sk_src = SKBD_SKSRC_NONE;
+	ev->sk_flags = 0;
+	ev->sk_uid = 0;
+	ev->sk_netns = 0;
+	ev->sk_lport = 0;
+	ev->sk_proto = 0;
+	ev->sk_rmem = 0;
+	ev->sk_rcvbuf = 0;
+	ev->sk_ack_backlog = 0;
+	ev->sk_max_ack_backlog = 0;
+	ev->tcp_rcv_wnd = 0;
+	ev->tcp_snd_wnd = 0;
+	ev->tcp_wscale = 0;
+	read_sock_ctx(in->sk, in->sk_src, skb, net, ev, want_owner, direct);
+	return !(cfg->flags & SKBD_CFG_OWNER) || (ev->sk_ino && bpf_map_lookup_elem(&owners, &ev->sk_ino));
+}
+
+/* The context of the skb and the filters on it, cheapest first: where it
+ * was (namespace and device filters), then its bytes (packet filter), then
+ * its socket (owner filter). Each part clears the record's fields it may
+ * leave unwritten. 1 to go on, 0 when a
+ * filter refused the drop. Written once for both ways of reading: DIRECT is
+ * a constant in each copy. */
 static __attribute__((always_inline)) int gather(const struct drop_in *in, struct skbd_config *cfg,
 						  struct skbd_event *ev, struct sk_buff___skbd *skb, int lean,
 						  int want_owner, int direct)
@@ -722,60 +826,29 @@ static __attribute__((always_inline)) int gather(const struct drop_in *in, struc
 
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
 		return 0;
-	if (cfg->dev_mode != SKBD_DEV_ANY) {
-		struct skbd_dev_key key = { .netns = ev->netns, .ifindex = ev->ifindex };
-		int listed = bpf_map_lookup_elem(&devices, &key) != 0;
-
-		if (listed != (cfg->dev_mode == SKBD_DEV_ONLY))
-			return 0;
-	}
-	if (lean && !want_owner)
+	if (cfg->dev_mode != SKBD_DEV_ANY && dev_listed(cfg, ev) != (cfg->dev_mode == SKBD_DEV_ONLY))
+		return 0;
+	/* one call site each: every one is inlined twice (direct or not) */
+	if (!lean && !packet_ok(cfg, ev, skb, direct))
+		return 0;
+	if (lean && !want_owner) /* summary counting without a packet filter or owner keys */
 		return 1;
-	read_sock_ctx(in->sk, in->sk_src, skb, net, ev, want_owner, direct);
-	if ((cfg->flags & SKBD_CFG_OWNER) && (!ev->sk_ino || !bpf_map_lookup_elem(&owners, &ev->sk_ino)))
-		return 0;
-	if (cfg->snaplen && !lean && __builtin_preserve_field_info(skb->len, FIELD_EXISTS) &&
-	    __builtin_preserve_field_info(skb->dev, FIELD_EXISTS))
-		read_packet(skb, ev, cfg->snaplen, direct);
-	if ((cfg->flags & SKBD_CFG_FILTER) && !skbd_filter(ev))
-		return 0;
-	return 1;
+	return sock_ok(in, cfg, ev, skb, net, want_owner, direct);
 }
 
-/* The rest of a record's header (its place and owner keys are written
- * for summary counting too). */
-static __attribute__((always_inline)) void clear_record(struct skbd_event *ev, const struct drop_in *in, __u64 pid_tgid)
+/* What a record carries that no filter reads, written once a drop is
+ * reported (the context's pid and task, the clock, the CPU). */
+static __attribute__((always_inline)) void fill_record(struct skbd_event *ev, const struct drop_in *in, __u64 pid_tgid)
 {
 	ev->skbaddr = in->skbaddr;
 	ev->protocol = in->protocol;
 	ev->pid = pid_tgid >> 32;
 	ev->tid = (__u32)pid_tgid;
-	ev->ts_ns = 0;
-	ev->cpu = 0;
-	ev->cgroup_id = 0;
+	ev->cpu = bpf_get_smp_processor_id();
+	ev->cgroup_id = bpf_get_current_cgroup_id();
+	ev->flags |= SKBD_EV_HAS_CGROUP;
 	ev->stack_id = 0;
-	ev->len = 0;
-	ev->netns_cookie = 0;
-	ev->caplen = 0;
-	ev->net_off = SKBD_OFF_NONE;
-	ev->trans_off = SKBD_OFF_NONE;
-	ev->sk_state = SKBD_SK_NONE;
 	ev->pad = 0;
-	ev->pkt_len = 0;
-	ev->sk_uid = 0;
-	ev->sk_netns = 0;
-	ev->sk_rmem = 0;
-	ev->sk_rcvbuf = 0;
-	ev->sk_ack_backlog = 0;
-	ev->sk_max_ack_backlog = 0;
-	ev->tcp_rcv_wnd = 0;
-	ev->tcp_snd_wnd = 0;
-	ev->sk_lport = 0;
-	ev->sk_src = SKBD_SKSRC_NONE;
-	ev->sk_proto = 0;
-	ev->tcp_wscale = 0;
-	ev->sk_flags = 0;
-	ev->benign_rule = 0;
 	ev->pad3 = 0;
 }
 
@@ -813,23 +886,25 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 		verdict = *slot;
 	if (verdict != SKBD_VERDICT_REPORT && verdict < SKBD_VERDICT_BENIGN)
 		goto filtered;
-	if (!summary || cfg->filter_tgid) {
+	if (cfg->filter_tgid) {
 		pid_tgid = bpf_get_current_pid_tgid();
-		if (cfg->filter_tgid && (__u32)(pid_tgid >> 32) != cfg->filter_tgid)
+		if ((__u32)(pid_tgid >> 32) != cfg->filter_tgid)
 			goto filtered;
 	}
 
-	/* the scratch record is reused: write every field a key, a filter or
-	 * the record reads (summary counting: the keys only) */
+	/* the scratch record is reused: every field is written before it is
+	 * read (here what keys and filters read; gather's parts clear theirs;
+	 * fill_record the rest) */
 	ev->flags = flags | in->ev_flags;
 	ev->location = in->location;
 	ev->reason = reason;
+	ev->len = 0;
 	ev->ifindex = 0;
 	ev->netns = 0;
 	ev->sk_ino = 0;
 	ev->sk_cgroup_id = 0;
-	if (!lean)
-		clear_record(ev, in, pid_tgid);
+	ev->benign_rule = 0;
+	ev->ts_ns = 0;
 	/* summary counting needs the context only for its keys and filters */
 	if (!summary || cfg->filter_netns || cfg->dev_mode != SKBD_DEV_ANY || (cfg->flags & SKBD_CFG_FILTER) ||
 	    want_owner || (cfg->agg_fields & (SKBD_AGG_DEV | SKBD_AGG_NETNS))) {
@@ -863,9 +938,9 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	ev->ts_ns = bpf_ktime_get_ns();
 	if (cfg->max_rate && over_rate(cfg->max_rate, ev->ts_ns))
 		return 0;
-	ev->cpu = bpf_get_smp_processor_id();
-	ev->cgroup_id = bpf_get_current_cgroup_id();
-	ev->flags |= SKBD_EV_HAS_CGROUP;
+	if (!cfg->filter_tgid)
+		pid_tgid = bpf_get_current_pid_tgid();
+	fill_record(ev, in, pid_tgid);
 	if (!(cfg->agg_fields & SKBD_AGG_COMM))
 		read_comm(ev);
 	/* last: only drops that will be reported take a stack map bucket */

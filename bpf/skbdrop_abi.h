@@ -53,6 +53,18 @@ struct skbd_agg_key {
 	__u64 sk_cgroup_id; /* SKBD_AGG_CONTAINER: the socket's cgroup (0: none) */
 };
 
+/* In front of the agg map, per CPU: SKBD_AGGCACHE_SLOTS slots, each taken
+ * for good by the first key that hashes there (count 0: free) and counted
+ * in place by that CPU alone; a key whose slot is another's goes to the agg
+ * map. The reader maps the array (BPF_F_MMAPABLE) and adds both. Slot of
+ * CPU c, hash h: c * SKBD_AGGCACHE_SLOTS + h. */
+#define SKBD_MAP_AGGCACHE "aggcache" /* ARRAY, mmapable, CPUs x SKBD_AGGCACHE_SLOTS of struct skbd_agg_slot */
+#define SKBD_AGGCACHE_SLOTS 256
+struct skbd_agg_slot {
+	struct skbd_agg_key key;
+	__u64 count; /* written last when the slot is taken (an atomic add: the key is visible first) */
+};
+
 struct skbd_dev_key {
 	__u32 netns;   /* inode */
 	__u32 ifindex;
@@ -114,6 +126,8 @@ enum skbd_rb_wakeup {
 	SKBD_RB_WAKEUP_NONE = 3,     /* never: the reader polls on a timer */
 };
 
+#define SKBD_DEV_INLINE 8 /* -i / --exclude-device lists this short are kept in the config */
+
 struct skbd_config {
 	__u32 filter_tgid;    /* 0: any process */
 	__u32 reason_default; /* enum skbd_verdict for reasons without a slot */
@@ -127,7 +141,9 @@ struct skbd_config {
 	__u64 max_rate;       /* 0: unlimited; else events per second per CPU */
 	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY or SKBD_CFG_COUNT, the key fields */
 	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */
+	__u32 nr_dev_keys;    /* dev_mode with at most SKBD_DEV_INLINE devices: they are here, 0: in the devices map */
 	__u64 hook_location;  /* the address it reports as the location (tcp_conn_request) */
+	__u64 dev_keys[SKBD_DEV_INLINE]; /* netns << 32 | ifindex: compared in place, cheaper than a hash lookup */
 };
 
 enum skbd_dev_mode {
@@ -143,6 +159,7 @@ enum skbd_dev_mode {
 #define SKBD_CFG_OWNER 0x8   /* only drops whose socket inode is in the owners map */
 #define SKBD_CFG_ALL 0x10    /* report benign frees too (--all) */
 #define SKBD_CFG_COUNT 0x20  /* streaming: also count in the agg map (--metrics) */
+#define SKBD_CFG_AGGCACHE 0x40 /* count in the aggcache slots first (the reader maps them) */
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"

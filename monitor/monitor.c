@@ -65,7 +65,7 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM &&
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
-_Static_assert(sizeof(struct skbd_config) == 64, "config is 64 bytes");
+_Static_assert(sizeof(struct skbd_config) == 136, "config is 136 bytes");
 _Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
 		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
 	       "benign");
@@ -120,6 +120,9 @@ struct skbd_monitor {
 	struct skbd_drop_key *keys; /* read_keys: the last snapshot */
 	__u64 *totals;
 	size_t nr_keys, cap_keys;
+	/* the aggcache slots, mapped (NULL: not used); two copies per read */
+	struct skbd_agg_slot *aggcache, *agg_copy[2];
+	size_t aggcache_size, aggcache_slots;
 	__u64 *owner_set;           /* the owners map's inodes, sorted */
 	size_t nr_owner_set;
 	int hook_prog;              /* the listen-overflow hook's program, -1: none */
@@ -545,6 +548,10 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
 	free(mon->percpu);
+	if (mon->aggcache)
+		munmap(mon->aggcache, mon->aggcache_size);
+	free(mon->agg_copy[0]);
+	free(mon->agg_copy[1]);
 	free(mon->keys);
 	free(mon->totals);
 	free(mon->owner_set);
@@ -728,6 +735,9 @@ static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config 
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_OWNERS, 1);
 	if (!err && !cfg->summary && !cfg->count)
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_AGG, 1);
+	if (!err)
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_AGGCACHE,
+						cfg->summary || cfg->count ? (__u32)mon->nr_cpus * SKBD_AGGCACHE_SLOTS : 1);
 	return err;
 }
 
@@ -802,6 +812,31 @@ static __u32 hook_reason(struct skbd_monitor *mon)
 	return code >= 0 ? (__u32)code : SKBD_DROP_REASON_LISTEN_OVERFLOW;
 }
 
+/* Map the aggcache slots for reading (summary counting, --metrics): 0, or
+ * -errno when they cannot be, and then the program does not use them. */
+static int map_aggcache(struct skbd_monitor *mon)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t slots = (size_t)mon->nr_cpus * SKBD_AGGCACHE_SLOTS, size = slots * sizeof(struct skbd_agg_slot);
+	int fd = map_fd(mon, SKBD_MAP_AGGCACHE);
+	void *m;
+
+	if (fd < 0 || page <= 0)
+		return fd < 0 ? fd : -EINVAL;
+	size = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
+	mon->agg_copy[0] = malloc(slots * sizeof(struct skbd_agg_slot));
+	mon->agg_copy[1] = malloc(slots * sizeof(struct skbd_agg_slot));
+	if (!mon->agg_copy[0] || !mon->agg_copy[1])
+		return -ENOMEM;
+	m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	mon->aggcache = m;
+	mon->aggcache_size = size;
+	mon->aggcache_slots = slots;
+	return 0;
+}
+
 /* The configuration maps: devices, reason verdicts, then the config that
  * the program reads first. */
 static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_config *c)
@@ -831,6 +866,21 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 
 	if (cfd < 0 || rfd < 0)
 		return cfd < 0 ? cfd : rfd;
+	if ((c->summary || c->count) && mon->nr_cpus > 0) {
+		err = map_aggcache(mon);
+		if (!err)
+			cfg.flags |= SKBD_CFG_AGGCACHE;
+		else if (err == -ENOMEM)
+			return err;
+		else
+			skbd_log(SKBD_LOG_DEBUG, "monitor: the summary's per-CPU slots cannot be mapped (%s): the hash map counts every drop",
+				 strerror(-err));
+	}
+	if (c->nr_devs <= SKBD_DEV_INLINE) {
+		cfg.nr_dev_keys = (__u32)c->nr_devs;
+		for (size_t i = 0; i < c->nr_devs; i++)
+			cfg.dev_keys[i] = (__u64)c->devs[i].netns << 32 | c->devs[i].ifindex;
+	}
 	for (size_t i = 0; i < c->nr_devs; i++) {
 		struct skbd_dev_key k = { .netns = c->devs[i].netns, .ifindex = c->devs[i].ifindex };
 
@@ -1299,6 +1349,43 @@ out:
 	return err;
 }
 
+/* Add the aggcache slots' counts to the keys read from the agg map. The
+ * slots are read twice: a slot is taken once for good (its key written, then
+ * its count made non-zero), so a key the second copy shows the same is
+ * whole; a slot seen while taken counts from the next read on. Counts only
+ * grow: what a read adds never goes down in a later one. */
+static int add_cached_keys(struct skbd_monitor *mon)
+{
+	const struct skbd_agg_slot *a = mon->agg_copy[0], *b = mon->agg_copy[1];
+
+	if (!mon->aggcache)
+		return 0;
+	memcpy(mon->agg_copy[0], mon->aggcache, mon->aggcache_slots * sizeof(*a));
+	__sync_synchronize();
+	memcpy(mon->agg_copy[1], mon->aggcache, mon->aggcache_slots * sizeof(*b));
+	for (size_t i = 0; i < mon->aggcache_slots; i++) {
+		size_t k;
+
+		if (!a[i].count || memcmp(&a[i].key, &b[i].key, sizeof(a[i].key)))
+			continue;
+		/* the same key from the agg map or another CPU's slot: one row */
+		for (k = 0; k < mon->nr_keys; k++)
+			if (!memcmp(&mon->keys[k], &a[i].key, sizeof(a[i].key)))
+				break;
+		if (k == mon->nr_keys) {
+			int err = mon->nr_keys == mon->cap_keys ? grow_keys(mon) : 0;
+
+			if (err)
+				return err;
+			memcpy(&mon->keys[k], &a[i].key, sizeof(a[i].key));
+			mon->totals[k] = 0;
+			mon->nr_keys++;
+		}
+		mon->totals[k] += a[i].count;
+	}
+	return 0;
+}
+
 int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key **keys, const __u64 **totals,
 			    size_t *n)
 {
@@ -1329,6 +1416,9 @@ int skbd_monitor__read_keys(struct skbd_monitor *mon, const struct skbd_drop_key
 	}
 	if (err != -ENOENT)
 		return err ? err : -E2BIG;
+	err = add_cached_keys(mon);
+	if (err)
+		return err;
 	*keys = mon->keys;
 	*totals = mon->totals;
 	*n = mon->nr_keys;

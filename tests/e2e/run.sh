@@ -614,6 +614,23 @@ else
 	nok "summary: namespace setup"; ip netns del "$SNS" 2>/dev/null
 fi
 
+# ---- --summary with many keys: each CPU counts its first keys in its own slots (256 of them), the
+# rest in the hash map; 300 namespaces of 3 drops each collide in the slots, and every key stays exact
+BURST=$(readlink -f "$BUILD/e2e/ns_burst")
+BPORT=$((40000 + $$ % 5000))
+if start_tracer "$TMP/keys.json" --summary 0.5 -o json --by reason,netns "udp dst port $BPORT"; then
+	"$BURST" 300 3 $BPORT >"$TMP/burst.out" 2>&1; brc=$?
+	sleep 1.2
+	stop_tracer
+	last=$(tail -n 1 "$TMP/keys.json")
+	check "summary keys: 300 namespaces made" "0 300" "$brc $(sort -u "$TMP/burst.out" | wc -l)"
+	check "summary keys: one row per namespace" 300 "$(echo "$last" | jq '[.rows[] | select(.reason=="NO_SOCKET")] | length')"
+	check "summary keys: every row 3 drops" 300 "$(echo "$last" | jq '[.rows[] | select(.reason=="NO_SOCKET" and .total==3)] | length')"
+	check "summary keys: the rows are the namespaces made" "$(sort -n "$TMP/burst.out" | tr '\n' ' ')" \
+		"$(echo "$last" | jq -r '.rows[] | select(.reason=="NO_SOCKET") | .netns' | sort -n | tr '\n' ' ')"
+	check "summary keys: nothing in an 'other' row" 0 "$(echo "$last" | jq '[.rows[] | select(.other) | .total] | add // 0')"
+else nok "summary keys: tracer starts"; fi
+
 # ---- -p: only the chosen process, while another sends too
 mkfifo "$TMP/go"
 "$SENDER" skpa-$$ 127.0.0.1 9 $N "$TMP/go" & apid=$!
@@ -710,8 +727,8 @@ if command -v bpftool >/dev/null; then
 		maps=
 		[ "$(echo "$id" | grep -c .)" = 1 ] && maps=$(bpftool -j prog show id "$id" | jq -r '.map_ids // [] | .[]')
 		types=$(for m in $maps; do bpftool -j map show id "$m" | jq -r '.name + ":" + .type'; done | sort | tr '\n' ' ')
-		check "ringbuf SIGINT: its maps are agg, benign_locs, config, devices, owners, qdisc_reasons, rate, reasons, ringbuf, scratch, stacks, stats, subreasons" \
-			"agg:percpu_hash benign_locs:array config:array devices:hash owners:hash qdisc_reasons:lru_hash rate:percpu_array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array subreasons:hash " "$types"
+		check "ringbuf SIGINT: its maps are agg, aggcache, benign_locs, config, devices, owners, qdisc_reasons, rate, reasons, ringbuf, scratch, stacks, stats, subreasons" \
+			"agg:percpu_hash aggcache:array benign_locs:array config:array devices:hash owners:hash qdisc_reasons:lru_hash rate:percpu_array reasons:array ringbuf:ringbuf scratch:percpu_array stacks:stack_trace stats:percpu_array subreasons:hash " "$types"
 		stop_tracer INT
 		check "ringbuf SIGINT: exit 0" 0 "$RC"
 		# shellcheck disable=SC2086
