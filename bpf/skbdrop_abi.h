@@ -165,6 +165,7 @@ enum skbd_dev_mode {
 #define SKBD_FILTER_FUNC "skbd_filter"
 /* return 0 (read with bpf_probe_read_kernel) unless the loader gives them a
  * bpf_rdonly_cast body: (u64 address) -> BTF pointer to struct sk_buff / sock */
+#define SKBD_DIRECT_FUNC "skbd_direct_reads"  /* returns 1 where the casts below have bodies */
 #define SKBD_BTF_SKB_FUNC "skbd_btf_skb"
 #define SKBD_BTF_SOCK_FUNC "skbd_btf_sock"
 #define SKBD_BTF_REQ_FUNC "skbd_btf_req"       /* -> struct request_sock */

@@ -694,7 +694,16 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 		if (err)
 			return err;
 	}
-	return 0;
+	{
+		/* and the program's switch to them: return 1 */
+		const struct bpf_insn one[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		err = skbd_obj__set_func_optional(mon->obj, SKBD_DIRECT_FUNC, one, sizeof(one) / sizeof(one[0]));
+	}
+	return err;
 }
 
 /* The summary's key: the prefix of struct skbd_agg_key that holds the --by
