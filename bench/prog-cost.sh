@@ -96,6 +96,13 @@ one() {
 		pid=$! re='^kfree_skb$'
 		for i in $(seq 600); do grep -q '^Attaching' "$TMP/err" && break; sleep 0.05; done
 	fi
+	if ! kill -0 $pid 2>/dev/null || ! grep -qE '^(skbdrop: tracing|Attaching)' "$TMP/err"; then
+		echo "prog-cost: $tool $args did not start: $(head -c 300 "$TMP/err")" >&2
+		kill -INT $pid 2>/dev/null || true
+		wait $pid 2>/dev/null || true
+		echo "- - -"
+		return
+	fi
 	b=$(prog_stats $pid "$re") e=$(prog_stats $empty_pid '^skbd_empty$')
 	ip netns exec $NS "$DROPGEN" -C 0 -t 20 "$N" 127.0.0.1 9 >/dev/null
 	a=$(prog_stats $pid "$re") ea=$(prog_stats $empty_pid '^skbd_empty$')
