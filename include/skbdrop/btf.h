@@ -42,7 +42,7 @@ const struct btf_member *skbd_btf__members(const struct btf_type *t, __u32 *n);
  * -ENOENT when there is none, -ENOMEM. Other kinds than BTF_KIND_STRUCT,
  * _UNION, _ENUM, _TYPEDEF and 19 = ENUM64 (e.g. FUNC) are found by a scan of
  * all types (O(n) per lookup). For the indexed kinds, the first call builds a
- * name index (sorted, binary-searched: O(log n) per lookup) owned by btf and
+ * name index (a hash table of the names: a few probes per lookup) owned by btf and
  * freed by skbd_btf__free(); btf is logically const but that first call writes
  * the index, so do not make it from two threads at once. */
 int skbd_btf__find_by_name_kind(const struct skbd_btf *btf, const char *name, __u32 kind);
