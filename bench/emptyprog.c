@@ -4,9 +4,7 @@
  * `emptyprog: attached, program id N` and stays attached until stdin reaches its end or SIGINT/SIGTERM.
  * With kernel.bpf_stats_enabled=1 its run time is what any program on that tracepoint costs at the least:
  * the bench divides skbdrop's ns per run by it (bench/prog-cost.sh).
- * Usage: emptyprog [TRACEFS]    (default /sys/kernel/tracing) */
-#include <errno.h>
-#include <fcntl.h>
+ * Usage: emptyprog    (tracefs found, or mounted, as skbdrop does) */
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 #include <unistd.h>
 
 #include "skbdrop/sys.h"
+#include "skbdrop/tpformat.h"
 
 static volatile sig_atomic_t stop;
 
@@ -24,42 +23,37 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static int read_u32(const char *path, __u32 *v)
-{
-	char buf[32];
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	*v = (__u32)strtoul(buf, NULL, 10);
-	return *v ? 0 : -EINVAL;
-}
-
 int main(int argc, char **argv)
 {
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	const char *tracefs = argc > 1 ? argv[1] : "/sys/kernel/tracing";
+	struct skbd_tpformat *fmt = NULL;
 	struct bpf_prog_info info;
 	struct sigaction sa;
-	char path[512];
-	__u32 tp_id = 0;
-	int prog, link, err;
+	char tracefs[256], *text = NULL;
+	size_t len = 0;
+	__u32 tp_id;
+	int prog, link, err, mounted = 0;
 
-	snprintf(path, sizeof(path), "%s/events/skb/kfree_skb/id", tracefs);
-	err = read_u32(path, &tp_id);
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: emptyprog\n");
+		return 2;
+	}
+	err = skbd_tracefs__find(tracefs, sizeof(tracefs), &mounted);
+	if (!err)
+		err = skbd_tracefs__read_format(tracefs, "skb", "kfree_skb", &text, &len);
+	if (!err)
+		err = skbd_tpformat__parse(text, len, &fmt);
+	free(text);
 	if (err) {
-		fprintf(stderr, "emptyprog: %s: %s\n", path, strerror(-err));
+		fprintf(stderr, "emptyprog: the skb:kfree_skb tracepoint: %s\n", strerror(-err));
 		return 1;
 	}
+	tp_id = fmt->id;
+	skbd_tpformat__free(fmt);
 	skbd_raise_memlock();
 	prog = skbd_bpf_prog_load(NULL, BPF_PROG_TYPE_TRACEPOINT, "skbd_empty", insns, 2, "GPL", 0, NULL, 0);
 	if (prog < 0) {
@@ -92,5 +86,7 @@ int main(int argc, char **argv)
 	}
 	close(link);
 	close(prog);
+	if (mounted)
+		skbd_tracefs__unmount(tracefs);
 	return 0;
 }

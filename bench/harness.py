@@ -296,9 +296,8 @@ def parse_skbdrop(lines, run):
             run["wakeups"], run["polls"] = int(m.group(3)), int(m.group(4))
 
 
-def run_once(cfg, args, tmp, count, probe=None):
-    """One generator run under CFG. Returns a dict of raw measurements. PROBE, if given, is called
-    while the tracer is still attached, after the generator; its result is run["probe"]."""
+def run_once(cfg, args, tmp, count):
+    """One generator run under CFG. Returns a dict of raw measurements."""
     run = {"rep": None, "delivered": None, "lost": None, "wakeups": None, "polls": None, "cpu_s": None,
            "rss_kb": None, "startup_ms": None, "notes": []}
     if cfg.tool == "none":
@@ -370,8 +369,6 @@ def run_once(cfg, args, tmp, count, probe=None):
                 break
             last = cur
         run["rss_kb"] = proc_hwm_kb(p.pid)
-        if probe:
-            run["probe"] = probe()
     finally:
         if p.poll() is None:
             p.send_signal(signal.SIGINT)

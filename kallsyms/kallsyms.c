@@ -766,8 +766,7 @@ static void free_table(struct ksym_table *t)
  * 6.18), 2.5 MB of the table. The function before covers those bytes then. */
 static bool is_padding(const struct ksym_line *l)
 {
-	return (l->name_len > 6 && !memcmp(l->name, "__pfx_", 6)) ||
-	       (l->name_len > 6 && !memcmp(l->name, "__cfi_", 6));
+	return l->name_len > 6 && (!memcmp(l->name, "__pfx_", 6) || !memcmp(l->name, "__cfi_", 6));
 }
 
 /* Fill t from kallsyms text and, when modules is not NULL, its ranges. */

@@ -860,32 +860,42 @@ void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys)
 	obj->sys = sys;
 }
 
-int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries)
+/* The definition of the map called name, still to be created (so still to
+ * be changed): 0 and *def, -ENOENT or -EBUSY (created already). */
+static int map_def_to_change(struct skbd_obj *obj, const char *name, struct skbd_map_def **def)
 {
 	for (size_t i = 0; i < obj->nr_maps; i++) {
-		if (!strcmp(obj->maps[i].name, map)) {
+		if (!strcmp(obj->maps[i].name, name)) {
 			if (obj->maps[i].fd >= 0)
 				return -EBUSY;
-			obj->maps[i].def.max_entries = max_entries;
+			*def = &obj->maps[i].def;
 			return 0;
 		}
 	}
 	return -ENOENT;
 }
 
+int skbd_obj__set_max_entries(struct skbd_obj *obj, const char *map, __u32 max_entries)
+{
+	struct skbd_map_def *def;
+	int err = map_def_to_change(obj, map, &def);
+
+	if (!err)
+		def->max_entries = max_entries;
+	return err;
+}
+
 int skbd_obj__set_key_size(struct skbd_obj *obj, const char *map, __u32 key_size)
 {
-	for (size_t i = 0; i < obj->nr_maps; i++) {
-		if (!strcmp(obj->maps[i].name, map)) {
-			if (obj->maps[i].fd >= 0)
-				return -EBUSY;
-			if (!key_size || key_size > obj->maps[i].def.key_size)
-				return -EINVAL;
-			obj->maps[i].def.key_size = key_size;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	struct skbd_map_def *def;
+	int err = map_def_to_change(obj, map, &def);
+
+	if (err)
+		return err;
+	if (!key_size || key_size > def->key_size)
+		return -EINVAL;
+	def->key_size = key_size;
+	return 0;
 }
 
 /* Log the verifier's output line by line; the end of a long log says why

@@ -833,13 +833,15 @@ static int map_aggcache(struct skbd_monitor *mon)
 	if (fd < 0 || page <= 0)
 		return fd < 0 ? fd : -EINVAL;
 	size = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
-	mon->agg_copy[0] = malloc(slots * sizeof(struct skbd_agg_slot));
-	mon->agg_copy[1] = malloc(slots * sizeof(struct skbd_agg_slot));
-	if (!mon->agg_copy[0] || !mon->agg_copy[1])
-		return -ENOMEM;
 	m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
+	mon->agg_copy[0] = malloc(slots * sizeof(struct skbd_agg_slot));
+	mon->agg_copy[1] = malloc(slots * sizeof(struct skbd_agg_slot));
+	if (!mon->agg_copy[0] || !mon->agg_copy[1]) {
+		munmap(m, size);
+		return -ENOMEM;
+	}
 	mon->aggcache = m;
 	mon->aggcache_size = size;
 	mon->aggcache_slots = slots;
