@@ -270,7 +270,10 @@ struct skbd_map_def SEC("maps") scratch = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
 	.key_size = sizeof(__u32),
 	.value_size = sizeof(struct skbd_event),
-	.max_entries = 1,
+	/* 0: the tracepoint programs (the kernel runs one at a time on a CPU);
+	 * 1: the fentry program, which can run inside one of them (a softirq
+	 * on the way out of an interrupt) and must not write over its record */
+	.max_entries = 2,
 };
 
 struct skbd_map_def SEC("maps") stats = {
@@ -671,8 +674,11 @@ static __attribute__((always_inline)) int agg_cached(const struct skbd_agg_key *
 	return 1;
 }
 
-/* --summary: one more drop for the event's key; a full map counts in "other". */
-static __attribute__((always_inline)) void aggregate(const struct skbd_config *cfg, const struct skbd_event *ev)
+/* --summary: one more drop for the event's key; a full map counts in "other".
+ * nests: the caller may run inside another run on this CPU (fentry inside a
+ * tracepoint program): not the slots (one writer each) and atomic adds. */
+static __attribute__((always_inline)) void aggregate(const struct skbd_config *cfg, const struct skbd_event *ev,
+						     int nests)
 {
 	struct skbd_agg_key key = {};
 	__u32 f = cfg->agg_fields;
@@ -694,18 +700,21 @@ static __attribute__((always_inline)) void aggregate(const struct skbd_config *c
 		key.sk_ino = ev->sk_ino;
 	if (f & SKBD_AGG_CONTAINER)
 		key.sk_cgroup_id = ev->sk_cgroup_id;
-	if ((cfg->flags & SKBD_CFG_AGGCACHE) && agg_cached(&key))
+	if (!nests && (cfg->flags & SKBD_CFG_AGGCACHE) && agg_cached(&key))
 		return;
 	v = bpf_map_lookup_elem(&agg, &key);
 	if (v) {
-		*v += 1; /* this CPU's slot: no other writer */
+		if (nests)
+			__sync_fetch_and_add(v, 1);
+		else
+			*v += 1; /* this CPU's slot: no other writer */
 		return;
 	}
 	if (bpf_map_update_elem(&agg, &key, &one, BPF_NOEXIST) == 0)
 		return;
 	v = bpf_map_lookup_elem(&agg, &key); /* another CPU added it meanwhile */
 	if (v)
-		*v += 1;
+		__sync_fetch_and_add(v, 1); /* (rare: the atomic costs nothing here) */
 	else
 		count(SKBD_STAT_AGG_OTHER);
 }
@@ -877,7 +886,7 @@ static __attribute__((always_inline)) void fill_record(struct skbd_event *ev, co
  * them. Returns the record's length, or 0 when the drop was filtered or
  * only counted. */
 static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct drop_in *in, struct skbd_config *cfg,
-							struct skbd_event *ev)
+							struct skbd_event *ev, int nests)
 {
 	__u32 reason = 0, verdict, len;
 	int rule;
@@ -959,7 +968,7 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	if (cfg->agg_fields & SKBD_AGG_COMM)
 		read_comm(ev);
 	if (summary || (cfg->flags & SKBD_CFG_COUNT)) {
-		aggregate(cfg, ev);
+		aggregate(cfg, ev, nests);
 		if (summary)
 			return 0;
 	}
@@ -1062,7 +1071,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	if (!cfg || !ev)
 		return 0;
 	tp_drop(ctx, cfg, &in);
-	size = make_event(ctx, &in, cfg, ev);
+	size = make_event(ctx, &in, cfg, ev, 0);
 	if (!size || size > sizeof(*ev))
 		return 0;
 	perf_out(ctx, ev, size);
@@ -1119,7 +1128,7 @@ int skbd_kfree_rb(struct skbd_tp_kfree_skb *ctx)
 	if (!cfg || !ev)
 		return 0;
 	tp_drop(ctx, cfg, &in);
-	size = make_event(ctx, &in, cfg, ev);
+	size = make_event(ctx, &in, cfg, ev, 0);
 	if (!size || size > sizeof(*ev))
 		return 0;
 	rb_out(cfg, ev, size);
@@ -1167,14 +1176,14 @@ int skbd_listen_overflow(__u64 *ctx)
 	struct skbd_config *cfg;
 	struct skbd_event *ev;
 	struct drop_in in;
-	__u32 zero = 0, size;
+	__u32 zero = 0, one = 1, size;
 
 	cfg = bpf_map_lookup_elem(&config, &zero);
-	ev = bpf_map_lookup_elem(&scratch, &zero);
+	ev = bpf_map_lookup_elem(&scratch, &one);
 	if (!cfg || !ev || !listen_overflow(ctx, cfg, &in))
 		return 0;
 	count(SKBD_STAT_SEEN); /* a drop the tracepoint never sees: seen here */
-	size = make_event(ctx, &in, cfg, ev);
+	size = make_event(ctx, &in, cfg, ev, 1);
 	if (!size || size > sizeof(*ev))
 		return 0;
 	perf_out(ctx, ev, size);
@@ -1187,14 +1196,14 @@ int skbd_listen_overflow_rb(__u64 *ctx)
 	struct skbd_config *cfg;
 	struct skbd_event *ev;
 	struct drop_in in;
-	__u32 zero = 0, size;
+	__u32 zero = 0, one = 1, size;
 
 	cfg = bpf_map_lookup_elem(&config, &zero);
-	ev = bpf_map_lookup_elem(&scratch, &zero);
+	ev = bpf_map_lookup_elem(&scratch, &one);
 	if (!cfg || !ev || !listen_overflow(ctx, cfg, &in))
 		return 0;
 	count(SKBD_STAT_SEEN);
-	size = make_event(ctx, &in, cfg, ev);
+	size = make_event(ctx, &in, cfg, ev, 1);
 	if (!size || size > sizeof(*ev))
 		return 0;
 	rb_out(cfg, ev, size);
