@@ -123,6 +123,8 @@ struct skbd_monitor {
 	/* the aggcache slots, mapped (NULL: not used); two copies per read */
 	struct skbd_agg_slot *aggcache, *agg_copy[2];
 	size_t aggcache_size, aggcache_slots;
+	__u32 *key_index; /* add_cached_keys: open addressing, index + 1 into keys (0: empty) */
+	size_t key_index_cap; /* a power of two, at least twice the keys it may hold */
 	__u64 *owner_set;           /* the owners map's inodes, sorted */
 	size_t nr_owner_set;
 	int hook_prog;              /* the listen-overflow hook's program, -1: none */
@@ -554,6 +556,7 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	free(mon->agg_copy[1]);
 	free(mon->keys);
 	free(mon->totals);
+	free(mon->key_index);
 	free(mon->owner_set);
 	free(mon);
 }
@@ -1360,37 +1363,78 @@ out:
 	return err;
 }
 
+static size_t key_hash(const struct skbd_drop_key *key)
+{
+	__u64 w[sizeof(*key) / 8], h = 0;
+
+	memcpy(w, key, sizeof(w));
+	for (size_t i = 0; i < sizeof(w) / 8; i++)
+		h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 32 ^ h);
+}
+
+/* The key's place in key_index: where it is, or the empty entry where it
+ * goes. The index is never full (twice the keys it may hold). */
+static __u32 *key_place(struct skbd_monitor *mon, const struct skbd_drop_key *key)
+{
+	size_t mask = mon->key_index_cap - 1, i = key_hash(key) & mask;
+
+	while (mon->key_index[i] && memcmp(&mon->keys[mon->key_index[i] - 1], key, sizeof(*key)))
+		i = (i + 1) & mask;
+	return &mon->key_index[i];
+}
+
 /* Add the aggcache slots' counts to the keys read from the agg map. The
  * slots are read twice: a slot is taken once for good (its key written, then
  * its count made non-zero), so a key the second copy shows the same is
  * whole; a slot seen while taken counts from the next read on. Counts only
- * grow: what a read adds never goes down in a later one. */
+ * grow: what a read adds never goes down in a later one. A key can be in the
+ * agg map and in the slots of several CPUs: one row, found by a hash index
+ * (with 4096 keys and 64 CPUs' 16,384 slots, comparing every slot with every
+ * key would take 67 million comparisons per read). */
 static int add_cached_keys(struct skbd_monitor *mon)
 {
 	const struct skbd_agg_slot *a = mon->agg_copy[0], *b = mon->agg_copy[1];
+	size_t want = 16;
 
 	if (!mon->aggcache)
 		return 0;
+	while (want < 2 * (mon->nr_keys + mon->aggcache_slots))
+		want *= 2;
+	if (want > mon->key_index_cap) {
+		__u32 *ni = realloc(mon->key_index, want * sizeof(*ni));
+
+		if (!ni)
+			return -ENOMEM;
+		mon->key_index = ni;
+		mon->key_index_cap = want;
+	}
+	memset(mon->key_index, 0, mon->key_index_cap * sizeof(*mon->key_index));
+	for (size_t k = 0; k < mon->nr_keys; k++)
+		*key_place(mon, &mon->keys[k]) = (__u32)(k + 1); /* the agg map's keys are distinct */
 	memcpy(mon->agg_copy[0], mon->aggcache, mon->aggcache_slots * sizeof(*a));
 	__sync_synchronize();
 	memcpy(mon->agg_copy[1], mon->aggcache, mon->aggcache_slots * sizeof(*b));
 	for (size_t i = 0; i < mon->aggcache_slots; i++) {
+		struct skbd_drop_key key;
+		__u32 *at;
 		size_t k;
 
 		if (!a[i].count || memcmp(&a[i].key, &b[i].key, sizeof(a[i].key)))
 			continue;
-		/* the same key from the agg map or another CPU's slot: one row */
-		for (k = 0; k < mon->nr_keys; k++)
-			if (!memcmp(&mon->keys[k], &a[i].key, sizeof(a[i].key)))
-				break;
-		if (k == mon->nr_keys) {
+		memcpy(&key, &a[i].key, sizeof(key));
+		at = key_place(mon, &key);
+		if (*at) {
+			k = *at - 1;
+		} else {
 			int err = mon->nr_keys == mon->cap_keys ? grow_keys(mon) : 0;
 
 			if (err)
 				return err;
-			memcpy(&mon->keys[k], &a[i].key, sizeof(a[i].key));
+			k = mon->nr_keys++;
+			mon->keys[k] = key;
 			mon->totals[k] = 0;
-			mon->nr_keys++;
+			*at = (__u32)(k + 1);
 		}
 		mon->totals[k] += a[i].count;
 	}

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/filter.h>
 #include <skbdrop/monitor.h>
@@ -100,7 +101,15 @@ static int fake_create(struct fake *f, const union bpf_attr *a)
 			memcpy(m->keys + i * m->key_size, &i, sizeof(i));
 		m->n = m->max_entries < FAKE_ENTRIES ? m->max_entries : FAKE_ENTRIES;
 	}
-	m->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (a->map_flags & BPF_F_MMAPABLE) { /* the values the reader maps: a memfd of their size */
+		m->fd = memfd_create("fake-map", MFD_CLOEXEC);
+		if (m->fd >= 0 && ftruncate(m->fd, (off_t)m->value_size * m->max_entries + 4096)) {
+			close(m->fd);
+			m->fd = -1;
+		}
+	} else {
+		m->fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
 	if (m->fd < 0)
 		return -errno;
 	f->nr_maps++;
@@ -402,7 +411,7 @@ static void test_load_summary_and_devices(void)
 	}
 	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
 	cfg = config_of(r);
-	CU_ASSERT_EQUAL(cfg->flags, SKBD_CFG_SUMMARY);
+	CU_ASSERT_EQUAL(cfg->flags, SKBD_CFG_SUMMARY | SKBD_CFG_AGGCACHE); /* the slots mapped */
 	CU_ASSERT_EQUAL(cfg->snaplen, 0); /* counting reads no packet without a filter */
 	CU_ASSERT_EQUAL(cfg->agg_fields, SKBD_AGG_REASON | SKBD_AGG_DEV);
 	CU_ASSERT_EQUAL(cfg->filter_netns, 111);
@@ -613,6 +622,67 @@ static void test_read_keys(void)
 	rig_close(r);
 }
 
+/* The per-CPU slots in front of the agg map: a key in the map and in two
+ * CPUs' slots is one row with the sum; a key only in a slot is a row; a free
+ * slot (count 0) is none. Hundreds of slot keys: the index finds each. */
+static void test_read_cached_keys(void)
+{
+	struct rig *r = rig_open(false);
+	struct skbd_monitor_config c = base_config();
+	const struct skbd_drop_key *keys;
+	const __u64 *totals;
+	struct skbd_agg_slot *slots;
+	struct skbd_agg_key k = { .reason = 2, .netns = 7 };
+	__u64 v[NCPU] = { 5, 0, 1, 0 }, sum = 0;
+	struct fake_map *m, *cm;
+	size_t n = 0, size, found = 0;
+
+	c.summary = true;
+	c.by = SKBD_BY_REASON | SKBD_BY_NETNS;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	m = fake_by_name(r->f, SKBD_MAP_AGG);
+	cm = fake_by_name(r->f, SKBD_MAP_AGGCACHE);
+	CU_ASSERT_FATAL(m != NULL && cm != NULL);
+	CU_ASSERT_EQUAL_FATAL(cm->max_entries, NCPU * SKBD_AGGCACHE_SLOTS);
+	CU_ASSERT(config_of(r)->flags & SKBD_CFG_AGGCACHE);
+	size = (size_t)cm->max_entries * sizeof(*slots);
+	slots = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, cm->fd, 0);
+	CU_ASSERT_FATAL(slots != MAP_FAILED);
+	/* the key in the map (6 drops) and in the slots of CPUs 0 and 3 */
+	memcpy(m->keys, &k, m->key_size);
+	put_percpu(m, 0, v);
+	m->n = 1;
+	slots[17].key = k;
+	slots[17].count = 10;
+	slots[3 * SKBD_AGGCACHE_SLOTS + 200].key = k;
+	slots[3 * SKBD_AGGCACHE_SLOTS + 200].count = 100;
+	/* 600 keys only in slots of CPU 1 and 2, one drop each */
+	for (__u32 i = 0; i < 600; i++) {
+		struct skbd_agg_slot *s = &slots[SKBD_AGGCACHE_SLOTS + i];
+
+		s->key = (struct skbd_agg_key){ .reason = 3, .netns = 1000 + i };
+		s->count = 1;
+	}
+	slots[3 * SKBD_AGGCACHE_SLOTS + 255].key = (struct skbd_agg_key){ .reason = 9 }; /* count 0: free */
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__read_keys(r->mon, &keys, &totals, &n), 0);
+	CU_ASSERT_EQUAL(n, 601);
+	for (size_t i = 0; i < n; i++) {
+		sum += totals[i];
+		if (keys[i].reason == 2 && keys[i].netns == 7) {
+			found++;
+			CU_ASSERT_EQUAL(totals[i], 116);
+		}
+		CU_ASSERT(keys[i].reason != 9);
+	}
+	CU_ASSERT_EQUAL(found, 1);
+	CU_ASSERT_EQUAL(sum, 716);
+	/* read again: the same rows, not added twice */
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__read_keys(r->mon, &keys, &totals, &n), 0);
+	CU_ASSERT_EQUAL(n, 601);
+	munmap(slots, size);
+	rig_close(r);
+}
+
 static void test_stack_reads(void)
 {
 	struct rig *r = rig_open(false);
@@ -712,6 +782,7 @@ CU_TestInfo skbd_tests_monitor[] = {
 	{ "load: ring buffer program and size", test_ringbuf_program },
 	{ "stats summed over CPUs", test_stats_sum_cpus },
 	{ "summary keys read", test_read_keys },
+	{ "summary keys in the per-CPU slots", test_read_cached_keys },
 	{ "stacks read", test_stack_reads },
 	{ "owner sockets set", test_owner_sockets },
 	{ "benign rules", test_benign_rules },
