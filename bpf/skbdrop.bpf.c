@@ -181,10 +181,21 @@ struct skbd_map_def SEC("maps") events = {
 	.max_entries = 0,
 };
 
+/* written and frozen before the programs load: the verifier reads its
+ * values, so it checks only the branches this configuration takes (and the
+ * kernel removes the others) */
 struct skbd_map_def SEC("maps") config = {
 	.type = BPF_MAP_TYPE_ARRAY,
 	.key_size = sizeof(__u32),
 	.value_size = sizeof(struct skbd_config),
+	.max_entries = 1,
+	.map_flags = BPF_F_RDONLY_PROG,
+};
+
+struct skbd_map_def SEC("maps") hookloc = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(__u64),
 	.max_entries = 1,
 };
 
@@ -1145,8 +1156,9 @@ static __attribute__((always_inline)) int listen_overflow(__u64 *ctx, struct skb
 {
 	struct sock___skbd *sk = (struct sock___skbd *)ctx[2];
 	struct sk_buff___skbd *skb = (struct sk_buff___skbd *)ctx[3];
-	__u32 backlog = 0, max = 0;
+	__u32 backlog = 0, max = 0, zero = 0;
 	__u16 proto = 0;
+	__u64 *loc;
 
 	if (!__builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_EXISTS) ||
 	    __builtin_preserve_field_info(sk->sk_ack_backlog, FIELD_BYTE_SIZE) != 4 ||
@@ -1160,7 +1172,8 @@ static __attribute__((always_inline)) int listen_overflow(__u64 *ctx, struct skb
 	    __builtin_preserve_field_info(skb->protocol, FIELD_BYTE_SIZE) == 2)
 		bpf_probe_read_kernel(&proto, sizeof(proto), &skb->protocol);
 	in->skbaddr = (__u64)skb;
-	in->location = cfg->hook_location;
+	loc = bpf_map_lookup_elem(&hookloc, &zero);
+	in->location = loc ? *loc : 0;
 	in->protocol = (__u16)(proto >> 8 | proto << 8); /* skb->protocol is big-endian */
 	in->reason = cfg->hook_reason;
 	in->has_reason = 1;

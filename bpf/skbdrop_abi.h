@@ -17,7 +17,10 @@ struct skbd_map_def {
 };
 
 #define SKBD_MAP_EVENTS "events"   /* PERF_EVENT_ARRAY, one perf ring per CPU */
-#define SKBD_MAP_CONFIG "config"   /* ARRAY[1] of struct skbd_config */
+#define SKBD_MAP_CONFIG "config"   /* ARRAY[1] of struct skbd_config; programs only read it (BPF_F_RDONLY_PROG),
+				    * frozen before they load: the verifier knows its values */
+#define SKBD_MAP_HOOKLOC "hookloc" /* ARRAY[1] of __u64: the listen-overflow hook's location (tcp_conn_request's
+				    * address), set once kallsyms is read, after the programs load */
 #define SKBD_MAP_REASONS "reasons" /* ARRAY[SKBD_REASON_SLOTS] of __u32 verdict */
 #define SKBD_MAP_SUBREASONS "subreasons" /* HASH __u32 code -> __u32 verdict: codes past the slots */
 #define SKBD_SUBREASONS_MAX 1024
@@ -142,7 +145,6 @@ struct skbd_config {
 	__u32 agg_fields;     /* SKBD_AGG_*: with SKBD_CFG_SUMMARY or SKBD_CFG_COUNT, the key fields */
 	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */
 	__u32 nr_dev_keys;    /* dev_mode with at most SKBD_DEV_INLINE devices: they are here, 0: in the devices map */
-	__u64 hook_location;  /* the address it reports as the location (tcp_conn_request) */
 	__u64 dev_keys[SKBD_DEV_INLINE]; /* netns << 32 | ifindex: compared in place, cheaper than a hash lookup */
 };
 

@@ -83,6 +83,7 @@ struct skbd_obj {
 	size_t nr_progs;
 	char license[128];
 	bool fields_resolved;
+	bool maps_created; /* skbd_obj__create_maps ran */
 	bool loaded; /* skbd_obj__load ran: the program set is fixed */
 	long failed_map; /* the map whose creation failed the last load, -1: none */
 	const struct skbd_sys *sys; /* NULL: the real bpf(2) */
@@ -866,7 +867,7 @@ static int map_def_to_change(struct skbd_obj *obj, const char *name, struct skbd
 {
 	for (size_t i = 0; i < obj->nr_maps; i++) {
 		if (!strcmp(obj->maps[i].name, name)) {
-			if (obj->maps[i].fd >= 0)
+			if (obj->maps_created || obj->maps[i].fd >= 0)
 				return -EBUSY;
 			*def = &obj->maps[i].def;
 			return 0;
@@ -1111,14 +1112,18 @@ const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries)
 	return obj->maps[obj->failed_map].name;
 }
 
-int skbd_obj__load(struct skbd_obj *obj)
+int skbd_obj__create_maps(struct skbd_obj *obj)
 {
-	bool *used = calloc(obj->nr_maps ? obj->nr_maps : 1, sizeof(bool));
+	bool *used;
 	int err = 0;
 
+	if (obj->maps_created || obj->loaded)
+		return -EALREADY;
+	used = calloc(obj->nr_maps ? obj->nr_maps : 1, sizeof(bool));
 	if (!used)
 		return -ENOMEM;
 	obj->failed_map = -1;
+	obj->maps_created = true;
 	/* only the maps the programs being loaded refer to: an unused ring
 	 * buffer map must not make a 5.7 kernel refuse the whole object */
 	for (size_t i = 0; i < obj->nr_progs; i++)
@@ -1129,7 +1134,7 @@ int skbd_obj__load(struct skbd_obj *obj)
 
 		if (m->fd >= 0) {
 			err = -EALREADY;
-			goto out;
+			break;
 		}
 		if (!used[i])
 			continue;
@@ -1142,9 +1147,21 @@ int skbd_obj__load(struct skbd_obj *obj)
 			/* the caller names it (skbd_obj__failed_map) */
 			skbd_log(SKBD_LOG_DEBUG, "elf: creating map '%s' (type %u, %u entries): %s", m->name,
 				 m->def.type, m->def.max_entries, strerror(-err));
-			goto out;
+			break;
 		}
 	}
+	free(used);
+	return err;
+}
+
+int skbd_obj__load_progs(struct skbd_obj *obj)
+{
+	int err = 0;
+
+	if (obj->loaded)
+		return -EALREADY;
+	if (!obj->maps_created)
+		return -EINVAL;
 	for (size_t i = 0; i < obj->nr_progs; i++) {
 		if (obj->progs[i].skip)
 			continue;
@@ -1152,15 +1169,23 @@ int skbd_obj__load(struct skbd_obj *obj)
 			skbd_log(SKBD_LOG_WARN, "elf: %s has field relocations: resolve them before load",
 				 obj->progs[i].section);
 			err = -EINVAL;
-			goto out;
+			break;
 		}
 		err = load_prog(obj, &obj->progs[i]);
 		if (err)
-			goto out;
+			break;
 	}
-out:
 	obj->loaded = true;
-	free(used);
+	return err;
+}
+
+int skbd_obj__load(struct skbd_obj *obj)
+{
+	int err = skbd_obj__create_maps(obj);
+
+	if (!err)
+		return skbd_obj__load_progs(obj);
+	obj->loaded = true; /* as after a failed program: final */
 	return err;
 }
 
@@ -1199,7 +1224,7 @@ int skbd_obj__set_autoload(struct skbd_obj *obj, int idx, bool autoload)
 {
 	if (idx < 0 || (size_t)idx >= obj->nr_progs)
 		return -ENOENT;
-	if (obj->loaded)
+	if (obj->loaded || obj->maps_created) /* its maps are made (or not) already */
 		return -EBUSY;
 	obj->progs[idx].skip = !autoload;
 	return 0;

@@ -83,6 +83,15 @@ int skbd_bpf_map_lookup_elem(const struct skbd_sys *sys, int fd, const void *key
 	return sys_bpf(sys, BPF_MAP_LOOKUP_ELEM, &attr, ATTR_SIZE(flags));
 }
 
+int skbd_bpf_map_freeze(const struct skbd_sys *sys, int fd)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = (__u32)fd;
+	return sys_bpf(sys, BPF_MAP_FREEZE, &attr, ATTR_SIZE(map_fd));
+}
+
 int skbd_bpf_obj_get_info(const struct skbd_sys *sys, int fd, void *info, __u32 info_len)
 {
 	union bpf_attr attr;

@@ -65,7 +65,7 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM &&
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
-_Static_assert(sizeof(struct skbd_config) == 136, "config is 136 bytes");
+_Static_assert(sizeof(struct skbd_config) == 128, "config is 128 bytes");
 _Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
 		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
 	       "benign");
@@ -937,7 +937,16 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 			return err;
 	}
 	mon->kcfg = cfg;
-	return skbd_bpf_map_update_elem(sys, cfd, &zero, &cfg, BPF_ANY);
+	err = skbd_bpf_map_update_elem(sys, cfd, &zero, &cfg, BPF_ANY);
+	if (err)
+		return err;
+	/* the programs load next and only read it: frozen, its values are
+	 * constants to the verifier (5.2+; refused, they are read as before) */
+	err = skbd_bpf_map_freeze(sys, cfd);
+	if (err)
+		skbd_log(SKBD_LOG_DEBUG, "monitor: the config map cannot be frozen (%s): the verifier checks every branch",
+			 strerror(-err));
+	return 0;
 }
 
 int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
@@ -1009,7 +1018,17 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 	}
 	if (!mon->opts.sys)
 		skbd_raise_memlock(); /* before 5.11 BPF memory is charged to RLIMIT_MEMLOCK */
-	err = skbd_obj__load(mon->obj);
+	/* maps first, then what they hold (the config frozen), then the
+	 * programs, which the verifier checks against that config */
+	err = skbd_obj__create_maps(mon->obj);
+	if (!err) {
+		err = configure_maps(mon, cfg);
+		if (err) {
+			set_err(mon, "configuring BPF maps: %s", strerror(-err));
+			return err;
+		}
+		err = skbd_obj__load_progs(mon->obj);
+	}
 	if (err) {
 		__u32 entries = 0;
 		const char *map = skbd_obj__failed_map(mon->obj, &entries);
@@ -1031,11 +1050,6 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 				cfg->filter_expr ? cfg->filter_expr : "", strerror(-err));
 		else
 			set_err(mon, "loading the BPF program failed: %s", strerror(-err));
-		return err;
-	}
-	err = configure_maps(mon, cfg);
-	if (err) {
-		set_err(mon, "configuring BPF maps: %s", strerror(-err));
 		return err;
 	}
 	/* the programs are laid out: the BTF's index (about 1.5 MB for a
@@ -1175,13 +1189,12 @@ const char *skbd_monitor__hook(const struct skbd_monitor *mon)
 
 int skbd_monitor__set_hook_location(struct skbd_monitor *mon, __u64 addr)
 {
-	int fd = mon->obj ? map_fd(mon, SKBD_MAP_CONFIG) : -EINVAL;
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_HOOKLOC) : -EINVAL;
 	__u32 zero = 0;
 
 	if (fd < 0)
 		return fd;
-	mon->kcfg.hook_location = addr;
-	return skbd_bpf_map_update_elem(mon->opts.sys, fd, &zero, &mon->kcfg, BPF_ANY);
+	return skbd_bpf_map_update_elem(mon->opts.sys, fd, &zero, &addr, BPF_ANY);
 }
 
 int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms)

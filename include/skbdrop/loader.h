@@ -70,6 +70,11 @@ int skbd_obj__set_key_size(struct skbd_obj *obj, const char *map, __u32 key_size
  * A rejected program is loaded again with a verifier log, which is logged.
  * Returns 0 or -errno. */
 int skbd_obj__load(struct skbd_obj *obj);
+/* skbd_obj__load in two steps, for maps whose contents the programs' load
+ * must see (a frozen read-only map, whose values the verifier knows): create
+ * the maps, write them, then load the programs. -EALREADY when repeated. */
+int skbd_obj__create_maps(struct skbd_obj *obj);
+int skbd_obj__load_progs(struct skbd_obj *obj);
 /* After a failed load: the map whose creation failed it (its max_entries in
  * *max_entries if not NULL), or NULL when the maps were not the cause. */
 const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries);

@@ -33,6 +33,10 @@ int skbd_bpf_map_update_elem(const struct skbd_sys *sys, int fd, const void *key
 int skbd_bpf_map_lookup_elem(const struct skbd_sys *sys, int fd, const void *key, void *value);
 /* -ENOENT when key is not there. */
 int skbd_bpf_map_delete_elem(const struct skbd_sys *sys, int fd, const void *key);
+/* No more writes from user space (5.2+): a map the programs may only read
+ * (BPF_F_RDONLY_PROG), frozen before they load, holds values the verifier
+ * knows, and the branches they decide are checked one way only. */
+int skbd_bpf_map_freeze(const struct skbd_sys *sys, int fd);
 /* key NULL: the first key. -ENOENT after the last. */
 int skbd_bpf_map_get_next_key(const struct skbd_sys *sys, int fd, const void *key, void *next_key);
 /* BPF_OBJ_GET_INFO_BY_FD: fills info (e.g. struct bpf_prog_info; an older

@@ -26,6 +26,8 @@ struct fake_map {
 	__u32 type, key_size, value_size, max_entries;
 	char name[16];
 	size_t n;           /* entries in use */
+	bool frozen;        /* BPF_MAP_FREEZE: user space writes refused */
+	unsigned int progs_at_freeze; /* programs loaded when it was frozen */
 	__u8 *keys, *vals;  /* [FAKE_ENTRIES] each */
 };
 
@@ -124,6 +126,8 @@ static int fake_update(struct fake *f, const union bpf_attr *a)
 
 	if (!m || !m->keys)
 		return -EBADF;
+	if (m->frozen)
+		return -EPERM;
 	i = fake_find(m, key);
 	if (i < 0) {
 		if (is_array(m))
@@ -202,6 +206,15 @@ static int fake_bpf(void *ctx, int cmd, union bpf_attr *a, unsigned int size)
 		return fake_next_key(f, a);
 	case BPF_MAP_DELETE_ELEM:
 		return fake_delete(f, a);
+	case BPF_MAP_FREEZE: {
+		struct fake_map *m = fake_by_fd(f, a->map_fd);
+
+		if (!m)
+			return -EBADF;
+		m->frozen = true;
+		m->progs_at_freeze = (unsigned int)f->nr_progs;
+		return 0;
+	}
 	case BPF_PROG_LOAD:
 		if (f->nr_progs == 8)
 			return -ENOSPC;
@@ -683,6 +696,38 @@ static void test_read_cached_keys(void)
 	rig_close(r);
 }
 
+/* The config is written and frozen before any program loads (the verifier
+ * reads it); what changes later, the hook's location, has a map of its own. */
+static void test_config_frozen(void)
+{
+	struct rig *r = rig_open(true); /* the kernel's BTF has tcp_conn_request: the hook loads */
+	struct skbd_monitor_config c = base_config();
+	struct fake_map *cm, *hm;
+	__u64 loc = 0;
+	__u32 zero = 0;
+
+	c.snaplen = 64;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	cm = fake_by_name(r->f, SKBD_MAP_CONFIG);
+	hm = fake_by_name(r->f, SKBD_MAP_HOOKLOC);
+	CU_ASSERT_FATAL(cm != NULL);
+	if (!skbd_monitor__has_btf(r->mon)) { /* a host without BTF: no hook, no map for it */
+		CU_ASSERT_PTR_NULL(hm);
+		CU_ASSERT(cm->frozen);
+		rig_close(r);
+		return;
+	}
+	CU_ASSERT_FATAL(hm != NULL);
+	CU_ASSERT(cm->frozen);
+	CU_ASSERT_EQUAL(cm->progs_at_freeze, 0);
+	CU_ASSERT(r->f->nr_progs > 0);
+	CU_ASSERT_EQUAL(config_of(r)->snaplen, 64);
+	CU_ASSERT_EQUAL(skbd_monitor__set_hook_location(r->mon, 0xffffffff81234560ULL), 0);
+	CU_ASSERT_EQUAL(skbd_bpf_map_lookup_elem(&r->sys, hm->fd, &zero, &loc), 0);
+	CU_ASSERT_EQUAL(loc, 0xffffffff81234560ULL);
+	rig_close(r);
+}
+
 static void test_stack_reads(void)
 {
 	struct rig *r = rig_open(false);
@@ -783,6 +828,7 @@ CU_TestInfo skbd_tests_monitor[] = {
 	{ "stats summed over CPUs", test_stats_sum_cpus },
 	{ "summary keys read", test_read_keys },
 	{ "summary keys in the per-CPU slots", test_read_cached_keys },
+	{ "config frozen before the programs load", test_config_frozen },
 	{ "stacks read", test_stack_reads },
 	{ "owner sockets set", test_owner_sockets },
 	{ "benign rules", test_benign_rules },
