@@ -38,9 +38,12 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
 BPF_OBJ   := $(BUILD)/skbdrop.bpf.o
-# clang -target bpf does not search the multiarch dir: take clang's own list.
-BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | sed 's/^ */-idirafter /')
-BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
+# clang -target bpf searches no system dir: take clang's own list, less the host's multiarch dir
+# (/usr/include/x86_64-linux-gnu): the <asm/...> headers linux/bpf.h needs are bpf/include/asm's, which take
+# asm-generic's definitions, so the object is the same bytes whatever the host (checked against aarch64's), and
+# any other <asm/...> header fails to compile rather than bring in one architecture's
+BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | grep -v -- '-linux-gnu' | sed 's/^ */-idirafter /')
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf -Ibpf/include $(BPF_SYS_INC)
 
 # bookworm's libmnl-dev has no libmnl.a: scripts/build-libmnl.sh makes one (download cached under build/libmnl)
 LIBMNL_A    := build/libmnl/libmnl.a
@@ -66,7 +69,7 @@ $(VERSION_STAMP): # after `make clean` in the same run
 	@mkdir -p $(@D)
 	echo '$(VERSION)' > $@
 
-$(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h
+$(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h $(wildcard bpf/include/asm/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	# keep .BTF/.BTF.ext (field relocations), drop DWARF
