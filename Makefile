@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # One non-recursive Makefile; everything is built under build/.
 #   make            build/skbdrop (static, BPF object embedded)
+#   make ARCH=arm64 build/arm64/skbdrop, cross-built for aarch64 (also: make arm64), same BPF object
 #   make run        install dependencies, build, start the monitor
 #   make check      install dependencies, build, run every test
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
@@ -24,6 +25,21 @@ BUILD   := build/sanitize
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
+# The BPF object is built once, in $(BUILD), whatever the target: clang -target bpf does not depend on it
+BPF_OBJ := $(BUILD)/skbdrop.bpf.o
+
+# ARCH=arm64: Debian's aarch64 cross toolchain and :arm64 libraries (scripts/install-deps.sh arm64),
+# everything else under $(BUILD)/arm64. The host's own ARCH values (a kernel tree's x86) build natively.
+ifneq ($(filter arm64 aarch64,$(ARCH)),)
+CROSS   := aarch64-linux-gnu-
+CC      := $(CROSS)gcc
+STRIP   := $(CROSS)strip
+AR      := $(CROSS)ar
+override BUILD := $(BUILD)/arm64
+else ifneq ($(filter-out x86 x86_64 amd64,$(ARCH)),)
+$(error ARCH=$(ARCH): only arm64 (aarch64) is cross-built; leave ARCH unset for the host)
+endif
+
 # filter/pcap_stubs.c goes into the static binary only (see the file)
 LIB_SRCS  := $(sort $(wildcard loader/*.c btf/*.c http/*.c kallsyms/*.c packet/*.c netdev/*.c monitor/*.c names/*.c output/*.c counters/*.c priv/*.c) \
 		$(filter-out filter/pcap_stubs.c,$(wildcard filter/*.c)))
@@ -37,21 +53,34 @@ STATIC_OBJS := $(BUILD)/obj/filter/pcap_stubs.o
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
-BPF_OBJ   := $(BUILD)/skbdrop.bpf.o
-# clang -target bpf does not search the multiarch dir: take clang's own list.
-BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | sed 's/^ */-idirafter /')
-BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf $(BPF_SYS_INC)
+# clang -target bpf searches no system dir: take clang's own list, less the host's multiarch dir
+# (/usr/include/x86_64-linux-gnu): the <asm/...> headers linux/bpf.h needs are bpf/include/asm's, which take
+# asm-generic's definitions, so the object is the same bytes whatever the host (checked against aarch64's), and
+# any other <asm/...> header fails to compile rather than bring in one architecture's
+BPF_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./p' | grep '^ ' | grep -v -- '-linux-gnu' | sed 's/^ */-idirafter /')
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -Ibpf -Ibpf/include $(BPF_SYS_INC)
 
-# bookworm's libmnl-dev has no libmnl.a: scripts/build-libmnl.sh makes one (download cached under build/libmnl)
-LIBMNL_A    := build/libmnl/libmnl.a
+# bookworm's libmnl-dev has no libmnl.a: scripts/build-libmnl.sh makes one (download cached under build/libmnl,
+# build/libmnl-arm64 for the cross build)
+LIBMNL_A    := build/libmnl$(if $(CROSS),-arm64)/libmnl.a
 STATIC_LIBS := $(LIBMNL_A) -lpcap -Wl,--start-group -lelf -lz -lzstd -Wl,--end-group
 DYN_LIBS    := -lelf -lmnl -lpcap
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all run check unit e2e bench deps clean size kmatrix fuzz fuzz-smoke fuzz-build fuzz-seeds install uninstall
+.PHONY: all arm64 run check unit e2e bench deps clean size kmatrix fuzz fuzz-smoke fuzz-build fuzz-seeds install uninstall
+ifdef CROSS
+# the cross toolchain and libraries are installed first, as `make check` does with the host's
+all:
+	@scripts/install-deps.sh arm64
+	$(MAKE) $(BUILD)/skbdrop
+else
 all: $(BUILD)/skbdrop
+endif
+
+arm64:
+	$(MAKE) ARCH=arm64
 
 $(BUILD)/obj/%.o: %.c $(wildcard include/skbdrop/*.h bpf/*.h loader/*.h btf/*.h cli/*.h filter/*.h monitor/*.h names/*.h output/*.h)
 	@mkdir -p $(dir $@)
@@ -66,7 +95,7 @@ $(VERSION_STAMP): # after `make clean` in the same run
 	@mkdir -p $(@D)
 	echo '$(VERSION)' > $@
 
-$(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h
+$(BPF_OBJ): bpf/skbdrop.bpf.c bpf/skbdrop_abi.h $(wildcard bpf/include/asm/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
 	# keep .BTF/.BTF.ext (field relocations), drop DWARF
@@ -83,7 +112,7 @@ $(BUILD)/skbdrop: $(CLI_OBJS) $(LIB_OBJS) $(STATIC_OBJS) $(BUILD)/obj/bpf_embed.
 
 $(BUILD)/skbdrop: | $(LIBMNL_A)
 $(LIBMNL_A): scripts/build-libmnl.sh
-	CC="$(CC)" scripts/build-libmnl.sh $(dir $@)
+	CC="$(CC)" AR="$(AR)" scripts/build-libmnl.sh $(dir $@)
 
 # the CLI's pure parts (options, output) are unit-tested too
 $(BUILD)/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) $(filter-out %/main.o,$(CLI_OBJS)) $(BUILD)/obj/bpf_embed.o
@@ -133,8 +162,10 @@ unit: $(BUILD)/unit_tests
 e2e: $(BUILD)/skbdrop $(E2E_HELPERS) $(BENCH_TOOLS)
 	tests/e2e/run.sh $(BUILD)
 
+# in CI the aarch64 binary too (cross toolchain and :arm64 libraries installed on the way): e2e runs it under qemu
 check: deps
 	$(MAKE) all
+	if [ "$$CI" = true ]; then $(MAKE) arm64; fi
 	$(MAKE) unit
 	$(MAKE) unit SANITIZE=address,undefined
 	$(MAKE) fuzz-smoke

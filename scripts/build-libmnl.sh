@@ -5,6 +5,7 @@
 # cannot serve it, the libmnl.a of a newer Debian release's libmnl-dev (trixie's ships one). Downloads use a
 # private apt configuration under OUT_DIR (/etc/apt is untouched), are checked by apt against the signed
 # archive index and kept in OUT_DIR/cache with their SHA-256, so later builds reuse them without the network.
+# A cross compiler (CC=aarch64-linux-gnu-gcc) gets the same source compiled, or its own architecture's package.
 # Usage: build-libmnl.sh OUT_DIR   (env: CC, AR, LIBMNL_FROM=auto|source|deb, LIBMNL_SUITE, LIBMNL_DEB_SUITE,
 #                                   LIBMNL_MIRROR)
 set -euo pipefail
@@ -18,7 +19,9 @@ FROM=${LIBMNL_FROM:-auto}
 SRC_SUITE=${LIBMNL_SUITE:-$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")}
 SRC_SUITE=${SRC_SUITE:-bookworm}
 DEB_SUITE=${LIBMNL_DEB_SUITE:-trixie}
-ARCH=$(dpkg --print-architecture)
+# the Debian architecture $CC builds for (the binary route downloads that one's package)
+HOST_ARCH=$(dpkg --print-architecture)
+ARCH=$(dpkg-architecture -qDEB_HOST_ARCH -t "$($CC -dumpmachine)" 2>/dev/null) || ARCH=$HOST_ARCH
 
 die() { echo "build-libmnl: error: $*" >&2; exit 1; }
 note() { echo "build-libmnl: $*"; }
@@ -55,7 +58,8 @@ cache_ok() {
 # only for HAVE_VISIBILITY_HIDDEN, which matters for the shared library alone.
 from_source() {
 	local dir=$CACHE/source want tree obj f
-	want=$(dpkg-query -W -f='${source:Version}' libmnl-dev 2>/dev/null || true)
+	# (one line per architecture it is installed for)
+	want=$(dpkg-query -W -f='${source:Version}\n' libmnl-dev 2>/dev/null | head -n 1 || true)
 	if ! cache_ok "$dir" || { [ -n "$want" ] && [ ! -f "$dir/libmnl_${want#*:}.dsc" ]; }; then
 		rm -rf "$dir" && mkdir -p "$dir"
 		apt_config src "deb-src [signed-by=$KEYRING] $MIRROR $SRC_SUITE main" ||
@@ -109,7 +113,8 @@ from_deb() {
 	ORIGIN="libmnl.a of $(basename "$dir"/libmnl-dev_*.deb .deb) ($DEB_SUITE)"
 }
 
-# The archive must link into a fully static program with our toolchain and C library.
+# The archive must link into a fully static program with our toolchain and C library (and run, when it is
+# the host's architecture).
 link_test() {
 	cat >"$OUT/linktest.c" <<'EOF'
 #include <sys/socket.h>
@@ -127,7 +132,7 @@ int main(void)
 }
 EOF
 	$CC -static -o "$OUT/linktest" "$OUT/linktest.c" "$OUT/libmnl.a.tmp" >"$OUT/linktest.log" 2>&1 &&
-		"$OUT/linktest"
+		{ [ "$ARCH" != "$HOST_ARCH" ] || "$OUT/linktest"; }
 }
 
 start=$SECONDS

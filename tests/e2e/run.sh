@@ -869,6 +869,30 @@ if command -v strace >/dev/null; then
 	check "opens nothing outside /proc, /sys, /run/netns and /etc/passwd (-Z's user)" "" "$bad"
 else skip "static binary file accesses" "strace not installed"; fi
 
+# ---- the aarch64 binary (make ARCH=arm64; make check builds it in CI), when there is one: static, under 2 MiB,
+# the same BPF object inside, and what runs without bpf(2) (qemu-user has none) under qemu-aarch64-static, which
+# install-deps.sh installs with the cross toolchain: the same answers as the host's binary
+ARM64=$BUILD/arm64/skbdrop
+if [ -e "$ARM64" ]; then
+	file -L "$ARM64" | grep -q "ARM aarch64.*statically linked" && ok "arm64: static aarch64 executable" \
+		|| nok "arm64: static aarch64 executable" "$(file -L "$ARM64")"
+	size=$(stat -c %s "$ARM64")
+	[ "$size" -lt 2097152 ] && ok "arm64: stripped size $size bytes < 2 MiB" || nok "arm64: stripped size $size bytes < 2 MiB"
+	python3 -c 'import sys; sys.exit(open(sys.argv[2], "rb").read().find(open(sys.argv[1], "rb").read()) < 0)' \
+		"$BUILD/skbdrop.bpf.o" "$ARM64" && ok "arm64: embeds the same BPF object" || nok "arm64: embeds the same BPF object"
+	q() { qemu-aarch64-static "$ARM64" "$@"; }
+	check "arm64: --version as the host's" "$("$SKBDROP" --version)" "$(q --version)"
+	check "arm64: --help as the host's" "$("$SKBDROP" --help | md5sum)" "$(q --help | md5sum)"
+	check "arm64: --list-reasons -o json (tracefs, BTF) as the host's" "$("$SKBDROP" --list-reasons -o json | md5sum)" \
+		"$(q --list-reasons -o json | md5sum)"
+	q --no-such-option 2>/dev/null; check "arm64: unknown option: exit 2" 2 $?
+	# a usage error found in the kernel's BTF, before privileges are checked
+	cp "$ARM64" "$TMP/arm64-np"; chmod 755 "$TMP/arm64-np"
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all qemu-aarch64-static "$TMP/arm64-np" \
+		-r NO_SUCH_REASON >/dev/null 2>"$TMP/arm64.err"; rc=$?
+	check "arm64: not root, unknown -r name: exit 2 naming it" "2 1" "$rc $(grep -c "unknown drop reason 'NO_SUCH_REASON'" "$TMP/arm64.err")"
+fi
+
 echo "1..$num"
 echo "# e2e: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

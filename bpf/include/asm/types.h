@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* <asm/types.h> for the BPF program (see BPF_CFLAGS in the Makefile): the generic definition, not the host's */
+#include <asm-generic/types.h>
