@@ -3,6 +3,7 @@
  * hands it out, the names layer resolves what it is shown with, output
  * formats and writes it. At exit, delivered/lost/per-reason counts. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,12 +32,16 @@ static void on_signal(int sig)
  * log is the diagnosis itself: always printed. */
 static void cli_log(void *ctx, enum skbd_log_level level, const char *msg)
 {
+	/* the rings are set up on a thread of their own while the programs load */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	struct cli_log *l = ctx;
 
+	pthread_mutex_lock(&lock);
 	if (level == SKBD_LOG_VERIFIER || (level == SKBD_LOG_WARN && l->live))
 		fprintf(stderr, "skbdrop: %s\n", msg);
 	else if (level == SKBD_LOG_WARN)
 		snprintf(l->last, sizeof(l->last), "%s", msg);
+	pthread_mutex_unlock(&lock);
 }
 
 static int on_drop(void *ctx, const struct skbd_drop *d)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -949,6 +950,25 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 	return 0;
 }
 
+static int open_rings(struct skbd_monitor *mon);
+
+/* The rings are made while the verifier checks the programs: the kernel
+ * allocates and clears their pages (16 MiB in all by default: about 3 ms
+ * here, as long as the verifier takes) on another CPU meanwhile. */
+struct ring_job {
+	struct skbd_monitor *mon;
+	pthread_t thread;
+	int err;
+};
+
+static void *ring_job_run(void *arg)
+{
+	struct ring_job *j = arg;
+
+	j->err = open_rings(j->mon);
+	return NULL;
+}
+
 int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
 {
 	int err;
@@ -1027,7 +1047,23 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 			set_err(mon, "configuring BPF maps: %s", strerror(-err));
 			return err;
 		}
-		err = skbd_obj__load_progs(mon->obj);
+		/* streaming only: --summary writes no records; through a fake
+		 * bpf(2) (tests) the rings are not made at all */
+		if (!cfg->summary && !mon->opts.sys) {
+			struct ring_job job = { .mon = mon };
+			bool threaded = pthread_create(&job.thread, NULL, ring_job_run, &job) == 0;
+			int perr = skbd_obj__load_progs(mon->obj);
+
+			if (threaded)
+				pthread_join(job.thread, NULL);
+			else
+				job.err = open_rings(mon);
+			if (job.err && !perr)
+				return job.err; /* its message is set */
+			err = perr;
+		} else {
+			err = skbd_obj__load_progs(mon->obj);
+		}
 	}
 	if (err) {
 		__u32 entries = 0;
