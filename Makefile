@@ -7,7 +7,7 @@
 #   make unit SANITIZE=address,undefined   unit tests under sanitizers
 #   make bench      bench harness: skbdrop modes/transports/wakeups vs bpftrace and perf (bench/run.sh)
 #   make install    PREFIX=/usr/local DESTDIR=: sbin/skbdrop and share/man/man8/skbdrop.8
-#   make kmatrix    boot the static binary on Debian kernels 5.10-7.x under QEMU (tests/kmatrix/run.sh)
+#   make kmatrix    boot the static binaries on Debian kernels 5.10-7.x under QEMU, x86-64 and arm64 (tests/kmatrix/run.sh)
 #   make fuzz FUZZ_SECONDS=N   every libFuzzer target for N s (tests/fuzz/README.md); fuzz-smoke: 2 s each
 
 CC      ?= gcc
@@ -172,8 +172,11 @@ check: deps
 	$(MAKE) e2e
 	if [ "$$CI" = true ]; then $(MAKE) kmatrix; fi
 
+# amd64 and arm64 kernels unless KMATRIX_ARCHES says otherwise (tests/kmatrix/run.sh); arm64's binary is
+# make ARCH=arm64's $(BUILD)/arm64/skbdrop
 kmatrix: deps
 	$(MAKE) all
+	case " $${KMATRIX_ARCHES:-amd64 arm64} " in *" arm64 "*) $(MAKE) ARCH=arm64 ;; esac
 	tests/kmatrix/run.sh $(BUILD)
 
 # ---- libFuzzer targets (tests/fuzz/): clang, the library built apart with

@@ -263,11 +263,6 @@ static int rank_type(char type)
 	}
 }
 
-static const char *ent_name(const struct ksym_table *t, const struct ksym_entry *e)
-{
-	return t->arena + e->name_off;
-}
-
 static const char *ent_module(const struct ksym_table *t, const struct ksym_entry *e)
 {
 	return e->mod_off == NO_MODULE ? NULL : t->arena + e->mod_off;
@@ -383,9 +378,14 @@ struct ksym_range {
 	char name[KSYM_MODNAME_MAX];
 };
 
+/* The kernel's marker symbols, of every type: arm64 types _etext 'D'. */
+static const char *const text_marks[] = { "_stext", "_text", "_etext", "_sinittext", "_einittext" };
+#define KSYM_NMARKS (sizeof(text_marks) / sizeof(text_marks[0]))
+
 struct ksym_ranges {
 	struct ksym_range *mods;	/* sorted by start, ends cut at the next start */
 	size_t nmods;
+	__u64 marks[KSYM_NMARKS];	/* addresses of text_marks, as read (0: missing) */
 	struct ksym_range text[2];	/* [_stext, _etext), [_sinittext, _einittext) */
 	size_t ntext;
 };
@@ -554,25 +554,27 @@ drop_all:
 	r->nmods = 0;
 }
 
-/* The kernel's text ranges from its marker symbols, where both ends exist.
- * _text is _stext's alias on x86; it stands in when _stext is missing. */
-static void find_text_ranges(const struct ksym_table *t, struct ksym_ranges *r)
+/* Note a vmlinux marker symbol of l (any type: the table keeps text symbols
+ * only, and arm64's _etext is 'D'); the first of each name counts. */
+static void note_mark(const struct ksym_line *l, struct ksym_ranges *r)
 {
-	static const char *const marks[] = { "_stext", "_text", "_etext", "_sinittext", "_einittext" };
-	__u64 at[5] = { 0 };
-	size_t i, k;
-
-	for (i = 0; i < t->cnt; i++) {
-		const struct ksym_entry *e = &t->ents[i];
-		const char *name = ent_name(t, e);
-
-		if (e->mod_off != NO_MODULE || name[0] != '_')
-			continue;
-		for (k = 0; k < 5; k++) {
-			if (!at[k] && !strcmp(name, marks[k]))
-				at[k] = e->addr;
-		}
+	if (l->mod || l->name_len < 2 || l->name[0] != '_')
+		return;
+	for (size_t k = 0; k < KSYM_NMARKS; k++) {
+		if (!r->marks[k] && strlen(text_marks[k]) == l->name_len &&
+		    !memcmp(l->name, text_marks[k], l->name_len))
+			r->marks[k] = l->addr;
 	}
+}
+
+/* The kernel's text ranges from its marker symbols, where both ends exist.
+ * _text is _stext's alias on x86 (on arm64 it starts the image header,
+ * before _stext); it stands in when _stext is missing. */
+static void find_text_ranges(struct ksym_ranges *r)
+{
+	__u64 at[KSYM_NMARKS];
+
+	memcpy(at, r->marks, sizeof(at));
 	if (!at[0])
 		at[0] = at[1];
 	r->ntext = 0;
@@ -699,7 +701,7 @@ static int finish_table(struct ksym_table *t, struct ksym_ranges *r)
 	size_t i, next = 0, runs_cap = 0;
 
 	sort_entries(t->ents, t->cnt);
-	find_text_ranges(t, r);
+	find_text_ranges(r);
 	for (i = 0; i < t->cnt; i++) {
 		struct ksym_entry *s = &t->ents[i];
 		__u64 end;
@@ -810,6 +812,7 @@ static int read_table(FILE *f, FILE *modules, struct ksym_table *t)
 		seen_any = true;
 		if (l.addr)
 			all_zero = false;
+		note_mark(&l, &ranges);
 		rank = rank_type(l.type);
 		if (rank < 0 || is_padding(&l))
 			continue;

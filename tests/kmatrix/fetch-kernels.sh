@@ -1,19 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Fetch the Debian cloud kernel of each suite into CACHE_DIR/<suite>/tree (apt-get download + dpkg -x, no install)
-# and describe it in CACHE_DIR/<suite>/info. Each suite gets its own private apt configuration; /etc/apt is untouched.
-# Usage: fetch-kernels.sh CACHE_DIR   (env: KMATRIX_SUITES, KMATRIX_MIRROR)
+# Fetch the Debian cloud kernel (linux-image-cloud-ARCH) of each suite into KDIR/<suite>/tree (apt-get download +
+# dpkg -x, no install) and describe it in KDIR/<suite>/info. KDIR is CACHE_DIR for amd64 and CACHE_DIR/<arch>
+# for the others. Each suite gets its own private apt configuration; /etc/apt is untouched.
+# Usage: fetch-kernels.sh [--arch amd64|arm64] CACHE_DIR   (env: KMATRIX_SUITES, KMATRIX_MIRROR)
 set -euo pipefail
 
+ARCH=amd64
+if [ "${1:-}" = --arch ] && [ $# -ge 2 ]; then ARCH=$2; shift 2; fi
 SUITES=${KMATRIX_SUITES:-"bullseye bookworm bookworm-backports trixie sid"}
 MIRROR=${KMATRIX_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-META=linux-image-cloud-amd64
+META=linux-image-cloud-$ARCH
 
 die() { echo "fetch-kernels: error: $*" >&2; exit 1; }
 
-[ $# -eq 1 ] || { echo "usage: fetch-kernels.sh CACHE_DIR" >&2; exit 2; }
-CACHE=$1
+[ $# -eq 1 ] || { echo "usage: fetch-kernels.sh [--arch amd64|arm64] CACHE_DIR" >&2; exit 2; }
+case "$ARCH" in amd64) CACHE=$1 ;; arm64) CACHE=$1/$ARCH ;; *) die "unknown architecture $ARCH (amd64, arm64)" ;; esac
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 
@@ -26,7 +29,7 @@ apt_config() {
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
 		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
 		-o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Retries=1 -o Acquire::http::Timeout=30
-		-o APT::Architecture=amd64 -o APT::Architectures=amd64 -o APT::Sandbox::User=root)
+		-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o APT::Sandbox::User=root)
 }
 
 # one field of the suite's candidate version of a package
@@ -105,6 +108,7 @@ for suite in $SUITES; do
 	[ -n "$vmlinuz" ] || die "$suite: no vmlinuz for $ABI in ${PARTS[*]}"
 	cat >"$sdir/info.tmp" <<EOF
 suite=$suite
+arch=$ARCH
 version=$ABI
 vmlinuz=$vmlinuz
 modules=$mods
@@ -112,6 +116,6 @@ package=${want%% *}
 parts=$want
 EOF
 	mv "$sdir/info.tmp" "$sdir/info"
-	echo "fetch-kernels: $suite $ABI ${want%% *} ($how)"
+	echo "fetch-kernels: $ARCH $suite $ABI ${want%% *} ($how)"
 done
 [ $total -eq 0 ] || echo "fetch-kernels: downloaded $((total / 1048576)) MiB in all"

@@ -673,6 +673,34 @@ static void test_vmlinux_text_end(void)
 	skbd_ksyms__free(ks);
 }
 
+static void test_vmlinux_text_end_arm64(void)
+{
+	/* arm64 (6.1 to 7.2, /proc/kallsyms in the kernel matrix): _etext and
+	 * _end are 'D', _text and __pi__text start the image header before
+	 * _stext. The text range still ends at _etext. */
+	static const char syms[] = "ffff9aab15400000 T _text\n"
+				   "ffff9aab15400000 t __pi__text\n"
+				   "ffff9aab15410000 T _stext\n"
+				   "ffff9aab16051000 T __udp4_lib_rcv\n"
+				   "ffff9aab16052810 T udp_rcv\n"
+				   "ffff9aab161ff000 t last_fn\n"
+				   "ffff9aab16200000 D _etext\n"
+				   "ffff9aab16200000 D __start_rodata\n"
+				   "ffff9aab16ca0000 T _sinittext\n"
+				   "ffff9aab16ca0100 t init_fn\n"
+				   "ffff9aab16d18cac T _einittext\n"
+				   "ffff9aab17270000 B _end\n";
+	struct skbd_ksyms *ks = load_mem(syms, NULL);
+
+	expect_format(ks, 0xffff9aab160519c8ULL, "__udp4_lib_rcv+0x9c8");
+	expect_format(ks, 0xffff9aab161fffffULL, "last_fn+0xfff");
+	expect_format(ks, 0xffff9aab16200000ULL, "0xffff9aab16200000");
+	expect_format(ks, 0xffff9aab16ca0110ULL, "init_fn+0x10");
+	/* the image header: nothing runs there */
+	expect_format(ks, 0xffff9aab15400010ULL, "0xffff9aab15400010");
+	skbd_ksyms__free(ks);
+}
+
 static void test_modules_malformed(void)
 {
 	struct skbd_ksyms *ks;
@@ -1021,6 +1049,7 @@ CU_TestInfo skbd_tests_kallsyms[] = {
 	{ "module addresses hidden", test_modules_hidden },
 	{ "pseudo-modules without a range", test_pseudo_module },
 	{ "vmlinux text ranges", test_vmlinux_text_end },
+	{ "vmlinux text ranges, arm64's 'D' _etext", test_vmlinux_text_end_arm64 },
 	{ "malformed /proc/modules fixture", test_modules_malformed },
 	{ "malformed /proc/modules lines", test_modules_malformed_table },
 	{ "/proc/modules line too long", test_modules_long_line },
