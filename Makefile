@@ -159,7 +159,9 @@ uninstall:
 unit: $(BUILD)/unit_tests
 	$(BUILD)/unit_tests
 
+# an arm64 binary made earlier is brought up to date first: e2e compares it with the host's
 e2e: $(BUILD)/skbdrop $(E2E_HELPERS) $(BENCH_TOOLS)
+	$(if $(wildcard $(BUILD)/arm64/skbdrop),$(MAKE) arm64)
 	tests/e2e/run.sh $(BUILD)
 
 # in CI the aarch64 binary too (cross toolchain and :arm64 libraries installed on the way): e2e runs it under qemu

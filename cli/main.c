@@ -239,6 +239,12 @@ static int drop_privileges(struct cli_run *r, const struct cli_setup *s)
 
 /* Everything up to tracing: usage checks first, then privileges, then the
  * kernel. Returns -1 to go on, else the exit status. */
+static void *counters_run(void *arg)
+{
+	cli_open_counters(arg);
+	return NULL;
+}
+
 static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 {
 	struct cli_opts *o = (struct cli_opts *)r->o;
@@ -246,7 +252,9 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	struct skbd_monitor_config mc;
 	const char *env = getenv("SKBDROP_PROBE_READ");
 	char err[512], missing[64], *plan_err = NULL;
-	int caps;
+	pthread_t counters_thread;
+	bool counters;
+	int caps, load_err;
 
 	if (cli_parse_args(argc, argv, o, err, sizeof(err))) {
 		fprintf(stderr, "skbdrop: %s (see skbdrop --help)\n", err);
@@ -314,7 +322,17 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	if (!o->pages)
 		o->pages = cli_default_pages(skbd_monitor__nr_cpus(r->mon), sysconf(_SC_PAGESIZE));
 	monitor_config(o, s, &mc);
-	if (skbd_monitor__load(r->mon, &mc)) {
+	/* the kernel's counters, the baseline of their deltas, are read while
+	 * the programs load: /proc and netlink in every namespace take about
+	 * 2 ms, on the CPU the verifier leaves idle until the rings are made */
+	r->netns_filter = s->netns;
+	counters = pthread_create(&counters_thread, NULL, counters_run, r) == 0;
+	load_err = skbd_monitor__load(r->mon, &mc);
+	if (counters)
+		pthread_join(counters_thread, NULL);
+	else
+		cli_open_counters(r);
+	if (load_err) {
 		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
 		return 1;
 	}
@@ -370,10 +388,6 @@ int main(int argc, char **argv)
 		cli_error(&log, "%s", skbd_monitor__errmsg(r->mon));
 		goto out;
 	}
-	/* the kernel's counters from now on, before the first drop is reported */
-	r->netns_filter = s->netns;
-	if (!o.list_reasons)
-		cli_open_counters(r);
 	fprintf(stderr, "skbdrop: tracing skb:kfree_skb on %d CPUs, kernel %s%s\n", skbd_monitor__nr_cpus(r->mon),
 		uts.release, skbd_monitor__has_reason(r->mon) ? "" : " (no drop reasons before 5.17)");
 	if (o.verbose && skbd_monitor__has_btf(r->mon))
