@@ -131,7 +131,6 @@ struct skbd_monitor {
 	int hook_prog;              /* the listen-overflow hook's program, -1: none */
 	int hook_fd;                /* its link; -1: not attached */
 	char hook_err[160];         /* why not */
-	struct skbd_config kcfg;    /* as written to the config map */
 	char err[512];
 };
 
@@ -937,7 +936,6 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		if (err)
 			return err;
 	}
-	mon->kcfg = cfg;
 	err = skbd_bpf_map_update_elem(sys, cfd, &zero, &cfg, BPF_ANY);
 	if (err)
 		return err;
@@ -1048,7 +1046,7 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 			return err;
 		}
 		/* streaming only: --summary writes no records; through a fake
-		 * bpf(2) (tests) the rings are not made at all */
+		 * bpf(2) (tests) they are left to skbd_monitor__attach */
 		if (!cfg->summary && !mon->opts.sys) {
 			struct ring_job job = { .mon = mon };
 			bool threaded = pthread_create(&job.thread, NULL, ring_job_run, &job) == 0;
