@@ -25,6 +25,8 @@ ARCH=$(dpkg-architecture -qDEB_HOST_ARCH -t "$($CC -dumpmachine)" 2>/dev/null) |
 
 die() { echo "build-libmnl: error: $*" >&2; exit 1; }
 note() { echo "build-libmnl: $*"; }
+# shellcheck source=scripts/apt-private.sh
+. "$(dirname "$0")/apt-private.sh"
 
 [ $# -eq 1 ] || { echo "usage: build-libmnl.sh OUT_DIR" >&2; exit 2; }
 mkdir -p "$1" || die "cannot create $1"
@@ -32,21 +34,8 @@ OUT=$(cd "$1" && pwd)
 CACHE=$OUT/cache
 mkdir -p "$CACHE"
 
-# apt options of a private configuration in $OUT/apt-$1 with sources line $2 (sets APTOPT)
-apt_config() {
-	local dir=$OUT/apt-$1
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-	echo "$2" >"$dir/sources.list"
-	APTOPT=(-o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
-		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-		-o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Retries=1 -o Acquire::http::Timeout=30
-		-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o APT::Sandbox::User=root)
-	APTLOG=$dir/apt.log
-	timeout 300 apt-get "${APTOPT[@]}" -qq --error-on=any update >"$APTLOG" 2>&1
-}
-
-apt_error() { grep -m1 -E '^(E|W):' "$APTLOG" || tail -n 1 "$APTLOG"; }
+# a private apt configuration in $OUT/apt-$1 with sources line $2, its index fetched (sets APTOPT, APTLOG)
+apt_config() { apt_private "$OUT/apt-$1" "$2" "$ARCH"; }
 
 # the downloaded files of a cache dir are what was recorded at download time
 cache_ok() {

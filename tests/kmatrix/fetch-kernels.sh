@@ -14,28 +14,13 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 META=linux-image-cloud-$ARCH
 
 die() { echo "fetch-kernels: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/apt-private.sh
+. "$(dirname "$0")/../../scripts/apt-private.sh"
 
 [ $# -eq 1 ] || { echo "usage: fetch-kernels.sh [--arch amd64|arm64] CACHE_DIR" >&2; exit 2; }
 case "$ARCH" in amd64) CACHE=$1 ;; arm64) CACHE=$1/$ARCH ;; *) die "unknown architecture $ARCH (amd64, arm64)" ;; esac
 mkdir -p "$CACHE" || die "cannot create $CACHE"
 CACHE=$(cd "$CACHE" && pwd)
-
-# apt options of one suite's private configuration (sets APTOPT)
-apt_config() {
-	local dir=$1/apt
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-	echo "deb [signed-by=$KEYRING] $MIRROR $2 main" >"$dir/sources.list"
-	APTOPT=(-o Dir::Etc::SourceList="$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
-		-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-		-o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Retries=1 -o Acquire::http::Timeout=30
-		-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o APT::Sandbox::User=root)
-}
-
-# one field of the suite's candidate version of a package
-pkg_field() {
-	apt-cache "${APTOPT[@]}" show --no-all-versions "$1" 2>/dev/null | sed -n "s/^$2: //p" | head -n 1
-}
 
 # package names of a Depends field, one alternative group per line ("a|b")
 dep_groups() {
@@ -64,9 +49,8 @@ resolve() {
 total=0
 for suite in $SUITES; do
 	sdir=$CACHE/$suite
-	apt_config "$sdir" "$suite"
-	timeout 300 apt-get "${APTOPT[@]}" -qq --error-on=any update >"$sdir/apt/update.log" 2>&1 ||
-		die "cannot fetch the $suite index from $MIRROR (archive unreachable?): $(grep -m1 -E '^(E|W):' "$sdir/apt/update.log" || tail -n 1 "$sdir/apt/update.log")"
+	apt_private "$sdir/apt" "deb [signed-by=$KEYRING] $MIRROR $suite main" "$ARCH" ||
+		die "cannot fetch the $suite index from $MIRROR (archive unreachable?): $(apt_error)"
 	resolve || die "$suite: $META does not depend on any linux-image-<abi> package"
 
 	want="" size=0

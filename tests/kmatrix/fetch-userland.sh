@@ -13,22 +13,17 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 WANT="busybox-static iproute2 nftables"
 
 die() { echo "fetch-userland: error: $*" >&2; exit 1; }
+# shellcheck source=scripts/apt-private.sh
+. "$(dirname "$0")/../../scripts/apt-private.sh"
 
 [ $# -eq 2 ] || { echo "usage: fetch-userland.sh ARCH DIR" >&2; exit 2; }
 ARCH=$1
 mkdir -p "$2" || die "cannot create $2"
 DIR=$(cd "$2" && pwd)
 
-mkdir -p "$DIR/apt/lists/partial" "$DIR/apt/cache/archives/partial"
-echo "deb [signed-by=$KEYRING] $MIRROR $SUITE main" >"$DIR/apt/sources.list"
 # the host's dpkg status is left out: its packages are of another architecture
-APTOPT=(-o Dir::Etc::SourceList="$DIR/apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	-o Dir::State::Lists="$DIR/apt/lists" -o Dir::Cache="$DIR/apt/cache" -o Dir::State::status=/dev/null
-	-o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-	-o Acquire::Languages=none -o Acquire::PDiffs=false -o Acquire::Retries=1 -o Acquire::http::Timeout=30
-	-o APT::Architecture="$ARCH" -o APT::Architectures="$ARCH" -o APT::Sandbox::User=root)
-timeout 300 apt-get "${APTOPT[@]}" -qq --error-on=any update >"$DIR/apt/update.log" 2>&1 ||
-	die "cannot fetch the $SUITE $ARCH index from $MIRROR: $(grep -m1 -E '^(E|W):' "$DIR/apt/update.log" || tail -n 1 "$DIR/apt/update.log")"
+apt_private "$DIR/apt" "deb [signed-by=$KEYRING] $MIRROR $SUITE main" "$ARCH" -o Dir::State::status=/dev/null ||
+	die "cannot fetch the $SUITE $ARCH index from $MIRROR: $(apt_error)"
 
 # the wanted packages and, of everything they depend on, the libraries (lib*, zlib*; the rest, such as debconf or
 # perl-base, holds nothing the binaries load; a library missed here shows as an unresolved DT_NEEDED in
@@ -39,7 +34,7 @@ pkgs=$(apt-cache "${APTOPT[@]}" depends --recurse --no-recommends --no-suggests 
 for w in $WANT; do grep -qx "$w" <<<"$pkgs" || die "$SUITE $ARCH has no package $w"; done
 want=""
 for p in $pkgs; do
-	v=$(apt-cache "${APTOPT[@]}" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
+	v=$(pkg_field "$p" Version)
 	[ -n "$v" ] || continue # a virtual package
 	want+="${want:+ }$p=$v"
 done
