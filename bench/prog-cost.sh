@@ -59,17 +59,18 @@ table ip skbdpc {
 EOF
 sysctl -qw kernel.bpf_stats_enabled=1
 
-# prog_stats PID NAME_RE: "run_time_ns run_cnt" summed over PID's BPF programs whose name matches NAME_RE
-# (/proc/PID/fdinfo of a program's fd has its id and counters; bpftool names the id)
+# prog_stats PID NAME_RE [TIME_RE]: "run_time_ns run_cnt" summed over PID's BPF programs whose name matches
+# NAME_RE, the time also over those matching TIME_RE (skbdrop's flush program: its time is the drops', its
+# runs are not drops) (/proc/PID/fdinfo of a program's fd has its id and counters; bpftool names the id)
 prog_stats() {
-	local pid=$1 re=$2 t=0 c=0 f id name
+	local pid=$1 re=$2 tre=${3:-$2} t=0 c=0 f id name
 	for f in /proc/"$pid"/fdinfo/*; do
 		id=$(sed -n 's/^prog_id:\s*//p' "$f" 2>/dev/null) || continue
 		[ -n "$id" ] || continue
 		name=$(bpftool prog show id "$id" 2>/dev/null | sed -n 's/^[0-9]*: [a-z_]*  name \([^ ]*\) .*/\1/p')
-		[[ $name =~ $re ]] || continue
+		[[ $name =~ $re || $name =~ $tre ]] || continue
 		t=$((t + $(sed -n 's/^run_time_ns:\s*//p' "$f")))
-		c=$((c + $(sed -n 's/^run_cnt:\s*//p' "$f")))
+		[[ $name =~ $re ]] && c=$((c + $(sed -n 's/^run_cnt:\s*//p' "$f")))
 	done
 	echo "$t $c"
 }
@@ -83,17 +84,17 @@ grep -q attached "$TMP/empty.out" || { echo "prog-cost: $(cat "$TMP/empty.out")"
 
 # one NAME: prints "ns_per_run empty_ns_per_run runs"
 one() {
-	local tool=$1 args=$2 pid re b e a ea i
+	local tool=$1 args=$2 pid re tre b e a ea i
 	args=${args//@NS2@/$NS2}
 	if [ "$tool" = skbdrop ]; then
 		# shellcheck disable=SC2086
 		"$SKB" $args >/dev/null 2>"$TMP/err" &
-		pid=$! re='^skbd_kfree'
+		pid=$! re='^skbd_kfree' tre='^skbd_flush$'
 		for i in $(seq 200); do grep -q 'skbdrop: tracing' "$TMP/err" && break; sleep 0.05; done
 	else
 		command -v bpftrace >/dev/null || { echo "- - -"; return; }
 		bpftrace -e "$args" >"$TMP/err" 2>&1 &
-		pid=$! re='^kfree_skb$'
+		pid=$! re='^kfree_skb$' tre='^kfree_skb$'
 		for i in $(seq 600); do grep -q '^Attaching' "$TMP/err" && break; sleep 0.05; done
 	fi
 	if ! kill -0 $pid 2>/dev/null || ! grep -qE '^(skbdrop: tracing|Attaching)' "$TMP/err"; then
@@ -103,9 +104,9 @@ one() {
 		echo "- - -"
 		return
 	fi
-	b=$(prog_stats $pid "$re") e=$(prog_stats $empty_pid '^skbd_empty$')
+	b=$(prog_stats $pid "$re" "$tre") e=$(prog_stats $empty_pid '^skbd_empty$')
 	ip netns exec $NS "$DROPGEN" -C 0 -t 20 "$N" 127.0.0.1 9 >/dev/null
-	a=$(prog_stats $pid "$re") ea=$(prog_stats $empty_pid '^skbd_empty$')
+	a=$(prog_stats $pid "$re" "$tre") ea=$(prog_stats $empty_pid '^skbd_empty$')
 	kill -INT $pid
 	wait $pid || true
 	echo "$b $a $e $ea" | awk '{ r = $4 - $2; er = $8 - $6;

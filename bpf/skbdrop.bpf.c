@@ -287,6 +287,16 @@ struct skbd_map_def SEC("maps") scratch = {
 	.max_entries = 2,
 };
 
+/* Streaming through the perf rings: each CPU's records, written several to
+ * a sample (struct skbd_batch); the loader gives it one element per CPU */
+struct skbd_map_def SEC("maps") batch = {
+	.type = BPF_MAP_TYPE_ARRAY,
+	.key_size = sizeof(__u32),
+	.value_size = sizeof(struct skbd_batch),
+	.max_entries = 1,
+	.map_flags = BPF_F_MMAPABLE,
+};
+
 struct skbd_map_def SEC("maps") stats = {
 	.type = BPF_MAP_TYPE_PERCPU_ARRAY,
 	.key_size = sizeof(__u32),
@@ -1060,32 +1070,120 @@ int skbd_qdisc_drop(struct skbd_tp_qdisc_drop *ctx)
 	return 0;
 }
 
-static __attribute__((always_inline)) void perf_out(void *ctx, struct skbd_event *ev, __u32 size)
+/* Records written or lost, n at a time. Atomic: the programs that write
+ * records can run inside one another on a CPU (the flush and the fentry
+ * program inside the tracepoint program, or it inside the flush). */
+static __attribute__((always_inline)) void count_out(long err, __u32 n)
 {
-	if (bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, ev, size) < 0)
-		count(SKBD_STAT_OUTPUT_FAIL);
-	else
-		count(SKBD_STAT_EMITTED);
+	__u32 slot = err < 0 ? SKBD_STAT_OUTPUT_FAIL : SKBD_STAT_EMITTED;
+	__u64 *v = bpf_map_lookup_elem(&stats, &slot);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
 }
+
+static __attribute__((always_inline)) void perf_out(void *ctx, void *rec, __u32 size)
+{
+	count_out(bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, rec, size), 1);
+}
+
+/* A batch's slot size, bounded for the verifier (a constant where the config is frozen). */
+static __attribute__((always_inline)) __u32 batch_stride(const struct skbd_config *cfg)
+{
+	__u32 stride = cfg->stride;
+
+	return stride > SKBD_EVENT_MAX ? SKBD_EVENT_MAX : stride < SKBD_EVENT_HDR ? SKBD_EVENT_HDR : stride;
+}
+
+/* Write the batch's records as one sample and empty it. */
+static __attribute__((always_inline)) void batch_out(void *ctx, const struct skbd_config *cfg, struct skbd_batch *b)
+{
+	__u32 n = b->head.count;
+
+	if (n > SKBD_BATCH_MAX) /* for the verifier; the programs never count past it */
+		n = SKBD_BATCH_MAX;
+	if (n)
+		count_out(bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, b->data, n * batch_stride(cfg)), n);
+	b->head.count = 0;
+}
+
+#define barrier() asm volatile("" : : : "memory")
 
 SEC("tracepoint/skb/kfree_skb")
 int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 {
 	struct skbd_config *cfg;
 	struct skbd_event *ev;
+	struct skbd_batch *b = 0;
 	struct drop_in in;
-	__u32 zero = 0, size;
+	__u32 zero = 0, size, cpu, slot = 0, own = 0;
 
 	count(SKBD_STAT_SEEN);
 	cfg = bpf_map_lookup_elem(&config, &zero);
-	ev = bpf_map_lookup_elem(&scratch, &zero);
-	if (!cfg || !ev)
+	if (!cfg)
 		return 0;
 	tp_drop(ctx, cfg, &in);
-	size = make_event(ctx, &in, cfg, ev, 0);
-	if (!size || size > sizeof(*ev))
+	if (cfg->flags & SKBD_CFG_SUMMARY) { /* counted, no record */
+		ev = bpf_map_lookup_elem(&scratch, &zero);
+	} else {
+		cpu = bpf_get_smp_processor_id();
+		b = bpf_map_lookup_elem(&batch, &cpu);
+		if (!b)
+			return 0;
+		/* a flush this program interrupted owns the batch: the spare slot */
+		own = b->head.owner == SKBD_BATCH_FREE;
+		slot = own ? b->head.count : SKBD_BATCH_MAX;
+		if (slot >= SKBD_BATCH_MAX)
+			slot = SKBD_BATCH_MAX;
+		if (own) {
+			b->head.owner = SKBD_BATCH_TP;
+			barrier();
+		}
+		ev = (struct skbd_event *)(b->data + slot * batch_stride(cfg));
+	}
+	if (!ev)
 		return 0;
-	perf_out(ctx, ev, size);
+	size = make_event(ctx, &in, cfg, ev, 0);
+	if (!b)
+		return 0;
+	if (size && size <= SKBD_EVENT_MAX) {
+		if (slot == SKBD_BATCH_MAX) {
+			perf_out(ctx, ev, size);
+		} else {
+			b->head.count = slot + 1;
+			if (slot + 1 >= b->head.limit)
+				batch_out(ctx, cfg, b);
+		}
+	}
+	if (own) {
+		barrier();
+		b->head.owner = SKBD_BATCH_FREE;
+	}
+	return 0;
+}
+
+/* Run by the reader on a CPU (BPF_PROG_TEST_RUN): write that CPU's batch.
+ * Returns 1 when the tracepoint program is in it (ask again), else 0. */
+SEC("raw_tp/skbd_flush")
+int skbd_flush(void *ctx)
+{
+	struct skbd_config *cfg;
+	struct skbd_batch *b;
+	__u32 zero = 0, cpu = bpf_get_smp_processor_id();
+
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	b = bpf_map_lookup_elem(&batch, &cpu);
+	if (!cfg || !b)
+		return 0;
+	if (b->head.owner != SKBD_BATCH_FREE)
+		return 1;
+	if (!b->head.count)
+		return 0;
+	b->head.owner = SKBD_BATCH_FLUSH;
+	barrier();
+	batch_out(ctx, cfg, b);
+	barrier();
+	b->head.owner = SKBD_BATCH_FREE;
 	return 0;
 }
 
@@ -1118,10 +1216,7 @@ static __attribute__((always_inline)) void rb_out(struct skbd_config *cfg, struc
 	default:
 		break;
 	}
-	if (bpf_ringbuf_output(&ringbuf, ev, size, flags) < 0)
-		count(SKBD_STAT_OUTPUT_FAIL);
-	else
-		count(SKBD_STAT_EMITTED);
+	count_out(bpf_ringbuf_output(&ringbuf, ev, size, flags), 1);
 }
 
 /* kfree_skb as above, its events through the ring buffer (rb_out). */

@@ -79,6 +79,36 @@ struct skbd_rate {
 	__u64 count;
 };
 
+/* Streaming through the perf rings, records are gathered per CPU and written
+ * several to a perf sample: one perf output costs several times what making
+ * the record does. Element CPU of the batch map (an ARRAY of possible CPUs,
+ * BPF_F_MMAPABLE) is that CPU's batch. The tracepoint program makes its record
+ * in place, in slot count, and writes the batch (count * config.stride bytes,
+ * one sample) once count reaches limit. The reader, which maps the array, has
+ * the flush program run on a CPU whose batch holds records (BPF_PROG_TEST_RUN
+ * with BPF_F_TEST_RUN_ON_CPU, 5.10+) at every poll and before it stops.
+ * owner keeps the two apart on one CPU: the flush runs in an interrupt when
+ * asked for another CPU, and lets a batch be while the tracepoint program is
+ * in it (it answers 1: ask again); asked for its own CPU it runs in process
+ * context, where a softirq may run the tracepoint program inside it, which
+ * then makes its record in the spare slot SKBD_BATCH_MAX and writes it alone.
+ * A sample holds size / stride records (one when shorter than stride). */
+#define SKBD_MAP_BATCH "batch"
+#define SKBD_PROG_FLUSH "skbd_flush"
+#define SKBD_BATCH_MAX 16
+#define SKBD_EVENT_MAX (SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX)
+enum skbd_batch_owner {
+	SKBD_BATCH_FREE = 0,
+	SKBD_BATCH_TP = 1,    /* the tracepoint program is making a record in it */
+	SKBD_BATCH_FLUSH = 2, /* the flush program is writing it */
+};
+struct skbd_batch_head {
+	__u32 owner; /* enum skbd_batch_owner */
+	__u32 count; /* records held */
+	__u32 limit; /* the reader's, before attach: write at this many (0, 1: every record) */
+	__u32 pad;
+};
+
 /* Programs: one per transport; the loader loads only the one in use. */
 #define SKBD_PROG_PERF "skbd_kfree_skb"
 #define SKBD_PROG_RINGBUF "skbd_kfree_rb"
@@ -146,6 +176,8 @@ struct skbd_config {
 	__u32 hook_reason;    /* the reason the listen-overflow hook reports (TCP_LISTEN_OVERFLOW) */
 	__u32 nr_dev_keys;    /* dev_mode with at most SKBD_DEV_INLINE devices: they are here, 0: in the devices map */
 	__u64 dev_keys[SKBD_DEV_INLINE]; /* netns << 32 | ifindex: compared in place, cheaper than a hash lookup */
+	__u32 stride;         /* a batch's slot: SKBD_EVENT_HDR + snaplen rounded up to 8 (see struct skbd_batch) */
+	__u32 pad2;
 };
 
 enum skbd_dev_mode {
@@ -259,6 +291,12 @@ struct skbd_event {
 };
 
 #define SKBD_EVENT_HDR 160u /* offsetof(struct skbd_event, data) */
+
+struct skbd_batch {
+	struct skbd_batch_head head;
+	/* SKBD_BATCH_MAX slots config.stride bytes apart, then the spare one */
+	__u8 data[(SKBD_BATCH_MAX + 1) * SKBD_EVENT_MAX];
+};
 
 enum skbd_sk_src {
 	SKBD_SKSRC_NONE = 0,

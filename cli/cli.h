@@ -28,7 +28,6 @@ enum cli_wakeup { CLI_WAKEUP_BYTES, CLI_WAKEUP_EVENTS, CLI_WAKEUP_NONE };
 #define CLI_RING_BUDGET (64u << 20)
 #define CLI_RING_MIN (1u << 20)
 #define CLI_RING_MAX (8u << 20)
-#define CLI_DEFAULT_WATERMARK (64 << 10) /* wake the reader every 64 KiB */
 #define CLI_POLL_MS 100                 /* a lone drop shows within this */
 #define CLI_STACK_IDS 16384             /* stack map entries with --stack (8 MiB) */
 #define CLI_OWNER_REFRESH_MS 100        /* --owner: how often its sockets are listed again */
@@ -55,6 +54,7 @@ struct cli_opts {
 	enum cli_wakeup wakeup;
 	unsigned long long wakeup_arg; /* bytes or events */
 	unsigned int poll_ms;
+	unsigned int batch;       /* --batch: records per perf sample; 0: the monitor's default */
 	unsigned int snaplen;     /* packet bytes to capture, 0..SKBD_DROP_SNAPLEN_MAX */
 	const char *devices;      /* -i list */
 	const char *exclude_devices;

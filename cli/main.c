@@ -68,7 +68,10 @@ static int on_lost(void *ctx, int cpu, __u64 lost)
 	struct cli_run *r = ctx;
 
 	r->lost += lost;
-	r->lost_pending += lost; /* -w: the next packet's drop count */
+	/* -w: the next packet's drop count; a lost sample of a batch is
+	 * several drops, counted by the kernel's failed outputs (cli_flush) */
+	if (skbd_monitor__batch(r->mon) <= 1)
+		r->lost_pending += lost;
 	return SKBD_CB_OK;
 }
 
@@ -100,6 +103,7 @@ static void monitor_config(const struct cli_opts *o, const struct cli_setup *s, 
 						     SKBD_WAKEUP_BYTES;
 	c->wakeup_arg = o->wakeup_arg;
 	c->pages = o->pages;
+	c->batch = o->batch;
 	c->stack_ids = CLI_STACK_IDS;
 }
 
@@ -398,6 +402,9 @@ int main(int argc, char **argv)
 			skbd_monitor__hook(r->mon));
 	else if (o.verbose)
 		fprintf(stderr, "skbdrop: SYNs dropped on a full accept queue traced at tcp_conn_request (fentry)\n");
+	if (o.verbose && !o.summary && o.transport == CLI_TRANSPORT_PERF)
+		fprintf(stderr, "skbdrop: perf samples gather up to %u record%s (--batch)\n", skbd_monitor__batch(r->mon),
+			skbd_monitor__batch(r->mon) > 1 ? "s" : "");
 	if (!skbd_monitor__has_rx_sk(r->mon) && skbd_monitor__has_btf(r->mon) &&
 	    (o.owner || (o.summary && (o.by & (SKBD_BY_OWNER | SKBD_BY_CONTAINER)))))
 		fprintf(stderr, "skbdrop: note: this kernel's tracepoint does not name the receiving socket (rx_sk, 6.11+): %s\n",

@@ -93,9 +93,12 @@ void cli_usage(FILE *f)
 		"      --transport KIND     perf (per-CPU perf rings, default) or ringbuf (one BPF ring\n"
 		"                           buffer, Linux 5.8+)\n"
 		"      --wakeup POLICY      when the kernel wakes the reader: bytes:N (N bytes pending,\n"
-		"                           default bytes:65536), events:N (every N events), or none\n"
-		"                           (never; the reader polls every --poll-ms)\n"
+		"                           default: a quarter of a ring), events:N (every N events),\n"
+		"                           or none (never; the reader polls every --poll-ms)\n"
 		"      --poll-ms N          longest wait before the rings are read anyway (default %d)\n"
+		"      --batch N            perf: records written to the ring together, 1 to 16 (default\n"
+		"                           16; 1 with --wakeup events:N); fewer where a ring is small,\n"
+		"                           1 before Linux 5.10. A record waits at most --poll-ms + 10 ms\n"
 		"  -Z, --relinquish-privileges USER\n"
 		"                           once tracing, run as USER (default: nobody when\n"
 		"                           started as root; -Z root keeps root), keeping only\n"
@@ -163,7 +166,7 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 enum { OPT_EXCLUDE = 256, OPT_PAGES, OPT_LIST, OPT_COUNT_ONLY, OPT_NO_OUTPUT, OPT_TRANSPORT, OPT_WAKEUP,
        OPT_POLL_MS, OPT_BTF, OPT_SNAPLEN, OPT_EXCLUDE_DEVICE, OPT_NETNS, OPT_MAX_RATE,
        OPT_SUMMARY, OPT_BY, OPT_PROM, OPT_OWNER, OPT_SOCK_STATE, OPT_ALL, OPT_IGNORE, OPT_NO_RULES, OPT_USER,
-       OPT_METRICS, OPT_METRICS_LABELS, OPT_OTLP };
+       OPT_METRICS, OPT_METRICS_LABELS, OPT_OTLP, OPT_BATCH };
 
 static int parse_wakeup(const char *s, struct cli_opts *o)
 {
@@ -201,6 +204,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		{ "transport", required_argument, NULL, OPT_TRANSPORT },
 		{ "wakeup", required_argument, NULL, OPT_WAKEUP },
 		{ "poll-ms", required_argument, NULL, OPT_POLL_MS },
+		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "stack", no_argument, NULL, 's' },
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
@@ -231,7 +235,7 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 
 	memset(o, 0, sizeof(*o));
 	o->wakeup = CLI_WAKEUP_BYTES;
-	o->wakeup_arg = CLI_DEFAULT_WATERMARK;
+	o->wakeup_arg = 0; /* bytes: a quarter of a ring (the monitor's default) */
 	o->poll_ms = CLI_POLL_MS;
 	o->snaplen = SKBD_DROP_SNAPLEN_DEFAULT;
 	o->benign = SKBD_BENIGN_DEFAULT;
@@ -325,6 +329,11 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		case OPT_WAKEUP:
 			if (parse_wakeup(optarg, o))
 				return fail(err, err_size, "--wakeup: '%s' is not bytes:N, events:N or none (N from 1 to 2^30)", optarg);
+			break;
+		case OPT_BATCH:
+			if (parse_ull(optarg, SKBD_MONITOR_BATCH_MAX, &v) || !v)
+				return fail(err, err_size, "--batch: '%s' is not between 1 and %d", optarg, SKBD_MONITOR_BATCH_MAX);
+			o->batch = (unsigned int)v;
 			break;
 		case OPT_POLL_MS:
 			if (parse_ull(optarg, 60000, &v) || !v)
@@ -518,6 +527,9 @@ int cli_parse_args(int argc, char **argv, struct cli_opts *o, char *err, size_t 
 		return fail(err, err_size, "a filter expression needs the packet's bytes: --snaplen must not be 0");
 	if (o->devices && !strcmp(o->devices, "any")) /* tcpdump's -i any: every device */
 		o->devices = NULL;
+	if (o->batch && (o->summary || o->transport != CLI_TRANSPORT_PERF))
+		return fail(err, err_size, "--batch %u: records are gathered only when streamed through the perf rings (not with %s)",
+			    o->batch, o->summary ? "--summary" : "--transport ringbuf");
 	if (!o->summary && (o->by_given || o->prom_file))
 		return fail(err, err_size, "%s needs --summary", o->prom_file ? "--prom-file" : "--by");
 	if ((o->rotate_bytes || o->rotate_files) && !o->write_file)

@@ -405,9 +405,10 @@ int cli_flush(struct cli_run *r)
 	int err = r->out ? skbd_out__flush(r->out) : 0;
 
 	if (r->pcap) {
-		if (r->o->transport == CLI_TRANSPORT_RINGBUF) {
-			/* the ring buffer's losses are the kernel's failed outputs:
-			 * given to the next packet written */
+		if (r->o->transport == CLI_TRANSPORT_RINGBUF || skbd_monitor__batch(r->mon) > 1) {
+			/* the ring buffer's losses, and those of batched perf
+			 * samples, are the kernel's failed outputs: given to the
+			 * next packet written */
 			struct skbd_monitor_stats st;
 
 			skbd_monitor__stats(r->mon, &st);
@@ -488,7 +489,7 @@ void cli_print_exit(struct cli_run *r)
 			r->delivered, (unsigned long long)st.output_fail, (unsigned long long)st.output_fail,
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 	else
-		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu records lost, %llu kernel output failures), %llu filtered in kernel, %llu rate-limited\n",
+		fprintf(stderr, "skbdrop: %llu events delivered, %llu lost (perf ring full: %llu samples lost, %llu records in failed outputs), %llu filtered in kernel, %llu rate-limited\n",
 			r->delivered, cli_lost(r, &st), r->lost, (unsigned long long)st.output_fail,
 			(unsigned long long)st.filtered, (unsigned long long)st.rate_limited);
 	{
@@ -530,7 +531,8 @@ void cli_print_exit(struct cli_run *r)
 	if (o->wakeup == CLI_WAKEUP_NONE)
 		snprintf(wk, sizeof(wk), "none");
 	else
-		snprintf(wk, sizeof(wk), "%s:%llu", o->wakeup == CLI_WAKEUP_BYTES ? "bytes" : "events", o->wakeup_arg);
+		snprintf(wk, sizeof(wk), "%s:%llu", o->wakeup == CLI_WAKEUP_BYTES ? "bytes" : "events",
+			 skbd_monitor__wakeup_arg(r->mon));
 	fprintf(stderr, "skbdrop: transport %s, wakeup %s, %llu wakeups, %llu polls\n",
 		o->transport == CLI_TRANSPORT_RINGBUF ? "ringbuf" : "perf", wk, (unsigned long long)st.wakeups,
 		(unsigned long long)st.polls);

@@ -96,6 +96,7 @@ static const struct {
 	__u32 expected_attach_type;
 } prog_types[] = {
 	{ "tracepoint/", BPF_PROG_TYPE_TRACEPOINT, 0 },
+	{ "raw_tp/", BPF_PROG_TYPE_RAW_TRACEPOINT, 0 }, /* run by BPF_PROG_TEST_RUN, never attached */
 	{ "fentry/", BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY }, /* attach_btf_id from skbd_obj__set_attach_btf_id */
 };
 

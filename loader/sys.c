@@ -176,6 +176,24 @@ int skbd_bpf_prog_test_run(const struct skbd_sys *sys, int prog_fd, const void *
 	return ret;
 }
 
+int skbd_bpf_prog_run_on_cpu(const struct skbd_sys *sys, int prog_fd, __u32 cpu, __u32 *retval)
+{
+	union bpf_attr attr;
+	__u64 args[1] = { 0 }; /* a raw tracepoint's context: its arguments */
+	int ret;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = (__u32)prog_fd;
+	attr.test.ctx_in = (__u64)(unsigned long)args;
+	attr.test.ctx_size_in = sizeof(args);
+	attr.test.flags = BPF_F_TEST_RUN_ON_CPU;
+	attr.test.cpu = cpu;
+	ret = sys_bpf(sys, BPF_PROG_TEST_RUN, &attr, ATTR_SIZE(test.cpu));
+	if (ret == 0 && retval)
+		*retval = attr.test.retval;
+	return ret;
+}
+
 int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd,
 			 unsigned long flags)
 {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -66,7 +68,7 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_DEV == SKBD_AGG_DEV && SKBD_BY_NETNS == SKBD_AGG_NETNS && SKBD_BY_COMM == SKBD_AGG_COMM &&
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
-_Static_assert(sizeof(struct skbd_config) == 128, "config is 128 bytes");
+_Static_assert(sizeof(struct skbd_config) == 136, "config is 136 bytes");
 _Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
 		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
 	       "benign");
@@ -128,6 +130,12 @@ struct skbd_monitor {
 	size_t key_index_cap; /* a power of two, at least twice the keys it may hold */
 	__u64 *owner_set;           /* the owners map's inodes, sorted */
 	size_t nr_owner_set;
+	/* perf streaming: the CPUs' batches (struct skbd_batch), mapped; the flush program */
+	int flush_prog;             /* -1: none */
+	void *batches;
+	size_t batches_size, batch_elem;
+	__u32 batch;                /* records per sample at most (after attach; 1: none gathered) */
+	__u32 stride;               /* a batch slot's size */
 	int hook_prog;              /* the listen-overflow hook's program, -1: none */
 	int hook_fd;                /* its link; -1: not attached */
 	char hook_err[160];         /* why not */
@@ -495,6 +503,8 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	mon->hook_prog = -1;
 	mon->hook_fd = -1;
 	mon->qdisc_prog = -1;
+	mon->flush_prog = -1;
+	mon->batch = 1;
 	mon->qdisc_fd = -1;
 	ret = read_format(mon);
 	if (!ret || mon->opts.reasons_only) {
@@ -552,6 +562,8 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	free(mon->percpu);
 	if (mon->aggcache)
 		munmap(mon->aggcache, mon->aggcache_size);
+	if (mon->batches)
+		munmap(mon->batches, mon->batches_size);
 	free(mon->agg_copy[0]);
 	free(mon->agg_copy[1]);
 	free(mon->keys);
@@ -723,6 +735,12 @@ static __u32 agg_key_size(__u32 by)
 	return offsetof(struct skbd_agg_key, comm);
 }
 
+/* Records go through the perf rings (and so through the batches). */
+static bool streams_perf(const struct skbd_monitor_config *cfg)
+{
+	return !cfg->summary && cfg->transport == SKBD_TRANSPORT_PERF;
+}
+
 /* Map sizes: the perf array per CPU, the stack map, one ring buffer holding
  * as much as the per-CPU rings would; the summary's key. */
 static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
@@ -731,10 +749,17 @@ static int size_maps(struct skbd_monitor *mon, const struct skbd_monitor_config 
 	int err;
 
 	mon->ring_bytes = cfg->pages * (size_t)page_size; /* per CPU, perf transport */
+	mon->stride = SKBD_EVENT_HDR + ((cfg->snaplen + 7) & ~7u); /* records stay 8-aligned in a batch */
 	mon->rb_size = mon->ring_bytes;
 	for (int c = 1; c < mon->nr_cpus && mon->rb_size < (1u << 30); c <<= 1)
 		mon->rb_size <<= 1;
+	/* the default wakeup: a quarter of a ring (each wakeup is an interrupt
+	 * on the dropping CPU; the reader also reads every poll) */
+	if (cfg->wakeup == SKBD_WAKEUP_BYTES && !cfg->wakeup_arg)
+		mon->cfg.wakeup_arg = (cfg->transport == SKBD_TRANSPORT_RINGBUF ? mon->rb_size : mon->ring_bytes) / 4;
 	err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_EVENTS, (__u32)mon->nr_cpus);
+	if (!err && streams_perf(cfg)) /* one batch per CPU */
+		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_BATCH, (__u32)mon->nr_cpus);
 	if (!err && cfg->stack)
 		err = skbd_obj__set_max_entries(mon->obj, SKBD_MAP_STACKS, cfg->stack_ids);
 	if (!err)
@@ -762,14 +787,20 @@ static int choose_prog(struct skbd_monitor *mon, enum skbd_transport t)
 	int hperf = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_PERF);
 	int hrb = skbd_obj__find_prog(mon->obj, SKBD_PROG_HOOK_RINGBUF);
 	int qp = skbd_obj__find_prog(mon->obj, SKBD_PROG_QDISC);
+	int fp = skbd_obj__find_prog(mon->obj, SKBD_PROG_FLUSH);
 	bool qdisc = mon->qfmt && skbd_tpformat__field(mon->qfmt, "reason") &&
 		     skbd_tpformat__field(mon->qfmt, "skbaddr") && skbd_tpformat__reason_code(mon->fmt, "QDISC_DROP") >= 0;
 	int func = mon->btf && !mon->opts.btf_path && !mon->opts.no_hook ?
 			   skbd_btf__find_by_name_kind(mon->btf, SKBD_HOOK_FUNC, BTF_KIND_FUNC) : -ENOENT;
 	int err;
 
-	if (perf < 0 || rb < 0 || hperf < 0 || hrb < 0 || qp < 0)
+	if (perf < 0 || rb < 0 || hperf < 0 || hrb < 0 || qp < 0 || fp < 0)
 		return -ENOENT;
+	/* the flush program: where records are gathered (optional: without
+	 * it, each record is written at once) */
+	if (skbd_obj__set_autoload(mon->obj, fp, streams_perf(&mon->cfg)) || skbd_obj__set_optional(mon->obj, fp, true))
+		return -EINVAL;
+	mon->flush_prog = streams_perf(&mon->cfg) ? fp : -1;
 	if (skbd_obj__set_autoload(mon->obj, qp, qdisc) || skbd_obj__set_optional(mon->obj, qp, true))
 		return -EINVAL;
 	mon->qdisc_prog = qdisc ? qp : -1;
@@ -870,9 +901,10 @@ static int configure_maps(struct skbd_monitor *mon, const struct skbd_monitor_co
 		.agg_fields = c->summary || c->count ? c->by : 0,
 		/* the ring buffer program applies the wakeup policy itself */
 		.rb_wakeup = rb_wakeup(c->wakeup),
-		.rb_wakeup_arg = c->wakeup_arg,
+		.rb_wakeup_arg = mon->cfg.wakeup_arg,
 		.hook_reason = hook_reason(mon),
 		.qdisc_generic = mon->qdisc_prog >= 0 ? (__u32)skbd_tpformat__reason_code(mon->fmt, "QDISC_DROP") : 0,
+		.stride = mon->stride,
 	};
 	int dfd = map_fd(mon, SKBD_MAP_DEVICES), cfd = map_fd(mon, SKBD_MAP_CONFIG), rfd = map_fd(mon, SKBD_MAP_REASONS);
 	__u32 one = 1, zero = 0, skip = SKBD_VERDICT_SKIP;
@@ -1114,13 +1146,45 @@ int skbd_monitor__record_to_drop(const void *data, __u32 size, struct skbd_drop 
 	return 0;
 }
 
+__u32 skbd_monitor__sample_records(__u32 size, __u32 stride)
+{
+	__u32 n = stride ? size / stride : 1;
+
+	return n ? n : 1;
+}
+
+__u32 skbd_monitor__stride(const struct skbd_monitor *mon)
+{
+	return mon->stride;
+}
+
+__u32 skbd_monitor__batch(const struct skbd_monitor *mon)
+{
+	return mon->batch;
+}
+
+unsigned long long skbd_monitor__wakeup_arg(const struct skbd_monitor *mon)
+{
+	return mon->cfg.wakeup_arg;
+}
+
+/* A ring buffer record, or a perf sample of one or more records. */
 static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 {
 	struct skbd_monitor *mon = ctx;
+	__u32 n = mon->pb ? skbd_monitor__sample_records(size, mon->stride) : 1;
+	__u32 each = n > 1 ? mon->stride : size;
 
-	if (skbd_monitor__record_to_drop(data, size, &mon->drop))
-		return SKBD_CB_OK;
-	return mon->on_drop ? mon->on_drop(mon->ctx, &mon->drop) : SKBD_CB_OK;
+	for (__u32 i = 0; i < n; i++) {
+		int ret;
+
+		if (skbd_monitor__record_to_drop((const char *)data + (size_t)i * each, each, &mon->drop))
+			continue;
+		ret = mon->on_drop ? mon->on_drop(mon->ctx, &mon->drop) : SKBD_CB_OK;
+		if (ret != SKBD_CB_OK)
+			return ret;
+	}
+	return SKBD_CB_OK;
 }
 
 static int on_lost(void *ctx, int cpu, __u64 lost)
@@ -1160,6 +1224,98 @@ static int open_rings(struct skbd_monitor *mon)
 	return err;
 }
 
+static struct skbd_batch_head *batch_head(struct skbd_monitor *mon, int cpu)
+{
+	return (struct skbd_batch_head *)((char *)mon->batches + (size_t)cpu * mon->batch_elem);
+}
+
+/* How many records a sample gathers: the caller's choice, at most an eighth
+ * of a ring (so that a full ring still takes several), and 1 unless the
+ * batches can be mapped and the kernel runs the flush program on a chosen
+ * CPU (5.10+). Written to every CPU's batch before the program runs. */
+static void setup_batches(struct skbd_monitor *mon)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = mon->obj ? map_fd(mon, SKBD_MAP_BATCH) : -1;
+	int pfd = mon->flush_prog >= 0 ? skbd_obj__prog_fd(mon->obj, mon->flush_prog) : -1;
+	__u32 want = mon->cfg.batch ? mon->cfg.batch : mon->cfg.wakeup == SKBD_WAKEUP_EVENTS ? 1 : SKBD_MONITOR_BATCH_MAX;
+	__u32 fit = mon->stride ? (__u32)(mon->ring_bytes / 8 / mon->stride) : 1, retval = 0, limit;
+	const char *why = NULL;
+	void *m;
+	int err;
+
+	mon->batch = 1;
+	if (!mon->pb || fd < 0 || pfd < 0 || page <= 0)
+		return; /* no perf rings, or no flush program: each record at once */
+	if (want > SKBD_MONITOR_BATCH_MAX)
+		want = SKBD_MONITOR_BATCH_MAX;
+	limit = want < fit ? want : fit;
+	mon->batch_elem = (sizeof(struct skbd_batch) + 7) & ~(size_t)7;
+	mon->batches_size = ((size_t)mon->nr_cpus * mon->batch_elem + (size_t)page - 1) / (size_t)page * (size_t)page;
+	m = mmap(NULL, mon->batches_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		why = "the batches cannot be mapped";
+	} else {
+		mon->batches = m;
+		/* the flush program on this CPU, with nothing to write: can the kernel run it there? */
+		int cpu = sched_getcpu();
+
+		err = limit > 1 ? skbd_bpf_prog_run_on_cpu(mon->opts.sys, pfd, cpu > 0 ? (__u32)cpu : 0, &retval) : 0;
+		if (err)
+			why = "the kernel cannot run the flush program on a chosen CPU (5.10+)";
+	}
+	if (why) {
+		skbd_log(SKBD_LOG_DEBUG, "monitor: %s (%s): every record is written at once", why, strerror(-err));
+		limit = 1;
+	}
+	for (int c = 0; mon->batches && c < mon->nr_cpus; c++)
+		batch_head(mon, c)->limit = limit ? limit : 1;
+	mon->batch = limit ? limit : 1;
+}
+
+/* Have the flush program write the batches that hold records: every one
+ * (all), or those whose first record is SKBD_BATCH_AGE_MS old (a batch
+ * filling fast is left to fill). A batch the tracepoint program is in is
+ * left for the next poll, or when all asked for again a few times (after
+ * detach, the program may still be finishing on a CPU). Returns how many
+ * batches were written. */
+#define SKBD_BATCH_AGE_MS 10
+static int flush_batches(struct skbd_monitor *mon, bool all)
+{
+	int pfd = mon->flush_prog >= 0 ? skbd_obj__prog_fd(mon->obj, mon->flush_prog) : -1;
+	int flushed = 0;
+	struct timespec now;
+	__u64 now_ns;
+
+	if (mon->batch <= 1 || !mon->batches || pfd < 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now); /* bpf_ktime_get_ns()'s clock */
+	now_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	for (int c = 0; c < mon->nr_cpus; c++) {
+		struct skbd_batch_head *h = batch_head(mon, c);
+		/* the first record's time stamp: read while the CPU may write it, a hint only */
+		__u64 first = __atomic_load_n((__u64 *)(h + 1), __ATOMIC_RELAXED);
+
+		if (!all && first + SKBD_BATCH_AGE_MS * 1000000ull > now_ns)
+			continue;
+		for (int tries = 0; tries < (all ? 100 : 1); tries++) {
+			__u32 retval = 0;
+
+			if (!__atomic_load_n(&h->count, __ATOMIC_ACQUIRE))
+				break;
+			if (skbd_bpf_prog_run_on_cpu(mon->opts.sys, pfd, (__u32)c, &retval))
+				break; /* offline: the kernel runs nothing there */
+			if (!retval) {
+				flushed++;
+				break;
+			}
+			usleep(100); /* the tracepoint program is in it */
+		}
+	}
+	return flushed;
+}
+
 int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lost_fn on_lost_fn, void *ctx)
 {
 	int fd, err;
@@ -1176,6 +1332,7 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 		if (err)
 			return err;
 	}
+	setup_batches(mon);
 	fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
 	if (fd < 0) {
 		set_err(mon, "attaching to skb:kfree_skb: %s", strerror(-fd));
@@ -1235,12 +1392,19 @@ int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms)
 {
 	int err;
 
-	if (mon->rb)
+	if (mon->rb) {
 		err = skbd_ringbuf__poll(mon->rb, timeout_ms);
-	else if (mon->pb)
+	} else if (mon->pb) {
 		err = skbd_perfbuf__poll(mon->pb, timeout_ms);
-	else
+		/* then what the batches gathered, a poll's time at most */
+		if (err >= 0 && flush_batches(mon, false)) {
+			int more = skbd_perfbuf__consume(mon->pb);
+
+			err = more < 0 ? more : err + more;
+		}
+	} else {
 		return -EINVAL;
+	}
 	if (err < 0 && err != -EINTR && err != -ECANCELED)
 		set_err(mon, "polling %s: %s", mon->rb ? "the ring buffer" : "perf rings", strerror(-err));
 	return err;
@@ -1250,8 +1414,14 @@ int skbd_monitor__consume(struct skbd_monitor *mon)
 {
 	if (mon->rb)
 		return skbd_ringbuf__consume(mon->rb);
-	if (mon->pb)
-		return skbd_perfbuf__consume(mon->pb);
+	if (mon->pb) {
+		int err = skbd_perfbuf__consume(mon->pb), more;
+
+		if (err < 0 || !flush_batches(mon, true))
+			return err;
+		more = skbd_perfbuf__consume(mon->pb);
+		return more < 0 ? more : err + more;
+	}
 	return -EINVAL;
 }
 

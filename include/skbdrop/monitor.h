@@ -104,10 +104,16 @@ struct skbd_monitor_config {
 	bool all;                    /* report benign frees too (flagged SKBD_DROP_BENIGN) */
 	enum skbd_transport transport;
 	enum skbd_wakeup wakeup;
-	unsigned long long wakeup_arg; /* bytes or events */
+	unsigned long long wakeup_arg; /* bytes or events; bytes 0: a quarter of a ring */
 	size_t pages;                /* per-CPU ring pages (perf); the ring buffer gets as much in all */
 	__u32 stack_ids;             /* stack map entries with stack */
+	__u32 batch;                 /* perf: records per sample, 1..SKBD_MONITOR_BATCH_MAX; 0: the default
+				      * (SKBD_MONITOR_BATCH_MAX; 1 with wakeup SKBD_WAKEUP_EVENTS). Fewer where a ring
+				      * is small (a sample at most an eighth of it), 1 where the kernel cannot flush
+				      * (before 5.10) */
 };
+
+#define SKBD_MONITOR_BATCH_MAX 16
 
 /* Lay the program out for this kernel, raise RLIMIT_MEMLOCK (kernels before
  * 5.11 charge BPF memory to it), create the maps, load the program of the
@@ -122,6 +128,20 @@ bool skbd_monitor__direct_reads(const struct skbd_monitor *mon);
 typedef int (*skbd_drop_fn)(void *ctx, const struct skbd_drop *d);
 typedef int (*skbd_lost_fn)(void *ctx, int cpu, __u64 lost);
 
+/* Records in a perf sample of size bytes whose batch slots are stride bytes
+ * (skbd_monitor__stride): record i starts at i * stride. A sample shorter
+ * than a slot is one record (never 0). */
+__u32 skbd_monitor__sample_records(__u32 size, __u32 stride);
+/* After load: the slot size of the perf samples' batches. */
+__u32 skbd_monitor__stride(const struct skbd_monitor *mon);
+/* After attach: records per perf sample at most (1: each drop written at
+ * once, as with the ring buffer). With more than one, a lost sample is
+ * several drops: losses are counted by the kernel's failed outputs
+ * (skbd_monitor_stats.output_fail), not by the rings' LOST records. */
+__u32 skbd_monitor__batch(const struct skbd_monitor *mon);
+/* After load: the wakeup policy's argument in force (bytes 0 made a quarter of a ring). */
+unsigned long long skbd_monitor__wakeup_arg(const struct skbd_monitor *mon);
+
 /* One record as the kernel wrote it to a ring (size bytes: a perf sample's
  * raw payload or a ring buffer record) into *d: what the rings' callbacks do
  * before on_drop, public for the fuzzers. A caplen the record does not carry
@@ -133,11 +153,13 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 /* Stop the program; the rings keep what they hold for a last consume. */
 void skbd_monitor__detach(struct skbd_monitor *mon);
 
-/* Wait up to timeout_ms, then hand out what the rings hold. Records handed
- * out (>= 0), -EINTR (a signal or SKBD_CB_STOP), -ECANCELED
- * (SKBD_CB_ERROR), other -errno. */
+/* Wait up to timeout_ms, then hand out what the rings hold, and the records
+ * the CPUs' batches hold (see skbd_monitor__batch). Records handed out
+ * (>= 0), -EINTR (a signal or SKBD_CB_STOP), -ECANCELED (SKBD_CB_ERROR),
+ * other -errno. */
 int skbd_monitor__poll(struct skbd_monitor *mon, int timeout_ms);
-/* Hand out what the rings hold without waiting. Same returns. */
+/* Hand out what the rings and batches hold without waiting (after detach:
+ * everything the program wrote). Same returns. */
 int skbd_monitor__consume(struct skbd_monitor *mon);
 /* The rings' epoll fd, readable when the kernel woke the reader: for a
  * caller polling other fds too (then skbd_monitor__poll(mon, 0)).

@@ -54,6 +54,10 @@ int skbd_bpf_raw_tp_open(const struct skbd_sys *sys, int prog_fd);
 /* Run the program once on size bytes of data (BPF_PROG_TEST_RUN; XDP wants
  * at least 14); its return value in *retval. */
 int skbd_bpf_prog_test_run(const struct skbd_sys *sys, int prog_fd, const void *data, __u32 size, __u32 *retval);
+/* Run a raw tracepoint program once on one CPU (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU, 5.10+: another CPU's in an interrupt there, the
+ * caller's own in process context); its return value in *retval. */
+int skbd_bpf_prog_run_on_cpu(const struct skbd_sys *sys, int prog_fd, __u32 cpu, __u32 *retval);
 
 /* Always the real kernel (close-on-exec fd). */
 int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int group_fd, unsigned long flags);

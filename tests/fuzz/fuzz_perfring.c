@@ -9,6 +9,7 @@
 #include <string.h>
 #include <skbdrop/perfbuf.h>
 #include "fuzz_util.h"
+#include "skbdrop_abi.h"
 
 static int on_lost(void *ctx, int cpu, __u64 lost)
 {
@@ -28,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	area = calloc(1, ring);
 	/* as perfbuf.c sizes it; one knob makes it smaller than a record */
 	scratch_size = (rc.knobs & 0x8000) ? 64 : ring < 65536 ? ring : 65536;
+	/* batches: a slot of the header and a snap length of 0..248 bytes (8-aligned), or none */
+	rc.stride = (rc.knobs & (1u << 27)) ? SKBD_EVENT_HDR + ((rc.knobs >> 28) & 0xf) * 16 : 0;
 	scratch = malloc(scratch_size);
 	if (!area || !scratch)
 		abort();

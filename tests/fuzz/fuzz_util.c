@@ -162,11 +162,18 @@ void fuzz_format_drop(const struct skbd_drop *d, __u32 knobs, __s64 mono_to_real
 int fuzz_on_record(void *ctx, int cpu, const void *data, __u32 size)
 {
 	struct fuzz_rec_ctx *rc = ctx;
+	/* a perf sample of a batch: size / stride records, as the monitor splits it */
+	__u32 n = rc->stride ? skbd_monitor__sample_records(size, rc->stride) : 1;
+	__u32 each = n > 1 ? rc->stride : size;
 
 	/* every record converted, the first few formatted: formatting a ring
 	 * full of records would cost more than it finds */
-	if (!skbd_monitor__record_to_drop(data, size, &rc->d) && rc->samples < 4)
-		fuzz_format_drop(&rc->d, rc->knobs, rc->mono_to_real_ns);
+	for (__u32 i = 0; i < n; i++) {
+		if ((__u64)i * each + each > size)
+			fuzz_fail("a sample's records past its size");
+		if (!skbd_monitor__record_to_drop((const char *)data + (size_t)i * each, each, &rc->d) && rc->samples < 4 && i < 2)
+			fuzz_format_drop(&rc->d, rc->knobs, rc->mono_to_real_ns);
+	}
 	return ++rc->samples == rc->stop_at ? SKBD_CB_STOP : SKBD_CB_OK;
 }
 

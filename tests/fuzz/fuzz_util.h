@@ -52,6 +52,7 @@ struct fuzz_rec_ctx {
 	__u32 knobs;
 	__s64 mono_to_real_ns;
 	unsigned int samples, stop_at; /* stop_at != 0: SKBD_CB_STOP at that sample */
+	__u32 stride; /* perf samples: a batch's slot size, split as the monitor does (0: one record) */
 };
 int fuzz_on_record(void *ctx, int cpu, const void *data, __u32 size);
 

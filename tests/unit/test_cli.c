@@ -47,8 +47,9 @@ static void test_parse_defaults(void)
 	CU_ASSERT_EQUAL(o.pages, 0); /* sized from the CPU count at start */
 	CU_ASSERT_EQUAL(o.transport, CLI_TRANSPORT_PERF);
 	CU_ASSERT_EQUAL(o.wakeup, CLI_WAKEUP_BYTES);
-	CU_ASSERT_EQUAL(o.wakeup_arg, 65536);
+	CU_ASSERT_EQUAL(o.wakeup_arg, 0); /* a quarter of a ring: the monitor sizes it */
 	CU_ASSERT_EQUAL(o.poll_ms, 100);
+	CU_ASSERT_EQUAL(o.batch, 0); /* the monitor's default */
 	CU_ASSERT_FALSE(o.list_reasons);
 	CU_ASSERT_FALSE(o.count_only);
 	CU_ASSERT_FALSE(o.no_output);
@@ -719,6 +720,20 @@ static void test_parse_transport(void)
 	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--transport", "Perf", NULL }, &o, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--transport"));
 	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--poll-ms", "60001", NULL }, &o, err, sizeof(err)), -EINVAL);
+	/* --batch: 1 to 16, only where records go through the perf rings */
+	CU_ASSERT_EQUAL_FATAL(parse((char *[]){ "skbdrop", "--batch", "16", NULL }, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.batch, 16);
+	CU_ASSERT_EQUAL_FATAL(parse((char *[]){ "skbdrop", "--batch=1", "--transport", "perf", NULL }, &o, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(o.batch, 1);
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--batch", "0", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "--batch: '0' is not between 1 and 16"));
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--batch", "17", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--batch", "4x", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--batch", "4", "--transport", "ringbuf", NULL }, &o, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not with --transport ringbuf"));
+	CU_ASSERT_EQUAL(parse((char *[]){ "skbdrop", "--batch", "4", "--summary", "1", NULL }, &o, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not with --summary"));
 }
 
 CU_TestInfo skbd_tests_cli[] = {

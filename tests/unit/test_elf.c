@@ -100,6 +100,7 @@ static Elf64_Shdr *find_type(unsigned char *buf, __u32 type)
 #define HOOK_SEC "fentry/tcp_conn_request"
 #define HOOK_RB_SEC "fentry/tcp_conn_request/ringbuf"
 #define QDISC_SEC "tracepoint/qdisc/qdisc_drop"
+#define FLUSH_SEC "raw_tp/skbd_flush"
 
 /* The symbol named name (in the copy), NULL when absent. */
 static Elf64_Sym *find_symbol(unsigned char *buf, const char *name)
@@ -187,13 +188,13 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(obj);
 
-	/* five programs: the tracepoint's and the listen-overflow hook's, one per transport, and
-	 * qdisc_drop's (7.x), found by function name */
-	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 5);
+	/* six programs: the tracepoint's and the listen-overflow hook's, one per transport,
+	 * qdisc_drop's (7.x) and the perf batches' flush, found by function name */
+	CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 6);
 	perf = skbd_obj__find_prog(obj, SKBD_PROG_PERF);
 	rb = skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF);
-	CU_ASSERT_FATAL(perf >= 0 && perf < 5);
-	CU_ASSERT_FATAL(rb >= 0 && rb < 5);
+	CU_ASSERT_FATAL(perf >= 0 && perf < 6);
+	CU_ASSERT_FATAL(rb >= 0 && rb < 6);
 	CU_ASSERT_NOT_EQUAL(perf, rb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, perf));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skbd_obj__prog_section(obj, rb));
@@ -204,7 +205,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree"), -ENOENT);     /* a prefix */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, "skbd_kfree_skb2"), -ENOENT); /* longer */
 	CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, PROG_SEC), -ENOENT);          /* a section, not a name */
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 5));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, 6));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_section(obj, -1));
 	CU_ASSERT_STRING_EQUAL(skbd_obj__license(obj), "GPL");
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -214,7 +215,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__map_fd(obj, ""), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), -EBADF);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)), -EBADF);
-	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 5), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, 6), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__prog_fd(obj, -1), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 64), 0);
 	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096 * 16), 0);
@@ -227,7 +228,7 @@ static void test_good_object(void)
 	CU_ASSERT_EQUAL(skbd_obj__set_key_size(obj, SKBD_MAP_EVENTS, 4), 0);
 
 	/* autoload: valid indexes only; before load it can go back and forth */
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, false), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 6, false), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1000, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, rb, false), 0);
@@ -244,7 +245,7 @@ static void test_good_object(void)
 	memset(copy, 0xee, obj_size());
 	check_insns_copied(obj, perf, sec_perf, size_perf);
 	check_insns_copied(obj, rb, sec_rb, size_rb);
-	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 5, &cnt));
+	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, 6, &cnt));
 	CU_ASSERT_PTR_NULL(skbd_obj__prog_insns(obj, -1, &cnt));
 
 	free(sec_perf);
@@ -548,7 +549,7 @@ static void check_layout(const struct layout_expect *e)
 	CU_ASSERT_EQUAL(fmt->record_size, e->record_size);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &ref), 0);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
-	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 5);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__prog_count(obj), 6);
 	CU_ASSERT_EQUAL_FATAL(skbd_obj__resolve_fields(ref, resolve_placeholders, NULL), 0);
 	res.fmt = fmt;
 	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
@@ -682,8 +683,8 @@ static void test_resolve_errors(void)
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
 		res.override_size = 4;
 		CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, resolve_tp, &res), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 5);
-		for (int p = 0; p < skbd_obj__prog_count(obj) && p < 5; p++) {
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 6);
+		for (int p = 0; p < skbd_obj__prog_count(obj) && p < 6; p++) {
 			insns = skbd_obj__prog_insns(obj, p, &cnt);
 			CU_ASSERT_PTR_NOT_NULL_FATAL(insns);
 			if (strncmp(skbd_obj__prog_section(obj, p), "tracepoint/skb/", 15))
@@ -801,7 +802,7 @@ static void test_load_running_kernel(void)
 		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 4096), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 0, false), -EBUSY);
 		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 1, true), -EBUSY);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, true), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 6, true), -ENOENT);
 		CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 		skbd_obj__close(obj);
 	}
@@ -838,7 +839,7 @@ static void load_one(const char *keep, const char *drop, const char *unused_map,
 	/* the loaded program is final; indexes are still checked */
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, false), -EBUSY);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, k, true), -EBUSY);
-	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, true), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 6, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, -1, true), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_obj__load(obj), -EALREADY);
 	skbd_obj__close(obj);
@@ -1117,11 +1118,11 @@ static void test_bad_sections(void)
 		struct skbd_obj *obj = NULL;
 
 		CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(copy, obj_size(), &obj), 0);
-		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 4); /* the perf one, the two hooks, qdisc_drop's */
+		CU_ASSERT_EQUAL(skbd_obj__prog_count(obj), 5); /* the perf one, the two hooks, qdisc_drop's, the flush */
 		CU_ASSERT(skbd_obj__find_prog(obj, SKBD_PROG_PERF) >= 0);
 		CU_ASSERT_EQUAL(skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF), -ENOENT);
 		CU_ASSERT_STRING_EQUAL(skbd_obj__prog_section(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)), PROG_SEC);
-		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 4, true), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_autoload(obj, 5, true), -ENOENT);
 		skbd_obj__close(obj);
 	}
 
@@ -1132,6 +1133,7 @@ static void test_bad_sections(void)
 	find_section(copy, HOOK_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	find_section(copy, HOOK_RB_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	find_section(copy, QDISC_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
+	find_section(copy, FLUSH_SEC, NULL)->sh_flags &= ~(Elf64_Xword)SHF_EXECINSTR;
 	expect_reject("no program", copy, obj_size(), "no program sections");
 
 	/* license without its NUL, and no license */

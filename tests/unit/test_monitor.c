@@ -390,9 +390,13 @@ static void test_load_writes_config(void)
 	CU_ASSERT_EQUAL(((__u32 *)reasons->vals)[2], SKBD_VERDICT_SKIP);
 	/* only the skipped slots were written, then the config once */
 	CU_ASSERT_EQUAL(r->f->calls[BPF_MAP_UPDATE_ELEM], 3);
-	/* the perf program only; the perf array sized to the CPUs, the stack map as asked */
-	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 1);
+	/* the perf program and its batches' flush; the perf array and the batches sized to
+	 * the CPUs, a batch's slot the header and the snap length; the stack map as asked */
+	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 2);
 	CU_ASSERT_EQUAL(fake_by_name(r->f, SKBD_MAP_EVENTS)->max_entries, NCPU);
+	CU_ASSERT_EQUAL(fake_by_name(r->f, SKBD_MAP_BATCH)->max_entries, NCPU);
+	CU_ASSERT_EQUAL(cfg->stride, SKBD_EVENT_HDR + 128);
+	CU_ASSERT_EQUAL(skbd_monitor__stride(r->mon), SKBD_EVENT_HDR + 128);
 	CU_ASSERT_EQUAL(fake_by_name(r->f, SKBD_MAP_STACKS)->max_entries, 64);
 	CU_ASSERT_PTR_NULL(fake_by_name(r->f, SKBD_MAP_RINGBUF));
 	CU_ASSERT_FALSE(skbd_monitor__direct_reads(r->mon));
@@ -563,6 +567,55 @@ static void test_ringbuf_program(void)
 	CU_ASSERT_EQUAL(rb->max_entries, (__u32)(16 * sysconf(_SC_PAGESIZE) * NCPU));
 	CU_ASSERT_PTR_NULL(fake_by_name(r->f, SKBD_MAP_EVENTS));
 	rig_close(r);
+}
+
+/* Perf streaming gathers records per CPU: the batches, their flush program, the
+ * slot size; --summary and the ring buffer make none. The default bytes wakeup
+ * is a quarter of a ring. A sample holds size / stride records, at least one. */
+static void test_batches(void)
+{
+	struct rig *r = rig_open(false);
+	struct skbd_monitor_config c = base_config();
+	long page = sysconf(_SC_PAGESIZE);
+
+	c.snaplen = 61; /* slots stay 8-aligned */
+	c.wakeup = SKBD_WAKEUP_BYTES;
+	c.wakeup_arg = 0;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	CU_ASSERT_EQUAL(config_of(r)->stride, SKBD_EVENT_HDR + 64);
+	CU_ASSERT_EQUAL(fake_by_name(r->f, SKBD_MAP_BATCH)->max_entries, NCPU);
+	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 2);
+	CU_ASSERT_EQUAL(skbd_monitor__wakeup_arg(r->mon), (unsigned long long)(16 * page / 4));
+	CU_ASSERT_EQUAL(skbd_monitor__batch(r->mon), 1); /* nothing gathered before attach */
+	rig_close(r);
+
+	r = rig_open(false);
+	c = base_config();
+	c.transport = SKBD_TRANSPORT_RINGBUF;
+	c.wakeup = SKBD_WAKEUP_BYTES;
+	c.wakeup_arg = 0;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	CU_ASSERT_PTR_NULL(fake_by_name(r->f, SKBD_MAP_BATCH)); /* no program loaded uses it */
+	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 1);
+	CU_ASSERT_FATAL(fake_by_name(r->f, SKBD_MAP_RINGBUF) != NULL);
+	CU_ASSERT_EQUAL(config_of(r)->rb_wakeup_arg, fake_by_name(r->f, SKBD_MAP_RINGBUF)->max_entries / 4);
+	rig_close(r);
+
+	r = rig_open(false);
+	c = base_config();
+	c.summary = true;
+	c.by = SKBD_BY_REASON;
+	CU_ASSERT_EQUAL_FATAL(skbd_monitor__load(r->mon, &c), 0);
+	CU_ASSERT_FATAL(fake_by_name(r->f, SKBD_MAP_BATCH) != NULL); /* the tracepoint program's, unused */
+	CU_ASSERT_EQUAL(fake_by_name(r->f, SKBD_MAP_BATCH)->max_entries, 1);
+	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 1);
+	rig_close(r);
+
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(164, 288), 1);  /* one short record, padded */
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(292, 288), 1);  /* one whole slot, padded */
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(4612, 288), 16);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(0, 288), 1);    /* (record_to_drop refuses it) */
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(100, 0), 1);
 }
 
 static void put_percpu(struct fake_map *m, __u32 key_index, const __u64 v[NCPU])
@@ -825,6 +878,7 @@ CU_TestInfo skbd_tests_monitor[] = {
 	{ "load: netns filter needs BTF", test_load_without_btf_refuses_netns },
 	{ "load: failures named", test_load_failures_named },
 	{ "load: ring buffer program and size", test_ringbuf_program },
+	{ "load: perf batches, their flush, the wakeup", test_batches },
 	{ "stats summed over CPUs", test_stats_sum_cpus },
 	{ "summary keys read", test_read_keys },
 	{ "summary keys in the per-CPU slots", test_read_cached_keys },
