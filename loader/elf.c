@@ -856,6 +856,24 @@ int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, voi
 	return 0;
 }
 
+size_t skbd_obj__field_structs(const struct skbd_obj *obj, const char **names, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < obj->nr_progs; i++) {
+		for (size_t r = 0; r < obj->progs[i].nr_field_relocs && n < max; r++) {
+			const char *s = obj->progs[i].field_relocs[r].struct_name;
+			size_t k = 0;
+
+			while (k < n && strcmp(names[k], s))
+				k++;
+			if (k == n)
+				names[n++] = s;
+		}
+	}
+	return n;
+}
+
 void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys)
 {
 	obj->sys = sys;

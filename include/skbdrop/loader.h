@@ -45,6 +45,11 @@ void skbd_obj__close(struct skbd_obj *obj);
  * checks become 0/1. Must be called before load. Returns 0 or -errno (message
  * names the instruction and field). */
 int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, void *ctx);
+/* The structs the field relocations name (as the object spells them, flavor
+ * included: "sk_buff___skbd"), each once, in the order first met: up to max of
+ * them in names (borrowed from obj). Returns how many it wrote: so that a
+ * resolver can look them all up ahead of skbd_obj__resolve_fields. */
+size_t skbd_obj__field_structs(const struct skbd_obj *obj, const char **names, size_t max);
 
 /* Replace the body of the .text function name (a static noinline subprogram
  * the programs call) with insns, before load: entry r1.. as the function's

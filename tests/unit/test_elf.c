@@ -1461,7 +1461,31 @@ static void test_corruptions(void)
 	skbd_tpformat__free(fmt);
 }
 
+/* The structs the relocations name: each once, as spelled, at most max. */
+static void test_field_structs(void)
+{
+	const char *names[64], *two[2];
+	struct skbd_obj *obj = NULL;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, obj_size(), &obj), 0);
+	n = skbd_obj__field_structs(obj, names, 64);
+	CU_ASSERT(n > 5 && n < 64);
+	for (size_t i = 0; i < n; i++) {
+		/* kernel structs, and the tracepoint records laid out from their format */
+		CU_ASSERT(strstr(names[i], "___skbd") || !strncmp(names[i], "skbd_tp_", 8));
+		for (size_t j = 0; j < i; j++)
+			CU_ASSERT(strcmp(names[i], names[j]) != 0);
+	}
+	CU_ASSERT_EQUAL(skbd_obj__field_structs(obj, two, 2), 2);
+	CU_ASSERT_STRING_EQUAL(two[0], names[0]);
+	CU_ASSERT_STRING_EQUAL(two[1], names[1]);
+	CU_ASSERT_EQUAL(skbd_obj__field_structs(obj, two, 0), 0);
+	skbd_obj__close(obj);
+}
+
 CU_TestInfo skbd_tests_elf[] = {
+	{ "field relocation structs", test_field_structs },
 	{ "good object", test_good_object },
 	{ "layout 5.10", test_layout_5_10 },
 	{ "layout 6.1", test_layout_6_1 },
