@@ -107,6 +107,8 @@ struct skbd_monitor {
 	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
 	int nr_cpus;
 	struct skbd_obj *obj;
+	struct skbd_obj *next_obj;  /* opened by skbd_monitor__open, for load to take */
+	int next_obj_err;           /* or why it could not be */
 	int prog;                   /* index of the loaded program */
 	struct skbd_monitor_config cfg;
 	size_t ring_bytes, rb_size;
@@ -150,6 +152,69 @@ const char *skbd_monitor__errmsg(const struct skbd_monitor *mon)
 }
 
 /* ---- open: the tracepoint format and the kernel's BTF ---- */
+
+/* The direct reads' casts (offer_direct_reads): the program's function, the
+ * kernel struct it casts to. */
+static const struct {
+	const char *func, *type;
+} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
+	      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
+	      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
+enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
+#define KFUNC_CAST "bpf_rdonly_cast"
+#define MAX_RELOC_STRUCTS 64 /* more are still found, through the BTF's full index */
+
+/* The embedded BPF object is opened on a thread of its own while the
+ * kernel's BTF is read (about 0.6 ms each here); the structs its field
+ * relocations name are then among the names looked up in the BTF. */
+struct obj_job {
+	pthread_t thread;
+	bool started;
+	struct skbd_obj *obj;
+	int err;
+};
+
+static void *obj_job_run(void *arg)
+{
+	struct obj_job *j = arg;
+
+	j->err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &j->obj);
+	return NULL;
+}
+
+static void obj_job_join(struct skbd_monitor *mon, struct obj_job *j)
+{
+	if (!j->started)
+		return;
+	pthread_join(j->thread, NULL);
+	j->started = false;
+	mon->next_obj = j->obj;
+	mon->next_obj_err = j->err;
+}
+
+/* Every name the monitor will ask the kernel's BTF for, found in one pass
+ * over its types (not an index of all 126,000 names of 6.18's), with the
+ * enums whose name says drop_reason (subsys_reasons). A failure (no memory)
+ * leaves the lookups as they were: each name found on its own. */
+static void find_btf_names(struct skbd_monitor *mon)
+{
+	const char *names[4 + NR_CASTS + MAX_RELOC_STRUCTS] = { "skb_drop_reason", "skb_drop_reason_subsys",
+								KFUNC_CAST, SKBD_HOOK_FUNC };
+	size_t n = 4;
+
+	for (size_t i = 0; i < NR_CASTS; i++)
+		names[n++] = casts[i].type;
+	if (mon->next_obj) { /* the kernel's structs (resolve_field): not the tracepoints' records */
+		size_t nr = skbd_obj__field_structs(mon->next_obj, names + n, MAX_RELOC_STRUCTS), kept = 0;
+
+		for (size_t i = 0; i < nr; i++)
+			if (strstr(names[n + i], "___skbd"))
+				names[n + kept++] = names[n + i];
+		n += kept;
+	}
+	if (skbd_btf__find_names(mon->btf, names, n, "drop_reason"))
+		skbd_log(SKBD_LOG_DEBUG, "monitor: BTF names looked up one by one (out of memory)");
+}
 
 static int read_format(struct skbd_monitor *mon)
 {
@@ -395,6 +460,8 @@ static int subsys_reasons(struct skbd_monitor *mon)
 	int sid = skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
 	const struct btf_type *st = sid > 0 ? skbd_btf__type(mon->btf, (__u32)sid) : NULL;
 	__u32 nr_types = skbd_btf__nr_types(mon->btf);
+	const __u32 *enums = NULL;
+	size_t nr_enums = 0;
 	bool subsys[256] = { false };
 
 	if (!st)
@@ -406,8 +473,11 @@ static int subsys_reasons(struct skbd_monitor *mon)
 		if (name && e->val > 0 && e->val < 256 && !strstr(name, "_NUM"))
 			subsys[e->val] = true;
 	}
-	for (__u32 id = 1; id < nr_types; id++) {
-		const struct btf_type *t = skbd_btf__type(mon->btf, id);
+	/* the enums named *drop_reason* (find_btf_names listed them), else every type */
+	if (skbd_btf__found_enums(mon->btf, &enums, &nr_enums))
+		enums = NULL;
+	for (__u32 i = enums ? 0 : 1; enums ? i < nr_enums : i < nr_types; i++) {
+		const struct btf_type *t = skbd_btf__type(mon->btf, enums ? enums[i] : i);
 		__u32 vlen, kind, s = 0, k, nr = 0;
 		const char *tname;
 
@@ -482,6 +552,7 @@ static int hook_reason_name(struct skbd_monitor *mon)
 int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
 {
 	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
+	struct obj_job job = { .started = false };
 	int ret;
 
 	if (!mon) {
@@ -496,11 +567,22 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	mon->hook_fd = -1;
 	mon->qdisc_prog = -1;
 	mon->qdisc_fd = -1;
+	if (!mon->opts.reasons_only) { /* (reasons_only: never loaded) */
+		job.started = pthread_create(&job.thread, NULL, obj_job_run, &job) == 0;
+		if (!job.started) {
+			obj_job_run(&job);
+			mon->next_obj = job.obj;
+			mon->next_obj_err = job.err;
+		}
+	}
 	ret = read_format(mon);
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
 
 		ret = read_btf(mon);
+		obj_job_join(mon, &job);
+		if (!ret && mon->btf)
+			find_btf_names(mon);
 		if (!ret && fret) {
 			mon->fmt = NULL; /* a failed parse leaves none */
 			ret = reasons_from_btf(mon) ? fret : 0;
@@ -508,6 +590,7 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 				mon->no_tracefs = true;
 		}
 	}
+	obj_job_join(mon, &job); /* (when it did not get as far as the BTF) */
 	/* (the format's reason table is only grown: a realloc to a multiple of 64) */
 	if (!ret && mon->btf && mon->fmt && mon->fmt->nr_reasons && grow_reasons(mon->fmt) == 0 &&
 	    (subsys_reasons(mon) == -ENOMEM || hook_reason_name(mon) == -ENOMEM)) {
@@ -546,6 +629,7 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_ringbuf__close(mon->rb);
 	skbd_perfbuf__close(mon->pb);
 	skbd_obj__close(mon->obj);
+	skbd_obj__close(mon->next_obj);
 	skbd_tpformat__free(mon->fmt);
 	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
@@ -667,17 +751,11 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
  * probe reads. 0 or -ENOMEM. */
 static int offer_direct_reads(struct skbd_monitor *mon)
 {
-	static const struct {
-		const char *func, *type;
-	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
-		      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
-		      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
-	enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 	int kfunc, type[NR_CASTS], err;
 
 	if (!mon->btf || mon->opts.btf_path || mon->opts.probe_reads)
 		return 0;
-	kfunc = skbd_btf__find_by_name_kind(mon->btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	kfunc = skbd_btf__find_by_name_kind(mon->btf, KFUNC_CAST, BTF_KIND_FUNC);
 	if (kfunc <= 0)
 		return kfunc == -ENOMEM ? kfunc : 0;
 	for (size_t i = 0; i < NR_CASTS; i++) { /* all casts or none: never half of the fields one way */
@@ -989,7 +1067,14 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 	mon->cfg.filter = NULL;
 	mon->cfg.filter_expr = NULL;
 	mon->cfg.devs = NULL;
-	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
+	if (mon->next_obj || mon->next_obj_err) { /* opened with the monitor */
+		mon->obj = mon->next_obj;
+		err = mon->next_obj_err;
+		mon->next_obj = NULL;
+		mon->next_obj_err = 0;
+	} else {
+		err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
+	}
 	if (err) {
 		set_err(mon, "embedded BPF object is malformed");
 		return err;
