@@ -75,11 +75,14 @@ static inline long type_tail(const struct btf_type *t)
 
 static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 {
-	size_t cap = 1024, off = 0;
+	size_t off = 0;
 
-	btf->types = calloc(cap, sizeof(*btf->types));
+	/* room for the most types tlen can hold (each at least a btf_type), +1
+	 * for id 0, at once: no growth, and only the pages used get touched */
+	btf->types = malloc((tlen / sizeof(struct btf_type) + 1) * sizeof(*btf->types));
 	if (!btf->types)
 		return -ENOMEM;
+	btf->types[0] = NULL;
 	btf->nr_types = 1;
 	while (off < tlen) {
 		const struct btf_type *t = (const void *)(tdata + off);
@@ -116,18 +119,9 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 				}
 			}
 		}
-		if (btf->nr_types == cap) {
-			const struct btf_type **n;
-
-			if (cap > (1u << 24)) {
-				skbd_log(SKBD_LOG_WARN, "btf: too many types");
-				return -EINVAL;
-			}
-			n = realloc(btf->types, cap * 2 * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			btf->types = n;
-			cap *= 2;
+		if (btf->nr_types == (1u << 25)) {
+			skbd_log(SKBD_LOG_WARN, "btf: too many types");
+			return -EINVAL;
 		}
 		btf->types[btf->nr_types++] = t;
 		off += sizeof(*t) + (size_t)tail;
@@ -322,7 +316,7 @@ static int build_name_index(struct skbd_btf *btf)
 
 		n += btf->strs[t->name_off] && is_indexed_kind(BTF_INFO_KIND(t->info));
 	}
-	while (size < 2 * n) /* at most half full (n < 2^24: checked at parse time) */
+	while (size < 2 * n) /* at most half full (n < 2^25: checked at parse time) */
 		size <<= 1;
 	btf->names = calloc(size, sizeof(*btf->names));
 	if (!btf->names)
