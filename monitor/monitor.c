@@ -113,6 +113,7 @@ struct skbd_monitor {
 	struct skbd_monitor_config cfg;
 	size_t ring_bytes, rb_size;
 	int perf_fd;                /* the attach; -1 when detached */
+	int tp_fd;                  /* kfree_skb's perf event, opened ahead of attach; -1: none */
 	struct skbd_perfbuf *pb;    /* exactly one of pb/rb while streaming */
 	struct skbd_ringbuf *rb;
 	skbd_drop_fn on_drop;
@@ -164,14 +165,19 @@ enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 #define KFUNC_CAST "bpf_rdonly_cast"
 #define MAX_RELOC_STRUCTS 64 /* more are still found, through the BTF's full index */
 
-/* The embedded BPF object is opened on a thread of its own while the
- * kernel's BTF is read (about 0.6 ms each here); the structs its field
- * relocations name are then among the names looked up in the BTF. */
+/* On a thread of its own while the kernel's BTF is read (about 1.5 ms
+ * here): the embedded BPF object is opened (0.6 ms; the structs its field
+ * relocations name are then among the names looked up in the BTF), and
+ * kfree_skb's perf event, which attach only has to hang the program off
+ * (opening it registers the tracepoint's probe: 0.3 ms). */
 struct obj_job {
 	pthread_t thread;
-	bool started;
+	bool started; /* on its thread */
+	bool pending; /* run (or running), its results not taken yet */
+	__u32 tp_id;  /* the tracepoint whose event to open; 0: none */
 	struct skbd_obj *obj;
 	int err;
+	int tp_fd;
 };
 
 static void *obj_job_run(void *arg)
@@ -179,17 +185,29 @@ static void *obj_job_run(void *arg)
 	struct obj_job *j = arg;
 
 	j->err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &j->obj);
+	/* a failure here is attach's to report, when it opens the event itself */
+	j->tp_fd = j->tp_id ? skbd_tracepoint__open(j->tp_id) : -1;
 	return NULL;
+}
+
+static void obj_job_start(struct obj_job *j)
+{
+	j->pending = true;
+	j->started = pthread_create(&j->thread, NULL, obj_job_run, j) == 0;
+	if (!j->started)
+		obj_job_run(j);
 }
 
 static void obj_job_join(struct skbd_monitor *mon, struct obj_job *j)
 {
-	if (!j->started)
+	if (!j->pending)
 		return;
-	pthread_join(j->thread, NULL);
-	j->started = false;
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	j->pending = j->started = false;
 	mon->next_obj = j->obj;
 	mon->next_obj_err = j->err;
+	mon->tp_fd = j->tp_fd;
 }
 
 /* Every name the monitor will ask the kernel's BTF for, found in one pass
@@ -552,7 +570,7 @@ static int hook_reason_name(struct skbd_monitor *mon)
 int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
 {
 	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
-	struct obj_job job = { .started = false };
+	struct obj_job job = { .tp_fd = -1 };
 	int ret;
 
 	if (!mon) {
@@ -562,20 +580,18 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	if (opts)
 		mon->opts = *opts;
 	mon->perf_fd = -1;
+	mon->tp_fd = -1;
 	mon->prog = -1;
 	mon->hook_prog = -1;
 	mon->hook_fd = -1;
 	mon->qdisc_prog = -1;
 	mon->qdisc_fd = -1;
-	if (!mon->opts.reasons_only) { /* (reasons_only: never loaded) */
-		job.started = pthread_create(&job.thread, NULL, obj_job_run, &job) == 0;
-		if (!job.started) {
-			obj_job_run(&job);
-			mon->next_obj = job.obj;
-			mon->next_obj_err = job.err;
-		}
-	}
 	ret = read_format(mon);
+	if (!ret && !mon->opts.reasons_only) { /* (reasons_only: never loaded) */
+		/* the tracepoint's event: the real kernel's (not a test's format or fake bpf(2)) */
+		job.tp_id = !mon->opts.sys && !mon->opts.format_text ? mon->fmt->id : 0;
+		obj_job_start(&job);
+	}
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
 
@@ -630,6 +646,8 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_perfbuf__close(mon->pb);
 	skbd_obj__close(mon->obj);
 	skbd_obj__close(mon->next_obj);
+	if (mon->tp_fd >= 0)
+		close(mon->tp_fd);
 	skbd_tpformat__free(mon->fmt);
 	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
@@ -1265,7 +1283,14 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 		if (err)
 			return err;
 	}
-	fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
+	if (mon->tp_fd >= 0) { /* opened with the monitor */
+		err = skbd_tracepoint__set_prog(mon->tp_fd, skbd_obj__prog_fd(mon->obj, mon->prog));
+		fd = err ? err : mon->tp_fd;
+		if (!err)
+			mon->tp_fd = -1;
+	} else {
+		fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
+	}
 	if (fd < 0) {
 		set_err(mon, "attaching to skb:kfree_skb: %s", strerror(-fd));
 		return fd;

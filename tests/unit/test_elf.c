@@ -809,6 +809,33 @@ static void test_load_running_kernel(void)
 	skbd_tpformat__free(fmt);
 }
 
+/* skbd_tracepoint__attach in two steps: the event opened (disabled) before
+ * any program, a bad program refused with the event left open, then the
+ * loaded program hung off it. */
+static void test_tracepoint_two_steps(void)
+{
+	struct skbd_tpformat *fmt;
+	struct skbd_obj *obj;
+	int fd;
+
+	if (!can_load())
+		return;
+	fmt = running_format();
+	fd = skbd_tracepoint__open(fmt->id);
+	CU_ASSERT_FATAL(fd >= 0);
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_tracepoint__set_prog(fd, -1), -EBADF);
+	tu_log_restore();
+	obj = load_with(fmt);
+	if (obj) {
+		CU_ASSERT_EQUAL(skbd_tracepoint__set_prog(fd, skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF))), 0);
+		skbd_obj__close(obj);
+	}
+	CU_ASSERT_EQUAL(close(fd), 0);
+	CU_ASSERT(skbd_tracepoint__open(0xfffffff0u) < 0); /* no such tracepoint */
+	skbd_tpformat__free(fmt);
+}
+
 /* Only one transport's program autoloaded: its maps are created, the other
  * one's map is not (it keeps its 0 entries, which the kernel would refuse:
  * creating it would fail the load), and the other program is not loaded. */
@@ -1495,6 +1522,7 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "layout 6.18", test_layout_6_18 },
 	{ "resolve errors", test_resolve_errors },
 	{ "load running kernel (root)", test_load_running_kernel },
+	{ "tracepoint attach in two steps (root)", test_tracepoint_two_steps },
 	{ "load fixture layouts (root)", test_load_fixture_layouts },
 	{ "load unresolved (root)", test_load_unresolved },
 	{ "load with an optional function body (root)", test_load_optional_body },
