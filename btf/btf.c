@@ -16,7 +16,8 @@ struct skbd_btf {
 	bool mapped; /* data is a mapping (munmap), else malloc'd */
 	const char *strs;
 	__u32 str_len;
-	const struct btf_type **types; /* index = type id; [0] = NULL (void) */
+	const char *tdata; /* the type section */
+	__u32 *types;      /* index = type id: its offset in tdata; [0] unused (void) */
 	__u32 nr_types;
 	/* name index, built by the first find_by_name_kind(): the ids of named
 	 * struct, union, enum, enum64 and typedef types in an open-addressing
@@ -42,6 +43,14 @@ struct found_name {
 	__u32 key; /* name_key() */
 	__u32 ids[NR_KINDS];
 };
+
+/* Type id (1 to nr_types - 1), unchecked. Offsets (4 bytes an id), not
+ * pointers: the table of 6.18's 126,000 types is half a megabyte, half the
+ * pages to fault in at start-up and to free again. */
+static inline const struct btf_type *type_at(const struct skbd_btf *btf, __u32 id)
+{
+	return (const struct btf_type *)(btf->tdata + btf->types[id]);
+}
 
 /* Bytes that follow struct btf_type, by kind: a fixed part and a part per
  * vlen entry; -1: not a kind (0, or past ENUM64). Tables, not a switch: the
@@ -82,7 +91,8 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 	btf->types = malloc((tlen / sizeof(struct btf_type) + 1) * sizeof(*btf->types));
 	if (!btf->types)
 		return -ENOMEM;
-	btf->types[0] = NULL;
+	btf->tdata = tdata;
+	btf->types[0] = 0;
 	btf->nr_types = 1;
 	while (off < tlen) {
 		const struct btf_type *t = (const void *)(tdata + off);
@@ -123,7 +133,7 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 			skbd_log(SKBD_LOG_WARN, "btf: too many types");
 			return -EINVAL;
 		}
-		btf->types[btf->nr_types++] = t;
+		btf->types[btf->nr_types++] = (__u32)off;
 		off += sizeof(*t) + (size_t)tail;
 	}
 	return 0;
@@ -248,7 +258,7 @@ const struct btf_type *skbd_btf__type(const struct skbd_btf *btf, __u32 id)
 {
 	if (id == 0 || id >= btf->nr_types)
 		return NULL;
-	return btf->types[id];
+	return type_at(btf, id);
 }
 
 const char *skbd_btf__str(const struct skbd_btf *btf, __u32 off)
@@ -312,7 +322,7 @@ static int build_name_index(struct skbd_btf *btf)
 	__u32 n = 0, size = 2;
 
 	for (__u32 id = 1; id < btf->nr_types; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = type_at(btf, id);
 
 		n += btf->strs[t->name_off] && is_indexed_kind(BTF_INFO_KIND(t->info));
 	}
@@ -323,7 +333,7 @@ static int build_name_index(struct skbd_btf *btf)
 		return -ENOMEM;
 	btf->names_mask = size - 1;
 	for (__u32 id = 1; id < btf->nr_types; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = type_at(btf, id);
 		__u32 i;
 
 		if (!btf->strs[t->name_off] || !is_indexed_kind(BTF_INFO_KIND(t->info)))
@@ -446,7 +456,7 @@ int skbd_btf__find_names(struct skbd_btf *btf, const char *const *names, size_t 
 	for (size_t i = 0; i < nr && !err; i++)
 		err = names[i] ? add_found(btf, names[i], filter) : 0;
 	for (__u32 id = 1; id < btf->nr_types && !err; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = type_at(btf, id);
 		__u32 kind = BTF_INFO_KIND(t->info), key, slot;
 		const char *s;
 
@@ -508,7 +518,7 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 	}
 	if (!is_indexed_kind(kind)) { /* FUNC and the rest: one pass, no index */
 		for (__u32 id = 1; id < btf->nr_types; id++) {
-			const struct btf_type *t = btf->types[id];
+			const struct btf_type *t = type_at(btf, id);
 
 			if (BTF_INFO_KIND(t->info) == kind && !strcmp(btf->strs + t->name_off, name))
 				return (int)id;
@@ -521,7 +531,7 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 			return err;
 	}
 	for (__u32 i = name_hash(name) & btf->names_mask; btf->names[i]; i = (i + 1) & btf->names_mask) {
-		const struct btf_type *t = btf->types[btf->names[i]];
+		const struct btf_type *t = type_at(btf, btf->names[i]);
 
 		if (BTF_INFO_KIND(t->info) == kind && !strcmp(btf->strs + t->name_off, name))
 			return (int)btf->names[i];
