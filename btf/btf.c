@@ -14,6 +14,7 @@ struct skbd_btf {
 	void *data;
 	size_t size;
 	bool mapped; /* data is a mapping (munmap), else malloc'd */
+	bool borrowed; /* data is the caller's: neither freed nor unmapped here */
 	const char *strs;
 	__u32 str_len;
 	const char *tdata; /* the type section */
@@ -147,7 +148,7 @@ static void release(void *data, size_t size, bool mapped)
 		free(data);
 }
 
-static int btf_new(const void *data, void *owned, bool mapped, size_t size, struct skbd_btf **out)
+static int btf_new(const void *data, void *owned, bool mapped, bool borrowed, size_t size, struct skbd_btf **out)
 {
 	const struct btf_header *h;
 	struct skbd_btf *btf;
@@ -163,9 +164,11 @@ static int btf_new(const void *data, void *owned, bool mapped, size_t size, stru
 		release(owned, size, mapped);
 		return -ENOMEM;
 	}
-	/* malloc'd or mapped memory: 4-byte alignment of every type is then guaranteed */
-	btf->data = owned ? owned : malloc(size);
+	/* malloc'd or mapped memory: 4-byte alignment of every type is then
+	 * guaranteed (a borrowed buffer's is checked by skbd_btf__new_view) */
+	btf->data = owned ? owned : borrowed ? (void *)data : malloc(size);
 	btf->mapped = owned && mapped;
+	btf->borrowed = borrowed;
 	owned = NULL; /* btf->data now (or never) holds it: freed with btf */
 	if (!btf->data) {
 		err = -ENOMEM;
@@ -213,17 +216,26 @@ err_free:
 
 int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, NULL, false, size, out);
+	return btf_new(data, NULL, false, false, size, out);
 }
 
 int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, data, false, size, out);
+	return btf_new(data, data, false, false, size, out);
 }
 
 int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out)
 {
-	return btf_new(map, map, true, size, out);
+	return btf_new(map, map, true, false, size, out);
+}
+
+int skbd_btf__new_view(const void *data, size_t size, struct skbd_btf **out)
+{
+	if ((uintptr_t)data & 3) { /* types are read in place */
+		skbd_log(SKBD_LOG_WARN, "btf: data not 4-byte aligned");
+		return -EINVAL;
+	}
+	return btf_new(data, NULL, false, true, size, out);
 }
 
 static void free_found(struct skbd_btf *btf)
@@ -245,7 +257,8 @@ void skbd_btf__free(struct skbd_btf *btf)
 	free_found(btf);
 	free(btf->names);
 	free(btf->types);
-	release(btf->data, btf->size, btf->mapped);
+	if (!btf->borrowed)
+		release(btf->data, btf->size, btf->mapped);
 	free(btf);
 }
 

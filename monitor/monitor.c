@@ -102,6 +102,8 @@ struct skbd_monitor {
 	int qdisc_prog;             /* its program, -1: not loaded */
 	int qdisc_fd;               /* its attach, -1: none */
 	struct skbd_btf *btf;       /* NULL: no kernel structs */
+	void *btf_map;              /* the kernel's BTF, mapped (btf reads it); NULL: not mapped */
+	size_t btf_map_size;
 	bool btf_released; /* the kernel's BTF was there, and freed once the programs were loaded */
 	int btf_err;
 	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
@@ -279,9 +281,11 @@ static int read_format(struct skbd_monitor *mon)
 /* Parse a BTF file through mmap (sysfs allows it for vmlinux on newer
  * kernels: one call instead of ~1,400 4 KiB reads). The kernel's BTF keeps
  * its mapping (keep): that is the kernel's own memory, so its 5 MB count in
- * no one's RSS. A user's file is copied (it could shrink under a mapping).
- * -ENODEV when the file cannot be mapped, so the caller reads it instead. */
-static int map_btf(const char *path, bool keep, struct skbd_btf **out)
+ * no one's RSS; the monitor unmaps it when it closes (0.1 ms better spent
+ * after start-up than when the programs are loaded). A user's file is copied
+ * (it could shrink under a mapping). -ENODEV when the file cannot be mapped,
+ * so the caller reads it instead. */
+static int map_btf(struct skbd_monitor *mon, const char *path, bool keep, struct skbd_btf **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 	struct stat st;
@@ -297,8 +301,16 @@ static int map_btf(const char *path, bool keep, struct skbd_btf **out)
 	close(fd);
 	if (m == MAP_FAILED)
 		return -ENODEV;
-	if (keep)
-		return skbd_btf__new_mapped(m, (size_t)st.st_size, out); /* unmapped with the BTF */
+	if (keep) {
+		err = skbd_btf__new_view(m, (size_t)st.st_size, out);
+		if (!err) {
+			mon->btf_map = m;
+			mon->btf_map_size = (size_t)st.st_size;
+			return 0;
+		}
+		munmap(m, (size_t)st.st_size);
+		return err;
+	}
 	err = skbd_btf__new(m, (size_t)st.st_size, out);
 	munmap(m, (size_t)st.st_size);
 	return err;
@@ -320,7 +332,7 @@ static int read_btf(struct skbd_monitor *mon)
 	if (mon->opts.btf_data) {
 		err = skbd_btf__new(mon->opts.btf_data, mon->opts.btf_size, &mon->btf);
 	} else {
-		err = map_btf(path, !mon->opts.btf_path, &mon->btf);
+		err = map_btf(mon, path, !mon->opts.btf_path, &mon->btf);
 		if (err == -ENODEV) { /* no mmap: read it (sysfs hands out 4 KiB per read) */
 			err = skbd_read_file(path, BTF_MAX, &data, &len);
 			if (!err)
@@ -651,6 +663,8 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_tpformat__free(mon->fmt);
 	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
+	if (mon->btf_map)
+		munmap(mon->btf_map, mon->btf_map_size);
 	free(mon->percpu);
 	if (mon->aggcache)
 		munmap(mon->aggcache, mon->aggcache_size);
@@ -1193,8 +1207,8 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 			set_err(mon, "loading the BPF program failed: %s", strerror(-err));
 		return err;
 	}
-	/* the programs are laid out: the BTF's index (about 1.5 MB for a
-	 * kernel's) is not needed any more */
+	/* the programs are laid out: the BTF's type table (half a megabyte for
+	 * a kernel's) is not needed any more (its mapping goes at close) */
 	if (mon->btf) {
 		skbd_btf__free(mon->btf);
 		mon->btf = NULL;

@@ -24,6 +24,10 @@ int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out);
  * by skbd_btf__free, or right away when this fails). For the kernel's own
  * BTF, which sysfs maps from kernel memory (6.16+): no copy, no RSS. */
 int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out);
+/* The same, reading data in place and never freeing it: the caller keeps it
+ * (4-byte aligned, else -EINVAL) until skbd_btf__free, and releases it after.
+ * For a mapping of the kernel's BTF whose munmap can wait past start-up. */
+int skbd_btf__new_view(const void *data, size_t size, struct skbd_btf **out);
 void skbd_btf__free(struct skbd_btf *btf);
 
 /* Number of type ids, including id 0 (void). */

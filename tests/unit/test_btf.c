@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/bpfobj.h>
@@ -335,6 +336,46 @@ static void test_sample_types(void)
 
 	skbd_btf__free(btf);
 	skbd_btf__free(NULL);
+}
+
+/* Who keeps the bytes: new_owned frees them, new_mapped unmaps them (ASan
+ * reports a leak otherwise), new_view reads them in place and leaves them to
+ * the caller (a double free otherwise), and refuses them misaligned. */
+static void test_data_ownership(void)
+{
+	struct skbd_btf *btf = NULL, *sentinel = (struct skbd_btf *)&btf;
+	size_t size;
+	void *blob = build_sample(&size, NULL), *copy, *map;
+	char *odd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_view(blob, size, &btf), 0);
+	CU_ASSERT_EQUAL(skbd_btf__nr_types(btf), NR_SAMPLE_TYPES);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "pt", BTF_KIND_STRUCT), ID_STRUCT);
+	CU_ASSERT_PTR_EQUAL(skbd_btf__str(btf, 1), (const char *)blob + sizeof(struct btf_header) +
+							 ((const struct btf_header *)blob)->str_off + 1);
+	skbd_btf__free(btf);
+	odd = malloc(size + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+	memcpy(odd + 1, blob, size);
+	btf = sentinel;
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_btf__new_view(odd + 1, size, &btf), -EINVAL);
+	tu_log_restore();
+	CU_ASSERT_PTR_EQUAL(btf, sentinel);
+	free(odd);
+	copy = malloc(size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	memcpy(copy, blob, size);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_owned(copy, size, &btf), 0);
+	skbd_btf__free(btf);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(map != MAP_FAILED);
+	memcpy(map, blob, size);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_mapped(map, size, &btf), 0);
+	CU_ASSERT_EQUAL(skbd_btf__nr_types(btf), NR_SAMPLE_TYPES);
+	skbd_btf__free(btf);
+	free(blob); /* still the caller's after the view */
 }
 
 static void test_skip_mods(void)
@@ -1628,6 +1669,7 @@ CU_TestInfo skbd_tests_btf[] = {
 	{ "split BTF enums (a module's)", test_split_enums },
 	{ "sample types", test_sample_types },
 	{ "skip_mods", test_skip_mods },
+	{ "data ownership: owned, mapped, view", test_data_ownership },
 	{ "dangling and empty", test_dangling_and_empty },
 	{ "other kinds", test_other_kinds },
 	{ "malformed", test_malformed },
