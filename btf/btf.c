@@ -14,9 +14,11 @@ struct skbd_btf {
 	void *data;
 	size_t size;
 	bool mapped; /* data is a mapping (munmap), else malloc'd */
+	bool borrowed; /* data is the caller's: neither freed nor unmapped here */
 	const char *strs;
 	__u32 str_len;
-	const struct btf_type **types; /* index = type id; [0] = NULL (void) */
+	const char *tdata; /* the type section */
+	__u32 *types;      /* index = type id: its offset in tdata; [0] unused (void) */
 	__u32 nr_types;
 	/* name index, built by the first find_by_name_kind(): the ids of named
 	 * struct, union, enum, enum64 and typedef types in an open-addressing
@@ -24,55 +26,74 @@ struct skbd_btf {
 	__u32 *names;
 	__u32 names_mask;
 	bool names_built;
+	/* skbd_btf__find_names: the names asked for, what one pass found for
+	 * them, and the enums whose name holds its enum_part (ascending ids) */
+	struct found_name *found;
+	size_t nr_found;
+	__u32 *found_enums;
+	size_t nr_found_enums;
+	bool found_built, enums_listed;
 };
 
-/* Bytes that follow struct btf_type for this kind; -1 for an unknown kind. */
-static long type_tail(const struct btf_type *t)
-{
-	__u32 vlen = BTF_INFO_VLEN(t->info);
+#define NR_KINDS 20 /* 1..19: INT to ENUM64 (collect_types refuses the rest) */
 
-	switch (BTF_INFO_KIND(t->info)) {
-	case BTF_KIND_INT:
-		return sizeof(__u32);
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	case BTF_KIND_ARRAY:
-		return sizeof(struct btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return (long)vlen * sizeof(struct btf_member);
-	case BTF_KIND_ENUM:
-		return (long)vlen * sizeof(struct btf_enum);
-	case BTF_KIND_FUNC_PROTO:
-		return (long)vlen * sizeof(struct btf_param);
-	case BTF_KIND_VAR:
-		return sizeof(struct btf_var);
-	case BTF_KIND_DATASEC:
-		return (long)vlen * sizeof(struct btf_var_secinfo);
-	case BTF_KIND_DECL_TAG:
-		return sizeof(struct btf_decl_tag);
-	case 19: /* BTF_KIND_ENUM64, 6.0+: struct btf_enum64 is 12 bytes */
-		return (long)vlen * 12;
-	default:
+/* A name given to skbd_btf__find_names ("___flavor" cut off): per kind, the
+ * lowest id of that name (0: none). */
+struct found_name {
+	char *name;
+	__u32 key; /* name_key() */
+	__u32 ids[NR_KINDS];
+};
+
+/* Type id (1 to nr_types - 1), unchecked. Offsets (4 bytes an id), not
+ * pointers: the table of 6.18's 126,000 types is half a megabyte, half the
+ * pages to fault in at start-up and to free again. */
+static inline const struct btf_type *type_at(const struct skbd_btf *btf, __u32 id)
+{
+	return (const struct btf_type *)(btf->tdata + btf->types[id]);
+}
+
+/* Bytes that follow struct btf_type, by kind: a fixed part and a part per
+ * vlen entry; -1: not a kind (0, or past ENUM64). Tables, not a switch: the
+ * kinds of successive types vary too much for a jump to be predicted, and
+ * the parse walks every type of the kernel's BTF (126,000 on 6.18). */
+static const signed char tail_fixed[NR_KINDS] = {
+	[0] = -1,
+	[BTF_KIND_INT] = sizeof(__u32),
+	[BTF_KIND_ARRAY] = sizeof(struct btf_array),
+	[BTF_KIND_VAR] = sizeof(struct btf_var),
+	[BTF_KIND_DECL_TAG] = sizeof(struct btf_decl_tag),
+	/* PTR, FWD, TYPEDEF, VOLATILE, CONST, RESTRICT, FUNC, FLOAT, TYPE_TAG: none */
+};
+static const unsigned char tail_per_vlen[NR_KINDS] = {
+	[BTF_KIND_STRUCT] = sizeof(struct btf_member),
+	[BTF_KIND_UNION] = sizeof(struct btf_member),
+	[BTF_KIND_ENUM] = sizeof(struct btf_enum),
+	[BTF_KIND_FUNC_PROTO] = sizeof(struct btf_param),
+	[BTF_KIND_DATASEC] = sizeof(struct btf_var_secinfo),
+	[19] = 12, /* BTF_KIND_ENUM64, 6.0+: struct btf_enum64 */
+};
+
+static inline long type_tail(const struct btf_type *t)
+{
+	__u32 kind = BTF_INFO_KIND(t->info);
+
+	if (kind >= NR_KINDS || tail_fixed[kind] < 0)
 		return -1;
-	}
+	return tail_fixed[kind] + (long)BTF_INFO_VLEN(t->info) * tail_per_vlen[kind];
 }
 
 static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 {
-	size_t cap = 1024, off = 0;
+	size_t off = 0;
 
-	btf->types = calloc(cap, sizeof(*btf->types));
+	/* room for the most types tlen can hold (each at least a btf_type), +1
+	 * for id 0, at once: no growth, and only the pages used get touched */
+	btf->types = malloc((tlen / sizeof(struct btf_type) + 1) * sizeof(*btf->types));
 	if (!btf->types)
 		return -ENOMEM;
+	btf->tdata = tdata;
+	btf->types[0] = 0;
 	btf->nr_types = 1;
 	while (off < tlen) {
 		const struct btf_type *t = (const void *)(tdata + off);
@@ -109,20 +130,11 @@ static int collect_types(struct skbd_btf *btf, const char *tdata, __u32 tlen)
 				}
 			}
 		}
-		if (btf->nr_types == cap) {
-			const struct btf_type **n;
-
-			if (cap > (1u << 24)) {
-				skbd_log(SKBD_LOG_WARN, "btf: too many types");
-				return -EINVAL;
-			}
-			n = realloc(btf->types, cap * 2 * sizeof(*n));
-			if (!n)
-				return -ENOMEM;
-			btf->types = n;
-			cap *= 2;
+		if (btf->nr_types == (1u << 25)) {
+			skbd_log(SKBD_LOG_WARN, "btf: too many types");
+			return -EINVAL;
 		}
-		btf->types[btf->nr_types++] = t;
+		btf->types[btf->nr_types++] = (__u32)off;
 		off += sizeof(*t) + (size_t)tail;
 	}
 	return 0;
@@ -136,7 +148,7 @@ static void release(void *data, size_t size, bool mapped)
 		free(data);
 }
 
-static int btf_new(const void *data, void *owned, bool mapped, size_t size, struct skbd_btf **out)
+static int btf_new(const void *data, void *owned, bool mapped, bool borrowed, size_t size, struct skbd_btf **out)
 {
 	const struct btf_header *h;
 	struct skbd_btf *btf;
@@ -152,9 +164,11 @@ static int btf_new(const void *data, void *owned, bool mapped, size_t size, stru
 		release(owned, size, mapped);
 		return -ENOMEM;
 	}
-	/* malloc'd or mapped memory: 4-byte alignment of every type is then guaranteed */
-	btf->data = owned ? owned : malloc(size);
+	/* malloc'd or mapped memory: 4-byte alignment of every type is then
+	 * guaranteed (a borrowed buffer's is checked by skbd_btf__new_view) */
+	btf->data = owned ? owned : borrowed ? (void *)data : malloc(size);
 	btf->mapped = owned && mapped;
+	btf->borrowed = borrowed;
 	owned = NULL; /* btf->data now (or never) holds it: freed with btf */
 	if (!btf->data) {
 		err = -ENOMEM;
@@ -202,26 +216,49 @@ err_free:
 
 int skbd_btf__new(const void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, NULL, false, size, out);
+	return btf_new(data, NULL, false, false, size, out);
 }
 
 int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out)
 {
-	return btf_new(data, data, false, size, out);
+	return btf_new(data, data, false, false, size, out);
 }
 
 int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out)
 {
-	return btf_new(map, map, true, size, out);
+	return btf_new(map, map, true, false, size, out);
+}
+
+int skbd_btf__new_view(const void *data, size_t size, struct skbd_btf **out)
+{
+	if ((uintptr_t)data & 3) { /* types are read in place */
+		skbd_log(SKBD_LOG_WARN, "btf: data not 4-byte aligned");
+		return -EINVAL;
+	}
+	return btf_new(data, NULL, false, true, size, out);
+}
+
+static void free_found(struct skbd_btf *btf)
+{
+	for (size_t i = 0; i < btf->nr_found; i++)
+		free(btf->found[i].name);
+	free(btf->found);
+	free(btf->found_enums);
+	btf->found = NULL;
+	btf->found_enums = NULL;
+	btf->nr_found = btf->nr_found_enums = 0;
+	btf->found_built = btf->enums_listed = false;
 }
 
 void skbd_btf__free(struct skbd_btf *btf)
 {
 	if (!btf)
 		return;
+	free_found(btf);
 	free(btf->names);
 	free(btf->types);
-	release(btf->data, btf->size, btf->mapped);
+	if (!btf->borrowed)
+		release(btf->data, btf->size, btf->mapped);
 	free(btf);
 }
 
@@ -234,7 +271,7 @@ const struct btf_type *skbd_btf__type(const struct skbd_btf *btf, __u32 id)
 {
 	if (id == 0 || id >= btf->nr_types)
 		return NULL;
-	return btf->types[id];
+	return type_at(btf, id);
 }
 
 const char *skbd_btf__str(const struct skbd_btf *btf, __u32 off)
@@ -298,18 +335,18 @@ static int build_name_index(struct skbd_btf *btf)
 	__u32 n = 0, size = 2;
 
 	for (__u32 id = 1; id < btf->nr_types; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = type_at(btf, id);
 
 		n += btf->strs[t->name_off] && is_indexed_kind(BTF_INFO_KIND(t->info));
 	}
-	while (size < 2 * n) /* at most half full (n < 2^24: checked at parse time) */
+	while (size < 2 * n) /* at most half full (n < 2^25: checked at parse time) */
 		size <<= 1;
 	btf->names = calloc(size, sizeof(*btf->names));
 	if (!btf->names)
 		return -ENOMEM;
 	btf->names_mask = size - 1;
 	for (__u32 id = 1; id < btf->nr_types; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = type_at(btf, id);
 		__u32 i;
 
 		if (!btf->strs[t->name_off] || !is_indexed_kind(BTF_INFO_KIND(t->info)))
@@ -320,6 +357,158 @@ static int build_name_index(struct skbd_btf *btf)
 		btf->names[i] = id;
 	}
 	btf->names_built = true;
+	return 0;
+}
+
+/* Up to the first 4 bytes of a name (before its NUL), as one number: the
+ * first filter of find_names' pass, which reads no further into most names. */
+static __u32 name_key(const char *s)
+{
+	__u32 k = 0;
+
+	for (int i = 0; i < 4 && s[i]; i++)
+		k |= (__u32)(unsigned char)s[i] << (8 * i);
+	return k;
+}
+
+/* The same for a name in the string section, read as one 4-byte load where
+ * 4 bytes remain (no branch per byte: most of the pass's time goes here). */
+static __u32 name_key_at(const struct skbd_btf *btf, __u32 off)
+{
+	__u32 v, zero;
+
+	if (btf->str_len - off < 4)
+		return name_key(btf->strs + off);
+	memcpy(&v, btf->strs + off, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v); /* byte i at bits 8i, as name_key() puts it */
+#endif
+	/* the lowest byte flagged here is the first NUL: keep the bytes before it */
+	zero = (v - 0x01010101u) & ~v & 0x80808080u;
+	if (zero)
+		v &= ((zero & -zero) >> 7) - 1;
+	return v;
+}
+
+#define KEY_BITS 16
+static __u32 key_slot(__u32 key)
+{
+	return (key * 2654435761u) >> (32 - KEY_BITS);
+}
+
+static const struct found_name *lookup_found(const struct skbd_btf *btf, const char *name)
+{
+	__u32 key = name_key(name);
+
+	for (size_t i = 0; i < btf->nr_found; i++)
+		if (btf->found[i].key == key && !strcmp(btf->found[i].name, name))
+			return &btf->found[i];
+	return NULL;
+}
+
+/* The name without a "___flavor" suffix (as find_struct reads it), malloc'd. */
+static char *base_name(const char *name)
+{
+	const char *flavor = strstr(name, "___");
+
+	return flavor && flavor != name ? strndup(name, (size_t)(flavor - name)) : strdup(name);
+}
+
+static int add_found(struct skbd_btf *btf, const char *name, __u64 *filter)
+{
+	char *base = base_name(name);
+	struct found_name *f;
+
+	if (!base)
+		return -ENOMEM;
+	if (!base[0] || lookup_found(btf, base)) { /* "" is never found; a name once */
+		free(base);
+		return 0;
+	}
+	f = &btf->found[btf->nr_found++];
+	f->name = base;
+	f->key = name_key(base);
+	filter[key_slot(f->key) / 64] |= 1ull << (key_slot(f->key) % 64);
+	return 0;
+}
+
+static int add_found_enum(struct skbd_btf *btf, __u32 id, size_t *cap)
+{
+	if (btf->nr_found_enums == *cap) {
+		__u32 *v = realloc(btf->found_enums, (*cap ? *cap * 2 : 16) * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		btf->found_enums = v;
+		*cap = *cap ? *cap * 2 : 16;
+	}
+	btf->found_enums[btf->nr_found_enums++] = id;
+	return 0;
+}
+
+/* One pass over the types (ids ascending: the first hit of a kind is its
+ * lowest id). A name's first 4 bytes, looked up in a bitmap of the wanted
+ * names' ones, rule out nearly every type before any string compare: 6.18's
+ * 126,000 types in about a third of a millisecond, where hashing every name
+ * for the full index takes over one. */
+int skbd_btf__find_names(struct skbd_btf *btf, const char *const *names, size_t nr, const char *enum_part)
+{
+	__u64 *filter;
+	size_t enum_cap = 0;
+	int err = 0;
+
+	if (!btf || (!names && nr))
+		return -EINVAL;
+	free_found(btf);
+	filter = calloc((1u << KEY_BITS) / 64, sizeof(*filter));
+	btf->found = calloc(nr ? nr : 1, sizeof(*btf->found));
+	if (!filter || !btf->found) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nr && !err; i++)
+		err = names[i] ? add_found(btf, names[i], filter) : 0;
+	for (__u32 id = 1; id < btf->nr_types && !err; id++) {
+		const struct btf_type *t = type_at(btf, id);
+		__u32 kind = BTF_INFO_KIND(t->info), key, slot;
+		const char *s;
+
+		if (!t->name_off)
+			continue; /* (most types: pointers, prototypes, arrays, modifiers) */
+		s = btf->strs + t->name_off;
+		if (enum_part && (kind == BTF_KIND_ENUM || kind == 19 /* ENUM64 */) && strstr(s, enum_part))
+			err = add_found_enum(btf, id, &enum_cap);
+		key = name_key_at(btf, t->name_off);
+		slot = key_slot(key);
+		if (!key || !(filter[slot / 64] & (1ull << (slot % 64))))
+			continue;
+		for (size_t i = 0; i < btf->nr_found; i++) {
+			struct found_name *f = &btf->found[i];
+
+			if (f->key == key && !strcmp(f->name, s)) {
+				if (!f->ids[kind])
+					f->ids[kind] = id;
+				break;
+			}
+		}
+	}
+out:
+	free(filter);
+	if (err) {
+		free_found(btf);
+		return err;
+	}
+	btf->found_built = true;
+	btf->enums_listed = enum_part != NULL;
+	return 0;
+}
+
+int skbd_btf__found_enums(const struct skbd_btf *btf, const __u32 **ids, size_t *n)
+{
+	if (!btf || !btf->enums_listed)
+		return -ENOENT;
+	*ids = btf->found_enums;
+	*n = btf->nr_found_enums;
 	return 0;
 }
 
@@ -334,9 +523,15 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 		return -EINVAL;
 	if (!name[0])
 		return -ENOENT;
+	if (btf->found_built) {
+		const struct found_name *f = lookup_found(btf, name);
+
+		if (f)
+			return kind < NR_KINDS && f->ids[kind] ? (int)f->ids[kind] : -ENOENT;
+	}
 	if (!is_indexed_kind(kind)) { /* FUNC and the rest: one pass, no index */
 		for (__u32 id = 1; id < btf->nr_types; id++) {
-			const struct btf_type *t = btf->types[id];
+			const struct btf_type *t = type_at(btf, id);
 
 			if (BTF_INFO_KIND(t->info) == kind && !strcmp(btf->strs + t->name_off, name))
 				return (int)id;
@@ -349,7 +544,7 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 			return err;
 	}
 	for (__u32 i = name_hash(name) & btf->names_mask; btf->names[i]; i = (i + 1) & btf->names_mask) {
-		const struct btf_type *t = btf->types[btf->names[i]];
+		const struct btf_type *t = type_at(btf, btf->names[i]);
 
 		if (BTF_INFO_KIND(t->info) == kind && !strcmp(btf->strs + t->name_off, name))
 			return (int)btf->names[i];

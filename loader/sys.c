@@ -202,10 +202,10 @@ int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int gro
 	return ret < 0 ? -errno : (int)ret;
 }
 
-int skbd_tracepoint__attach(int prog_fd, __u32 tp_id)
+int skbd_tracepoint__open(__u32 tp_id)
 {
 	struct perf_event_attr attr;
-	int fd = -ENODEV, err;
+	int fd = -ENODEV;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.type = PERF_TYPE_TRACEPOINT;
@@ -213,24 +213,42 @@ int skbd_tracepoint__attach(int prog_fd, __u32 tp_id)
 	attr.config = tp_id;
 	attr.sample_period = 1;
 	attr.wakeup_events = 1;
+	attr.disabled = 1; /* until a program hangs off it */
 	/* The program hangs off the tracepoint itself and runs on every CPU; one
 	 * event suffices. CPU 0 may be offline: take the first that opens. */
 	for (int cpu = 0; cpu < 4096 && fd == -ENODEV; cpu++)
 		fd = skbd_perf_event_open(&attr, -1, cpu, -1, 0);
-	if (fd < 0) {
-		skbd_log(SKBD_LOG_WARN, "attach: perf_event_open(tracepoint %u): %s", tp_id, strerror(-fd));
-		return fd;
-	}
+	return fd;
+}
+
+int skbd_tracepoint__set_prog(int fd, int prog_fd)
+{
+	int err;
+
 	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0) {
 		err = -errno;
 		/* EACCES here: the program reads past the tracepoint record */
 		skbd_log(SKBD_LOG_WARN, "attach: PERF_EVENT_IOC_SET_BPF: %s", strerror(-err));
-		close(fd);
 		return err;
 	}
 	if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
 		err = -errno;
 		skbd_log(SKBD_LOG_WARN, "attach: PERF_EVENT_IOC_ENABLE: %s", strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int skbd_tracepoint__attach(int prog_fd, __u32 tp_id)
+{
+	int fd = skbd_tracepoint__open(tp_id), err;
+
+	if (fd < 0) {
+		skbd_log(SKBD_LOG_WARN, "attach: perf_event_open(tracepoint %u): %s", tp_id, strerror(-fd));
+		return fd;
+	}
+	err = skbd_tracepoint__set_prog(fd, prog_fd);
+	if (err) {
 		close(fd);
 		return err;
 	}

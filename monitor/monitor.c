@@ -104,15 +104,20 @@ struct skbd_monitor {
 	int qdisc_prog;             /* its program, -1: not loaded */
 	int qdisc_fd;               /* its attach, -1: none */
 	struct skbd_btf *btf;       /* NULL: no kernel structs */
+	void *btf_map;              /* the kernel's BTF, mapped (btf reads it); NULL: not mapped */
+	size_t btf_map_size;
 	bool btf_released; /* the kernel's BTF was there, and freed once the programs were loaded */
 	int btf_err;
 	bool no_tracefs;            /* reasons_only: names from BTF, nothing else */
 	int nr_cpus;
 	struct skbd_obj *obj;
+	struct skbd_obj *next_obj;  /* opened by skbd_monitor__open, for load to take */
+	int next_obj_err;           /* or why it could not be */
 	int prog;                   /* index of the loaded program */
 	struct skbd_monitor_config cfg;
 	size_t ring_bytes, rb_size;
 	int perf_fd;                /* the attach; -1 when detached */
+	int tp_fd;                  /* kfree_skb's perf event, opened ahead of attach; -1: none */
 	struct skbd_perfbuf *pb;    /* exactly one of pb/rb while streaming */
 	struct skbd_ringbuf *rb;
 	skbd_drop_fn on_drop;
@@ -159,6 +164,86 @@ const char *skbd_monitor__errmsg(const struct skbd_monitor *mon)
 
 /* ---- open: the tracepoint format and the kernel's BTF ---- */
 
+/* The direct reads' casts (offer_direct_reads): the program's function, the
+ * kernel struct it casts to. */
+static const struct {
+	const char *func, *type;
+} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
+	      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
+	      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
+enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
+#define KFUNC_CAST "bpf_rdonly_cast"
+#define MAX_RELOC_STRUCTS 64 /* more are still found, through the BTF's full index */
+
+/* On a thread of its own while the kernel's BTF is read (about 1.5 ms
+ * here): the embedded BPF object is opened (0.6 ms; the structs its field
+ * relocations name are then among the names looked up in the BTF), and
+ * kfree_skb's perf event, which attach only has to hang the program off
+ * (opening it registers the tracepoint's probe: 0.3 ms). */
+struct obj_job {
+	pthread_t thread;
+	bool started; /* on its thread */
+	bool pending; /* run (or running), its results not taken yet */
+	__u32 tp_id;  /* the tracepoint whose event to open; 0: none */
+	struct skbd_obj *obj;
+	int err;
+	int tp_fd;
+};
+
+static void *obj_job_run(void *arg)
+{
+	struct obj_job *j = arg;
+
+	j->err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &j->obj);
+	/* a failure here is attach's to report, when it opens the event itself */
+	j->tp_fd = j->tp_id ? skbd_tracepoint__open(j->tp_id) : -1;
+	return NULL;
+}
+
+static void obj_job_start(struct obj_job *j)
+{
+	j->pending = true;
+	j->started = pthread_create(&j->thread, NULL, obj_job_run, j) == 0;
+	if (!j->started)
+		obj_job_run(j);
+}
+
+static void obj_job_join(struct skbd_monitor *mon, struct obj_job *j)
+{
+	if (!j->pending)
+		return;
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	j->pending = j->started = false;
+	mon->next_obj = j->obj;
+	mon->next_obj_err = j->err;
+	mon->tp_fd = j->tp_fd;
+}
+
+/* Every name the monitor will ask the kernel's BTF for, found in one pass
+ * over its types (not an index of all 126,000 names of 6.18's), with the
+ * enums whose name says drop_reason (subsys_reasons). A failure (no memory)
+ * leaves the lookups as they were: each name found on its own. */
+static void find_btf_names(struct skbd_monitor *mon)
+{
+	const char *names[4 + NR_CASTS + MAX_RELOC_STRUCTS] = { "skb_drop_reason", "skb_drop_reason_subsys",
+								KFUNC_CAST, SKBD_HOOK_FUNC };
+	size_t n = 4;
+
+	for (size_t i = 0; i < NR_CASTS; i++)
+		names[n++] = casts[i].type;
+	if (mon->next_obj) { /* the kernel's structs (resolve_field): not the tracepoints' records */
+		size_t nr = skbd_obj__field_structs(mon->next_obj, names + n, MAX_RELOC_STRUCTS), kept = 0;
+
+		for (size_t i = 0; i < nr; i++)
+			if (strstr(names[n + i], "___skbd"))
+				names[n + kept++] = names[n + i];
+		n += kept;
+	}
+	if (skbd_btf__find_names(mon->btf, names, n, "drop_reason"))
+		skbd_log(SKBD_LOG_DEBUG, "monitor: BTF names looked up one by one (out of memory)");
+}
+
 static int read_format(struct skbd_monitor *mon)
 {
 	char dir[PATH_MAX], *text = NULL;
@@ -204,9 +289,11 @@ static int read_format(struct skbd_monitor *mon)
 /* Parse a BTF file through mmap (sysfs allows it for vmlinux on newer
  * kernels: one call instead of ~1,400 4 KiB reads). The kernel's BTF keeps
  * its mapping (keep): that is the kernel's own memory, so its 5 MB count in
- * no one's RSS. A user's file is copied (it could shrink under a mapping).
- * -ENODEV when the file cannot be mapped, so the caller reads it instead. */
-static int map_btf(const char *path, bool keep, struct skbd_btf **out)
+ * no one's RSS; the monitor unmaps it when it closes (0.1 ms better spent
+ * after start-up than when the programs are loaded). A user's file is copied
+ * (it could shrink under a mapping). -ENODEV when the file cannot be mapped,
+ * so the caller reads it instead. */
+static int map_btf(struct skbd_monitor *mon, const char *path, bool keep, struct skbd_btf **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
 	struct stat st;
@@ -222,8 +309,16 @@ static int map_btf(const char *path, bool keep, struct skbd_btf **out)
 	close(fd);
 	if (m == MAP_FAILED)
 		return -ENODEV;
-	if (keep)
-		return skbd_btf__new_mapped(m, (size_t)st.st_size, out); /* unmapped with the BTF */
+	if (keep) {
+		err = skbd_btf__new_view(m, (size_t)st.st_size, out);
+		if (!err) {
+			mon->btf_map = m;
+			mon->btf_map_size = (size_t)st.st_size;
+			return 0;
+		}
+		munmap(m, (size_t)st.st_size);
+		return err;
+	}
 	err = skbd_btf__new(m, (size_t)st.st_size, out);
 	munmap(m, (size_t)st.st_size);
 	return err;
@@ -245,7 +340,7 @@ static int read_btf(struct skbd_monitor *mon)
 	if (mon->opts.btf_data) {
 		err = skbd_btf__new(mon->opts.btf_data, mon->opts.btf_size, &mon->btf);
 	} else {
-		err = map_btf(path, !mon->opts.btf_path, &mon->btf);
+		err = map_btf(mon, path, !mon->opts.btf_path, &mon->btf);
 		if (err == -ENODEV) { /* no mmap: read it (sysfs hands out 4 KiB per read) */
 			err = skbd_read_file(path, BTF_MAX, &data, &len);
 			if (!err)
@@ -403,6 +498,8 @@ static int subsys_reasons(struct skbd_monitor *mon)
 	int sid = skbd_btf__find_by_name_kind(mon->btf, "skb_drop_reason_subsys", BTF_KIND_ENUM);
 	const struct btf_type *st = sid > 0 ? skbd_btf__type(mon->btf, (__u32)sid) : NULL;
 	__u32 nr_types = skbd_btf__nr_types(mon->btf);
+	const __u32 *enums = NULL;
+	size_t nr_enums = 0;
 	bool subsys[256] = { false };
 
 	if (!st)
@@ -414,8 +511,11 @@ static int subsys_reasons(struct skbd_monitor *mon)
 		if (name && e->val > 0 && e->val < 256 && !strstr(name, "_NUM"))
 			subsys[e->val] = true;
 	}
-	for (__u32 id = 1; id < nr_types; id++) {
-		const struct btf_type *t = skbd_btf__type(mon->btf, id);
+	/* the enums named *drop_reason* (find_btf_names listed them), else every type */
+	if (skbd_btf__found_enums(mon->btf, &enums, &nr_enums))
+		enums = NULL;
+	for (__u32 i = enums ? 0 : 1; enums ? i < nr_enums : i < nr_types; i++) {
+		const struct btf_type *t = skbd_btf__type(mon->btf, enums ? enums[i] : i);
 		__u32 vlen, kind, s = 0, k, nr = 0;
 		const char *tname;
 
@@ -490,6 +590,7 @@ static int hook_reason_name(struct skbd_monitor *mon)
 int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor **out, char *err, size_t err_size)
 {
 	struct skbd_monitor *mon = calloc(1, sizeof(*mon));
+	struct obj_job job = { .tp_fd = -1 };
 	int ret;
 
 	if (!mon) {
@@ -499,6 +600,7 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	if (opts)
 		mon->opts = *opts;
 	mon->perf_fd = -1;
+	mon->tp_fd = -1;
 	mon->prog = -1;
 	mon->hook_prog = -1;
 	mon->hook_fd = -1;
@@ -507,10 +609,18 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	mon->batch = 1;
 	mon->qdisc_fd = -1;
 	ret = read_format(mon);
+	if (!ret && !mon->opts.reasons_only) { /* (reasons_only: never loaded) */
+		/* the tracepoint's event: the real kernel's (not a test's format or fake bpf(2)) */
+		job.tp_id = !mon->opts.sys && !mon->opts.format_text ? mon->fmt->id : 0;
+		obj_job_start(&job);
+	}
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
 
 		ret = read_btf(mon);
+		obj_job_join(mon, &job);
+		if (!ret && mon->btf)
+			find_btf_names(mon);
 		if (!ret && fret) {
 			mon->fmt = NULL; /* a failed parse leaves none */
 			ret = reasons_from_btf(mon) ? fret : 0;
@@ -518,6 +628,7 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 				mon->no_tracefs = true;
 		}
 	}
+	obj_job_join(mon, &job); /* (when it did not get as far as the BTF) */
 	/* (the format's reason table is only grown: a realloc to a multiple of 64) */
 	if (!ret && mon->btf && mon->fmt && mon->fmt->nr_reasons && grow_reasons(mon->fmt) == 0 &&
 	    (subsys_reasons(mon) == -ENOMEM || hook_reason_name(mon) == -ENOMEM)) {
@@ -556,9 +667,14 @@ void skbd_monitor__close(struct skbd_monitor *mon)
 	skbd_ringbuf__close(mon->rb);
 	skbd_perfbuf__close(mon->pb);
 	skbd_obj__close(mon->obj);
+	skbd_obj__close(mon->next_obj);
+	if (mon->tp_fd >= 0)
+		close(mon->tp_fd);
 	skbd_tpformat__free(mon->fmt);
 	skbd_tpformat__free(mon->qfmt);
 	skbd_btf__free(mon->btf);
+	if (mon->btf_map)
+		munmap(mon->btf_map, mon->btf_map_size);
 	free(mon->percpu);
 	if (mon->aggcache)
 		munmap(mon->aggcache, mon->aggcache_size);
@@ -679,17 +795,11 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
  * probe reads. 0 or -ENOMEM. */
 static int offer_direct_reads(struct skbd_monitor *mon)
 {
-	static const struct {
-		const char *func, *type;
-	} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
-		      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
-		      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
-	enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 	int kfunc, type[NR_CASTS], err;
 
 	if (!mon->btf || mon->opts.btf_path || mon->opts.probe_reads)
 		return 0;
-	kfunc = skbd_btf__find_by_name_kind(mon->btf, "bpf_rdonly_cast", BTF_KIND_FUNC);
+	kfunc = skbd_btf__find_by_name_kind(mon->btf, KFUNC_CAST, BTF_KIND_FUNC);
 	if (kfunc <= 0)
 		return kfunc == -ENOMEM ? kfunc : 0;
 	for (size_t i = 0; i < NR_CASTS; i++) { /* all casts or none: never half of the fields one way */
@@ -803,6 +913,10 @@ static int choose_prog(struct skbd_monitor *mon, enum skbd_transport t)
 	mon->flush_prog = streams_perf(&mon->cfg) ? fp : -1;
 	if (skbd_obj__set_autoload(mon->obj, qp, qdisc) || skbd_obj__set_optional(mon->obj, qp, true))
 		return -EINVAL;
+	/* without that program nothing writes its map (and the config turns its
+	 * lookup off): one entry, not 4,096 preallocated (0.2 ms to make) */
+	if (!qdisc && skbd_obj__set_max_entries(mon->obj, SKBD_MAP_QDISC_REASONS, 1))
+		return -ENOENT;
 	mon->qdisc_prog = qdisc ? qp : -1;
 	err = skbd_obj__set_autoload(mon->obj, perf, t == SKBD_TRANSPORT_PERF);
 	if (!err)
@@ -1021,7 +1135,14 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 	mon->cfg.filter = NULL;
 	mon->cfg.filter_expr = NULL;
 	mon->cfg.devs = NULL;
-	err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
+	if (mon->next_obj || mon->next_obj_err) { /* opened with the monitor */
+		mon->obj = mon->next_obj;
+		err = mon->next_obj_err;
+		mon->next_obj = NULL;
+		mon->next_obj_err = 0;
+	} else {
+		err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &mon->obj);
+	}
 	if (err) {
 		set_err(mon, "embedded BPF object is malformed");
 		return err;
@@ -1118,8 +1239,8 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 			set_err(mon, "loading the BPF program failed: %s", strerror(-err));
 		return err;
 	}
-	/* the programs are laid out: the BTF's index (about 1.5 MB for a
-	 * kernel's) is not needed any more */
+	/* the programs are laid out: the BTF's type table (half a megabyte for
+	 * a kernel's) is not needed any more (its mapping goes at close) */
 	if (mon->btf) {
 		skbd_btf__free(mon->btf);
 		mon->btf = NULL;
@@ -1333,7 +1454,14 @@ int skbd_monitor__attach(struct skbd_monitor *mon, skbd_drop_fn on_drop, skbd_lo
 			return err;
 	}
 	setup_batches(mon);
-	fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
+	if (mon->tp_fd >= 0) { /* opened with the monitor */
+		err = skbd_tracepoint__set_prog(mon->tp_fd, skbd_obj__prog_fd(mon->obj, mon->prog));
+		fd = err ? err : mon->tp_fd;
+		if (!err)
+			mon->tp_fd = -1;
+	} else {
+		fd = skbd_tracepoint__attach(skbd_obj__prog_fd(mon->obj, mon->prog), mon->fmt->id);
+	}
 	if (fd < 0) {
 		set_err(mon, "attaching to skb:kfree_skb: %s", strerror(-fd));
 		return fd;

@@ -24,6 +24,10 @@ int skbd_btf__new_owned(void *data, size_t size, struct skbd_btf **out);
  * by skbd_btf__free, or right away when this fails). For the kernel's own
  * BTF, which sysfs maps from kernel memory (6.16+): no copy, no RSS. */
 int skbd_btf__new_mapped(void *map, size_t size, struct skbd_btf **out);
+/* The same, reading data in place and never freeing it: the caller keeps it
+ * (4-byte aligned, else -EINVAL) until skbd_btf__free, and releases it after.
+ * For a mapping of the kernel's BTF whose munmap can wait past start-up. */
+int skbd_btf__new_view(const void *data, size_t size, struct skbd_btf **out);
 void skbd_btf__free(struct skbd_btf *btf);
 
 /* Number of type ids, including id 0 (void). */
@@ -46,6 +50,23 @@ const struct btf_member *skbd_btf__members(const struct btf_type *t, __u32 *n);
  * freed by skbd_btf__free(); btf is logically const but that first call writes
  * the index, so do not make it from two threads at once. */
 int skbd_btf__find_by_name_kind(const struct skbd_btf *btf, const char *name, __u32 kind);
+
+/* Look up names known up front (the kernel structs a BPF program reads, a
+ * kfunc, the drop-reason enums: a few dozen) in one pass over the types,
+ * instead of the index of every name that skbd_btf__find_by_name_kind builds
+ * on its first call. Afterwards skbd_btf__find_by_name_kind answers for these
+ * names, of any kind, from what the pass found (the same ids: the lowest of
+ * each kind); another name still builds the full index. A "___flavor" suffix
+ * of a name is cut off, as skbd_btf__field does. With enum_part (NULL: none)
+ * the same pass lists the ENUM and ENUM64 types whose name contains it (see
+ * skbd_btf__found_enums). A second call replaces the first's names. Like the
+ * index, not to be called while another thread looks names up. 0, -EINVAL
+ * (NULL btf, or NULL names with nr > 0), -ENOMEM (lookups then work as
+ * without this call). */
+int skbd_btf__find_names(struct skbd_btf *btf, const char *const *names, size_t nr, const char *enum_part);
+/* The enums skbd_btf__find_names listed for its enum_part: 0, *ids (owned by
+ * btf, ascending; NULL when *n is 0) and *n; -ENOENT when it was given none. */
+int skbd_btf__found_enums(const struct skbd_btf *btf, const __u32 **ids, size_t *n);
 
 /* Where a field sits inside a struct or union. */
 struct skbd_btf_field {

@@ -42,9 +42,15 @@ void skbd_obj__close(struct skbd_obj *obj);
 
 /* Rewrite every recorded field access with the resolver's answer: loads get the
  * kernel's offset (and size), loads of absent fields become "dst = 0", field-exists
- * checks become 0/1. Must be called before load. Returns 0 or -errno (message
- * names the instruction and field). */
+ * checks become 0/1. The resolver is asked once per struct and field, its
+ * answer applied to every access of that field. Must be called before load.
+ * Returns 0 or -errno (message names the instruction and field; -ENOMEM). */
 int skbd_obj__resolve_fields(struct skbd_obj *obj, skbd_field_resolve_fn fn, void *ctx);
+/* The structs the field relocations name (as the object spells them, flavor
+ * included: "sk_buff___skbd"), each once, in the order first met: up to max of
+ * them in names (borrowed from obj). Returns how many it wrote: so that a
+ * resolver can look them all up ahead of skbd_obj__resolve_fields. */
+size_t skbd_obj__field_structs(const struct skbd_obj *obj, const char **names, size_t max);
 
 /* Replace the body of the .text function name (a static noinline subprogram
  * the programs call) with insns, before load: entry r1.. as the function's

@@ -67,6 +67,14 @@ int skbd_perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int gro
  * Works on 5.10 (no BPF links). Returns the perf fd (closing it detaches) or
  * -errno. */
 int skbd_tracepoint__attach(int prog_fd, __u32 tp_id);
+/* skbd_tracepoint__attach in two steps. The first, the kernel's costly part
+ * (it registers the tracepoint's perf probe, a code patch: about 0.3 ms),
+ * can run before the program is loaded: the event is opened disabled, and
+ * does nothing until the second hangs the program off it and enables it.
+ * open: the perf fd or -errno (not logged). set_prog: 0 or -errno (logged;
+ * fd stays the caller's). */
+int skbd_tracepoint__open(__u32 tp_id);
+int skbd_tracepoint__set_prog(int fd, int prog_fd);
 
 /* Raise RLIMIT_MEMLOCK to infinity (BPF memory is charged to it before 5.11). */
 int skbd_raise_memlock(void);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target: raw BTF (the kernel's /sys/kernel/btf/vmlinux, a user's
- * --btf file, an object's .BTF), then the lookups the monitor makes on it,
- * and the same bytes read as a module's split BTF. */
+ * --btf file, an object's .BTF), then the lookups the monitor makes on it
+ * (through the full index, and again after skbd_btf__find_names: the same
+ * answers), and the same bytes read as a module's split BTF. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,16 +112,50 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      { "bpf_rdonly_cast", BTF_KIND_FUNC },  { "int", BTF_KIND_INT },
 		      { "u32", BTF_KIND_TYPEDEF },	     { "", BTF_KIND_STRUCT } };
 	struct skbd_btf_field f;
-	struct skbd_btf *btf;
+	struct skbd_btf *btf, *named;
 	size_t sum = 0;
 
 	if (!skbd_btf__new(data, size, &btf)) {
+		int found[sizeof(finds) / sizeof(finds[0])], ferr[sizeof(fields) / sizeof(fields[0])];
+		struct skbd_btf_field fs[sizeof(fields) / sizeof(fields[0])];
+
 		for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++)
-			skbd_btf__find_by_name_kind(btf, finds[i].name, finds[i].kind);
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-			skbd_btf__field(btf, fields[i][0], fields[i][1], &f);
+			found[i] = skbd_btf__find_by_name_kind(btf, finds[i].name, finds[i].kind);
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			memset(&fs[i], 0, sizeof(fs[i]));
+			ferr[i] = skbd_btf__field(btf, fields[i][0], fields[i][1], &fs[i]);
+		}
 		walk(btf);
 		skbd_btf__split_enums(btf, data, size, on_enum, &sum);
+		/* the same lookups after one pass for just these names: the same answers */
+		if (!skbd_btf__new(data, size, &named)) {
+			const char *names[sizeof(finds) / sizeof(finds[0]) + sizeof(fields) / sizeof(fields[0])];
+			size_t n = 0, nr_enums = 0;
+			const __u32 *enums = NULL;
+
+			for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++)
+				names[n++] = finds[i].name;
+			for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+				names[n++] = fields[i][0];
+			if (!skbd_btf__find_names(named, names, n, "drop_reason")) {
+				for (size_t i = 0; i < sizeof(finds) / sizeof(finds[0]); i++)
+					if (skbd_btf__find_by_name_kind(named, finds[i].name, finds[i].kind) != found[i])
+						fuzz_fail("find_names: another id than the index's");
+				for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+					memset(&f, 0, sizeof(f));
+					if (skbd_btf__field(named, fields[i][0], fields[i][1], &f) != ferr[i] ||
+					    f.offset != fs[i].offset || f.size != fs[i].size ||
+					    f.is_bitfield != fs[i].is_bitfield || f.bit_offset != fs[i].bit_offset ||
+					    f.bit_size != fs[i].bit_size || f.type_id != fs[i].type_id)
+						fuzz_fail("find_names: another field than the index's");
+				}
+				if (skbd_btf__found_enums(named, &enums, &nr_enums))
+					fuzz_fail("find_names: no enum list");
+				for (size_t i = 0; i < nr_enums; i++)
+					sum += skbd_btf__type(named, enums[i]) ? 1 : 0;
+			}
+			skbd_btf__free(named);
+		}
 		skbd_btf__free(btf);
 	}
 	/* a module's BTF: never parsed alone, read on top of a base */

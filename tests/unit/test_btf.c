@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Unit tests for btf/btf.c: small BTF blobs built here (every kind the loader
  * walks), malformed headers, types and strings, truncations, corruptions, and
- * the running kernel's /sys/kernel/btf/vmlinux when it is readable. */
+ * the running kernel's /sys/kernel/btf/vmlinux when it is readable; names
+ * looked up through skbd_btf__find_names against the full index. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
+#include <skbdrop/bpfobj.h>
 #include <skbdrop/btf.h>
+#include <skbdrop/loader.h>
 #include "testutil.h"
 
 #define INFO(kind, vlen) (((__u32)(kind) << 24) | ((__u32)(vlen) & 0xffff))
@@ -332,6 +336,46 @@ static void test_sample_types(void)
 
 	skbd_btf__free(btf);
 	skbd_btf__free(NULL);
+}
+
+/* Who keeps the bytes: new_owned frees them, new_mapped unmaps them (ASan
+ * reports a leak otherwise), new_view reads them in place and leaves them to
+ * the caller (a double free otherwise), and refuses them misaligned. */
+static void test_data_ownership(void)
+{
+	struct skbd_btf *btf = NULL, *sentinel = (struct skbd_btf *)&btf;
+	size_t size;
+	void *blob = build_sample(&size, NULL), *copy, *map;
+	char *odd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_view(blob, size, &btf), 0);
+	CU_ASSERT_EQUAL(skbd_btf__nr_types(btf), NR_SAMPLE_TYPES);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "pt", BTF_KIND_STRUCT), ID_STRUCT);
+	CU_ASSERT_PTR_EQUAL(skbd_btf__str(btf, 1), (const char *)blob + sizeof(struct btf_header) +
+							 ((const struct btf_header *)blob)->str_off + 1);
+	skbd_btf__free(btf);
+	odd = malloc(size + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+	memcpy(odd + 1, blob, size);
+	btf = sentinel;
+	tu_log_quiet();
+	CU_ASSERT_EQUAL(skbd_btf__new_view(odd + 1, size, &btf), -EINVAL);
+	tu_log_restore();
+	CU_ASSERT_PTR_EQUAL(btf, sentinel);
+	free(odd);
+	copy = malloc(size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	memcpy(copy, blob, size);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_owned(copy, size, &btf), 0);
+	skbd_btf__free(btf);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(map != MAP_FAILED);
+	memcpy(map, blob, size);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new_mapped(map, size, &btf), 0);
+	CU_ASSERT_EQUAL(skbd_btf__nr_types(btf), NR_SAMPLE_TYPES);
+	skbd_btf__free(btf);
+	free(blob); /* still the caller's after the view */
 }
 
 static void test_skip_mods(void)
@@ -1022,6 +1066,127 @@ static void test_find_by_name_kind(void)
 	skbd_btf__free(btf);
 }
 
+static bool same_field(const struct skbd_btf_field *a, const struct skbd_btf_field *b)
+{
+	return a->offset == b->offset && a->size == b->size && a->is_bitfield == b->is_bitfield &&
+	       a->bit_offset == b->bit_offset && a->bit_size == b->bit_size && a->type_id == b->type_id;
+}
+
+/* Every kind's answer for name: through find_names (prepared) as through
+ * the full index and scans (ref), which never had find_names. The number of
+ * kinds that differ. */
+static unsigned int lookups_differ(const struct skbd_btf *prepared, const struct skbd_btf *ref, const char *name)
+{
+	unsigned int bad = 0;
+
+	for (__u32 kind = 0; kind <= 20; kind++) {
+		int a = skbd_btf__find_by_name_kind(prepared, name, kind);
+		int b = skbd_btf__find_by_name_kind(ref, name, kind);
+
+		if (a != b) {
+			fprintf(stderr, "\nfind_names: '%s' kind %u: %d, the index says %d\n", name, kind, a, b);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+static void test_find_names(void)
+{
+	static const char *const names[] = { "outer", "ab", "onlyunion", "myint_t", "color", "l2", "int",
+					     "fwdonly", "nope", "outer___skbd", "ab", "", NULL, "outer_t", "bf" };
+	static const char *const asked[] = { "outer", "ab", "onlyunion", "myint_t", "color", "l2", "int",
+					     "fwdonly", "nope", "outer_t", "bf", "chain", "self", "a", "abc" };
+	struct skbd_btf *btf = parse_fields(), *ref = parse_fields();
+	struct skbd_btf_field f, g;
+	const __u32 *ids = NULL;
+	size_t n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	CU_ASSERT_EQUAL(skbd_btf__found_enums(btf, &ids, &n), -ENOENT); /* not asked yet */
+	CU_ASSERT_EQUAL(skbd_btf__find_names(btf, names, sizeof(names) / sizeof(names[0]), "olo"), 0);
+	/* the same answers, for the names asked for (any kind) and for others (the index) */
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
+		CU_ASSERT_EQUAL(lookups_differ(btf, ref, asked[i]), 0);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "ab", BTF_KIND_STRUCT), F_AB); /* the lowest id */
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", BTF_KIND_STRUCT), F_OUTER);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "fwdonly", BTF_KIND_FWD), F_FWD);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "chain", BTF_KIND_STRUCT), F_CHAIN);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "nope", BTF_KIND_STRUCT), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "outer", 99), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "", BTF_KIND_STRUCT), -ENOENT);
+	/* a flavored struct: its name was cut at "___" */
+	CU_ASSERT_EQUAL(skbd_btf__field(btf, "outer___skbd", "a.c", &f), 0);
+	CU_ASSERT_EQUAL(skbd_btf__field(ref, "outer___skbd", "a.c", &g), 0);
+	CU_ASSERT(same_field(&f, &g));
+	/* the enums whose name holds "olo" */
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__found_enums(btf, &ids, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(ids[0], F_ENUM);
+	/* a second call replaces the first: no enum part, other names */
+	CU_ASSERT_EQUAL(skbd_btf__find_names(btf, asked + 11, 2, NULL), 0);
+	CU_ASSERT_EQUAL(skbd_btf__found_enums(btf, &ids, &n), -ENOENT);
+	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
+		CU_ASSERT_EQUAL(lookups_differ(btf, ref, asked[i]), 0);
+	/* an enum part nothing holds: listed, none */
+	CU_ASSERT_EQUAL(skbd_btf__find_names(btf, NULL, 0, "no enum has this"), 0);
+	CU_ASSERT_EQUAL(skbd_btf__found_enums(btf, &ids, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(skbd_btf__find_names(btf, NULL, 1, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_btf__find_names(NULL, names, 1, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_btf__found_enums(NULL, &ids, &n), -ENOENT);
+	skbd_btf__free(btf);
+	skbd_btf__free(ref);
+}
+
+/* Every name of a BTF blob, asked for through find_names (names shorter than
+ * the 4-byte key, and a last string with fewer than 4 bytes after it):
+ * the same ids as the index. The number of names checked. */
+static size_t all_names_same(const void *blob, size_t size)
+{
+	struct skbd_btf *btf = NULL, *ref = NULL;
+	const char **names;
+	size_t n = 0;
+
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &ref), 0);
+	names = calloc(skbd_btf__nr_types(ref), sizeof(*names));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(names);
+	for (__u32 id = 1; id < skbd_btf__nr_types(ref); id++) {
+		const char *name = skbd_btf__str(ref, skbd_btf__type(ref, id)->name_off);
+
+		if (name[0] && !strstr(name, "___"))
+			names[n++] = name;
+	}
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__find_names(btf, names, n, "e"), 0);
+	for (size_t i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(lookups_differ(btf, ref, names[i]), 0);
+	free(names);
+	skbd_btf__free(btf);
+	skbd_btf__free(ref);
+	return n;
+}
+
+static void test_find_names_all(void)
+{
+	static const char *const fixtures[] = { SKBD_FIXTURES "/../fuzz/corpus/btf/seed-kernel-shapes.BTF",
+						SKBD_FIXTURES "/../fuzz/corpus/btf/seed-skbdrop.bpf.o.BTF" };
+	size_t size;
+	void *blob;
+
+	blob = build_fields(&size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+	CU_ASSERT(all_names_same(blob, size) > 10);
+	free(blob);
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		blob = tu_load_file(fixtures[i], &size);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
+		CU_ASSERT(all_names_same(blob, size) > 10);
+		free(blob);
+	}
+}
+
 /* Empty BTF and BTF with only anonymous or unindexed types: an empty index. */
 static void test_find_in_empty(void)
 {
@@ -1046,6 +1211,8 @@ static void test_find_in_empty(void)
 	blob = bb_finish(&b, &size);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(blob);
 	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(blob, size, &btf), 0);
+	/* find_names: the last string, "i", has 2 bytes after its offset */
+	CU_ASSERT_EQUAL(all_names_same(blob, size), 1);
 	free(blob);
 	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "i", BTF_KIND_STRUCT), -ENOENT);
 	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "i", BTF_KIND_INT), 2); /* id 1 is the anonymous struct */
@@ -1292,6 +1459,102 @@ static void test_vmlinux_fields(void)
 	skbd_btf__free(btf);
 }
 
+/* The monitor's lookups on the running kernel's BTF: its names, the structs
+ * of the embedded object's relocations and every field they read, and names
+ * of every kind taken across the whole BTF; the same answers through
+ * find_names as through the full index, and the drop-reason enums listed as a
+ * scan of every type finds them. */
+struct fields_pair {
+	const struct skbd_btf *btf, *ref;
+	unsigned int checked, bad;
+};
+
+static int compare_field(void *ctx, const char *struct_name, const char *field, struct skbd_field_loc *out)
+{
+	struct fields_pair *fp = ctx;
+	struct skbd_btf_field a, b;
+	int ea, eb;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(out, 0, sizeof(*out));
+	ea = skbd_btf__field(fp->btf, struct_name, field, &a);
+	eb = skbd_btf__field(fp->ref, struct_name, field, &b);
+	fp->checked++;
+	if (ea != eb || !same_field(&a, &b)) {
+		fprintf(stderr, "\nfind_names: %s.%s: %d offset %u, the index %d offset %u\n", struct_name, field, ea,
+			a.offset, eb, b.offset);
+		fp->bad++;
+	}
+	return 0;
+}
+
+static void test_vmlinux_find_names(void)
+{
+	const char *names[256] = { "skb_drop_reason", "skb_drop_reason_subsys", "bpf_rdonly_cast", "tcp_conn_request",
+				   "sk_buff", "sock", "request_sock", "tcp_sock", "socket_alloc", "task_struct" };
+	struct skbd_btf *btf = NULL, *ref = NULL;
+	struct fields_pair fp = { 0 };
+	struct skbd_obj *obj = NULL;
+	size_t len = 0, n = 10, nr_structs, nr_enums = 0, listed = 0;
+	void *data = tu_load_file("/sys/kernel/btf/vmlinux", &len);
+	const __u32 *enums = NULL;
+	__u32 step;
+
+	if (!data)
+		return; /* no BTF on this kernel, or not readable */
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(data, len, &btf), 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__new(data, len, &ref), 0);
+	free(data);
+	CU_ASSERT_EQUAL_FATAL(skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &obj), 0);
+	nr_structs = skbd_obj__field_structs(obj, names + n, 64);
+	CU_ASSERT(nr_structs > 5);
+	n += nr_structs;
+	/* and about 150 more names, of every kind, from across the BTF */
+	step = skbd_btf__nr_types(ref) / 150 + 1;
+	for (__u32 id = 1; id < skbd_btf__nr_types(ref) && n < sizeof(names) / sizeof(names[0]); id += step) {
+		const char *name = skbd_btf__str(ref, skbd_btf__type(ref, id)->name_off);
+
+		if (name[0] && !strstr(name, "___"))
+			names[n++] = name;
+	}
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__find_names(btf, names, n, "drop_reason"), 0);
+	for (size_t i = 0; i < n; i++) {
+		char base[128];
+
+		snprintf(base, sizeof(base), "%s", names[i]);
+		if (strstr(base, "___"))
+			*strstr(base, "___") = '\0';
+		CU_ASSERT_EQUAL(lookups_differ(btf, ref, base), 0);
+	}
+	CU_ASSERT(skbd_btf__find_by_name_kind(btf, "sk_buff", BTF_KIND_STRUCT) > 0);
+	CU_ASSERT(skbd_btf__find_by_name_kind(btf, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0 ||
+		  skbd_btf__find_by_name_kind(ref, "bpf_rdonly_cast", BTF_KIND_FUNC) == -ENOENT);
+	/* every field the object reads */
+	fp.btf = btf;
+	fp.ref = ref;
+	CU_ASSERT_EQUAL(skbd_obj__resolve_fields(obj, compare_field, &fp), 0);
+	CU_ASSERT(fp.checked > 20);
+	CU_ASSERT_EQUAL(fp.bad, 0);
+	/* the enums named *drop_reason*, as a scan of every type */
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__found_enums(btf, &enums, &nr_enums), 0);
+	for (__u32 id = 1; id < skbd_btf__nr_types(ref); id++) {
+		const struct btf_type *t = skbd_btf__type(ref, id);
+		__u32 kind = BTF_INFO_KIND(t->info);
+
+		if ((kind == BTF_KIND_ENUM || kind == 19) && strstr(skbd_btf__str(ref, t->name_off), "drop_reason")) {
+			CU_ASSERT_FATAL(listed < nr_enums);
+			CU_ASSERT_EQUAL(enums[listed], id);
+			listed++;
+		}
+	}
+	CU_ASSERT_EQUAL(listed, nr_enums);
+	CU_ASSERT(nr_enums > 0 || skbd_btf__find_by_name_kind(ref, "skb_drop_reason", BTF_KIND_ENUM) == -ENOENT);
+	skbd_obj__close(obj);
+	skbd_btf__free(btf);
+	skbd_btf__free(ref);
+}
+
 static void test_vmlinux(void)
 {
 	struct skbd_btf *btf = NULL;
@@ -1406,6 +1669,7 @@ CU_TestInfo skbd_tests_btf[] = {
 	{ "split BTF enums (a module's)", test_split_enums },
 	{ "sample types", test_sample_types },
 	{ "skip_mods", test_skip_mods },
+	{ "data ownership: owned, mapped, view", test_data_ownership },
 	{ "dangling and empty", test_dangling_and_empty },
 	{ "other kinds", test_other_kinds },
 	{ "malformed", test_malformed },
@@ -1420,5 +1684,8 @@ CU_TestInfo skbd_tests_btf[] = {
 	{ "field errors", test_field_errors },
 	{ "field hostile BTF", test_field_hostile },
 	{ "vmlinux fields", test_vmlinux_fields },
+	{ "find names", test_find_names },
+	{ "find names: every name of a BTF", test_find_names_all },
+	{ "find names: vmlinux, the monitor's lookups", test_vmlinux_find_names },
 	CU_TEST_INFO_NULL,
 };
