@@ -228,7 +228,7 @@ def build_configs(skbdrop, helptext, quick):
         extra = []
         if has["--transport"]:
             extra += ["--transport", transport]
-        if has["--wakeup"]:
+        if has["--wakeup"] and wakeup != "default":  # default: the tool's own (a quarter of a ring)
             extra += ["--wakeup", wakeup]
         if poll_ms:
             extra += ["--poll-ms", str(poll_ms)]
@@ -237,7 +237,7 @@ def build_configs(skbdrop, helptext, quick):
             label = f"2 producers: {label}"
         c = Config(label, "skbdrop", [skbdrop] + extra + args, stdout, ready, cpus=cpus,
                    tracer_cpus=tracer_cpus, group=group, transport=transport, wakeup=wakeup, mode=mode)
-        default = transport == "perf" and wakeup == "bytes:65536"
+        default = transport == "perf" and wakeup == "default"
         if not default and not (has["--transport"] and has["--wakeup"]):
             c.skip = "this skbdrop build has no --transport/--wakeup"
         if "--summary" in args and not has["--summary"]:
@@ -245,11 +245,11 @@ def build_configs(skbdrop, helptext, quick):
         return c
 
     for mode, args, out in SKBDROP_MODES:
-        cfgs.append(sk("perf", "bytes:65536", mode, args, out))
+        cfgs.append(sk("perf", "default", mode, args, out))
     small = [m for m in SKBDROP_MODES if m[0] in ("json>file", "--count-only")]
     # "none" polls every 10 ms (the reference point: ring buffer, no wakeups, 10 ms poll); the
     # default 100 ms poll is one extra row: at ~1 M drops/s, 100 ms of events outgrow a 2 MiB ring
-    for transport, wakeup in [("perf", "events:1"), ("perf", "none"), ("ringbuf", "bytes:65536"),
+    for transport, wakeup in [("perf", "events:1"), ("perf", "none"), ("ringbuf", "default"),
                               ("ringbuf", "events:1"), ("ringbuf", "none")]:
         for mode, args, out in small:
             cfgs.append(sk(transport, wakeup, mode, args, out, poll_ms=10 if wakeup == "none" else None))
@@ -274,11 +274,11 @@ def build_configs(skbdrop, helptext, quick):
     both = (PRODUCER_CPU, TRACER_CPU)
     cfgs.append(Config("2 producers: no tracer", "none", cpus=both, group="two cores", mode="-"))
     for mode, args, out in small + [m for m in SKBDROP_MODES if m[0] == "--summary"]:
-        cfgs.append(sk("perf", "bytes:65536", mode, args, out, cpus=both,
+        cfgs.append(sk("perf", "default", mode, args, out, cpus=both,
                        tracer_cpus=f"{PRODUCER_CPU},{TRACER_CPU}", group="two cores"))
     if quick:
-        keep = {"no tracer", "skbdrop perf bytes:65536 json>file", "skbdrop perf bytes:65536 --count-only",
-                "skbdrop perf events:1 --count-only", "skbdrop perf bytes:65536 --summary"}
+        keep = {"no tracer", "skbdrop perf default json>file", "skbdrop perf default --count-only",
+                "skbdrop perf events:1 --count-only", "skbdrop perf default --summary"}
         cfgs = [c for c in cfgs if c.name in keep]
     return cfgs
 

@@ -1116,7 +1116,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	struct skbd_event *ev;
 	struct skbd_batch *b = 0;
 	struct drop_in in;
-	__u32 zero = 0, size, cpu, slot = 0, own = 0;
+	__u32 zero = 0, size, cpu, slot = 0, prev = 0;
 
 	count(SKBD_STAT_SEEN);
 	cfg = bpf_map_lookup_elem(&config, &zero);
@@ -1130,15 +1130,12 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 		b = bpf_map_lookup_elem(&batch, &cpu);
 		if (!b)
 			return 0;
-		/* a flush this program interrupted owns the batch: the spare slot */
-		own = b->head.owner == SKBD_BATCH_FREE;
-		slot = own ? b->head.count : SKBD_BATCH_MAX;
-		if (slot >= SKBD_BATCH_MAX)
-			slot = SKBD_BATCH_MAX;
-		if (own) {
-			b->head.owner = SKBD_BATCH_TP;
-			barrier();
-		}
+		/* no branch on the owner before the record is made: one state
+		 * for the verifier to walk make_event with, not two */
+		prev = b->head.owner;
+		b->head.owner = prev | SKBD_BATCH_TP;
+		barrier();
+		slot = b->head.count & (SKBD_BATCH_MAX - 1); /* below limit <= SKBD_BATCH_MAX */
 		ev = (struct skbd_event *)(b->data + slot * batch_stride(cfg));
 	}
 	if (!ev)
@@ -1147,7 +1144,9 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 	if (!b)
 		return 0;
 	if (size && size <= SKBD_EVENT_MAX) {
-		if (slot == SKBD_BATCH_MAX) {
+		if (prev != SKBD_BATCH_FREE) {
+			/* inside a flush, which writes slots [0, count): this record,
+			 * in slot count, goes alone */
 			perf_out(ctx, ev, size);
 		} else {
 			b->head.count = slot + 1;
@@ -1155,10 +1154,8 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 				batch_out(ctx, cfg, b);
 		}
 	}
-	if (own) {
-		barrier();
-		b->head.owner = SKBD_BATCH_FREE;
-	}
+	barrier();
+	b->head.owner = prev;
 	return 0;
 }
 

@@ -91,15 +91,16 @@ struct skbd_rate {
  * asked for another CPU, and lets a batch be while the tracepoint program is
  * in it (it answers 1: ask again); asked for its own CPU it runs in process
  * context, where a softirq may run the tracepoint program inside it, which
- * then makes its record in the spare slot SKBD_BATCH_MAX and writes it alone.
- * A sample holds size / stride records (one when shorter than stride). */
+ * then makes its record in slot count (past what the flush writes) and
+ * writes it alone. A sample holds size / stride records (one when shorter
+ * than stride). SKBD_BATCH_MAX is a power of two. */
 #define SKBD_MAP_BATCH "batch"
 #define SKBD_PROG_FLUSH "skbd_flush"
 #define SKBD_BATCH_MAX 16
 #define SKBD_EVENT_MAX (SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX)
 enum skbd_batch_owner {
 	SKBD_BATCH_FREE = 0,
-	SKBD_BATCH_TP = 1,    /* the tracepoint program is making a record in it */
+	SKBD_BATCH_TP = 1,    /* the tracepoint program is making a record in it (a bit: inside a flush, 3) */
 	SKBD_BATCH_FLUSH = 2, /* the flush program is writing it */
 };
 struct skbd_batch_head {
@@ -294,8 +295,8 @@ struct skbd_event {
 
 struct skbd_batch {
 	struct skbd_batch_head head;
-	/* SKBD_BATCH_MAX slots config.stride bytes apart, then the spare one */
-	__u8 data[(SKBD_BATCH_MAX + 1) * SKBD_EVENT_MAX];
+	/* SKBD_BATCH_MAX slots config.stride bytes apart */
+	__u8 data[SKBD_BATCH_MAX * SKBD_EVENT_MAX];
 };
 
 enum skbd_sk_src {
