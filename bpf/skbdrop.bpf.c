@@ -1095,6 +1095,17 @@ static __attribute__((always_inline)) __u32 batch_stride(const struct skbd_confi
 	return stride > SKBD_EVENT_MAX ? SKBD_EVENT_MAX : stride < SKBD_EVENT_HDR ? SKBD_EVENT_HDR : stride;
 }
 
+/* A batch's byte offset or length, n slots: masked for the verifiers before
+ * 6.x, which do not bound a product (the mask changes no value: n <=
+ * SKBD_BATCH_MAX slots of at most SKBD_EVENT_MAX bytes are below it). */
+static __attribute__((always_inline)) __u64 batch_bytes(const struct skbd_config *cfg, __u32 n)
+{
+	__u64 v = (__u64)n * batch_stride(cfg);
+
+	asm volatile("" : "+r"(v)); /* the compiler must not drop the mask */
+	return v & (SKBD_BATCH_BYTES - 1);
+}
+
 /* Write the batch's records as one sample and empty it. */
 static __attribute__((always_inline)) void batch_out(void *ctx, const struct skbd_config *cfg, struct skbd_batch *b)
 {
@@ -1103,7 +1114,7 @@ static __attribute__((always_inline)) void batch_out(void *ctx, const struct skb
 	if (n > SKBD_BATCH_MAX) /* for the verifier; the programs never count past it */
 		n = SKBD_BATCH_MAX;
 	if (n)
-		count_out(bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, b->data, n * batch_stride(cfg)), n);
+		count_out(bpf_perf_event_output(ctx, &events, BPF_F_CURRENT_CPU, b->data, batch_bytes(cfg, n)), n);
 	b->head.count = 0;
 }
 
@@ -1136,7 +1147,7 @@ int skbd_kfree_skb(struct skbd_tp_kfree_skb *ctx)
 		b->head.owner = prev | SKBD_BATCH_TP;
 		barrier();
 		slot = b->head.count & (SKBD_BATCH_MAX - 1); /* below limit <= SKBD_BATCH_MAX */
-		ev = (struct skbd_event *)(b->data + slot * batch_stride(cfg));
+		ev = (struct skbd_event *)(b->data + batch_bytes(cfg, slot));
 	}
 	if (!ev)
 		return 0;

@@ -97,6 +97,7 @@ struct skbd_rate {
 #define SKBD_MAP_BATCH "batch"
 #define SKBD_PROG_FLUSH "skbd_flush"
 #define SKBD_BATCH_MAX 16
+#define SKBD_BATCH_BYTES 8192 /* a power of two past SKBD_BATCH_MAX * SKBD_EVENT_MAX: offsets are masked with it */
 #define SKBD_EVENT_MAX (SKBD_EVENT_HDR + SKBD_SNAPLEN_MAX)
 enum skbd_batch_owner {
 	SKBD_BATCH_FREE = 0,
@@ -295,8 +296,9 @@ struct skbd_event {
 
 struct skbd_batch {
 	struct skbd_batch_head head;
-	/* SKBD_BATCH_MAX slots config.stride bytes apart */
-	__u8 data[SKBD_BATCH_MAX * SKBD_EVENT_MAX];
+	/* SKBD_BATCH_MAX slots config.stride bytes apart; room for a record past
+	 * any offset below SKBD_BATCH_BYTES, as the verifier sees them */
+	__u8 data[SKBD_BATCH_BYTES + SKBD_EVENT_MAX];
 };
 
 enum skbd_sk_src {

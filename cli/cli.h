@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <linux/types.h>
 #include <skbdrop/counters.h>
@@ -118,6 +119,8 @@ struct cli_setup {
 	struct skbd_user user;       /* -Z: who to become once tracing */
 	bool drop_privs;
 	bool privs_kept;             /* root, but not allowed to change user (default -Z only) */
+	pthread_t counters_thread;   /* reading the kernel's counters (their baseline) meanwhile */
+	bool counters_started;
 };
 
 /* --summary: the sorted rows and their names, for the writers */

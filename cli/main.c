@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <sys/utsname.h>
+#include <skbdrop/netns.h>
 #include <skbdrop/filter.h>
 #include <skbdrop/log.h>
 #include <skbdrop/monitor.h>
@@ -249,15 +250,42 @@ static void *counters_run(void *arg)
 	return NULL;
 }
 
+/* The kernel's counters, the baseline of their deltas, are read on a thread
+ * (/proc and netlink in every namespace: about 2 ms), from as early as the
+ * namespace to watch is known, while the kernel's BTF is read and the
+ * programs load. */
+static void start_counters(struct cli_run *r, struct cli_setup *s, __u32 netns)
+{
+	r->netns_filter = netns;
+	s->counters_started = pthread_create(&s->counters_thread, NULL, counters_run, r) == 0;
+	if (!s->counters_started)
+		cli_open_counters(r);
+}
+
+static void join_counters(struct cli_setup *s)
+{
+	if (s->counters_started)
+		pthread_join(s->counters_thread, NULL);
+	s->counters_started = false;
+}
+
+static int setup_kernel(struct cli_run *r, struct cli_setup *s, int argc, char **argv);
+
 static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
+{
+	int ret = setup_kernel(r, s, argc, argv);
+
+	join_counters(s); /* on every way out */
+	return ret;
+}
+
+static int setup_kernel(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 {
 	struct cli_opts *o = (struct cli_opts *)r->o;
 	struct skbd_monitor_opts mo = { 0 };
 	struct skbd_monitor_config mc;
 	const char *env = getenv("SKBDROP_PROBE_READ");
 	char err[512], missing[64], *plan_err = NULL;
-	pthread_t counters_thread;
-	bool counters;
 	int caps, load_err;
 
 	if (cli_parse_args(argc, argv, o, err, sizeof(err))) {
@@ -297,6 +325,15 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 		return 2;
 	}
 	caps = skbd_check_caps(missing, sizeof(missing));
+	if (!caps && !o->list_reasons) {
+		/* the counters' namespace now, so that they are read while the
+		 * BTF is; a bad --netns is reported below, in its turn */
+		__u32 ino = 0;
+		char path[PATH_MAX];
+
+		if (!o->netns || !skbd_netns__parse(o->netns, &ino, path, sizeof(path), err, sizeof(err)))
+			start_counters(r, s, ino);
+	}
 	mo.btf_path = o->btf_path;
 	mo.probe_reads = env && env[0] && strcmp(env, "0");
 	/* unprivileged, reason names still come from BTF: an unknown one is a
@@ -326,16 +363,10 @@ static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 	if (!o->pages)
 		o->pages = cli_default_pages(skbd_monitor__nr_cpus(r->mon), sysconf(_SC_PAGESIZE));
 	monitor_config(o, s, &mc);
-	/* the kernel's counters, the baseline of their deltas, are read while
-	 * the programs load: /proc and netlink in every namespace take about
-	 * 2 ms, on the CPU the verifier leaves idle until the rings are made */
-	r->netns_filter = s->netns;
-	counters = pthread_create(&counters_thread, NULL, counters_run, r) == 0;
+	if (!s->counters_started && !r->counters) /* (a --netns it could not parse then) */
+		start_counters(r, s, s->netns);
 	load_err = skbd_monitor__load(r->mon, &mc);
-	if (counters)
-		pthread_join(counters_thread, NULL);
-	else
-		cli_open_counters(r);
+	join_counters(s);
 	if (load_err) {
 		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
 		return 1;

@@ -69,6 +69,9 @@ _Static_assert(SKBD_BY_REASON == SKBD_AGG_REASON && SKBD_BY_LOCATION == SKBD_AGG
 		       SKBD_BY_OWNER == SKBD_AGG_OWNER && SKBD_BY_CONTAINER == SKBD_AGG_CONTAINER,
 	       "by");
 _Static_assert(sizeof(struct skbd_config) == 136, "config is 136 bytes");
+_Static_assert(SKBD_BATCH_MAX * SKBD_EVENT_MAX <= SKBD_BATCH_BYTES && !(SKBD_BATCH_MAX & (SKBD_BATCH_MAX - 1)) &&
+		       !(SKBD_BATCH_BYTES & (SKBD_BATCH_BYTES - 1)),
+	       "batch offsets masked without changing them");
 _Static_assert(SKBD_DROP_BENIGN_RULES == SKBD_BENIGN_RULES && SKBD_DROP_BENIGN_LOCS == SKBD_BENIGN_LOCS &&
 		       SKBD_DROP_BENIGN == SKBD_EV_BENIGN,
 	       "benign");

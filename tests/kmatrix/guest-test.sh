@@ -181,6 +181,9 @@ if [ $ns_ok = 1 ]; then
 		kv=$(echo "$KREL" | awk -F. '{ print $1 * 1000 + $2 }')
 		if [ "$kv" -ge 6002 ]; then rd="bpf_rdonly_cast loads"; else rd="bpf_probe_read_kernel"; fi
 		check "netfilter: kernel fields read with $rd" 1 "$(grep -cx "skbdrop: kernel fields read with $rd" $T/nf.json.err)"
+		# every kernel here (5.10+) runs the flush program on a chosen CPU: records go 16 to a perf sample
+		check "netfilter: perf samples gather 16 records (the flush runs on a chosen CPU)" 1 \
+			"$(grep -cx 'skbdrop: perf samples gather up to 16 records (--batch)' $T/nf.json.err)"
 		vifx=$($IP -n kmns link show kmvb | sed -n 's/^\([0-9]*\):.*/\1/p')
 		nsino=$(stat -L -c %i /run/netns/kmns)
 		check "netfilter: context from BTF: len 44 (IPv4 header included at the hook), dev kmvb (ifindex $vifx) in netns kmns ($nsino)" $N \
