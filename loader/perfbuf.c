@@ -241,7 +241,24 @@ struct skbd_perfbuf {
 	void *ctx;
 	struct skbd_perfbuf_stats stats;
 	__u64 delivered; /* samples + LOST records handed out, for return values */
+	/* the ring being read: its meta page and the parser's tail, so that the
+	 * space already read is given back while a long drain goes on */
+	struct perf_event_mmap_page *cur_meta;
+	const __u64 *cur_tail;
+	unsigned int since_release;
 };
+
+/* Every RELEASE_EVERY records, give the kernel back what was read before
+ * the current one (the parser moves its tail past a record only after the
+ * callback): a drain of megabytes no longer holds all of them until its end. */
+#define RELEASE_EVERY 64
+static void release_read(struct skbd_perfbuf *pb)
+{
+	if (!pb->cur_meta || ++pb->since_release < RELEASE_EVERY)
+		return;
+	pb->since_release = 0;
+	__atomic_store_n(&pb->cur_meta->data_tail, *pb->cur_tail, __ATOMIC_RELEASE);
+}
 
 /* Count around the user's callbacks so stats hold even when they stop. */
 static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
@@ -250,6 +267,7 @@ static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 
 	pb->stats.samples++;
 	pb->delivered++;
+	release_read(pb);
 	return pb->sample_fn ? pb->sample_fn(pb->ctx, cpu, data, size) : 0;
 }
 
@@ -259,6 +277,7 @@ static int on_lost(void *ctx, int cpu, __u64 lost)
 
 	pb->stats.lost += lost;
 	pb->delivered++;
+	release_read(pb);
 	return pb->lost_fn ? pb->lost_fn(pb->ctx, cpu, lost) : 0;
 }
 
@@ -468,8 +487,13 @@ static int read_ring(struct skbd_perfbuf *pb, struct perf_ring *r)
 	__u64 tail = meta->data_tail; /* only we write it */
 	int err;
 
+	pb->cur_meta = meta;
+	pb->cur_tail = &tail;
+	pb->since_release = 0;
 	err = skbd_perf_ring__consume(data, pb->data_size, head, &tail, pb->scratch,
 				      pb->scratch_size, r->cpu, on_sample, on_lost, pb);
+	pb->cur_meta = NULL;
+	pb->cur_tail = NULL;
 	if (err == -EBADMSG) {
 		/* Skip the rest rather than stop at the bad record forever. */
 		if (!r->bad_logged)
