@@ -972,21 +972,37 @@ static __u32 hook_reason(struct skbd_monitor *mon)
 	return code >= 0 ? (__u32)code : SKBD_DROP_REASON_LISTEN_OVERFLOW;
 }
 
+/* Map bytes of an mmapable array map (BPF_F_MMAPABLE), rounded up to pages:
+ * the mapping (its size in *size), or NULL and -errno in *err. */
+static void *map_array(int fd, size_t bytes, int prot, size_t *size, int *err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *m;
+
+	if (fd < 0 || page <= 0) {
+		*err = fd < 0 ? fd : -EINVAL;
+		return NULL;
+	}
+	*size = (bytes + (size_t)page - 1) / (size_t)page * (size_t)page;
+	m = mmap(NULL, *size, prot, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED) {
+		*err = -errno;
+		return NULL;
+	}
+	*err = 0;
+	return m;
+}
+
 /* Map the aggcache slots for reading (summary counting, --metrics): 0, or
  * -errno when they cannot be, and then the program does not use them. */
 static int map_aggcache(struct skbd_monitor *mon)
 {
-	long page = sysconf(_SC_PAGESIZE);
-	size_t slots = (size_t)mon->nr_cpus * SKBD_AGGCACHE_SLOTS, size = slots * sizeof(struct skbd_agg_slot);
-	int fd = map_fd(mon, SKBD_MAP_AGGCACHE);
-	void *m;
+	size_t slots = (size_t)mon->nr_cpus * SKBD_AGGCACHE_SLOTS, size = 0;
+	int err;
+	void *m = map_array(map_fd(mon, SKBD_MAP_AGGCACHE), slots * sizeof(struct skbd_agg_slot), PROT_READ, &size, &err);
 
-	if (fd < 0 || page <= 0)
-		return fd < 0 ? fd : -EINVAL;
-	size = (size + (size_t)page - 1) / (size_t)page * (size_t)page;
-	m = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		return -errno;
+	if (!m)
+		return err;
 	mon->agg_copy[0] = malloc(slots * sizeof(struct skbd_agg_slot));
 	mon->agg_copy[1] = malloc(slots * sizeof(struct skbd_agg_slot));
 	if (!mon->agg_copy[0] || !mon->agg_copy[1]) {
@@ -1270,10 +1286,11 @@ int skbd_monitor__record_to_drop(const void *data, __u32 size, struct skbd_drop 
 	return 0;
 }
 
-__u32 skbd_monitor__sample_records(__u32 size, __u32 stride)
+__u32 skbd_monitor__sample_records(__u32 size, __u32 stride, __u32 *each)
 {
 	__u32 n = stride ? size / stride : 1;
 
+	*each = n > 1 ? stride : size;
 	return n ? n : 1;
 }
 
@@ -1296,8 +1313,7 @@ unsigned long long skbd_monitor__wakeup_arg(const struct skbd_monitor *mon)
 static int on_sample(void *ctx, int cpu, const void *data, __u32 size)
 {
 	struct skbd_monitor *mon = ctx;
-	__u32 n = mon->pb ? skbd_monitor__sample_records(size, mon->stride) : 1;
-	__u32 each = n > 1 ? mon->stride : size;
+	__u32 each, n = skbd_monitor__sample_records(size, mon->pb ? mon->stride : 0, &each);
 
 	for (__u32 i = 0; i < n; i++) {
 		int ret;
@@ -1359,7 +1375,6 @@ static struct skbd_batch_head *batch_head(struct skbd_monitor *mon, int cpu)
  * CPU (5.10+). Written to every CPU's batch before the program runs. */
 static void setup_batches(struct skbd_monitor *mon)
 {
-	long page = sysconf(_SC_PAGESIZE);
 	int fd = mon->obj ? map_fd(mon, SKBD_MAP_BATCH) : -1;
 	int pfd = mon->flush_prog >= 0 ? skbd_obj__prog_fd(mon->obj, mon->flush_prog) : -1;
 	__u32 want = mon->cfg.batch ? mon->cfg.batch : mon->cfg.wakeup == SKBD_WAKEUP_EVENTS ? 1 : SKBD_MONITOR_BATCH_MAX;
@@ -1369,16 +1384,16 @@ static void setup_batches(struct skbd_monitor *mon)
 	int err;
 
 	mon->batch = 1;
-	if (!mon->pb || fd < 0 || pfd < 0 || page <= 0)
+	if (!mon->pb || fd < 0 || pfd < 0)
 		return; /* no perf rings, or no flush program: each record at once */
 	if (want > SKBD_MONITOR_BATCH_MAX)
 		want = SKBD_MONITOR_BATCH_MAX;
 	limit = want < fit ? want : fit;
+	if (!limit) /* a ring smaller than 8 slots */
+		limit = 1;
 	mon->batch_elem = (sizeof(struct skbd_batch) + 7) & ~(size_t)7;
-	mon->batches_size = ((size_t)mon->nr_cpus * mon->batch_elem + (size_t)page - 1) / (size_t)page * (size_t)page;
-	m = mmap(NULL, mon->batches_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED) {
-		err = -errno;
+	m = map_array(fd, (size_t)mon->nr_cpus * mon->batch_elem, PROT_READ | PROT_WRITE, &mon->batches_size, &err);
+	if (!m) {
 		why = "the batches cannot be mapped";
 	} else {
 		mon->batches = m;
@@ -1394,8 +1409,8 @@ static void setup_batches(struct skbd_monitor *mon)
 		limit = 1;
 	}
 	for (int c = 0; mon->batches && c < mon->nr_cpus; c++)
-		batch_head(mon, c)->limit = limit ? limit : 1;
-	mon->batch = limit ? limit : 1;
+		batch_head(mon, c)->limit = limit;
+	mon->batch = limit;
 }
 
 /* Have the flush program write the batches that hold records: every one

@@ -129,9 +129,10 @@ typedef int (*skbd_drop_fn)(void *ctx, const struct skbd_drop *d);
 typedef int (*skbd_lost_fn)(void *ctx, int cpu, __u64 lost);
 
 /* Records in a perf sample of size bytes whose batch slots are stride bytes
- * (skbd_monitor__stride): record i starts at i * stride. A sample shorter
- * than a slot is one record (never 0). */
-__u32 skbd_monitor__sample_records(__u32 size, __u32 stride);
+ * (skbd_monitor__stride; 0: one record, as a ring buffer's): record i is
+ * *each bytes at i * *each. A sample shorter than a slot is one record of
+ * size bytes (never 0 records). */
+__u32 skbd_monitor__sample_records(__u32 size, __u32 stride, __u32 *each);
 /* After load: the slot size of the perf samples' batches. */
 __u32 skbd_monitor__stride(const struct skbd_monitor *mon);
 /* After attach: records per perf sample at most (1: each drop written at

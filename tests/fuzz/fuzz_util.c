@@ -163,8 +163,7 @@ int fuzz_on_record(void *ctx, int cpu, const void *data, __u32 size)
 {
 	struct fuzz_rec_ctx *rc = ctx;
 	/* a perf sample of a batch: size / stride records, as the monitor splits it */
-	__u32 n = rc->stride ? skbd_monitor__sample_records(size, rc->stride) : 1;
-	__u32 each = n > 1 ? rc->stride : size;
+	__u32 each, n = skbd_monitor__sample_records(size, rc->stride, &each);
 
 	/* every record converted, the first few formatted: formatting a ring
 	 * full of records would cost more than it finds */

@@ -577,6 +577,7 @@ static void test_batches(void)
 	struct rig *r = rig_open(false);
 	struct skbd_monitor_config c = base_config();
 	long page = sysconf(_SC_PAGESIZE);
+	__u32 each = 0;
 
 	c.snaplen = 61; /* slots stay 8-aligned */
 	c.wakeup = SKBD_WAKEUP_BYTES;
@@ -611,11 +612,16 @@ static void test_batches(void)
 	CU_ASSERT_EQUAL(r->f->calls[BPF_PROG_LOAD], 1);
 	rig_close(r);
 
-	CU_ASSERT_EQUAL(skbd_monitor__sample_records(164, 288), 1);  /* one short record, padded */
-	CU_ASSERT_EQUAL(skbd_monitor__sample_records(292, 288), 1);  /* one whole slot, padded */
-	CU_ASSERT_EQUAL(skbd_monitor__sample_records(4612, 288), 16);
-	CU_ASSERT_EQUAL(skbd_monitor__sample_records(0, 288), 1);    /* (record_to_drop refuses it) */
-	CU_ASSERT_EQUAL(skbd_monitor__sample_records(100, 0), 1);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(164, 288, &each), 1); /* one short record, padded */
+	CU_ASSERT_EQUAL(each, 164);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(292, 288, &each), 1); /* one whole slot, padded */
+	CU_ASSERT_EQUAL(each, 292);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(4612, 288, &each), 16);
+	CU_ASSERT_EQUAL(each, 288);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(0, 288, &each), 1); /* (record_to_drop refuses it) */
+	CU_ASSERT_EQUAL(each, 0);
+	CU_ASSERT_EQUAL(skbd_monitor__sample_records(100, 0, &each), 1); /* no batches: the record as it is */
+	CU_ASSERT_EQUAL(each, 100);
 }
 
 static void put_percpu(struct fake_map *m, __u32 key_index, const __u64 v[NCPU])
