@@ -166,7 +166,7 @@ struct cli_run {
 	struct skbd_out *out;          /* streaming */
 	struct skbd_pcapng *pcap;      /* -w */
 	__u64 lost_pending;            /* -w: events lost since the last packet written */
-	__u64 rb_fail_seen;            /* -w with the ring buffer: output failures already counted */
+	__u64 fail_seen;               /* -w: the kernel's failed outputs already counted */
 	struct skbd_drop_names nm;     /* the names of the drop being written */
 	int write_err;                 /* errno of a failed write (EPIPE: the reader went away) */
 	unsigned long long delivered, lost;

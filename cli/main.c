@@ -68,11 +68,7 @@ static int on_lost(void *ctx, int cpu, __u64 lost)
 {
 	struct cli_run *r = ctx;
 
-	r->lost += lost;
-	/* -w: the next packet's drop count; a lost sample of a batch is
-	 * several drops, counted by the kernel's failed outputs (cli_flush) */
-	if (skbd_monitor__batch(r->mon) <= 1)
-		r->lost_pending += lost;
+	r->lost += lost; /* (-w's drop counts come from the failed outputs: cli_flush) */
 	return SKBD_CB_OK;
 }
 

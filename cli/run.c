@@ -405,17 +405,16 @@ int cli_flush(struct cli_run *r)
 	int err = r->out ? skbd_out__flush(r->out) : 0;
 
 	if (r->pcap) {
-		if (r->o->transport == CLI_TRANSPORT_RINGBUF || skbd_monitor__batch(r->mon) > 1) {
-			/* the ring buffer's losses, and those of batched perf
-			 * samples, are the kernel's failed outputs: given to the
-			 * next packet written */
-			struct skbd_monitor_stats st;
+		/* the events lost meanwhile, given to the next packet written: the
+		 * kernel's failed outputs, counted in records on both transports
+		 * (a perf LOST record counts samples, several records each with
+		 * --batch) */
+		struct skbd_monitor_stats st;
 
-			skbd_monitor__stats(r->mon, &st);
-			if (st.output_fail > r->rb_fail_seen)
-				r->lost_pending += st.output_fail - r->rb_fail_seen;
-			r->rb_fail_seen = st.output_fail;
-		}
+		skbd_monitor__stats(r->mon, &st);
+		if (st.output_fail > r->fail_seen)
+			r->lost_pending += st.output_fail - r->fail_seen;
+		r->fail_seen = st.output_fail;
 		err = skbd_pcapng__flush(r->pcap);
 	}
 
