@@ -134,6 +134,9 @@ struct tcp_sock___skbd {
 	struct tcp_options_received___skbd rx_opt;
 } __attribute__((preserve_access_index));
 
+/* what SKBD_IN_CAST_MEM points to: bytes, no type */
+struct skbd_untyped;
+
 struct task_struct___skbd {
 	char comm[16];
 } __attribute__((preserve_access_index));
@@ -313,12 +316,13 @@ static __attribute__((always_inline)) void count(__u32 slot)
 }
 
 /* Kernel memory is read in one of two ways. Where the kernel has the
- * bpf_rdonly_cast kfunc (6.2+), the loader gives skbd_btf_skb/skbd_btf_sock a
- * body that casts the address to a BTF-typed (untrusted) pointer: each field is
- * then one plain load the kernel guards against faults (a fault reads 0). Else
- * they return 0 and every field costs a bpf_probe_read_kernel call (which also
- * reads 0 on a fault). The reading code is written once, for both: DIRECT is a
- * constant in each inlined copy. */
+ * bpf_rdonly_cast kfunc (6.2+), the loader makes the casts below calls of it
+ * (which the verifier turns into a move): the address becomes a BTF-typed
+ * (untrusted) pointer, and each field is one plain load the kernel guards
+ * against faults (a fault reads 0). Else they are "r0 = 0" and every field
+ * costs a bpf_probe_read_kernel call (which also reads 0 on a fault). The
+ * reading code is written once, for both: DIRECT is a constant in each
+ * inlined copy. */
 #define RD(direct, dst, src)                                                   \
 	do {                                                                   \
 		if (direct)                                                    \
@@ -327,34 +331,45 @@ static __attribute__((always_inline)) void count(__u32 slot)
 			bpf_probe_read_kernel(&(dst), sizeof(dst), &(src));    \
 	} while (0)
 
-/* The casts: where the loader gives them a body, the address as a BTF pointer
- * to the type; else 0. The asm keeps clang from folding the 0 into callers. */
-#define BTF_CAST(fn, type)                                                     \
-	static __attribute__((noinline)) struct type *fn(__u64 addr)           \
-	{                                                                      \
-		__u64 p = 0;                                                   \
-									       \
-		asm volatile("" : "+r"(p) : "r"(addr) : "memory");             \
-		return (struct type *)p;                                       \
+/* A placeholder the loader rewrites in place (SKBD_INLINE_CALL + slot): no
+ * call is left in the program, and none of its cost. */
+#define INLINE_FLAG(slot)                                                                          \
+	({                                                                                         \
+		__u64 v_;                                                                          \
+		asm volatile("call %[helper]\n\t%[v] = r0" : [v] "=r"(v_) : [helper] "i"(SKBD_INLINE_CALL + (slot)) \
+			     : "r0");                                                              \
+		v_;                                                                                \
+	})
+
+/* The casts: the address as a BTF pointer to the type where the loader
+ * gives the slot (r2 = the slot, then the call; the loader makes r2 the
+ * type's BTF id), else 0. r1-r5 are a call's scratch registers. */
+#define BTF_CAST(fn, type, slot)                                                                  \
+	static __attribute__((always_inline)) struct type *fn(__u64 addr)                         \
+	{                                                                                         \
+		struct type *p_;                                                                  \
+												  \
+		asm volatile("r1 = %[a]\n\tr2 = %[s]\n\tcall %[helper]\n\t%[p] = r0"                     \
+			     : [p] "=r"(p_)                                                       \
+			     : [a] "r"(addr), [s] "i"(slot), [helper] "i"(SKBD_INLINE_CALL + (slot))  \
+			     : "r0", "r1", "r2", "r3", "r4", "r5", "memory");                     \
+		return p_;                                                                        \
 	}
 
-/* 1 where the loader gives the casts their bodies (it gives this one
- * "return 1" then), else 0: which way the program reads kernel memory, as a
- * constant the verifier follows into the caller. */
-static __attribute__((noinline)) int skbd_direct_reads(void)
-{
-	int v = 0;
+/* 1 where the loader gives the casts (and this slot "r0 = 1"), else 0:
+ * which way the program reads kernel memory, as a constant the verifier
+ * follows (it checks only the way this kernel reads). */
+#define skbd_direct_reads() INLINE_FLAG(SKBD_IN_DIRECT)
+/* 1 where the packet's bytes can be loaded the same way (a cast to void, 6.17+) */
+#define skbd_direct_packet() INLINE_FLAG(SKBD_IN_PKT_DIRECT)
 
-	asm volatile("" : "+r"(v) : : "memory");
-	return v;
-}
-
-BTF_CAST(skbd_btf_skb, sk_buff___skbd)
-BTF_CAST(skbd_btf_sock, sock___skbd)
-BTF_CAST(skbd_btf_req, request_sock___skbd)
-BTF_CAST(skbd_btf_tcp, tcp_sock___skbd)
-BTF_CAST(skbd_btf_socket, socket_alloc___skbd)
-BTF_CAST(skbd_btf_task, task_struct___skbd)
+BTF_CAST(skbd_btf_skb, sk_buff___skbd, SKBD_IN_CAST_SKB)
+BTF_CAST(skbd_btf_sock, sock___skbd, SKBD_IN_CAST_SOCK)
+BTF_CAST(skbd_btf_req, request_sock___skbd, SKBD_IN_CAST_REQ)
+BTF_CAST(skbd_btf_tcp, tcp_sock___skbd, SKBD_IN_CAST_TCP)
+BTF_CAST(skbd_btf_socket, socket_alloc___skbd, SKBD_IN_CAST_SOCKET)
+BTF_CAST(skbd_btf_task, task_struct___skbd, SKBD_IN_CAST_TASK)
+BTF_CAST(skbd_btf_mem, skbd_untyped, SKBD_IN_CAST_MEM)
 
 /* A bitfield: the storage unit the loader names (offset, size), shifted. A
  * probe read either way (the unit may straddle members of the cast type). */
@@ -412,8 +427,35 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 		n = SKBD_SNAPLEN_MAX;
 	asm volatile("" : "+r"(n));
 	n &= 0x1ff;
-	if (bpf_probe_read_kernel(ev->data, n, head + start) < 0)
+	if (direct && skbd_direct_packet()) {
+		/* 8 bytes a load (unrolled: a compare per word); the last word
+		 * keeps only the packet's bytes */
+		const __u64 *src = (const __u64 *)skbd_btf_mem((__u64)(head + start));
+		__u64 *dst = (__u64 *)ev->data, w;
+		__u32 words = (__u32)(n >> 3), left = (__u32)(n & 7);
+
+		if (!src)
+			return;
+#define W(k) do { if ((k) >= words) goto copied; dst[k] = src[k]; } while (0)
+#define W8(k) W(k); W(k + 1); W(k + 2); W(k + 3); W(k + 4); W(k + 5); W(k + 6); W(k + 7)
+		W8(0); W8(8); W8(16); W8(24);
+#undef W8
+#undef W
+		_Static_assert(SKBD_SNAPLEN_MAX == 32 * 8, "the copy above is 32 words");
+copied:
+		if (left) { /* then n < SKBD_SNAPLEN_MAX: words is below SKBD_SNAPLEN_MAX / 8 */
+			words &= SKBD_SNAPLEN_MAX / 8 - 1;
+			w = src[words];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			w &= (1ULL << (left * 8)) - 1;
+#else
+			w &= ~0ULL << ((8 - left) * 8);
+#endif
+			dst[words] = w;
+		}
+	} else if (bpf_probe_read_kernel(ev->data, n, head + start) < 0) {
 		return;
+	}
 	ev->caplen = (__u16)n;
 	/* the whole packet's length from start: skb->len counts from skb->data */
 	if (__builtin_preserve_field_info(skb->data, FIELD_EXISTS))

@@ -199,15 +199,27 @@ enum skbd_dev_mode {
 
 /* The subprogram whose body the loader replaces with the packet filter. */
 #define SKBD_FILTER_FUNC "skbd_filter"
-/* return 0 (read with bpf_probe_read_kernel) unless the loader gives them a
- * bpf_rdonly_cast body: (u64 address) -> BTF pointer to struct sk_buff / sock */
-#define SKBD_DIRECT_FUNC "skbd_direct_reads"  /* returns 1 where the casts below have bodies */
-#define SKBD_BTF_SKB_FUNC "skbd_btf_skb"
-#define SKBD_BTF_SOCK_FUNC "skbd_btf_sock"
-#define SKBD_BTF_REQ_FUNC "skbd_btf_req"       /* -> struct request_sock */
-#define SKBD_BTF_TCP_FUNC "skbd_btf_tcp"       /* -> struct tcp_sock */
-#define SKBD_BTF_SOCKET_FUNC "skbd_btf_socket" /* -> struct socket_alloc */
-#define SKBD_BTF_TASK_FUNC "skbd_btf_task"     /* -> struct task_struct (the current task's comm) */
+/* Placeholder calls the loader rewrites (skbd_obj__set_inline): a call of
+ * helper number SKBD_INLINE_CALL + slot; a slot not given: "r0 = 0". */
+#define SKBD_INLINE_CALL 0x7ffe0000u
+#define SKBD_INLINE_MAX 16
+enum skbd_inline_slot {
+	/* r0 = 1 where the casts are given (the kernel has bpf_rdonly_cast, 6.2+):
+	 * kernel memory is read with plain guarded loads, not bpf_probe_read_kernel */
+	SKBD_IN_DIRECT = 0,
+	/* r0 = 1 where SKBD_IN_CAST_MEM is given (6.17+: a cast to void) */
+	SKBD_IN_PKT_DIRECT = 1,
+	/* the casts: r1 = an address, "r2 = slot" before the call (the loader
+	 * makes it the type's BTF id); r0 = the address as an untrusted BTF
+	 * pointer to the kernel's struct */
+	SKBD_IN_CAST_SKB = 2,	 /* struct sk_buff */
+	SKBD_IN_CAST_SOCK = 3,	 /* struct sock */
+	SKBD_IN_CAST_REQ = 4,	 /* struct request_sock */
+	SKBD_IN_CAST_TCP = 5,	 /* struct tcp_sock */
+	SKBD_IN_CAST_SOCKET = 6, /* struct socket_alloc */
+	SKBD_IN_CAST_TASK = 7,	 /* struct task_struct (the current task's comm) */
+	SKBD_IN_CAST_MEM = 8,	 /* untrusted read-only memory, any offset (the packet) */
+};
 
 enum skbd_stat {
 	SKBD_STAT_SEEN = 0,        /* program runs */

@@ -424,6 +424,9 @@ int main(int argc, char **argv)
 	if (o.verbose && skbd_monitor__has_btf(r->mon))
 		fprintf(stderr, "skbdrop: kernel fields read with %s\n",
 			skbd_monitor__direct_reads(r->mon) ? "bpf_rdonly_cast loads" : "bpf_probe_read_kernel");
+	if (o.verbose && skbd_monitor__has_btf(r->mon) && o.snaplen)
+		fprintf(stderr, "skbdrop: packet bytes read with %s\n",
+			skbd_monitor__direct_packet(r->mon) ? "bpf_rdonly_cast loads" : "bpf_probe_read_kernel");
 	if (skbd_monitor__hook(r->mon))
 		fprintf(stderr, "skbdrop: SYNs dropped on a full accept queue are counted (TcpExtListenOverflows), not traced: %s\n",
 			skbd_monitor__hook(r->mon));

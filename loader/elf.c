@@ -87,6 +87,11 @@ struct skbd_obj {
 	bool loaded; /* skbd_obj__load ran: the program set is fixed */
 	long failed_map; /* the map whose creation failed the last load, -1: none */
 	const struct skbd_sys *sys; /* NULL: the real bpf(2) */
+	struct inline_slot {
+		struct bpf_insn insns[2];
+		__u8 cnt;      /* 0: not set ("r0 = 0") */
+		bool optional; /* dropped if the kernel refuses the program */
+	} inl[SKBD_INLINE_MAX];
 };
 
 /* Program types by section prefix; other executable sections are skipped. */
@@ -976,13 +981,46 @@ static void log_verifier(const char *section, char *log)
 	}
 }
 
+/* Rewrite the placeholder calls (skbd_obj__set_inline) in a linked program.
+ * 0, or -EINVAL for a two-instruction slot whose call is not preceded by
+ * "r2 = imm" (the object was not built for it: logged). */
+static int link_inline(const struct skbd_obj *obj, const struct prog *p, struct bpf_insn *insns, size_t cnt)
+{
+	for (size_t i = 0; i < cnt; i++) {
+		const struct inline_slot *sl;
+		__u32 k;
+
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != 0 ||
+		    (__u32)insns[i].imm < SKBD_INLINE_CALL || (__u32)insns[i].imm >= SKBD_INLINE_CALL + SKBD_INLINE_MAX)
+			continue;
+		k = (__u32)insns[i].imm - SKBD_INLINE_CALL;
+		sl = &obj->inl[k];
+		if (sl->cnt == 2) {
+			if (!i || insns[i - 1].code != (BPF_ALU64 | BPF_MOV | BPF_K) || insns[i - 1].dst_reg != BPF_REG_2) {
+				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: placeholder call %u without \"r2 = imm\" before it",
+					 p->section, i, k);
+				return -EINVAL;
+			}
+			insns[i - 1] = sl->insns[0];
+			insns[i] = sl->insns[1];
+		} else if (sl->cnt == 1) {
+			insns[i] = sl->insns[0];
+		} else {
+			insns[i] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 };
+		}
+	}
+	return 0;
+}
+
 /* The program followed by every .text function it calls, calls pointed at
- * them. Returns a malloc'd copy (p->insns stays as it was) or NULL. */
-static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog *p, size_t *cnt)
+ * them, placeholders rewritten. Returns a malloc'd copy (p->insns stays as it
+ * was) or NULL with *err set. */
+static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog *p, size_t *cnt, int *err)
 {
 	size_t total = p->insn_cnt, *at = calloc(obj->nr_funcs ? obj->nr_funcs : 1, sizeof(size_t));
 	struct bpf_insn *out;
 
+	*err = -ENOMEM;
 	if (!at)
 		return NULL;
 	for (size_t r = 0; r < p->nr_call_relocs; r++) {
@@ -1006,15 +1044,34 @@ static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog
 		out[p->call_relocs[r].insn].imm = (__s32)((__s64)at[p->call_relocs[r].func] -
 							  (__s64)p->call_relocs[r].insn - 1);
 	free(at);
+	*err = link_inline(obj, p, out, total);
+	if (*err) {
+		free(out);
+		return NULL;
+	}
 	*cnt = total;
 	return out;
 }
 
-/* Does P call a function whose body is an optional replacement? */
+/* Does P call placeholder K? */
+static bool uses_inline(const struct prog *p, __u32 k)
+{
+	for (size_t i = 0; i < p->insn_cnt; i++)
+		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == 0 &&
+		    (__u32)p->insns[i].imm == SKBD_INLINE_CALL + k)
+			return true;
+	return false;
+}
+
+/* Does P call a function whose body is an optional replacement (or an
+ * optional placeholder)? */
 static bool uses_optional(const struct skbd_obj *obj, const struct prog *p)
 {
 	for (size_t r = 0; r < p->nr_call_relocs; r++)
 		if (obj->funcs[p->call_relocs[r].func].orig)
+			return true;
+	for (size_t k = 0; k < SKBD_INLINE_MAX; k++)
+		if (obj->inl[k].cnt && obj->inl[k].optional && uses_inline(p, (__u32)k))
 			return true;
 	return false;
 }
@@ -1032,6 +1089,9 @@ static void revert_optional(struct skbd_obj *obj)
 		fn->insn_cnt = fn->orig_cnt;
 		fn->orig = NULL;
 	}
+	for (size_t k = 0; k < SKBD_INLINE_MAX; k++)
+		if (obj->inl[k].optional)
+			obj->inl[k].cnt = 0;
 }
 
 static int prog_load(struct skbd_obj *obj, const struct prog *p, const struct bpf_insn *insns, size_t cnt,
@@ -1056,9 +1116,9 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		insn[0].imm = obj->maps[p->map_relocs[r].map].fd;
 		insn[1].imm = 0;
 	}
-	insns = link_funcs(obj, p, &cnt);
+	insns = link_funcs(obj, p, &cnt, &err);
 	if (!insns)
-		return -ENOMEM;
+		return err;
 	fd = prog_load(obj, p, insns, cnt, 0, NULL, 0);
 	if (fd < 0 && fd != -EPERM && uses_optional(obj, p)) {
 		/* an optional body the kernel refuses: load the original instead */
@@ -1066,9 +1126,9 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 			 p->section, strerror(-fd));
 		revert_optional(obj);
 		free(insns);
-		insns = link_funcs(obj, p, &cnt);
+		insns = link_funcs(obj, p, &cnt, &err);
 		if (!insns)
-			return -ENOMEM;
+			return err;
 		fd = prog_load(obj, p, insns, cnt, 0, NULL, 0);
 	}
 	if (fd >= 0) {
@@ -1150,6 +1210,23 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
 int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
 {
 	return set_func(obj, name, insns, cnt, true);
+}
+
+int skbd_obj__set_inline(struct skbd_obj *obj, __u32 k, const struct bpf_insn *insns, size_t cnt, bool optional)
+{
+	if (obj->loaded)
+		return -EBUSY;
+	if (k >= SKBD_INLINE_MAX || !cnt || cnt > 2)
+		return -EINVAL;
+	memcpy(obj->inl[k].insns, insns, cnt * sizeof(*insns));
+	obj->inl[k].cnt = (__u8)cnt;
+	obj->inl[k].optional = optional;
+	return 0;
+}
+
+bool skbd_obj__inline_used(const struct skbd_obj *obj, __u32 k)
+{
+	return k < SKBD_INLINE_MAX && obj->inl[k].cnt;
 }
 
 bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name)

@@ -167,15 +167,17 @@ const char *skbd_monitor__errmsg(const struct skbd_monitor *mon)
 
 /* ---- open: the tracepoint format and the kernel's BTF ---- */
 
-/* The direct reads' casts (offer_direct_reads): the program's function, the
- * kernel struct it casts to. */
+/* The direct reads' casts (offer_direct_reads): the program's placeholder,
+ * the kernel struct it casts to. */
 static const struct {
-	const char *func, *type;
-} casts[] = { { SKBD_BTF_SKB_FUNC, "sk_buff" },	 { SKBD_BTF_SOCK_FUNC, "sock" },
-	      { SKBD_BTF_REQ_FUNC, "request_sock" }, { SKBD_BTF_TCP_FUNC, "tcp_sock" },
-	      { SKBD_BTF_SOCKET_FUNC, "socket_alloc" }, { SKBD_BTF_TASK_FUNC, "task_struct" } };
+	__u32 slot;
+	const char *type;
+} casts[] = { { SKBD_IN_CAST_SKB, "sk_buff" },	       { SKBD_IN_CAST_SOCK, "sock" },
+	      { SKBD_IN_CAST_REQ, "request_sock" },    { SKBD_IN_CAST_TCP, "tcp_sock" },
+	      { SKBD_IN_CAST_SOCKET, "socket_alloc" }, { SKBD_IN_CAST_TASK, "task_struct" } };
 enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 #define KFUNC_CAST "bpf_rdonly_cast"
+#define BPF_FEATURES "bpf_features" /* the verifier's features (6.17+) */
 #define MAX_RELOC_STRUCTS 64 /* more are still found, through the BTF's full index */
 
 /* On a thread of its own while the kernel's BTF is read (about 1.5 ms
@@ -229,9 +231,9 @@ static void obj_job_join(struct skbd_monitor *mon, struct obj_job *j)
  * leaves the lookups as they were: each name found on its own. */
 static void find_btf_names(struct skbd_monitor *mon)
 {
-	const char *names[4 + NR_CASTS + MAX_RELOC_STRUCTS] = { "skb_drop_reason", "skb_drop_reason_subsys",
-								KFUNC_CAST, SKBD_HOOK_FUNC };
-	size_t n = 4;
+	const char *names[5 + NR_CASTS + MAX_RELOC_STRUCTS] = { "skb_drop_reason", "skb_drop_reason_subsys",
+								KFUNC_CAST, SKBD_HOOK_FUNC, BPF_FEATURES };
+	size_t n = 5;
 
 	for (size_t i = 0; i < NR_CASTS; i++)
 		names[n++] = casts[i].type;
@@ -789,15 +791,34 @@ static int resolve_field(void *ctx, const char *struct_name, const char *field, 
 	return 0;
 }
 
-/* Direct reads of kernel memory (skbd_btf_skb/skbd_btf_sock in the BPF
- * program): where the running kernel has the bpf_rdonly_cast kfunc (6.2+),
- * the cast functions get a body that calls it, and each field the program
- * reads is one guarded load instead of a bpf_probe_read_kernel call. Only with
- * the kernel's own BTF (not --btf): the kfunc and type ids are the running
- * kernel's. If the kernel refuses the program, the loader falls back to the
- * probe reads. 0 or -ENOMEM. */
+/* Does the kernel's BTF name enumerator NAME of enum ENUM_NAME (a feature
+ * the verifier announces, enum bpf_features)? */
+static bool btf_has_enumerator(const struct skbd_btf *btf, const char *enum_name, const char *name)
+{
+	int id = skbd_btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
+	const struct btf_type *t = id > 0 ? skbd_btf__type(btf, (__u32)id) : NULL;
+	const struct btf_enum *e = t ? (const struct btf_enum *)(t + 1) : NULL;
+
+	for (__u32 i = 0; e && i < BTF_INFO_VLEN(t->info); i++) {
+		const char *n = skbd_btf__str(btf, e[i].name_off);
+
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+/* Direct reads of kernel memory: where the running kernel has the
+ * bpf_rdonly_cast kfunc (6.2+), the program's cast placeholders become calls
+ * of it (which the verifier turns into a move), and each field the program
+ * reads is one guarded load instead of a bpf_probe_read_kernel call. Where it
+ * also casts to void (6.17+: enum bpf_features says so), the packet's bytes
+ * are read that way too. Only with the kernel's own BTF (not --btf): the kfunc
+ * and type ids are the running kernel's. If the kernel refuses the program,
+ * the loader falls back to the probe reads. 0 or -ENOMEM. */
 static int offer_direct_reads(struct skbd_monitor *mon)
 {
+	const struct bpf_insn one = { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 };
 	int kfunc, type[NR_CASTS], err;
 
 	if (!mon->btf || mon->opts.btf_path || mon->opts.probe_reads)
@@ -810,28 +831,23 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 		if (type[i] <= 0)
 			return type[i] == -ENOMEM ? type[i] : 0;
 	}
-	for (size_t i = 0; i < NR_CASTS; i++) {
+	for (size_t i = 0; i <= NR_CASTS; i++) {
+		bool mem = i == NR_CASTS; /* last: to void, where the kernel can */
 		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
-		const struct bpf_insn body[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = type[i] },
+		const struct bpf_insn cast[] = {
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = mem ? 0 : type[i] },
 			{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = kfunc },
-			{ .code = BPF_JMP | BPF_EXIT },
 		};
 
-		err = skbd_obj__set_func_optional(mon->obj, casts[i].func, body, sizeof(body) / sizeof(body[0]));
+		if (mem && !btf_has_enumerator(mon->btf, BPF_FEATURES, "BPF_FEAT_RDONLY_CAST_TO_VOID"))
+			break;
+		err = skbd_obj__set_inline(mon->obj, mem ? SKBD_IN_CAST_MEM : casts[i].slot, cast, 2, true);
+		if (!err)
+			err = skbd_obj__set_inline(mon->obj, mem ? SKBD_IN_PKT_DIRECT : SKBD_IN_DIRECT, &one, 1, true);
 		if (err)
 			return err;
 	}
-	{
-		/* and the program's switch to them: return 1 */
-		const struct bpf_insn one[] = {
-			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
-			{ .code = BPF_JMP | BPF_EXIT },
-		};
-
-		err = skbd_obj__set_func_optional(mon->obj, SKBD_DIRECT_FUNC, one, sizeof(one) / sizeof(one[0]));
-	}
-	return err;
+	return 0;
 }
 
 /* The summary's key: the prefix of struct skbd_agg_key that holds the --by
@@ -1270,7 +1286,12 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 
 bool skbd_monitor__direct_reads(const struct skbd_monitor *mon)
 {
-	return mon->obj && skbd_obj__func_optional_used(mon->obj, SKBD_BTF_SKB_FUNC);
+	return mon->obj && skbd_obj__inline_used(mon->obj, SKBD_IN_DIRECT);
+}
+
+bool skbd_monitor__direct_packet(const struct skbd_monitor *mon)
+{
+	return mon->obj && skbd_obj__inline_used(mon->obj, SKBD_IN_PKT_DIRECT);
 }
 
 /* ---- attach and poll ---- */

@@ -64,6 +64,17 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
  * skbd_obj__load, whether name's optional body is the one loaded. */
 int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
 bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
+/* Placeholder calls: a program's call of helper number SKBD_INLINE_CALL + k
+ * (k < SKBD_INLINE_MAX, skbdrop_abi.h) is rewritten when it is loaded. Slot k
+ * given one instruction: the call becomes it. Given two: the second replaces
+ * the call, the first the instruction before it, which must be "r2 = imm" (a
+ * constant argument the replacement sets, a BTF type id say). A slot never
+ * set, or an optional one once the kernel refused the program (which is then
+ * loaded again, as with skbd_obj__set_func_optional), becomes "r0 = 0".
+ * 0, -EINVAL, -EBUSY after load. skbd_obj__inline_used: is slot k set (after
+ * skbd_obj__load: was it loaded)? */
+int skbd_obj__set_inline(struct skbd_obj *obj, __u32 k, const struct bpf_insn *insns, size_t cnt, bool optional);
+bool skbd_obj__inline_used(const struct skbd_obj *obj, __u32 k);
 /* The bpf(2) the object loads through (NULL, the default: the real one). */
 void skbd_obj__set_sys(struct skbd_obj *obj, const struct skbd_sys *sys);
 /* Override a map's max_entries before load (e.g. the perf array's CPU count). */

@@ -122,6 +122,9 @@ struct skbd_monitor_config {
 int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg);
 /* After load: kernel fields are read with bpf_rdonly_cast loads (else probe reads). */
 bool skbd_monitor__direct_reads(const struct skbd_monitor *mon);
+/* After load: are the packet's bytes read with loads too (6.17+: a cast to
+ * void), not with bpf_probe_read_kernel? */
+bool skbd_monitor__direct_packet(const struct skbd_monitor *mon);
 
 /* Callbacks return SKBD_CB_OK to go on, SKBD_CB_STOP to stop after this
  * record, SKBD_CB_ERROR to stop with an error (poll returns -ECANCELED). */

@@ -41,6 +41,9 @@ elif ip netns add $WA && ip netns add $WB && ip -n $WA link set lo up && ip -n $
 		check "-w: tshark reads exactly the 100 packets" 100 "$(tcount "$f" 'frame')"
 		check "-w: 50 UDP to port 7451, Ethernet, on interface wa$$, reason NO_SOCKET in the comment" 50 \
 			"$(tcount "$f" "udp.dstport == 7451 && eth && frame.interface_name == \"wa$$\" && frame.comment contains \"reason=NO_SOCKET location=__udp4_lib_rcv\"")"
+		# 58 bytes: the copy's last word holds 2 of them (and no byte past the packet)
+		check "-w: the 50 UDP packets to 7451 whole: 58 bytes, payload skbdrop-e2e-tail" 50 \
+			"$(tcount "$f" "udp.dstport == 7451 && frame.cap_len == 58 && frame.len == 58 && data.data == 73:6b:62:64:72:6f:70:2d:65:32:65:2d:74:61:69:6c")"
 		check "-w: 20 TCP SYNs to port 7453 (flags decoded), reason NO_SOCKET" 20 \
 			"$(tcount "$f" "tcp.dstport == 7453 && tcp.flags.syn == 1 && tcp.flags.ack == 0 && frame.comment contains \"reason=NO_SOCKET\"")"
 		check "-w: 30 UDP to port 7452 as LINUX_SLL2 with the veth's ifindex $waidx, reason NETFILTER_DROP" 30 \

@@ -310,8 +310,10 @@ elif setup_ctx_ns; then
 	# kernel fields: bpf_rdonly_cast loads where the kernel has them (6.2+), else probe reads; both ways
 	kver=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
 	if [ "$kver" -ge 6002 ]; then want_read="bpf_rdonly_cast loads"; else want_read="bpf_probe_read_kernel"; fi
+	# and the packet's bytes too where the kernel casts to void (6.17+)
+	if [ "$kver" -ge 6017 ]; then want_pkt="bpf_rdonly_cast loads"; else want_pkt="bpf_probe_read_kernel"; fi
 	for rd in default probe; do
-	if [ "$rd" = probe ]; then export SKBDROP_PROBE_READ=1; want_read="bpf_probe_read_kernel"; fi
+	if [ "$rd" = probe ]; then export SKBDROP_PROBE_READ=1; want_read="bpf_probe_read_kernel"; want_pkt=$want_read; fi
 	if start_tracer "$TMP/ctx.json" -o json -v; then
 		ctx_traffic
 		stop_tracer
@@ -319,6 +321,9 @@ elif setup_ctx_ns; then
 		grep -qx "skbdrop: kernel fields read with $want_read" "$TMP/ctx.json.err" &&
 			ok "context ($rd): kernel fields read with $want_read" ||
 			nok "context ($rd): kernel fields read with $want_read" "$(head -3 "$TMP/ctx.json.err")"
+		grep -qx "skbdrop: packet bytes read with $want_pkt" "$TMP/ctx.json.err" &&
+			ok "context ($rd): packet bytes read with $want_pkt" ||
+			nok "context ($rd): packet bytes read with $want_pkt" "$(head -4 "$TMP/ctx.json.err")"
 		f="$TMP/ctx.json"; in_ns=".netns==$cnsino and .ifindex==$cbidx and .dev==\"$CB\" and .netns_name==\"$CNS\""
 		check "context ($rd): udp4 nft drops: 5-tuple 10.214.0.1:40001 > 10.214.0.2:7777, dev $CB, netns_name $CNS" 50 \
 			"$(jcount "$f" "$in_ns and .reason==\"NETFILTER_DROP\" and .layers.ipv4.src==\"10.214.0.1\" and .layers.ipv4.dst==\"10.214.0.2\" and .layers.ipv4.protocol==17 and .layers.udp.sport==40001 and .layers.udp.dport==7777 and .layers.udp.len==24")"

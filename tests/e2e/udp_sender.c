@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 	int fd, fam, tcp = 0, icmp = 0;
 	char *colon;
 	const char *addr;
-	char payload[16] = "skbdrop-e2e";
+	/* 16 bytes, none 0: a record's last bytes are checked (tests/e2e/pcapng.sh) */
+	const char payload[16] = { 's', 'k', 'b', 'd', 'r', 'o', 'p', '-', 'e', '2', 'e', '-', 't', 'a', 'i', 'l' };
 
 	if (argc < 5 || argc > 6) {
 		fprintf(stderr, "usage: udp_sender COMM [tcp:|icmp:]ADDR [SPORT:]PORT N [FIFO]\n");

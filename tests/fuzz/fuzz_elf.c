@@ -41,7 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	static const char *const funcs[] = { SKBD_BTF_SKB_FUNC, SKBD_BTF_SOCK_FUNC, SKBD_BTF_TCP_FUNC };
 	struct skbd_obj *obj;
 	size_t cnt, sum = 0;
 	int n;
@@ -62,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	skbd_obj__map_fd(obj, SKBD_MAP_EVENTS);
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 4);
 	skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 1u << 20);
-	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
-		skbd_obj__set_func_optional(obj, funcs[i], ret0, 2);
+	skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, ret0, 2);
+	skbd_obj__set_inline(obj, SKBD_IN_DIRECT, ret0, 1, true);
 	skbd_obj__set_func(obj, SKBD_FILTER_FUNC, ret0, 2);
 	skbd_obj__resolve_fields(obj, resolve, NULL);
 	skbd_obj__resolve_fields(obj, resolve, NULL);

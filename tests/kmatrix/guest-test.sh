@@ -181,6 +181,9 @@ if [ $ns_ok = 1 ]; then
 		kv=$(echo "$KREL" | awk -F. '{ print $1 * 1000 + $2 }')
 		if [ "$kv" -ge 6002 ]; then rd="bpf_rdonly_cast loads"; else rd="bpf_probe_read_kernel"; fi
 		check "netfilter: kernel fields read with $rd" 1 "$(grep -cx "skbdrop: kernel fields read with $rd" $T/nf.json.err)"
+		# and the packet's bytes from 6.17 (a cast to void)
+		if [ "$kv" -ge 6017 ]; then rd="bpf_rdonly_cast loads"; else rd="bpf_probe_read_kernel"; fi
+		check "netfilter: packet bytes read with $rd" 1 "$(grep -cx "skbdrop: packet bytes read with $rd" $T/nf.json.err)"
 		# every kernel here (5.10+) runs the flush program on a chosen CPU: records go 16 to a perf sample
 		check "netfilter: perf samples gather 16 records (the flush runs on a chosen CPU)" 1 \
 			"$(grep -cx 'skbdrop: perf samples gather up to 16 records (--batch)' $T/nf.json.err)"

@@ -948,6 +948,74 @@ static void test_load_fixture_layouts(void)
 	}
 }
 
+/* Size the per-CPU maps and load, the loader's warnings kept quiet. */
+static int load_sized(struct skbd_obj *obj, int cpus)
+{
+	int err;
+
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
+	tu_log_quiet();
+	err = skbd_obj__load(obj);
+	tu_log_restore();
+	return err;
+}
+
+/* The placeholder calls: a slot's instructions replace them at load (an
+ * optional one the kernel refuses gives way to "r0 = 0", and the program
+ * loads); bad slots and sizes are refused before. */
+static void test_load_inline_slots(void)
+{
+	const struct bpf_insn one = { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 };
+	const struct bpf_insn bogus_cast[] = { /* a kfunc id no kernel has */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = 1 },
+		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = 0x7fffffff },
+	};
+	struct skbd_tpformat *fmt;
+	int cpus = skbd_cpus_possible();
+
+	if (!can_load())
+		return;
+	CU_ASSERT_FATAL(cpus > 0);
+	fmt = running_format();
+	for (int pass = 0; pass < 2; pass++) {
+		struct skbd_obj *obj = open_resolved(fmt);
+
+		CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_INLINE_MAX, &one, 1, true), -EINVAL);
+		CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, &one, 0, true), -EINVAL);
+		CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, bogus_cast, 3, true), -EINVAL);
+		CU_ASSERT(!skbd_obj__inline_used(obj, SKBD_IN_DIRECT));
+		CU_ASSERT(!skbd_obj__inline_used(obj, SKBD_INLINE_MAX));
+		/* pass 0: the direct reads with a cast no kernel has: refused, then loaded without;
+		 * pass 1: the same switch with "r0 = 0": a slot as good as unset */
+		if (pass == 0) {
+			CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, &one, 1, true), 0);
+			for (__u32 k = SKBD_IN_CAST_SKB; k <= SKBD_IN_CAST_TASK; k++)
+				CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, k, bogus_cast, 2, true), 0);
+		} else {
+			const struct bpf_insn zero = { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 };
+
+			CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, &zero, 1, false), 0);
+		}
+		CU_ASSERT(skbd_obj__inline_used(obj, SKBD_IN_DIRECT));
+		CU_ASSERT_EQUAL(load_sized(obj, cpus), 0);
+		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+		CU_ASSERT_EQUAL(skbd_obj__inline_used(obj, SKBD_IN_DIRECT), pass == 1);
+		CU_ASSERT(!skbd_obj__inline_used(obj, SKBD_IN_CAST_SKB));
+		CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, &one, 1, true), -EBUSY);
+		skbd_obj__close(obj);
+	}
+	/* two instructions where the program passes no "r2 = imm": refused before the kernel sees it */
+	{
+		struct skbd_obj *obj = open_resolved(fmt);
+
+		CU_ASSERT_EQUAL(skbd_obj__set_inline(obj, SKBD_IN_DIRECT, bogus_cast, 2, false), 0);
+		CU_ASSERT_EQUAL(load_sized(obj, cpus), -EINVAL);
+		skbd_obj__close(obj);
+	}
+	skbd_tpformat__free(fmt);
+}
+
 /* An optional function body the kernel refuses gives way to the original and
  * the program loads; one it accepts is the one loaded. */
 static void test_load_optional_body(void)
@@ -972,27 +1040,23 @@ static void test_load_optional_body(void)
 		const struct bpf_insn *body = pass ? accepted : refused;
 
 		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, "no_such_func", body, 2), -ENOENT);
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, body, 2), 0);
-		CU_ASSERT(skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC));
-		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_BTF_SOCK_FUNC));
-		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, (__u32)cpus), 0);
-		CU_ASSERT_EQUAL(skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, rb_size()), 0);
-		tu_log_quiet();
-		CU_ASSERT_EQUAL(skbd_obj__load(obj), 0);
-		tu_log_restore();
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, body, 2), 0);
+		CU_ASSERT(skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC));
+		CU_ASSERT(!skbd_obj__func_optional_used(obj, "no_such_func"));
+		CU_ASSERT_EQUAL(load_sized(obj, cpus), 0);
 		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
 		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
-		CU_ASSERT_EQUAL(skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC), pass == 1);
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, body, 2), -EBUSY);
+		CU_ASSERT_EQUAL(skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC), pass == 1);
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, body, 2), -EBUSY);
 		skbd_obj__close(obj);
 	}
 	/* a required body after an optional one: no fallback left */
 	{
 		struct skbd_obj *obj = open_resolved(fmt);
 
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_BTF_SKB_FUNC, refused, 2), 0);
-		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_BTF_SKB_FUNC, accepted, 2), 0);
-		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_BTF_SKB_FUNC));
+		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, refused, 2), 0);
+		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, accepted, 2), 0);
+		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC));
 		skbd_obj__close(obj);
 	}
 	skbd_tpformat__free(fmt);
@@ -1528,6 +1592,7 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "load fixture layouts (root)", test_load_fixture_layouts },
 	{ "load unresolved (root)", test_load_unresolved },
 	{ "load with an optional function body (root)", test_load_optional_body },
+	{ "load with placeholder calls rewritten (root)", test_load_inline_slots },
 	{ "load perf program only (root)", test_load_perf_only },
 	{ "load ringbuf program only (root)", test_load_ringbuf_only },
 	{ "load with an unsized ring buffer (root)", test_load_ringbuf_unsized },
