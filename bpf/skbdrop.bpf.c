@@ -383,11 +383,52 @@ BTF_CAST(skbd_btf_mem, skbd_untyped, SKBD_IN_CAST_MEM)
 		(dst) = v_;                                                                        \
 	} while (0)
 
-/* Copy up to snaplen bytes of the linear data, from the MAC header when one
- * is set just before the network header, else from the network header. */
-static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *skb, struct skbd_event *ev,
-							__u64 snaplen, int direct)
+/* The caplen bytes at src into the record (copy_packet's): 8 a load,
+ * unrolled, a compare per word; the last word keeps only the packet's bytes
+ * (when the length is a multiple of 8, the word past them is written 0).
+ * Apart from read_packet, after the paths through it join: the length is
+ * read back from the record, a value the verifier knows only to be at most
+ * the snap length (a constant to it), so it walks this once, not once for
+ * every way the packet's offsets were bounded. Every index is a constant. */
+static __attribute__((always_inline)) void copy_packet(struct skbd_event *ev, const __u64 *src, __u64 snaplen)
 {
+	__u64 *dst = (__u64 *)ev->data, keep;
+	__u32 len = *(volatile __u16 *)&ev->caplen;
+
+	if (len > snaplen) { /* never: for the verifier */
+		ev->caplen = 0;
+		return;
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	keep = (1ULL << ((len & 7) * 8)) - 1;
+#else
+	keep = (len & 7) ? ~0ULL << ((8 - (len & 7)) * 8) : 0;
+#endif
+#define W(k)                                                                     \
+	do {                                                                     \
+		if ((k) * 8 + 8 > len) {                                         \
+			dst[k] = src[k] & keep;                                  \
+			return;                                                  \
+		}                                                                \
+		dst[k] = src[k];                                                 \
+	} while (0)
+#define W8(k) W(k); W(k + 1); W(k + 2); W(k + 3); W(k + 4); W(k + 5); W(k + 6); W(k + 7)
+	W8(0); W8(8); W8(16); W8(24);
+#undef W8
+#undef W
+	_Static_assert(SKBD_SNAPLEN_MAX == 32 * 8, "the copy above is 32 words");
+}
+
+/* Find up to snaplen bytes of the linear data, from the MAC header when one
+ * is set just before the network header, else from the network header, and
+ * fill the record's packet fields. The bytes: copied here with
+ * bpf_probe_read_kernel, or, where they can be loaded (direct), returned as
+ * untrusted memory for copy_packet (0: none to copy). */
+static __attribute__((always_inline)) const __u64 *read_packet(struct sk_buff___skbd *skb, struct skbd_event *ev,
+								__u64 snaplen, int direct)
+{
+	const __u64 *src = 0;
+
 	__u16 mac = 0xffff, nh = 0, th = 0xffff;
 	unsigned char *head = 0, *data = 0;
 	__u32 tail = 0, start;
@@ -400,7 +441,7 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 	    __builtin_preserve_field_info(skb->tail, FIELD_BYTE_SIZE) != 4 ||
 	    __builtin_preserve_field_info(skb->network_header, FIELD_BYTE_SIZE) != 2 ||
 	    __builtin_preserve_field_info(skb->mac_header, FIELD_BYTE_SIZE) != 2)
-		return;
+		return 0;
 	RD(direct, head, skb->head);
 	RD(direct, tail, skb->tail);
 	RD(direct, nh, skb->network_header);
@@ -409,14 +450,14 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 	    __builtin_preserve_field_info(skb->transport_header, FIELD_BYTE_SIZE) == 2)
 		RD(direct, th, skb->transport_header);
 	if (!head || !nh) /* 0: the network header was never set */
-		return;
+		return 0;
 	start = nh;
 	if (mac != 0xffff && mac < nh && nh - mac <= 32) {
 		start = mac;
 		ev->flags |= SKBD_EV_HAS_MAC;
 	}
 	if (tail <= start)
-		return;
+		return 0;
 	/* 64-bit arithmetic and one register from clamp to call: the verifier
 	 * must see 0 <= n <= SKBD_SNAPLEN_MAX at the helper */
 	n = (__u64)tail - (__u64)start;
@@ -428,33 +469,11 @@ static __attribute__((always_inline)) void read_packet(struct sk_buff___skbd *sk
 	asm volatile("" : "+r"(n));
 	n &= 0x1ff;
 	if (direct && skbd_direct_packet()) {
-		/* 8 bytes a load (unrolled: a compare per word); the last word
-		 * keeps only the packet's bytes */
-		const __u64 *src = (const __u64 *)skbd_btf_mem((__u64)(head + start));
-		__u64 *dst = (__u64 *)ev->data, w;
-		__u32 words = (__u32)(n >> 3), left = (__u32)(n & 7);
-
+		src = (const __u64 *)skbd_btf_mem((__u64)(head + start));
 		if (!src)
-			return;
-#define W(k) do { if ((k) >= words) goto copied; dst[k] = src[k]; } while (0)
-#define W8(k) W(k); W(k + 1); W(k + 2); W(k + 3); W(k + 4); W(k + 5); W(k + 6); W(k + 7)
-		W8(0); W8(8); W8(16); W8(24);
-#undef W8
-#undef W
-		_Static_assert(SKBD_SNAPLEN_MAX == 32 * 8, "the copy above is 32 words");
-copied:
-		if (left) { /* then n < SKBD_SNAPLEN_MAX: words is below SKBD_SNAPLEN_MAX / 8 */
-			words &= SKBD_SNAPLEN_MAX / 8 - 1;
-			w = src[words];
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			w &= (1ULL << (left * 8)) - 1;
-#else
-			w &= ~0ULL << ((8 - left) * 8);
-#endif
-			dst[words] = w;
-		}
+			return 0;
 	} else if (bpf_probe_read_kernel(ev->data, n, head + start) < 0) {
-		return;
+		return 0;
 	}
 	ev->caplen = (__u16)n;
 	/* the whole packet's length from start: skb->len counts from skb->data */
@@ -467,6 +486,7 @@ copied:
 	ev->net_off = nh - start;
 	if (th != 0xffff && th >= start && th - start < n)
 		ev->trans_off = th - start;
+	return src;
 }
 
 #define SK_TCP_LISTEN 10
@@ -890,8 +910,12 @@ static __attribute__((always_inline)) int packet_ok(struct skbd_config *cfg, str
 						     struct sk_buff___skbd *skb, int direct)
 {
 	clear_packet(ev);
-	if (cfg->snaplen && CTX_KNOWN(skb))
-		read_packet(skb, ev, cfg->snaplen, direct);
+	if (cfg->snaplen && CTX_KNOWN(skb)) {
+		const __u64 *src = read_packet(skb, ev, cfg->snaplen, direct);
+
+		if (src)
+			copy_packet(ev, src, cfg->snaplen);
+	}
 	return !(cfg->flags & SKBD_CFG_FILTER) || skbd_filter(ev);
 }
 

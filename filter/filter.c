@@ -20,6 +20,8 @@ struct skbd_filter {
 	size_t n_cbpf[2];
 	struct bpf_insn *insns;
 	size_t cnt;
+	struct bpf_insn *spliced; /* the same, to splice into the caller */
+	size_t spliced_cnt;
 };
 
 /* The offset into the socket-filter metadata (SKF_AD_OFF + n) a program
@@ -82,6 +84,9 @@ int skbd_filter__new(const char *expr, struct skbd_filter **out, char *err, size
 	}
 	ret = skbd_filter__translate(f->cbpf[0], f->n_cbpf[0], f->cbpf[1], f->n_cbpf[1], &f->insns, &f->cnt,
 				     err, err_size);
+	if (!ret)
+		ret = skbd_filter__translate_spliced(f->cbpf[0], f->n_cbpf[0], f->cbpf[1], f->n_cbpf[1], &f->spliced,
+						     &f->spliced_cnt, err, err_size);
 	if (ret)
 		goto free_filter;
 	*out = f;
@@ -98,6 +103,7 @@ void skbd_filter__free(struct skbd_filter *f)
 	free(f->cbpf[0]);
 	free(f->cbpf[1]);
 	free(f->insns);
+	free(f->spliced);
 	free(f);
 }
 
@@ -105,6 +111,12 @@ const struct bpf_insn *skbd_filter__insns(const struct skbd_filter *f, size_t *c
 {
 	*cnt = f->cnt;
 	return f->insns;
+}
+
+const struct bpf_insn *skbd_filter__insns_spliced(const struct skbd_filter *f, size_t *cnt)
+{
+	*cnt = f->spliced_cnt;
+	return f->spliced;
 }
 
 const struct skbd_cbpf_insn *skbd_filter__cbpf(const struct skbd_filter *f, int raw, size_t *cnt)

@@ -34,12 +34,15 @@ _Static_assert(SKBD_FILTER_MAX_INSNS <= 32768, "jump offsets");
 #define R_X BPF_REG_8
 #define R_START BPF_REG_9  /* raw program: net_off, where its bytes start in data[] */
 
-#define SCRATCH_WORDS 16 /* BPF_MEMWORDS: M[0..15], 4 bytes each, below r10 */
+#define SCRATCH_WORDS 16 /* BPF_MEMWORDS: M[0..15], 4 bytes each, below r10 (spliced: below the top) */
 _Static_assert(SCRATCH_WORDS * 4 == SKBD_FILTER_STACK, "scratch size");
-#define SCRATCH_OFF(k) ((__s16)(-SKBD_FILTER_STACK + 4 * (int)(k)))
+#define SCRATCH_OFF(e, k) ((__s16)((e)->top - SKBD_FILTER_STACK + 4 * (int)(k)))
+/* spliced: r6-r9 of the program it is part of, kept below the scratch words */
+#define SAVE_OFF(e, r) ((__s16)((e)->top - SKBD_FILTER_STACK - 8 * ((r) - BPF_REG_6 + 1)))
+_Static_assert(-SKBD_FILTER_SPLICE_TOP + SKBD_FILTER_STACK + 4 * 8 <= 512, "the spliced body's stack");
 
 /* Where the programs' "ret" instructions end up. */
-enum ret_label { L_RET0, L_RET1, L_RETA, L_NR };
+enum ret_label { L_RET0, L_RET1, L_RETA, L_END, L_NR }; /* L_END: the spliced body's way out */
 
 enum { P_ETHER, P_RAW, P_NR };
 static const char *const prog_name[P_NR] = { "Ethernet", "raw" };
@@ -56,6 +59,9 @@ struct cprog {
  * records where everything lands, the second writes the instructions with
  * jump offsets taken from the first. */
 struct emitter {
+	bool spliced; /* a body for a caller's frame (SKBD_FILTER_SPLICE_TOP), not a subprogram */
+	bool scratch; /* a program uses M[] */
+	__s16 top;    /* where its stack starts below r10: 0, or SKBD_FILTER_SPLICE_TOP */
 	struct bpf_insn *buf;
 	size_t n;
 	size_t label[L_NR];
@@ -98,6 +104,28 @@ static size_t to_label(struct emitter *e, enum ret_label l)
 {
 	e->used[l] = true;
 	return e->label[l];
+}
+
+/* Return r0: a subprogram exits; a spliced body goes to its one exit. */
+static void put_exit(struct emitter *e)
+{
+	if (e->spliced)
+		put_jmp(e, BPF_JMP | BPF_JA, 0, 0, 0, to_label(e, L_END));
+	else
+		put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+/* Does a program read or write M[]? */
+static bool uses_scratch(const struct cprog *p)
+{
+	for (size_t i = 0; p->insns && i < p->n; i++) {
+		__u16 c = p->insns[i].code;
+
+		if (c == (BPF_LD | BPF_MEM | BPF_W) || c == (BPF_LDX | BPF_MEM | BPF_W) || c == BPF_ST ||
+		    c == BPF_STX)
+			return true;
+	}
+	return false;
 }
 
 static unsigned int load_size(__u16 code)
@@ -455,14 +483,14 @@ static void emit_insn(struct emitter *e, const struct cprog *p, size_t i, bool z
 			put(e, BPF_ALU | BPF_MOV | BPF_X, dst, R_WIRE, 0, 0);
 			return;
 		default: /* BPF_MEM */
-			put(e, BPF_LDX | BPF_MEM | BPF_W, dst, BPF_REG_10, SCRATCH_OFF(in->k), 0);
+			put(e, BPF_LDX | BPF_MEM | BPF_W, dst, BPF_REG_10, SCRATCH_OFF(e, in->k), 0);
 			return;
 		}
 	}
 	case BPF_ST:
 	case BPF_STX:
 		put(e, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, BPF_CLASS(in->code) == BPF_ST ? R_A : R_X,
-		    SCRATCH_OFF(in->k), 0);
+		    SCRATCH_OFF(e, in->k), 0);
 		return;
 	case BPF_MISC:
 		if (BPF_MISCOP(in->code) == BPF_TAX)
@@ -531,10 +559,13 @@ static void emit_all(struct emitter *e, struct cprog *progs)
 	static const __u16 eth_net_off[] = { 14, 18, 22 }; /* Ethernet, + one or two VLAN tags */
 	size_t to_ether;
 
+	if (e->spliced) /* the caller's r6-r9, given back at L_END */
+		for (__u8 r = BPF_REG_6; r <= BPF_REG_9; r++)
+			put(e, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, r, SAVE_OFF(e, r), 0);
 	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_EV, BPF_REG_1, 0, 0);
 	/* bpf_filter()'s M[] starts undefined; the verifier wants it written */
-	for (int off = 8; off <= SKBD_FILTER_STACK; off += 8)
-		put(e, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (__s16)-off, 0);
+	for (int off = 8; e->scratch && off <= SKBD_FILTER_STACK; off += 8)
+		put(e, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (__s16)(e->top - off), 0);
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0);
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_X, 0, 0, 0);
 	put(e, BPF_LDX | BPF_MEM | BPF_H, R_CAPLEN, R_EV, offsetof(struct skbd_event, caplen), 0);
@@ -560,18 +591,24 @@ static void emit_all(struct emitter *e, struct cprog *progs)
 	if (e->used[L_RET0]) {
 		e->label[L_RET0] = e->n;
 		put(e, BPF_ALU | BPF_MOV | BPF_K, R_RET, 0, 0, 0);
-		put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		put_exit(e);
 	}
 	if (e->used[L_RET1]) {
 		e->label[L_RET1] = e->n;
 		put(e, BPF_ALU | BPF_MOV | BPF_K, R_RET, 0, 0, 1);
-		put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+		put_exit(e);
 	}
 	if (e->used[L_RETA]) {
 		e->label[L_RETA] = e->n;
 		put(e, BPF_ALU | BPF_MOV | BPF_K, R_RET, 0, 0, 1);
 		put(e, BPF_JMP32 | BPF_JNE | BPF_K, R_A, 0, 1, 0);
 		put(e, BPF_ALU | BPF_MOV | BPF_K, R_RET, 0, 0, 0);
+		put_exit(e);
+	}
+	if (e->spliced) { /* the only exit, last: the program it joins jumps back from here */
+		e->label[L_END] = e->n;
+		for (__u8 r = BPF_REG_6; r <= BPF_REG_9; r++)
+			put(e, BPF_LDX | BPF_MEM | BPF_DW, r, BPF_REG_10, SAVE_OFF(e, r), 0);
 		put(e, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	}
 }
@@ -582,9 +619,8 @@ static void free_cprog(struct cprog *p)
 	free(p->pos);
 }
 
-int skbd_filter__translate(const struct skbd_cbpf_insn *ether, size_t n_ether,
-			   const struct skbd_cbpf_insn *raw, size_t n_raw,
-			   struct bpf_insn **out, size_t *cnt, char *err, size_t err_size)
+static int translate(const struct skbd_cbpf_insn *ether, size_t n_ether, const struct skbd_cbpf_insn *raw,
+		     size_t n_raw, bool spliced, struct bpf_insn **out, size_t *cnt, char *err, size_t err_size)
 {
 	struct cprog progs[P_NR] = { { .insns = ether, .n = n_ether }, { .insns = raw, .n = n_raw } };
 	struct emitter e;
@@ -617,6 +653,9 @@ int skbd_filter__translate(const struct skbd_cbpf_insn *ether, size_t n_ether,
 	}
 
 	memset(&e, 0, sizeof(e));
+	e.spliced = spliced;
+	e.top = spliced ? SKBD_FILTER_SPLICE_TOP : 0;
+	e.scratch = uses_scratch(&progs[P_ETHER]) || uses_scratch(&progs[P_RAW]);
 	emit_all(&e, progs);
 	total = e.n;
 	if (total > SKBD_FILTER_MAX_INSNS) {
@@ -644,4 +683,18 @@ free_progs:
 	for (int i = 0; i < P_NR; i++)
 		free_cprog(&progs[i]);
 	return ret;
+}
+
+int skbd_filter__translate(const struct skbd_cbpf_insn *ether, size_t n_ether,
+			   const struct skbd_cbpf_insn *raw, size_t n_raw,
+			   struct bpf_insn **out, size_t *cnt, char *err, size_t err_size)
+{
+	return translate(ether, n_ether, raw, n_raw, false, out, cnt, err, err_size);
+}
+
+int skbd_filter__translate_spliced(const struct skbd_cbpf_insn *ether, size_t n_ether,
+				   const struct skbd_cbpf_insn *raw, size_t n_raw,
+				   struct bpf_insn **out, size_t *cnt, char *err, size_t err_size)
+{
+	return translate(ether, n_ether, raw, n_raw, true, out, cnt, err, err_size);
 }

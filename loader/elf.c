@@ -3,6 +3,7 @@
  * object in memory (libelf), rewrites CO-RE field accesses from a resolver,
  * creates maps and loads programs with bpf(2). Attach is the caller's job. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,10 @@ struct func {
 	size_t insn_cnt;
 	struct bpf_insn *orig;  /* an optional replacement's original body (set_func_optional) */
 	size_t orig_cnt;
+	struct bpf_insn *splice; /* the body to splice in place of its calls (set_func_spliced) */
+	size_t splice_cnt;
+	int splice_top;          /* it uses the stack only below r10 + splice_top */
+	size_t spliced;          /* calls spliced in the programs loaded */
 };
 
 struct prog {
@@ -748,6 +753,7 @@ void skbd_obj__close(struct skbd_obj *obj)
 		free(obj->funcs[i].name);
 		free(obj->funcs[i].insns);
 		free(obj->funcs[i].orig);
+		free(obj->funcs[i].splice);
 	}
 	free(obj->funcs);
 	for (size_t i = 0; i < obj->nr_maps; i++) {
@@ -1012,24 +1018,86 @@ static int link_inline(const struct skbd_obj *obj, const struct prog *p, struct 
 	return 0;
 }
 
-/* The program followed by every .text function it calls, calls pointed at
- * them, placeholders rewritten. Returns a malloc'd copy (p->insns stays as it
- * was) or NULL with *err set. */
-static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog *p, size_t *cnt, int *err)
+/* The deepest stack byte P's own code uses (an offset from r10, <= 0), or
+ * INT_MIN when it uses r10 in a way this does not follow. Clang addresses
+ * the stack as r10 + off, or through "rX = r10; rX += imm" for an object
+ * that a helper fills or that is reached at rX + off (off >= 0). */
+static int prog_stack_low(const struct prog *p)
 {
-	size_t total = p->insn_cnt, *at = calloc(obj->nr_funcs ? obj->nr_funcs : 1, sizeof(size_t));
+	int low = 0;
+
+	for (size_t i = 0; i < p->insn_cnt; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+		__u8 cls = BPF_CLASS(in->code);
+
+		if (cls == BPF_LDX && in->src_reg == BPF_REG_10) {
+			low = in->off < low ? in->off : low;
+		} else if ((cls == BPF_ST || cls == BPF_STX) && in->dst_reg == BPF_REG_10) {
+			low = in->off < low ? in->off : low;
+		} else if (in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && in->src_reg == BPF_REG_10) {
+			const struct bpf_insn *add = i + 1 < p->insn_cnt ? in + 1 : NULL;
+
+			if (!add || add->code != (BPF_ALU64 | BPF_ADD | BPF_K) || add->dst_reg != in->dst_reg ||
+			    add->imm > 0)
+				return INT_MIN;
+			low = add->imm < low ? add->imm : low;
+		} else if ((cls == BPF_ALU64 || cls == BPF_ALU) && BPF_SRC(in->code) == BPF_X &&
+			   in->src_reg == BPF_REG_10) {
+			return INT_MIN; /* r10 in arithmetic: not followed */
+		}
+	}
+	return low;
+}
+
+/* Is F's call in P spliced: F has a body for it and P's own stack stays above it? */
+static bool spliced_in(const struct func *f, int low)
+{
+	return f->splice && low != INT_MIN && low >= f->splice_top;
+}
+
+/* The program's length linked: its functions once each, and with splice a
+ * copy of a spliced body for each of its calls; *at: where each function goes. */
+static size_t link_size(const struct skbd_obj *obj, const struct prog *p, int low, bool splice, size_t *at)
+{
+	size_t total = p->insn_cnt;
+
+	memset(at, 0, (obj->nr_funcs ? obj->nr_funcs : 1) * sizeof(*at));
+	for (size_t r = 0; r < p->nr_call_relocs; r++) { /* the functions first */
+		const struct func *f = &obj->funcs[p->call_relocs[r].func];
+
+		if ((!splice || !spliced_in(f, low)) && !at[p->call_relocs[r].func]) {
+			at[p->call_relocs[r].func] = total;
+			total += f->insn_cnt;
+		}
+	}
+	for (size_t r = 0; splice && r < p->nr_call_relocs; r++) {
+		const struct func *f = &obj->funcs[p->call_relocs[r].func];
+
+		if (spliced_in(f, low))
+			total += f->splice_cnt;
+	}
+	return total;
+}
+
+/* The program followed by every .text function it calls, calls pointed at
+ * them, placeholders rewritten; a spliced body (skbd_obj__set_func_spliced)
+ * copied after them for each of its calls, when the program's own stack
+ * allows and every jump to and from the copies fits a jump's offset.
+ * Returns a malloc'd copy (p->insns stays as it was) or NULL with *err set. */
+static struct bpf_insn *link_funcs(struct skbd_obj *obj, const struct prog *p, size_t *cnt, int *err)
+{
+	size_t *at = calloc(obj->nr_funcs ? obj->nr_funcs : 1, sizeof(size_t)), total, next;
+	int low = prog_stack_low(p);
 	struct bpf_insn *out;
+	bool splice = true;
 
 	*err = -ENOMEM;
 	if (!at)
 		return NULL;
-	for (size_t r = 0; r < p->nr_call_relocs; r++) {
-		const struct func *f = &obj->funcs[p->call_relocs[r].func];
-
-		if (!at[p->call_relocs[r].func]) {
-			at[p->call_relocs[r].func] = total;
-			total += f->insn_cnt;
-		}
+	total = link_size(obj, p, low, true, at);
+	if (total > 32768) { /* a jump from the first instruction to the last would not fit */
+		splice = false;
+		total = link_size(obj, p, low, false, at);
 	}
 	out = malloc(total * sizeof(*out));
 	if (!out) {
@@ -1037,12 +1105,28 @@ static struct bpf_insn *link_funcs(const struct skbd_obj *obj, const struct prog
 		return NULL;
 	}
 	memcpy(out, p->insns, p->insn_cnt * sizeof(*out));
+	next = p->insn_cnt;
 	for (size_t f = 0; f < obj->nr_funcs; f++)
-		if (at[f])
+		if (at[f]) {
 			memcpy(out + at[f], obj->funcs[f].insns, obj->funcs[f].insn_cnt * sizeof(*out));
-	for (size_t r = 0; r < p->nr_call_relocs; r++)
-		out[p->call_relocs[r].insn].imm = (__s32)((__s64)at[p->call_relocs[r].func] -
-							  (__s64)p->call_relocs[r].insn - 1);
+			next += obj->funcs[f].insn_cnt;
+		}
+	for (size_t r = 0; r < p->nr_call_relocs; r++) {
+		struct func *f = &obj->funcs[p->call_relocs[r].func];
+		size_t call = p->call_relocs[r].insn, last;
+
+		if (!splice || !spliced_in(f, low)) {
+			out[call].imm = (__s32)((__s64)at[p->call_relocs[r].func] - (__s64)call - 1);
+			continue;
+		}
+		/* the call jumps to its own copy of the body, whose exit jumps back */
+		memcpy(out + next, f->splice, f->splice_cnt * sizeof(*out));
+		last = next + f->splice_cnt - 1;
+		out[call] = (struct bpf_insn){ .code = BPF_JMP | BPF_JA, .off = (__s16)((__s64)next - (__s64)call - 1) };
+		out[last] = (struct bpf_insn){ .code = BPF_JMP | BPF_JA, .off = (__s16)((__s64)call - (__s64)last) };
+		next += f->splice_cnt;
+		f->spliced++;
+	}
 	free(at);
 	*err = link_inline(obj, p, out, total);
 	if (*err) {
@@ -1167,39 +1251,56 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 	return err;
 }
 
+static struct func *find_func(struct skbd_obj *obj, const char *name)
+{
+	for (size_t f = 0; f < obj->nr_funcs; f++)
+		if (!strcmp(obj->funcs[f].name, name))
+			return &obj->funcs[f];
+	return NULL;
+}
+
+/* The function NAME to give a body of CNT instructions to, before load:
+ * 0, -EBUSY, -ENOENT, -ENOMEM; *copy: INSNS copied. */
+static int func_to_set(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
+		       struct func **fn, struct bpf_insn **copy)
+{
+	if (obj->loaded)
+		return -EBUSY;
+	*fn = find_func(obj, name);
+	if (!*fn)
+		return -ENOENT;
+	*copy = malloc(cnt * sizeof(**copy));
+	if (!*copy)
+		return -ENOMEM;
+	memcpy(*copy, insns, cnt * sizeof(**copy));
+	return 0;
+}
+
 static int set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
 		    bool optional)
 {
 	struct bpf_insn *copy;
+	struct func *fn;
+	int err;
 
-	if (obj->loaded)
-		return -EBUSY;
-	if (!cnt || cnt > (1u << 20))
+	if (!obj->loaded && (!cnt || cnt > (1u << 20)))
 		return -EINVAL;
-	for (size_t f = 0; f < obj->nr_funcs; f++) {
-		struct func *fn = &obj->funcs[f];
-
-		if (strcmp(fn->name, name))
-			continue;
-		copy = malloc(cnt * sizeof(*copy));
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, insns, cnt * sizeof(*copy));
-		if (optional && !fn->orig) { /* keep the body to fall back on */
-			fn->orig = fn->insns;
-			fn->orig_cnt = fn->insn_cnt;
-		} else {
-			free(fn->insns);
-		}
-		if (!optional) { /* a required body replaces any optional one for good */
-			free(fn->orig);
-			fn->orig = NULL;
-		}
-		fn->insns = copy;
-		fn->insn_cnt = cnt;
-		return 0;
+	err = func_to_set(obj, name, insns, cnt, &fn, &copy);
+	if (err)
+		return err;
+	if (optional && !fn->orig) { /* keep the body to fall back on */
+		fn->orig = fn->insns;
+		fn->orig_cnt = fn->insn_cnt;
+	} else {
+		free(fn->insns);
 	}
-	return -ENOENT;
+	if (!optional) { /* a required body replaces any optional one for good */
+		free(fn->orig);
+		fn->orig = NULL;
+	}
+	fn->insns = copy;
+	fn->insn_cnt = cnt;
+	return 0;
 }
 
 int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
@@ -1210,6 +1311,35 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
 int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
 {
 	return set_func(obj, name, insns, cnt, true);
+}
+
+int skbd_obj__set_func_spliced(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
+			       int stack_top)
+{
+	struct bpf_insn *copy;
+	struct func *fn;
+	int err;
+
+	/* its last instruction is its exit (a program it would make longer than a
+	 * jump reaches calls the function instead: link_funcs) */
+	if (!obj->loaded && (!cnt || cnt > (1u << 20) || insns[cnt - 1].code != (BPF_JMP | BPF_EXIT) ||
+			     stack_top > 0 || stack_top < -512))
+		return -EINVAL;
+	err = func_to_set(obj, name, insns, cnt, &fn, &copy);
+	if (err)
+		return err;
+	free(fn->splice);
+	fn->splice = copy;
+	fn->splice_cnt = cnt;
+	fn->splice_top = stack_top;
+	return 0;
+}
+
+size_t skbd_obj__func_spliced(const struct skbd_obj *obj, const char *name)
+{
+	const struct func *fn = find_func((struct skbd_obj *)obj, name); /* only read */
+
+	return fn ? fn->spliced : 0;
 }
 
 int skbd_obj__set_inline(struct skbd_obj *obj, __u32 k, const struct bpf_insn *insns, size_t cnt, bool optional)
@@ -1231,10 +1361,9 @@ bool skbd_obj__inline_used(const struct skbd_obj *obj, __u32 k)
 
 bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name)
 {
-	for (size_t f = 0; f < obj->nr_funcs; f++)
-		if (!strcmp(obj->funcs[f].name, name))
-			return obj->funcs[f].orig != NULL;
-	return false;
+	const struct func *fn = find_func((struct skbd_obj *)obj, name); /* only read */
+
+	return fn && fn->orig;
 }
 
 const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries)

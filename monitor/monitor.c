@@ -1188,6 +1188,10 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		const struct bpf_insn *fi = skbd_filter__insns(cfg->filter, &n);
 
 		err = skbd_obj__set_func(mon->obj, SKBD_FILTER_FUNC, fi, n);
+		if (!err) { /* and where the programs' stack allows, in place of each call */
+			fi = skbd_filter__insns_spliced(cfg->filter, &n);
+			err = skbd_obj__set_func_spliced(mon->obj, SKBD_FILTER_FUNC, fi, n, SKBD_FILTER_SPLICE_TOP);
+		}
 		if (err) {
 			set_err(mon, "embedded BPF object has no filter function: %s", strerror(-err));
 			return err;

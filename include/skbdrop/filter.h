@@ -21,6 +21,8 @@ struct skbd_cbpf_insn {
 #define SKBD_FILTER_MAX_CBPF 4096   /* classic instructions per program */
 #define SKBD_FILTER_MAX_INSNS 32768 /* eBPF instructions of the subprogram */
 #define SKBD_FILTER_STACK 64        /* stack bytes the subprogram uses (M[0..15]) */
+/* The spliced body's stack: the 96 bytes below r10 - 416 (M[], then r6-r9) */
+#define SKBD_FILTER_SPLICE_TOP (-416)
 
 /* The subprogram, called with r1 = struct skbd_event * (a map value of
  * sizeof(struct skbd_event) bytes), returns r0 = 1 when the packet matches,
@@ -50,6 +52,8 @@ int skbd_filter__new(const char *expr, struct skbd_filter **out, char *err, size
 void skbd_filter__free(struct skbd_filter *f);
 /* The subprogram (owned by f), *cnt instructions. */
 const struct bpf_insn *skbd_filter__insns(const struct skbd_filter *f, size_t *cnt);
+/* The same as a body to splice (skbd_filter__translate_spliced), owned by f. */
+const struct bpf_insn *skbd_filter__insns_spliced(const struct skbd_filter *f, size_t *cnt);
 /* The classic programs libpcap produced, owned by f: raw = 0 for the Ethernet
  * one, 1 for the raw one (NULL and *cnt = 0 when that compile failed). */
 const struct skbd_cbpf_insn *skbd_filter__cbpf(const struct skbd_filter *f, int raw, size_t *cnt);
@@ -64,5 +68,12 @@ const struct skbd_cbpf_insn *skbd_filter__cbpf(const struct skbd_filter *f, int 
 int skbd_filter__translate(const struct skbd_cbpf_insn *ether, size_t n_ether,
 			   const struct skbd_cbpf_insn *raw, size_t n_raw,
 			   struct bpf_insn **out, size_t *cnt, char *err, size_t err_size);
+/* The same program as a body to splice into a caller's code (no call): r1
+ * and r0 as above; it keeps the caller's r6-r9 (saved and given back), uses
+ * the stack only below r10 + SKBD_FILTER_SPLICE_TOP, and its last
+ * instruction is its only exit, which the caller makes a jump back. */
+int skbd_filter__translate_spliced(const struct skbd_cbpf_insn *ether, size_t n_ether,
+				   const struct skbd_cbpf_insn *raw, size_t n_raw,
+				   struct bpf_insn **out, size_t *cnt, char *err, size_t err_size);
 
 #endif

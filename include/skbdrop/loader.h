@@ -64,6 +64,18 @@ int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_
  * skbd_obj__load, whether name's optional body is the one loaded. */
 int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
 bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
+/* A body to splice in place of each call of the .text function name: a
+ * program whose own stack stays above r10 + stack_top (<= 0) gets, for each
+ * call, a jump to a copy of insns appended to it, whose last instruction (its
+ * only exit) becomes a jump back after the call: no call, no return. The
+ * body must keep r6-r9 and use the stack only below r10 + stack_top. Other
+ * programs, and one the copies would make too long for a jump across it,
+ * call the function's body (skbd_obj__set_func). 0, -ENOENT, -EINVAL (no
+ * exit last, stack_top out of range), -EBUSY. */
+int skbd_obj__set_func_spliced(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
+			       int stack_top);
+/* After load: how many calls of name were spliced (over every load tried). */
+size_t skbd_obj__func_spliced(const struct skbd_obj *obj, const char *name);
 /* Placeholder calls: a program's call of helper number SKBD_INLINE_CALL + k
  * (k < SKBD_INLINE_MAX, skbdrop_abi.h) is rewritten when it is loaded. Slot k
  * given one instruction: the call becomes it. Given two: the second replaces

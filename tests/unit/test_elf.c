@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/bpfobj.h>
+#include <skbdrop/filter.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/perfbuf.h>
 #include <skbdrop/tpformat.h>
@@ -961,6 +962,47 @@ static int load_sized(struct skbd_obj *obj, int cpus)
 	return err;
 }
 
+/* A spliced body: refused when malformed; a filter's, spliced into the
+ * programs in place of its calls, loads. */
+static void test_load_spliced_filter(void)
+{
+	const struct bpf_insn no_exit[] = { { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 } };
+	struct skbd_tpformat *fmt;
+	struct skbd_filter *f = NULL;
+	const struct bpf_insn *body, *sub;
+	size_t n = 0, nsub = 0;
+	struct skbd_obj *obj;
+	int cpus = skbd_cpus_possible();
+
+	if (!can_load())
+		return;
+	CU_ASSERT_FATAL(cpus > 0);
+	CU_ASSERT_EQUAL_FATAL(skbd_filter__new("udp port 53 or tcp[13] & 2 != 0", &f, NULL, 0), 0);
+	body = skbd_filter__insns_spliced(f, &n);
+	sub = skbd_filter__insns(f, &nsub);
+	CU_ASSERT(n > nsub); /* the saves and restores of r6-r9 */
+	CU_ASSERT_EQUAL(body[n - 1].code, BPF_JMP | BPF_EXIT);
+	fmt = running_format();
+	obj = open_resolved(fmt);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, "no_such_func", body, n, SKBD_FILTER_SPLICE_TOP), -ENOENT);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, no_exit, 1, SKBD_FILTER_SPLICE_TOP), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, body, n, 8), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, body, n, -520), -EINVAL);
+	CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, sub, nsub), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, body, n, SKBD_FILTER_SPLICE_TOP), 0);
+	CU_ASSERT_EQUAL(load_sized(obj, cpus), 0);
+	CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+	CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
+	/* every program that filters (perf, ring buffer; the fentry ones are left unloaded here)
+	 * keeps its own stack above the body's: two calls each, the direct and the probe read way */
+	CU_ASSERT(skbd_obj__func_spliced(obj, SKBD_FILTER_FUNC) >= 4);
+	CU_ASSERT_EQUAL(skbd_obj__func_spliced(obj, "no_such_func"), 0);
+	CU_ASSERT_EQUAL(skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, body, n, SKBD_FILTER_SPLICE_TOP), -EBUSY);
+	skbd_obj__close(obj);
+	skbd_filter__free(f);
+	skbd_tpformat__free(fmt);
+}
+
 /* The placeholder calls: a slot's instructions replace them at load (an
  * optional one the kernel refuses gives way to "r0 = 0", and the program
  * loads); bad slots and sizes are refused before. */
@@ -1593,6 +1635,7 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "load unresolved (root)", test_load_unresolved },
 	{ "load with an optional function body (root)", test_load_optional_body },
 	{ "load with placeholder calls rewritten (root)", test_load_inline_slots },
+	{ "load with the filter spliced in place of its calls (root)", test_load_spliced_filter },
 	{ "load perf program only (root)", test_load_perf_only },
 	{ "load ringbuf program only (root)", test_load_ringbuf_only },
 	{ "load with an unsized ring buffer (root)", test_load_ringbuf_unsized },

@@ -791,9 +791,15 @@ struct harness {
 	size_t log_size;
 };
 
-/* An XDP program: look up the event in the map, call the subprogram on it,
- * return what it returned (2 if the lookup failed). fd or -errno. */
-static int load_harness(const struct harness *h, const struct bpf_insn *sub, size_t n)
+/* A spliced body in the harness: r6-r9 set before it, checked after (3 when
+ * one changed); its exit falls through to the checks. */
+#define KEEP_REGS 4
+static const __s32 kept[KEEP_REGS] = { 0x6666, 0x7777, 0x8888, 0x9999 };
+
+/* An XDP program: look up the event in the map, call the subprogram on it
+ * (spliced: run the body in place), return what it returned (2 if the lookup
+ * failed). fd or -errno. */
+static int load_harness(const struct harness *h, const struct bpf_insn *sub, size_t n, bool spliced)
 {
 	const struct bpf_insn head[] = {
 		{ .code = BPF_ST | BPF_MEM | BPF_W, .dst_reg = BPF_REG_10, .off = -4, .imm = 0 },
@@ -810,14 +816,32 @@ static int load_harness(const struct harness *h, const struct bpf_insn *sub, siz
 		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_CALL, .imm = 1 }, /* the next but one */
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	size_t total = ARRAY_LEN(head) + n;
+	size_t total = ARRAY_LEN(head) + n + (spliced ? 3 * KEEP_REGS + 1 : 0), at;
 	struct bpf_insn *prog = calloc(total, sizeof(*prog));
 	int fd;
 
 	if (!prog)
 		return -ENOMEM;
 	memcpy(prog, head, sizeof(head));
-	memcpy(prog + ARRAY_LEN(head), sub, n * sizeof(*sub));
+	at = ARRAY_LEN(head);
+	if (spliced) {
+		at -= 2; /* no call, no exit after it */
+		for (int r = 0; r < KEEP_REGS; r++)
+			prog[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+						       .dst_reg = (__u8)(BPF_REG_6 + r), .imm = kept[r] };
+	}
+	memcpy(prog + at, sub, n * sizeof(*sub));
+	at += n;
+	if (spliced) {
+		prog[at - 1] = (struct bpf_insn){ .code = BPF_JMP | BPF_JA }; /* its exit: on to the checks */
+		for (int r = 0; r < KEEP_REGS; r++)
+			prog[at++] = (struct bpf_insn){ .code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = (__u8)(BPF_REG_6 + r),
+						       .off = (__s16)(KEEP_REGS - r), .imm = kept[r] };
+		prog[at++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+		prog[at++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 3 };
+		prog[at++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	}
+	total = at;
 	fd = skbd_bpf_prog_load(NULL, BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 0, NULL, 0);
 	if (fd < 0) {
 		int again = skbd_bpf_prog_load(NULL, BPF_PROG_TYPE_XDP, "skbd_filter_t", prog, total, "GPL", 1, h->log,
@@ -849,7 +873,7 @@ struct tally {
 
 /* Run sub on every record, compare with bpf_filter() on eth/raw. */
 static void differential(const struct harness *h, const char *name, const struct bpf_insn *sub, size_t n,
-			 const struct skbd_cbpf_insn *eth, const struct skbd_cbpf_insn *raw,
+			 bool spliced, const struct skbd_cbpf_insn *eth, const struct skbd_cbpf_insn *raw,
 			 const struct skbd_event *evs, struct tally *t)
 {
 	size_t shown = 0, yes = 0;
@@ -857,7 +881,7 @@ static void differential(const struct harness *h, const char *name, const struct
 	__u32 key = 0, retval;
 	int fd, err;
 
-	fd = load_harness(h, sub, n);
+	fd = load_harness(h, sub, n, spliced);
 	if (fd < 0) {
 		fprintf(stderr, "  '%s': the verifier refused the translation\n", name);
 		t->failures++;
@@ -939,7 +963,9 @@ static void test_differential(void)
 		eth = skbd_filter__cbpf(f, 0, &n_eth);
 		raw = skbd_filter__cbpf(f, 1, &n_raw);
 		insns = skbd_filter__insns(f, &cnt);
-		differential(&h, corpus[i], insns, cnt, eth, raw, evs, &t);
+		differential(&h, corpus[i], insns, cnt, false, eth, raw, evs, &t);
+		insns = skbd_filter__insns_spliced(f, &cnt);
+		differential(&h, corpus[i], insns, cnt, true, eth, raw, evs, &t);
 		skbd_filter__free(f);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(handmade); i++) {
@@ -948,14 +974,20 @@ static void test_differential(void)
 		out = NULL;
 		if (skbd_filter__translate(p->insns, p->n, p->insns, p->n, &out, &cnt, err, sizeof(err)))
 			continue; /* refused: test_translate_shape checks which */
-		differential(&h, p->name, out, cnt, p->insns, p->insns, evs, &t);
+		differential(&h, p->name, out, cnt, false, p->insns, p->insns, evs, &t);
+		free(out);
+		out = NULL;
+		if (skbd_filter__translate_spliced(p->insns, p->n, p->insns, p->n, &out, &cnt, err, sizeof(err)) == 0)
+			differential(&h, p->name, out, cnt, true, p->insns, p->insns, evs, &t);
+		else
+			t.failures++; /* the subprogram translated: so must the body */
 		free(out);
 	}
 	/* no program at all */
 	out = NULL;
 	CU_ASSERT_EQUAL(skbd_filter__translate(NULL, 0, NULL, 0, &out, &cnt, err, sizeof(err)), 0);
 	if (out)
-		differential(&h, "(none)", out, cnt, NULL, NULL, evs, &t);
+		differential(&h, "(none)", out, cnt, false, NULL, NULL, evs, &t);
 	free(out);
 
 	fprintf(stderr,
