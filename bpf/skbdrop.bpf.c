@@ -653,18 +653,21 @@ static __attribute__((always_inline)) void read_sock(__u64 rx_sk, __u8 rx_src, s
 	 __builtin_preserve_field_info((skb)->dev, FIELD_EXISTS))
 
 /* Where the skb was: len, ifindex and netns (the device's, else the
- * socket's). Without kernel BTF the loader marks these fields absent and
- * the block is dead. lean (summary counting): only what keys and filters
- * need. Returns the netns (for the cookie), or 0. */
-static __attribute__((always_inline)) struct net___skbd *read_place(struct sk_buff___skbd *skb, struct skbd_event *ev,
-								    int lean, int direct)
+ * socket's), and which namespace beyond doubt (the reader names devices in
+ * the one with this cookie, not in a newer one that got the inode). Without
+ * kernel BTF the loader marks these fields absent and the block is dead.
+ * lean (summary counting): only what keys and filters need. The cookie is
+ * read here, not after the filters, so that no path keeps the namespace
+ * apart from the others (null or not) for the verifier to walk twice. */
+static __attribute__((always_inline)) void read_place(struct sk_buff___skbd *skb, struct skbd_event *ev, int lean,
+						       int direct)
 {
 	struct net_device___skbd *dev = 0;
 	struct sock___skbd *sk = 0;
 	struct net___skbd *net = 0;
 
 	if (!CTX_KNOWN(skb))
-		return 0;
+		return;
 	ev->flags |= SKBD_EV_HAS_CTX;
 	if (!lean)
 		RD(direct, ev->len, skb->len);
@@ -684,20 +687,17 @@ static __attribute__((always_inline)) struct net___skbd *read_place(struct sk_bu
 	}
 	if (net && __builtin_preserve_field_info(net->ns.inum, FIELD_EXISTS))
 		RD(direct, ev->netns, net->ns.inum);
-	return net;
+	if (!lean && net && __builtin_preserve_field_info(net->net_cookie, FIELD_EXISTS))
+		RD(direct, ev->netns_cookie, net->net_cookie);
 }
 
-/* The rest of the context, for drops the place filters kept: which
- * namespace beyond doubt (the reader names devices in the one with this
- * cookie, not in a newer one that got the inode), the socket (and owner). */
+/* The rest of the context, for drops the place filters kept: the socket
+ * (and owner). */
 static __attribute__((always_inline)) void read_sock_ctx(__u64 rx_sk, __u8 rx_src, struct sk_buff___skbd *skb,
-							  struct net___skbd *net, struct skbd_event *ev, int want_owner,
-							  int direct)
+							  struct skbd_event *ev, int want_owner, int direct)
 {
 	if (!CTX_KNOWN(skb))
 		return;
-	if (net && __builtin_preserve_field_info(net->net_cookie, FIELD_EXISTS))
-		RD(direct, ev->netns_cookie, net->net_cookie);
 	read_sock(rx_sk, rx_src, skb, ev, want_owner, direct);
 }
 
@@ -888,7 +888,6 @@ static __attribute__((always_inline)) void clear_packet(struct skbd_event *ev)
 
 static __attribute__((always_inline)) void clear_sock(struct skbd_event *ev)
 {
-	ev->netns_cookie = 0;
 	ev->sk_state = SKBD_SK_NONE;
 	ev->sk_src = SKBD_SKSRC_NONE;
 	ev->sk_flags = 0;
@@ -921,11 +920,11 @@ static __attribute__((always_inline)) int packet_ok(struct skbd_config *cfg, str
 
 /* The socket and, with --owner, the owner filter: 1 to go on. */
 static __attribute__((always_inline)) int sock_ok(const struct drop_in *in, struct skbd_config *cfg,
-						   struct skbd_event *ev, struct sk_buff___skbd *skb,
-						   struct net___skbd *net, int want_owner, int direct)
+						   struct skbd_event *ev, struct sk_buff___skbd *skb, int want_owner,
+						   int direct)
 {
 	clear_sock(ev);
-	read_sock_ctx(in->sk, in->sk_src, skb, net, ev, want_owner, direct);
+	read_sock_ctx(in->sk, in->sk_src, skb, ev, want_owner, direct);
 	return !(cfg->flags & SKBD_CFG_OWNER) || (ev->sk_ino && bpf_map_lookup_elem(&owners, &ev->sk_ino));
 }
 
@@ -938,8 +937,7 @@ static __attribute__((always_inline)) int gather(const struct drop_in *in, struc
 						  struct skbd_event *ev, struct sk_buff___skbd *skb, int lean,
 						  int want_owner, int direct)
 {
-	struct net___skbd *net = read_place(skb, ev, lean, direct);
-
+	read_place(skb, ev, lean, direct);
 	if (cfg->filter_netns && ev->netns != cfg->filter_netns)
 		return 0;
 	if (cfg->dev_mode != SKBD_DEV_ANY && dev_listed(cfg, ev) != (cfg->dev_mode == SKBD_DEV_ONLY))
@@ -949,7 +947,7 @@ static __attribute__((always_inline)) int gather(const struct drop_in *in, struc
 		return 0;
 	if (lean && !want_owner) /* summary counting without a packet filter or owner keys */
 		return 1;
-	return sock_ok(in, cfg, ev, skb, net, want_owner, direct);
+	return sock_ok(in, cfg, ev, skb, want_owner, direct);
 }
 
 /* What a record carries that no filter reads, written once a drop is
@@ -1017,6 +1015,7 @@ static __attribute__((always_inline)) __u32 make_event(void *ctx, const struct d
 	ev->len = 0;
 	ev->ifindex = 0;
 	ev->netns = 0;
+	ev->netns_cookie = 0;
 	ev->sk_ino = 0;
 	ev->sk_cgroup_id = 0;
 	ev->benign_rule = 0;
