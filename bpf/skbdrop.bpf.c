@@ -848,13 +848,14 @@ static __attribute__((always_inline)) int benign_at(__u64 loc)
 }
 
 /* The packet filter (a tcpdump expression). The loader replaces this body
- * with the expression translated to eBPF (filter/): r1 = the event, r0 = 1 to
- * report. The asm keeps clang from inlining it or folding the result. */
-static __attribute__((noinline)) int skbd_filter(struct skbd_event *ev)
+ * with the expression translated to eBPF (filter/): r1 = the event, r2 = its
+ * packet bytes (its data[], or the packet itself), r0 = 1 to report. The asm
+ * keeps clang from inlining it or folding the result. */
+static __attribute__((noinline)) int skbd_filter(struct skbd_event *ev, const void *bytes)
 {
 	int ok = 1;
 
-	asm volatile("" : "+r"(ok) : "r"(ev) : "memory");
+	asm volatile("" : "+r"(ok) : "r"(ev), "r"(bytes) : "memory");
 	return ok;
 }
 
@@ -912,18 +913,25 @@ static __attribute__((always_inline)) void clear_sock(struct skbd_event *ev)
 	ev->tcp_wscale = 0;
 }
 
-/* The packet's bytes and the packet filter: 1 to go on. */
+/* The packet's bytes and the packet filter: 1 to go on. Where the bytes
+ * are loads (src), the filter runs on the packet itself and only a drop it
+ * keeps copies them; without a packet (src 0) it would see no bytes: 0. */
 static __attribute__((always_inline)) int packet_ok(struct skbd_config *cfg, struct skbd_event *ev,
 						     struct sk_buff___skbd *skb, int direct)
 {
-	clear_packet(ev);
-	if (cfg->snaplen && CTX_KNOWN(skb)) {
-		const __u64 *src = read_packet(skb, ev, cfg->snaplen, direct);
+	const __u64 *src = 0;
 
+	clear_packet(ev);
+	if (cfg->snaplen && CTX_KNOWN(skb))
+		src = read_packet(skb, ev, cfg->snaplen, direct);
+	if (direct && skbd_direct_packet()) {
+		if ((cfg->flags & SKBD_CFG_FILTER) && (!src || !skbd_filter(ev, src)))
+			return 0;
 		if (src)
 			copy_packet(ev, src, cfg->snaplen);
+		return 1;
 	}
-	return !(cfg->flags & SKBD_CFG_FILTER) || skbd_filter(ev);
+	return !(cfg->flags & SKBD_CFG_FILTER) || skbd_filter(ev, ev->data);
 }
 
 /* The socket and, with --owner, the owner filter: 1 to go on. */

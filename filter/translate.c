@@ -29,7 +29,7 @@ _Static_assert(SKBD_FILTER_MAX_INSNS <= 32768, "jump offsets");
 #define R_WIRE BPF_REG_3   /* the program's wire length (BPF_LEN) */
 #define R_T1 BPF_REG_4
 #define R_T2 BPF_REG_5
-#define R_EV BPF_REG_6     /* the event: PTR_TO_MAP_VALUE */
+#define R_EV BPF_REG_6     /* the event (PTR_TO_MAP_VALUE), then its packet bytes (r2 at entry) */
 #define R_A BPF_REG_7
 #define R_X BPF_REG_8
 #define R_START BPF_REG_9  /* raw program: net_off, where its bytes start in data[] */
@@ -384,7 +384,7 @@ static void emit_load(struct emitter *e, bool zero_start, __u8 dst, unsigned int
 	if (!ind) {
 		put_jmp(e, BPF_JMP | BPF_JLT | BPF_K, R_BUFLEN, 0, (__s32)(k + size), to_label(e, L_RET0));
 		if (zero_start) {
-			put(e, BPF_LDX | BPF_MEM | sz, dst, R_EV, (__s16)(SKBD_EVENT_HDR + k), 0);
+			put(e, BPF_LDX | BPF_MEM | sz, dst, R_EV, (__s16)k, 0);
 			goto swap;
 		}
 		put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_T1, R_START, 0, 0);
@@ -403,7 +403,7 @@ static void emit_load(struct emitter *e, bool zero_start, __u8 dst, unsigned int
 	put_jmp(e, BPF_JMP | BPF_JGT | BPF_K, R_T1, 0, (__s32)(SKBD_SNAPLEN_MAX - size), to_label(e, L_RET0));
 	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_T2, R_EV, 0, 0);
 	put(e, BPF_ALU64 | BPF_ADD | BPF_X, R_T2, R_T1, 0, 0);
-	put(e, BPF_LDX | BPF_MEM | sz, dst, R_T2, SKBD_EVENT_HDR, 0);
+	put(e, BPF_LDX | BPF_MEM | sz, dst, R_T2, 0, 0);
 swap:
 	/* network to host order; the 32-bit swap also clears the upper half */
 	if (size > 1)
@@ -563,11 +563,11 @@ static void emit_all(struct emitter *e, struct cprog *progs)
 		for (__u8 r = BPF_REG_6; r <= BPF_REG_9; r++)
 			put(e, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, r, SAVE_OFF(e, r), 0);
 	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_EV, BPF_REG_1, 0, 0);
+	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_X, BPF_REG_2, 0, 0); /* the bytes, until the header is read */
 	/* bpf_filter()'s M[] starts undefined; the verifier wants it written */
 	for (int off = 8; e->scratch && off <= SKBD_FILTER_STACK; off += 8)
 		put(e, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (__s16)(e->top - off), 0);
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0);
-	put(e, BPF_ALU | BPF_MOV | BPF_K, R_X, 0, 0, 0);
 	put(e, BPF_LDX | BPF_MEM | BPF_H, R_CAPLEN, R_EV, offsetof(struct skbd_event, caplen), 0);
 	put_jmp(e, BPF_JMP | BPF_JGT | BPF_K, R_CAPLEN, 0, SKBD_SNAPLEN_MAX, to_label(e, L_RET0));
 	/* wire length: pkt_len, or caplen when that is unknown (0) or smaller */
@@ -576,6 +576,9 @@ static void emit_all(struct emitter *e, struct cprog *progs)
 	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_WIRE, R_CAPLEN, 0, 0);
 	put(e, BPF_LDX | BPF_MEM | BPF_H, R_START, R_EV, offsetof(struct skbd_event, net_off), 0);
 	put(e, BPF_LDX | BPF_MEM | BPF_H, R_T1, R_EV, offsetof(struct skbd_event, flags), 0);
+	/* from here on the programs read only the bytes */
+	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_EV, R_X, 0, 0);
+	put(e, BPF_ALU | BPF_MOV | BPF_K, R_X, 0, 0, 0);
 	put(e, BPF_JMP | BPF_JSET | BPF_K, R_T1, 0, 1, SKBD_EV_HAS_MAC);
 	put(e, BPF_JMP | BPF_JA, 0, 0, (__s16)(sizeof(eth_net_off) / sizeof(eth_net_off[0])), 0);
 	to_ether = ether->insns ? ether->start : to_label(e, L_RET0);

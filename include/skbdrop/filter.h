@@ -25,8 +25,11 @@ struct skbd_cbpf_insn {
 #define SKBD_FILTER_SPLICE_TOP (-416)
 
 /* The subprogram, called with r1 = struct skbd_event * (a map value of
- * sizeof(struct skbd_event) bytes), returns r0 = 1 when the packet matches,
- * else 0. It uses r0-r9 and SKBD_FILTER_STACK bytes below its r10, calls no
+ * sizeof(struct skbd_event) bytes) and r2 = its packet bytes: the event's
+ * data[] (r1 + SKBD_EVENT_HDR), or read-only memory holding the same caplen
+ * bytes (the packet itself, as untrusted memory: filtered before it is copied),
+ * returns r0 = 1 when the packet matches, else 0. It reads no byte of r2's past
+ * caplen, uses r0-r9 and SKBD_FILTER_STACK bytes below its r10, calls no
  * helpers, refers to no map and jumps only forward. Which bytes it runs on:
  *  - flags has SKBD_EV_HAS_MAC and net_off is 14, 18 or 22: the Ethernet
  *    program over data[0 .. caplen), wire length max(pkt_len, caplen);
