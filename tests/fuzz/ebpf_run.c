@@ -189,8 +189,8 @@ static int mem(struct vm *vm, const struct bpf_insn *in)
 	return 0;
 }
 
-int ebpf_run(const struct bpf_insn *prog, size_t cnt, const void *ctx, size_t ctx_size, size_t stack_size,
-	     __u64 *ret)
+int ebpf_run(const struct bpf_insn *prog, size_t cnt, const void *ctx, size_t ctx_size, size_t arg2_off,
+	     size_t stack_size, const __u64 *keep, __u64 *ret)
 {
 	static struct vm vm; /* 1 KiB of flags: not on every run's stack */
 	bool done = false;
@@ -201,9 +201,16 @@ int ebpf_run(const struct bpf_insn *prog, size_t cnt, const void *ctx, size_t ct
 	vm.ctx = ctx;
 	vm.ctx_size = ctx_size;
 	vm.stack_size = stack_size;
+	if (arg2_off > ctx_size)
+		return -EINVAL;
 	vm.r[1] = (uintptr_t)ctx;
+	vm.r[2] = (uintptr_t)ctx + arg2_off;
 	vm.r[10] = (uintptr_t)(vm.stack + STACK_MAX);
-	vm.set[1] = vm.set[10] = true;
+	vm.set[1] = vm.set[2] = vm.set[10] = true;
+	for (int r = 0; keep && r < 4; r++) {
+		vm.r[6 + r] = keep[r];
+		vm.set[6 + r] = true;
+	}
 	for (size_t pc = 0; pc < cnt && !done; pc++) {
 		const struct bpf_insn *in = &prog[pc];
 		int err;
@@ -237,6 +244,9 @@ int ebpf_run(const struct bpf_insn *prog, size_t cnt, const void *ctx, size_t ct
 	}
 	if (!done)
 		return -EINVAL; /* fell off the end */
+	for (int r = 0; keep && r < 4; r++)
+		if (vm.r[6 + r] != keep[r])
+			return -EINVAL; /* the caller's register, not given back */
 	*ret = vm.r[0];
 	return 0;
 }

@@ -53,10 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	__u8 flags = fuzz_u8(&in), off = fuzz_u8(&in);
 	__u16 wire = (__u16)fuzz_u8(&in);
 	struct skbd_cbpf_insn *eth, *raw;
-	struct bpf_insn *prog = NULL;
-	size_t n_eth, n_raw, cnt;
+	static const __u64 keep[4] = { 0x6666666666666666ULL, 0x7777, 0x8888, 0x9999999999999999ULL };
+	struct bpf_insn *prog = NULL, *spliced = NULL;
+	size_t n_eth, n_raw, cnt, scnt;
 	char err[256];
-	__u64 ret;
+	__u64 ret, want;
 	int rc;
 
 	wire |= (__u16)(fuzz_u8(&in) << 8);
@@ -78,11 +79,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ev.data, in.p, ev.caplen);
 	if (flags & 8)
 		ev.caplen = SKBD_SNAPLEN_MAX + 1 + off;
-	if (ebpf_run(prog, cnt, &ev, sizeof(ev), SKBD_FILTER_STACK, &ret))
+	if (ebpf_run(prog, cnt, &ev, sizeof(ev), SKBD_EVENT_HDR, SKBD_FILTER_STACK, NULL, &ret)) /* r2: its data[] */
 		fuzz_fail("the translation does not run (the verifier would refuse it)");
-	if (ret != tu_filter_expected(&ev, eth, raw))
+	want = tu_filter_expected(&ev, eth, raw);
+	if (ret != want)
 		fuzz_fail("the translation and bpf_filter() disagree");
+	/* the form spliced into a program: the same verdict, the caller's r6-r9 kept */
+	if (skbd_filter__translate_spliced(eth, n_eth, raw, n_raw, &spliced, &scnt, err, sizeof(err)))
+		fuzz_fail("the subprogram translated, the spliced form did not");
+	if (ebpf_run(spliced, scnt, &ev, sizeof(ev), SKBD_EVENT_HDR, 512, keep, &ret))
+		fuzz_fail("the spliced translation does not run, or does not keep r6-r9");
+	if (ret != want)
+		fuzz_fail("the spliced translation and bpf_filter() disagree");
 out:
+	free(spliced);
 	free(prog);
 	free(raw);
 	free(eth);
