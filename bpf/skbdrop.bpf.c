@@ -436,7 +436,6 @@ static __attribute__((always_inline)) const __u64 *read_packet(struct sk_buff___
 								__u64 snaplen, int direct)
 {
 	const __u64 *src = 0;
-
 	__u16 mac = 0xffff, nh = 0, th = 0xffff;
 	unsigned char *head = 0, *data = 0;
 	__u32 tail = 0, start;
@@ -709,28 +708,32 @@ static __attribute__((always_inline)) void read_sock_ctx(__u64 rx_sk, __u8 rx_sr
 	read_sock(rx_sk, rx_src, skb, ev, want_owner, direct);
 }
 
+/* The task's command name into the record: two loads (kernel BTF, 6.2+).
+ * 0 when the field is not where the program can read it. */
+static __attribute__((always_inline)) int task_comm(const struct task_struct___skbd *t, struct skbd_event *ev)
+{
+	const __u64 *c;
+	__u64 off, *to = (__u64 *)ev->comm;
+
+	if (!t || !__builtin_preserve_field_info(t->comm, FIELD_EXISTS) ||
+	    __builtin_preserve_field_info(t->comm, FIELD_BYTE_SIZE) != 16)
+		return 0;
+	/* the offset in a register: a relocated load must be of the field's
+	 * own size (16), and these are two of 8 */
+	off = __builtin_preserve_field_info(t->comm, FIELD_BYTE_OFFSET);
+	asm volatile("" : "+r"(off));
+	c = (const __u64 *)((const char *)t + off);
+	to[0] = c[0];
+	to[1] = c[1];
+	return 1;
+}
+
 /* The context's command name: with kernel BTF (6.2+), two loads from the
  * task; else the helper. */
 static __attribute__((always_inline)) void read_comm(struct skbd_event *ev)
 {
-	struct task_struct___skbd *t = skbd_btf_task(bpf_get_current_task());
-
-	if (t && __builtin_preserve_field_info(t->comm, FIELD_EXISTS) &&
-	    __builtin_preserve_field_info(t->comm, FIELD_BYTE_SIZE) == 16) {
-		/* the offset in a register: a relocated load must be of the field's
-		 * own size (16), and these are two of 8 */
-		__u64 off = __builtin_preserve_field_info(t->comm, FIELD_BYTE_OFFSET);
-		const __u64 *c;
-		__u64 *to = (__u64 *)ev->comm;
-
-		asm volatile("" : "+r"(off));
-		c = (const __u64 *)((const char *)t + off);
-
-		to[0] = c[0];
-		to[1] = c[1];
-		return;
-	}
-	bpf_get_current_comm(ev->comm, sizeof(ev->comm));
+	if (!task_comm(skbd_btf_task(bpf_get_current_task()), ev))
+		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 }
 
 /* One more drop in this CPU's cache slot for key: 1, or 0 when the slot
@@ -977,8 +980,6 @@ static __attribute__((always_inline)) int read_current(struct skbd_event *ev)
 	struct css_set___skbd *cs = 0;
 	struct cgroup___skbd *cg = 0;
 	struct kernfs_node___skbd *kn = 0;
-	const __u64 *c;
-	__u64 off, *to = (__u64 *)ev->comm;
 
 	if (!t || !__builtin_preserve_field_info(t->pid, FIELD_EXISTS) ||
 	    !__builtin_preserve_field_info(t->tgid, FIELD_EXISTS) ||
@@ -986,9 +987,7 @@ static __attribute__((always_inline)) int read_current(struct skbd_event *ev)
 	    !__builtin_preserve_field_info(cs->dfl_cgrp, FIELD_EXISTS) ||
 	    !__builtin_preserve_field_info(cg->kn, FIELD_EXISTS) ||
 	    !__builtin_preserve_field_info(kn->id, FIELD_EXISTS) ||
-	    __builtin_preserve_field_info(kn->id, FIELD_BYTE_SIZE) != 8 ||
-	    !__builtin_preserve_field_info(t->comm, FIELD_EXISTS) ||
-	    __builtin_preserve_field_info(t->comm, FIELD_BYTE_SIZE) != 16)
+	    __builtin_preserve_field_info(kn->id, FIELD_BYTE_SIZE) != 8 || !task_comm(t, ev))
 		return 0;
 	ev->pid = (__u32)t->tgid;
 	ev->tid = (__u32)t->pid;
@@ -998,13 +997,6 @@ static __attribute__((always_inline)) int read_current(struct skbd_event *ev)
 	if (cg)
 		kn = cg->kn;
 	ev->cgroup_id = kn ? kn->id : 0;
-	/* the offset in a register: a relocated load must be of the field's own
-	 * size (16), and these are two of 8 */
-	off = __builtin_preserve_field_info(t->comm, FIELD_BYTE_OFFSET);
-	asm volatile("" : "+r"(off));
-	c = (const __u64 *)((const char *)t + off);
-	to[0] = c[0];
-	to[1] = c[1];
 	return 1;
 }
 

@@ -797,10 +797,9 @@ static bool btf_has_enumerator(const struct skbd_btf *btf, const char *enum_name
 {
 	int id = skbd_btf__find_by_name_kind(btf, enum_name, BTF_KIND_ENUM);
 	const struct btf_type *t = id > 0 ? skbd_btf__type(btf, (__u32)id) : NULL;
-	const struct btf_enum *e = t ? (const struct btf_enum *)(t + 1) : NULL;
 
-	for (__u32 i = 0; e && i < BTF_INFO_VLEN(t->info); i++) {
-		const char *n = skbd_btf__str(btf, e[i].name_off);
+	for (__u32 i = 0; t && i < BTF_INFO_VLEN(t->info); i++) {
+		const char *n = skbd_btf__str(btf, enum_name_off(t, i));
 
 		if (n && !strcmp(n, name))
 			return true;
@@ -832,7 +831,7 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 			return type[i] == -ENOMEM ? type[i] : 0;
 	}
 	for (size_t i = 0; i <= NR_CASTS; i++) {
-		bool mem = i == NR_CASTS; /* last: to void, where the kernel can */
+		bool mem = i == NR_CASTS; /* last: to void (type id 0), where the kernel can */
 		/* r1: the address; r2: the type; r0: the same address as a BTF pointer */
 		const struct bpf_insn cast[] = {
 			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_2, .imm = mem ? 0 : type[i] },
@@ -842,12 +841,14 @@ static int offer_direct_reads(struct skbd_monitor *mon)
 		if (mem && !btf_has_enumerator(mon->btf, BPF_FEATURES, "BPF_FEAT_RDONLY_CAST_TO_VOID"))
 			break;
 		err = skbd_obj__set_inline(mon->obj, mem ? SKBD_IN_CAST_MEM : casts[i].slot, cast, 2, true);
-		if (!err)
-			err = skbd_obj__set_inline(mon->obj, mem ? SKBD_IN_PKT_DIRECT : SKBD_IN_DIRECT, &one, 1, true);
 		if (err)
 			return err;
 	}
-	return 0;
+	/* the program's switches: the casts (always given here), the packet's (6.17+) */
+	err = skbd_obj__set_inline(mon->obj, SKBD_IN_DIRECT, &one, 1, true);
+	if (!err && skbd_obj__inline_used(mon->obj, SKBD_IN_CAST_MEM))
+		err = skbd_obj__set_inline(mon->obj, SKBD_IN_PKT_DIRECT, &one, 1, true);
+	return err;
 }
 
 /* The summary's key: the prefix of struct skbd_agg_key that holds the --by
