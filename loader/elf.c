@@ -45,8 +45,6 @@ struct func {
 	size_t start;           /* first instruction in .text */
 	struct bpf_insn *insns; /* the body: from .text, or the replacement */
 	size_t insn_cnt;
-	struct bpf_insn *orig;  /* an optional replacement's original body (set_func_optional) */
-	size_t orig_cnt;
 	struct bpf_insn *splice; /* the body to splice in place of its calls (set_func_spliced) */
 	size_t splice_cnt;
 	int splice_top;          /* it uses the stack only below r10 + splice_top */
@@ -752,7 +750,6 @@ void skbd_obj__close(struct skbd_obj *obj)
 	for (size_t i = 0; i < obj->nr_funcs; i++) {
 		free(obj->funcs[i].name);
 		free(obj->funcs[i].insns);
-		free(obj->funcs[i].orig);
 		free(obj->funcs[i].splice);
 	}
 	free(obj->funcs);
@@ -1147,32 +1144,18 @@ static bool uses_inline(const struct prog *p, __u32 k)
 	return false;
 }
 
-/* Does P call a function whose body is an optional replacement (or an
- * optional placeholder)? */
+/* Does P call an optional placeholder? */
 static bool uses_optional(const struct skbd_obj *obj, const struct prog *p)
 {
-	for (size_t r = 0; r < p->nr_call_relocs; r++)
-		if (obj->funcs[p->call_relocs[r].func].orig)
-			return true;
 	for (size_t k = 0; k < SKBD_INLINE_MAX; k++)
 		if (obj->inl[k].cnt && obj->inl[k].optional && uses_inline(p, (__u32)k))
 			return true;
 	return false;
 }
 
-/* Every optional replacement gives way to the original body. */
+/* Every optional placeholder gives way to "r0 = 0". */
 static void revert_optional(struct skbd_obj *obj)
 {
-	for (size_t f = 0; f < obj->nr_funcs; f++) {
-		struct func *fn = &obj->funcs[f];
-
-		if (!fn->orig)
-			continue;
-		free(fn->insns);
-		fn->insns = fn->orig;
-		fn->insn_cnt = fn->orig_cnt;
-		fn->orig = NULL;
-	}
 	for (size_t k = 0; k < SKBD_INLINE_MAX; k++)
 		if (obj->inl[k].optional)
 			obj->inl[k].cnt = 0;
@@ -1205,8 +1188,8 @@ static int load_prog(struct skbd_obj *obj, struct prog *p)
 		return err;
 	fd = prog_load(obj, p, insns, cnt, 0, NULL, 0);
 	if (fd < 0 && fd != -EPERM && uses_optional(obj, p)) {
-		/* an optional body the kernel refuses: load the original instead */
-		skbd_log(SKBD_LOG_DEBUG, "elf: %s with the optional function bodies: %s; loading the originals",
+		/* optional placeholders the kernel refuses: load it without them */
+		skbd_log(SKBD_LOG_DEBUG, "elf: %s with the optional placeholders: %s; loading it without them",
 			 p->section, strerror(-fd));
 		revert_optional(obj);
 		free(insns);
@@ -1276,8 +1259,7 @@ static int func_to_set(struct skbd_obj *obj, const char *name, const struct bpf_
 	return 0;
 }
 
-static int set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
-		    bool optional)
+int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
 {
 	struct bpf_insn *copy;
 	struct func *fn;
@@ -1288,29 +1270,10 @@ static int set_func(struct skbd_obj *obj, const char *name, const struct bpf_ins
 	err = func_to_set(obj, name, insns, cnt, &fn, &copy);
 	if (err)
 		return err;
-	if (optional && !fn->orig) { /* keep the body to fall back on */
-		fn->orig = fn->insns;
-		fn->orig_cnt = fn->insn_cnt;
-	} else {
-		free(fn->insns);
-	}
-	if (!optional) { /* a required body replaces any optional one for good */
-		free(fn->orig);
-		fn->orig = NULL;
-	}
+	free(fn->insns);
 	fn->insns = copy;
 	fn->insn_cnt = cnt;
 	return 0;
-}
-
-int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
-{
-	return set_func(obj, name, insns, cnt, false);
-}
-
-int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt)
-{
-	return set_func(obj, name, insns, cnt, true);
 }
 
 int skbd_obj__set_func_spliced(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt,
@@ -1357,13 +1320,6 @@ int skbd_obj__set_inline(struct skbd_obj *obj, __u32 k, const struct bpf_insn *i
 bool skbd_obj__inline_used(const struct skbd_obj *obj, __u32 k)
 {
 	return k < SKBD_INLINE_MAX && obj->inl[k].cnt;
-}
-
-bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name)
-{
-	const struct func *fn = find_func((struct skbd_obj *)obj, name); /* only read */
-
-	return fn && fn->orig;
 }
 
 const char *skbd_obj__failed_map(const struct skbd_obj *obj, __u32 *max_entries)

@@ -57,13 +57,6 @@ size_t skbd_obj__field_structs(const struct skbd_obj *obj, const char **names, s
  * arguments, r0 the result. 0, -ENOENT (no such function), -EBUSY after load. */
 int skbd_obj__set_func(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
 
-/* Like skbd_obj__set_func, but the original body stays as a fallback: when the
- * kernel refuses a program that calls an optional body, every optional body
- * gives way to its original and the program is loaded again (for features a
- * kernel may lack, such as a kfunc). skbd_obj__func_optional_used says, after
- * skbd_obj__load, whether name's optional body is the one loaded. */
-int skbd_obj__set_func_optional(struct skbd_obj *obj, const char *name, const struct bpf_insn *insns, size_t cnt);
-bool skbd_obj__func_optional_used(const struct skbd_obj *obj, const char *name);
 /* A body to splice in place of each call of the .text function name: a
  * program whose own stack stays above r10 + stack_top (<= 0) gets, for each
  * call, a jump to a copy of insns appended to it, whose last instruction (its
@@ -82,7 +75,8 @@ size_t skbd_obj__func_spliced(const struct skbd_obj *obj, const char *name);
  * the call, the first the instruction before it, which must be "r2 = imm" (a
  * constant argument the replacement sets, a BTF type id say). A slot never
  * set, or an optional one once the kernel refused the program (which is then
- * loaded again, as with skbd_obj__set_func_optional), becomes "r0 = 0".
+ * loaded again without the optional slots: for features a kernel may lack,
+ * such as a kfunc), becomes "r0 = 0".
  * 0, -EINVAL, -EBUSY after load. skbd_obj__inline_used: is slot k set (after
  * skbd_obj__load: was it loaded)? */
 int skbd_obj__set_inline(struct skbd_obj *obj, __u32 k, const struct bpf_insn *insns, size_t cnt, bool optional);

@@ -61,7 +61,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	skbd_obj__map_fd(obj, SKBD_MAP_EVENTS);
 	skbd_obj__set_max_entries(obj, SKBD_MAP_EVENTS, 4);
 	skbd_obj__set_max_entries(obj, SKBD_MAP_RINGBUF, 1u << 20);
-	skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, ret0, 2);
 	skbd_obj__set_inline(obj, SKBD_IN_DIRECT, ret0, 1, true);
 	skbd_obj__set_func_spliced(obj, SKBD_FILTER_FUNC, ret0, 2, -416);
 	skbd_obj__set_func(obj, SKBD_FILTER_FUNC, ret0, 2);

@@ -1058,9 +1058,10 @@ static void test_load_inline_slots(void)
 	skbd_tpformat__free(fmt);
 }
 
-/* An optional function body the kernel refuses gives way to the original and
- * the program loads; one it accepts is the one loaded. */
-static void test_load_optional_body(void)
+/* A function body: refused before load when there is no such function or
+ * no body, the one loaded when given, fixed after load; a body the kernel
+ * refuses fails the load (no fallback: only placeholders are optional). */
+static void test_load_func_body(void)
 {
 	const struct bpf_insn refused[] = { /* a kfunc id no kernel has */
 		{ .code = BPF_JMP | BPF_CALL, .src_reg = BPF_PSEUDO_KFUNC_CALL, .imm = 0x7fffffff },
@@ -1079,26 +1080,18 @@ static void test_load_optional_body(void)
 	fmt = running_format();
 	for (int pass = 0; pass < 2; pass++) {
 		struct skbd_obj *obj = open_resolved(fmt);
-		const struct bpf_insn *body = pass ? accepted : refused;
 
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, "no_such_func", body, 2), -ENOENT);
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, body, 2), 0);
-		CU_ASSERT(skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC));
-		CU_ASSERT(!skbd_obj__func_optional_used(obj, "no_such_func"));
-		CU_ASSERT_EQUAL(load_sized(obj, cpus), 0);
-		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
-		CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
-		CU_ASSERT_EQUAL(skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC), pass == 1);
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, body, 2), -EBUSY);
-		skbd_obj__close(obj);
-	}
-	/* a required body after an optional one: no fallback left */
-	{
-		struct skbd_obj *obj = open_resolved(fmt);
-
-		CU_ASSERT_EQUAL(skbd_obj__set_func_optional(obj, SKBD_FILTER_FUNC, refused, 2), 0);
-		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, accepted, 2), 0);
-		CU_ASSERT(!skbd_obj__func_optional_used(obj, SKBD_FILTER_FUNC));
+		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, "no_such_func", accepted, 2), -ENOENT);
+		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, accepted, 0), -EINVAL);
+		CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, pass ? accepted : refused, 2), 0);
+		if (pass) {
+			CU_ASSERT_EQUAL(load_sized(obj, cpus), 0);
+			CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_PERF)) >= 0);
+			CU_ASSERT(skbd_obj__prog_fd(obj, skbd_obj__find_prog(obj, SKBD_PROG_RINGBUF)) >= 0);
+			CU_ASSERT_EQUAL(skbd_obj__set_func(obj, SKBD_FILTER_FUNC, accepted, 2), -EBUSY);
+		} else {
+			CU_ASSERT(load_sized(obj, cpus) < 0);
+		}
 		skbd_obj__close(obj);
 	}
 	skbd_tpformat__free(fmt);
@@ -1633,7 +1626,7 @@ CU_TestInfo skbd_tests_elf[] = {
 	{ "tracepoint attach in two steps (root)", test_tracepoint_two_steps },
 	{ "load fixture layouts (root)", test_load_fixture_layouts },
 	{ "load unresolved (root)", test_load_unresolved },
-	{ "load with an optional function body (root)", test_load_optional_body },
+	{ "load with a function body given (root)", test_load_func_body },
 	{ "load with placeholder calls rewritten (root)", test_load_inline_slots },
 	{ "load with the filter spliced in place of its calls (root)", test_load_spliced_filter },
 	{ "load perf program only (root)", test_load_perf_only },
