@@ -32,13 +32,16 @@ _Static_assert(SKBD_FILTER_MAX_INSNS <= 32768, "jump offsets");
 #define R_EV BPF_REG_6     /* the event (PTR_TO_MAP_VALUE), then its packet bytes (r2 at entry) */
 #define R_A BPF_REG_7
 #define R_X BPF_REG_8
-#define R_START BPF_REG_9  /* raw program: net_off, where its bytes start in data[] */
+#define R_START BPF_REG_9  /* raw program: net_off, where its bytes start in the packet's */
 
 #define SCRATCH_WORDS 16 /* BPF_MEMWORDS: M[0..15], 4 bytes each, below r10 (spliced: below the top) */
 _Static_assert(SCRATCH_WORDS * 4 == SKBD_FILTER_STACK, "scratch size");
-#define SCRATCH_OFF(e, k) ((__s16)((e)->top - SKBD_FILTER_STACK + 4 * (int)(k)))
+/* where the body's stack starts below r10: a subprogram's own frame, or the
+ * part of its caller's a spliced body is given */
+#define TOP(e) ((e)->spliced ? SKBD_FILTER_SPLICE_TOP : 0)
+#define SCRATCH_OFF(e, k) ((__s16)(TOP(e) - SKBD_FILTER_STACK + 4 * (int)(k)))
 /* spliced: r6-r9 of the program it is part of, kept below the scratch words */
-#define SAVE_OFF(e, r) ((__s16)((e)->top - SKBD_FILTER_STACK - 8 * ((r) - BPF_REG_6 + 1)))
+#define SAVE_OFF(e, r) ((__s16)(TOP(e) - SKBD_FILTER_STACK - 8 * ((r) - BPF_REG_6 + 1)))
 _Static_assert(-SKBD_FILTER_SPLICE_TOP + SKBD_FILTER_STACK + 4 * 8 <= 512, "the spliced body's stack");
 
 /* Where the programs' "ret" instructions end up. */
@@ -61,7 +64,6 @@ struct cprog {
 struct emitter {
 	bool spliced; /* a body for a caller's frame (SKBD_FILTER_SPLICE_TOP), not a subprogram */
 	bool scratch; /* a program uses M[] */
-	__s16 top;    /* where its stack starts below r10: 0, or SKBD_FILTER_SPLICE_TOP */
 	struct bpf_insn *buf;
 	size_t n;
 	size_t label[L_NR];
@@ -566,7 +568,7 @@ static void emit_all(struct emitter *e, struct cprog *progs)
 	put(e, BPF_ALU64 | BPF_MOV | BPF_X, R_X, BPF_REG_2, 0, 0); /* the bytes, until the header is read */
 	/* bpf_filter()'s M[] starts undefined; the verifier wants it written */
 	for (int off = 8; e->scratch && off <= SKBD_FILTER_STACK; off += 8)
-		put(e, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (__s16)(e->top - off), 0);
+		put(e, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, (__s16)(TOP(e) - off), 0);
 	put(e, BPF_ALU | BPF_MOV | BPF_K, R_A, 0, 0, 0);
 	put(e, BPF_LDX | BPF_MEM | BPF_H, R_CAPLEN, R_EV, offsetof(struct skbd_event, caplen), 0);
 	put_jmp(e, BPF_JMP | BPF_JGT | BPF_K, R_CAPLEN, 0, SKBD_SNAPLEN_MAX, to_label(e, L_RET0));
@@ -657,7 +659,6 @@ static int translate(const struct skbd_cbpf_insn *ether, size_t n_ether, const s
 
 	memset(&e, 0, sizeof(e));
 	e.spliced = spliced;
-	e.top = spliced ? SKBD_FILTER_SPLICE_TOP : 0;
 	e.scratch = uses_scratch(&progs[P_ETHER]) || uses_scratch(&progs[P_RAW]);
 	emit_all(&e, progs);
 	total = e.n;
