@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <linux/types.h>
 #include <skbdrop/counters.h>
+#include <skbdrop/job.h>
 #include <skbdrop/monitor.h>
 #include <skbdrop/names.h>
 #include <skbdrop/output.h>
@@ -119,8 +120,7 @@ struct cli_setup {
 	struct skbd_user user;       /* -Z: who to become once tracing */
 	bool drop_privs;
 	bool privs_kept;             /* root, but not allowed to change user (default -Z only) */
-	pthread_t counters_thread;   /* reading the kernel's counters (their baseline) meanwhile */
-	bool counters_started;
+	struct skbd_job counters;    /* reading the kernel's counters (their baseline) meanwhile */
 };
 
 /* --summary: the sorted rows and their names, for the writers */

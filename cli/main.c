@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/utsname.h>
 #include <skbdrop/netns.h>
 #include <skbdrop/filter.h>
@@ -238,40 +239,30 @@ static int drop_privileges(struct cli_run *r, const struct cli_setup *s)
 	return 0;
 }
 
-/* Everything up to tracing: usage checks first, then privileges, then the
- * kernel. Returns -1 to go on, else the exit status. */
-static void *counters_run(void *arg)
+static void counters_run(void *arg)
 {
 	cli_open_counters(arg);
-	return NULL;
 }
 
-/* The kernel's counters, the baseline of their deltas, are read on a thread
- * (/proc and netlink in every namespace: about 2 ms), from as early as the
- * namespace to watch is known, while the kernel's BTF is read and the
+/* The kernel's counters, the baseline of their deltas, are read as a job
+ * (/proc and netlink in every namespace: about 1.3 ms of CPU), from as early
+ * as the namespace to watch is known, while the kernel's BTF is read and the
  * programs load. */
 static void start_counters(struct cli_run *r, struct cli_setup *s, __u32 netns)
 {
 	r->netns_filter = netns;
-	s->counters_started = pthread_create(&s->counters_thread, NULL, counters_run, r) == 0;
-	if (!s->counters_started)
-		cli_open_counters(r);
+	skbd_job__start(&s->counters, counters_run, r);
 }
 
-static void join_counters(struct cli_setup *s)
-{
-	if (s->counters_started)
-		pthread_join(s->counters_thread, NULL);
-	s->counters_started = false;
-}
-
+/* Everything up to tracing: usage checks first, then privileges, then the
+ * kernel. Returns -1 to go on, else the exit status. */
 static int setup_kernel(struct cli_run *r, struct cli_setup *s, int argc, char **argv);
 
 static int setup(struct cli_run *r, struct cli_setup *s, int argc, char **argv)
 {
 	int ret = setup_kernel(r, s, argc, argv);
 
-	join_counters(s); /* on every way out */
+	skbd_job__finish(&s->counters); /* on every way out */
 	return ret;
 }
 
@@ -359,10 +350,10 @@ static int setup_kernel(struct cli_run *r, struct cli_setup *s, int argc, char *
 	if (!o->pages)
 		o->pages = cli_default_pages(skbd_monitor__nr_cpus(r->mon), sysconf(_SC_PAGESIZE));
 	monitor_config(o, s, &mc);
-	if (!s->counters_started && !r->counters) /* (a --netns it could not parse then) */
+	if (!s->counters.pending && !r->counters) /* (a --netns it could not parse then) */
 		start_counters(r, s, s->netns);
 	load_err = skbd_monitor__load(r->mon, &mc);
-	join_counters(s);
+	skbd_job__finish(&s->counters);
 	if (load_err) {
 		cli_error(r->log, "%s", skbd_monitor__errmsg(r->mon));
 		return 1;
@@ -444,6 +435,11 @@ int main(int argc, char **argv)
 	 * /proc/kallsyms alone takes the kernel 100-250 ms. The benign rules by
 	 * function take effect once it is read (-v says when) */
 	log.live = true;
+	/* whoever waits for that line (a terminal, a supervisor, a test) was
+	 * just woken, often onto this CPU (a pipe's write wakes its reader
+	 * there), which the kallsyms read below then kept for up to a tick:
+	 * 1-4 ms more before the line was seen, here. Let it run first. */
+	sched_yield();
 	cli_open_names(r);
 	if (drop_privileges(r, s))
 		goto out;

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <skbdrop/bpfobj.h>
 #include <skbdrop/btf.h>
 #include <skbdrop/fileio.h>
+#include <skbdrop/job.h>
 #include <skbdrop/filter.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
@@ -180,46 +180,34 @@ enum { NR_CASTS = sizeof(casts) / sizeof(casts[0]) };
 #define BPF_FEATURES "bpf_features" /* the verifier's features (6.17+) */
 #define MAX_RELOC_STRUCTS 64 /* more are still found, through the BTF's full index */
 
-/* On a thread of its own while the kernel's BTF is read (about 1.5 ms
- * here): the embedded BPF object is opened (0.6 ms; the structs its field
- * relocations name are then among the names looked up in the BTF), and
- * kfree_skb's perf event, which attach only has to hang the program off
- * (opening it registers the tracepoint's probe: 0.3 ms). */
+/* A job while the kernel's BTF is read (about 1.5 ms here): the embedded
+ * BPF object is opened (0.6 ms; the structs its field relocations name are
+ * then among the names looked up in the BTF), and kfree_skb's perf event,
+ * which attach only has to hang the program off (opening it registers the
+ * tracepoint's probe: 0.3 ms). Run here if its thread is late. */
 struct obj_job {
-	pthread_t thread;
-	bool started; /* on its thread */
-	bool pending; /* run (or running), its results not taken yet */
-	__u32 tp_id;  /* the tracepoint whose event to open; 0: none */
+	struct skbd_job job;
+	__u32 tp_id; /* the tracepoint whose event to open; 0: none */
 	struct skbd_obj *obj;
 	int err;
 	int tp_fd;
 };
 
-static void *obj_job_run(void *arg)
+static void obj_job_run(void *arg)
 {
 	struct obj_job *j = arg;
 
 	j->err = skbd_obj__open_mem(skbd_bpf_object, (size_t)(skbd_bpf_object_end - skbd_bpf_object), &j->obj);
 	/* a failure here is attach's to report, when it opens the event itself */
 	j->tp_fd = j->tp_id ? skbd_tracepoint__open(j->tp_id) : -1;
-	return NULL;
 }
 
-static void obj_job_start(struct obj_job *j)
-{
-	j->pending = true;
-	j->started = pthread_create(&j->thread, NULL, obj_job_run, j) == 0;
-	if (!j->started)
-		obj_job_run(j);
-}
-
+/* Its results taken once: the job is then done (skbd_job__finish: no-op). */
 static void obj_job_join(struct skbd_monitor *mon, struct obj_job *j)
 {
-	if (!j->pending)
+	if (!j->job.pending)
 		return;
-	if (j->started)
-		pthread_join(j->thread, NULL);
-	j->pending = j->started = false;
+	skbd_job__finish(&j->job);
 	mon->next_obj = j->obj;
 	mon->next_obj_err = j->err;
 	mon->tp_fd = j->tp_fd;
@@ -617,7 +605,7 @@ int skbd_monitor__open(const struct skbd_monitor_opts *opts, struct skbd_monitor
 	if (!ret && !mon->opts.reasons_only) { /* (reasons_only: never loaded) */
 		/* the tracepoint's event: the real kernel's (not a test's format or fake bpf(2)) */
 		job.tp_id = !mon->opts.sys && !mon->opts.format_text ? mon->fmt->id : 0;
-		obj_job_start(&job);
+		skbd_job__start(&job.job, obj_job_run, &job);
 	}
 	if (!ret || mon->opts.reasons_only) {
 		int fret = ret;
@@ -1136,17 +1124,16 @@ static int open_rings(struct skbd_monitor *mon);
  * allocates and clears their pages (16 MiB in all by default: about 3 ms
  * here, as long as the verifier takes) on another CPU meanwhile. */
 struct ring_job {
+	struct skbd_job job;
 	struct skbd_monitor *mon;
-	pthread_t thread;
 	int err;
 };
 
-static void *ring_job_run(void *arg)
+static void ring_job_run(void *arg)
 {
 	struct ring_job *j = arg;
 
 	j->err = open_rings(j->mon);
-	return NULL;
 }
 
 int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_config *cfg)
@@ -1242,13 +1229,11 @@ int skbd_monitor__load(struct skbd_monitor *mon, const struct skbd_monitor_confi
 		 * bpf(2) (tests) they are left to skbd_monitor__attach */
 		if (!cfg->summary && !mon->opts.sys) {
 			struct ring_job job = { .mon = mon };
-			bool threaded = pthread_create(&job.thread, NULL, ring_job_run, &job) == 0;
-			int perr = skbd_obj__load_progs(mon->obj);
+			int perr;
 
-			if (threaded)
-				pthread_join(job.thread, NULL);
-			else
-				job.err = open_rings(mon);
+			skbd_job__start(&job.job, ring_job_run, &job);
+			perr = skbd_obj__load_progs(mon->obj);
+			skbd_job__finish(&job.job);
 			if (job.err && !perr)
 				return job.err; /* its message is set */
 			err = perr;

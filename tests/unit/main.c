@@ -28,6 +28,7 @@ SUITE(priv)
 SUITE(http)
 SUITE(pcapng)
 SUITE(otlp)
+SUITE(job)
 #undef SUITE
 
 int main(int argc, char **argv)
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
 		{ "output", skbd_tests_output },     { "counters", skbd_tests_counters },
 		{ "priv", skbd_tests_priv },         { "http", skbd_tests_http },
 		{ "pcapng", skbd_tests_pcapng },     { "otlp", skbd_tests_otlp },
+		{ "job", skbd_tests_job },
 	};
 	CU_SuiteInfo suites[sizeof(all) / sizeof(all[0]) + 1];
 	unsigned int n = 0, failures;
