@@ -2,6 +2,9 @@
 /* Start-up jobs: a thread each, placed on another CPU than the caller's, or
  * run by the caller when it needs the result before that thread began. */
 #include <sched.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <skbdrop/job.h>
 
 static bool claim(struct skbd_job *job)
@@ -19,6 +22,9 @@ static void *job_thread(void *arg)
 	 * hold it while the caller's is idle) */
 	if (job->narrowed)
 		sched_setaffinity(0, sizeof(job->cpus), &job->cpus);
+	/* this thread only (Linux's nice is per thread) */
+	if (job->nice)
+		setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), job->nice);
 	job->fn(job->arg);
 	return NULL;
 }

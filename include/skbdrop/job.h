@@ -11,12 +11,13 @@
 typedef void (*skbd_job_fn)(void *arg);
 
 /* Caller-owned (a job is waited for before its caller returns); zero it
- * before skbd_job__start. */
+ * (and set nice, if wanted) before skbd_job__start. */
 struct skbd_job {
 	pthread_t thread;
 	skbd_job_fn fn;
 	void *arg;
 	int claimed;     /* set (atomically) by whoever runs fn */
+	int nice;        /* set before start: its thread's nice value, 0-19 (not when run by the caller) */
 	bool has_thread; /* a thread was made: it is joined */
 	bool pending;    /* started and not finished yet */
 	bool narrowed;   /* its thread was placed off the caller's CPU: cpus is restored */

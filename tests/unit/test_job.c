@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Start-up jobs: each runs exactly once, on its thread or on the caller's,
  * with the caller's CPUs once running, and finish is idempotent. */
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <CUnit/CUnit.h>
 #include <skbdrop/job.h>
@@ -13,6 +15,7 @@ struct probe {
 	pid_t tid;
 	cpu_set_t cpus;
 	bool cpus_ok;
+	int nice;
 };
 
 static void probe_run(void *arg)
@@ -22,6 +25,8 @@ static void probe_run(void *arg)
 	__atomic_add_fetch(&p->runs, 1, __ATOMIC_SEQ_CST);
 	p->tid = (pid_t)syscall(SYS_gettid);
 	p->cpus_ok = !sched_getaffinity(0, sizeof(p->cpus), &p->cpus);
+	errno = 0;
+	p->nice = getpriority(PRIO_PROCESS, (id_t)p->tid);
 }
 
 static void test_once(void)
@@ -75,7 +80,7 @@ static void test_one_cpu(void)
 }
 
 /* Two CPUs or more: the thread is placed off the caller's CPU, then given
- * back the caller's set (checked in test_once). */
+ * back the caller's set; its nice is its own. */
 static void test_narrowed(void)
 {
 	struct skbd_job job = { 0 };
@@ -87,16 +92,22 @@ static void test_narrowed(void)
 		tu_skip("one CPU: no other to place a job on");
 		return;
 	}
+	int before = getpriority(PRIO_PROCESS, 0);
+
+	job.nice = 19;
 	skbd_job__start(&job, probe_run, &p);
 	CU_ASSERT_TRUE(job.narrowed);
 	skbd_job__finish(&job);
 	CU_ASSERT_EQUAL(p.runs, 1);
 	CU_ASSERT_TRUE(CPU_EQUAL(&p.cpus, &mine));
+	/* its thread ran at nice 19; had the caller run it, at the caller's own */
+	CU_ASSERT_EQUAL(p.nice, p.tid == (pid_t)syscall(SYS_gettid) ? before : 19);
+	CU_ASSERT_EQUAL(getpriority(PRIO_PROCESS, 0), before);
 }
 
 CU_TestInfo skbd_tests_job[] = {
 	{ "each job runs once, finish twice", test_once },
 	{ "one CPU allowed: not narrowed", test_one_cpu },
-	{ "placed off the caller's CPU", test_narrowed },
+	{ "placed off the caller's CPU, at its own nice", test_narrowed },
 	CU_TEST_INFO_NULL,
 };
