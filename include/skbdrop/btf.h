@@ -56,7 +56,9 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *btf, const char *name, __
  * instead of the index of every name that skbd_btf__find_by_name_kind builds
  * on its first call. Afterwards skbd_btf__find_by_name_kind answers for these
  * names, of any kind, from what the pass found (the same ids: the lowest of
- * each kind); another name still builds the full index. A "___flavor" suffix
+ * each kind; a FUNC, found by bisection, is the first of its name in name
+ * order, which a kernel's BTF keeps: the lowest id there too); another name
+ * still builds the full index. A "___flavor" suffix
  * of a name is cut off, as skbd_btf__field does. With enum_part (NULL: none)
  * the same pass lists the ENUM and ENUM64 types whose name contains it (see
  * skbd_btf__found_enums). A second call replaces the first's names. Like the
