@@ -1167,42 +1167,36 @@ static struct skbd_btf *funcs_blob(const char *const *fnames, size_t n)
 	return btf;
 }
 
+/* FUNCs named fnames[0..n) (ids 3..): find_names, then each name's FUNC
+ * id as expected (0: none) and every kind's answer as the index gives it. */
+static void check_funcs(const char *const *fnames, size_t n, const char *const *names, const int *ids, size_t nr)
+{
+	struct skbd_btf *btf = funcs_blob(fnames, n), *ref = funcs_blob(fnames, n);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+	CU_ASSERT_EQUAL_FATAL(skbd_btf__find_names(btf, names, nr, NULL), 0);
+	for (size_t i = 0; i < nr; i++) {
+		CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, names[i], BTF_KIND_FUNC), ids[i] ? ids[i] : -ENOENT);
+		CU_ASSERT_EQUAL(lookups_differ(btf, ref, names[i]), 0);
+	}
+	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "both", BTF_KIND_STRUCT), 2);
+	skbd_btf__free(btf);
+	skbd_btf__free(ref);
+}
+
 static void test_find_names_funcs(void)
 {
 	static const char *const sorted[] = { "alpha", "beta", "beta", "both", "gamma" };
 	static const char *const unsorted[] = { "zeta", "alpha", "mid", "alpha", "both", "beta" };
 	static const char *const asked[] = { "alpha", "beta", "both", "gamma", "mid", "zeta", "absent", "a" };
-	struct skbd_btf *btf = funcs_blob(sorted, 5), *ref = funcs_blob(sorted, 5);
+	/* in order: the lowest id of equal names (beta: 4, not 5) */
+	static const int in_order[] = { 3, 4, 6, 7, 0, 0, 0, 0 };
+	/* out of order: zeta and mid are missed by bisection, then scanned for */
+	static const int out_of_order[] = { 4, 8, 7, 0, 5, 3, 0, 0 };
 
-	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
-	CU_ASSERT_EQUAL_FATAL(skbd_btf__find_names(btf, asked, sizeof(asked) / sizeof(asked[0]), NULL), 0);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "beta", BTF_KIND_FUNC), 4); /* not 5 */
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "alpha", BTF_KIND_FUNC), 3);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "gamma", BTF_KIND_FUNC), 7);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "both", BTF_KIND_FUNC), 6);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "both", BTF_KIND_STRUCT), 2);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "absent", BTF_KIND_FUNC), -ENOENT);
-	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
-		CU_ASSERT_EQUAL(lookups_differ(btf, ref, asked[i]), 0);
-	skbd_btf__free(btf);
-	skbd_btf__free(ref);
-
-	btf = funcs_blob(unsorted, 6);
-	ref = funcs_blob(unsorted, 6);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(btf);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
-	CU_ASSERT_EQUAL_FATAL(skbd_btf__find_names(btf, asked, sizeof(asked) / sizeof(asked[0]), NULL), 0);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "zeta", BTF_KIND_FUNC), 3);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "mid", BTF_KIND_FUNC), 5);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "beta", BTF_KIND_FUNC), 8);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "both", BTF_KIND_FUNC), 7);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "both", BTF_KIND_STRUCT), 2);
-	CU_ASSERT_EQUAL(skbd_btf__find_by_name_kind(btf, "absent", BTF_KIND_FUNC), -ENOENT);
-	for (size_t i = 0; i < sizeof(asked) / sizeof(asked[0]); i++)
-		CU_ASSERT_EQUAL(lookups_differ(btf, ref, asked[i]), 0);
-	skbd_btf__free(btf);
-	skbd_btf__free(ref);
+	check_funcs(sorted, 5, asked, in_order, sizeof(asked) / sizeof(asked[0]));
+	check_funcs(unsorted, 6, asked, out_of_order, sizeof(asked) / sizeof(asked[0]));
 }
 
 /* Every name of a BTF blob, asked for through find_names (names shorter than
