@@ -445,6 +445,26 @@ def measure_prog_cost(args, reps=3, count=500000):
     return rows if r.returncode == 0 and rows else None
 
 
+def measure_startup(args, runs=41):
+    """[(label, median, fastest, 90th percentile)] from bench/startup (posix_spawn until the tracing line, the
+    tool started as an operator starts it, then pinned to the tracer's CPU alone), or None."""
+    tool = os.path.join(args.build, "bench", "startup")
+    skbdrop = os.path.join(args.build, "skbdrop")
+    if not os.access(tool, os.X_OK):
+        return None
+    rows = []
+    for label, prefix in (("unpinned (both CPUs)", []),
+                          (f"pinned to CPU {TRACER_CPU} (`taskset -c {TRACER_CPU}`)", ["taskset", "-c", str(TRACER_CPU)])):
+        r = sh(prefix + [tool, "-n", str(runs), skbdrop], check=False, capture_output=True)
+        m = re.search(r"median ([\d.]+) ms, fastest ([\d.]+), 90th percentile ([\d.]+)", r.stdout)
+        if r.returncode or not m:
+            log(f"startup: {label}: {r.stderr.strip()[:200]}")
+            return None
+        rows.append((label, float(m.group(1)), float(m.group(2)), float(m.group(3))))
+        log(f"startup {label}: median {m.group(1)} ms")
+    return rows
+
+
 def measure_fmt_cost(args, reps=3):
     """{mode: (median ns per event, bytes per event)} from bench/fmtcost on the tracer's CPU, or None."""
     tool = os.path.join(args.build, "bench", "fmtcost")
@@ -586,7 +606,8 @@ def machine_header(skbdrop, argv_line, count, slow_count, reps, anchor_count=0):
     ]
 
 
-def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions, prog_rows=None, fmt_cost=None):
+def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions, prog_rows=None, fmt_cost=None,
+                  startup=None):
     os.makedirs(args.out, exist_ok=True)
     lines = machine_header(skbdrop, argv_line, args.count, args.slow_count, args.reps, args.anchor_count)
     if exact_rows:
@@ -659,6 +680,16 @@ def write_results(args, cfgs, exact_rows, skbdrop, argv_line, versions, prog_row
         for mode in ("text", "json"):
             if mode in fmt_cost:
                 lines.append(f"| {mode} | {fmt_cost[mode][0]:.0f} | {fmt_cost[mode][1]} |")
+        lines.append("")
+    if startup:
+        lines += ["## Start-up", "",
+                  "`bench/startup -n 41 BUILD/skbdrop` (`-o json`): from just before `posix_spawn` until "
+                  "`skbdrop: tracing` is read from its stderr, 41 runs 0.15 s apart, tracefs as this machine has it "
+                  "(mounted or not). Unpinned is how an operator starts it: its start-up jobs run on the other CPU "
+                  "meanwhile. The tables above pin the tracer to one CPU, where they cannot (their startup column).",
+                  "", "| skbdrop | median ms | fastest ms | 90th percentile ms |", "|---|---|---|---|"]
+        for label, med, fast, p90 in startup:
+            lines.append(f"| {label} | {med:.2f} | {fast:.2f} | {p90:.2f} |")
         lines.append("")
     lines += ["## Raw runs", "",
               "| configuration | rep | drops | drops/s | delivered | lost | wakeups | polls | IPIs CAL/RES/IWI | "
@@ -805,8 +836,9 @@ def main():
                     f"{' '.join(r['notes'])}")
         prog_rows = measure_prog_cost(args) if not args.quick else None
         fmt_cost = measure_fmt_cost(args) if not args.quick else None
+        startup = measure_startup(args)
         log(f"runs took {time.monotonic() - t_start:.0f} s")
-        write_results(args, cfgs, exact_rows, skbdrop, args.cmdline, versions, prog_rows, fmt_cost)
+        write_results(args, cfgs, exact_rows, skbdrop, args.cmdline, versions, prog_rows, fmt_cost, startup)
         log(f"wrote {args.out}/RESULTS.md, ratio.png, ratio.svg")
     finally:
         for p in list(started):
