@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 typedef void (*skbd_job_fn)(void *arg);
 
@@ -17,7 +18,11 @@ struct skbd_job {
 	skbd_job_fn fn;
 	void *arg;
 	int claimed;     /* set (atomically) by whoever runs fn */
-	int nice;        /* set before start: its thread's nice value, 0-19 (not when run by the caller) */
+	int nice;        /* set before start: its thread's nice increment, 0-19 (not when run by the caller);
+			  * undone once the caller waits for it (skbd_job__finish) */
+	int base_nice;   /* the caller's */
+	int hurry;       /* set (atomically) when the caller waits: the thread's nice goes back */
+	pid_t tid;       /* the thread's, once it lowered its priority (atomic) */
 	bool has_thread; /* a thread was made: it is joined */
 	bool pending;    /* started and not finished yet */
 	bool narrowed;   /* its thread was placed off the caller's CPU: cpus is restored */
