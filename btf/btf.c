@@ -47,7 +47,7 @@ struct found_name {
 	char *name;
 	__u32 key; /* name_key() */
 	__u32 ids[NR_KINDS];
-	bool func_unsure; /* no FUNC found by bisection: one may still be there, out of order */
+	bool func_unsure; /* no FUNC found by bisection: one may still be there, out of order (until resolved) */
 };
 
 /* Type id (1 to nr_types - 1), unchecked. Offsets (4 bytes an id), not
@@ -462,13 +462,14 @@ static int add_found_enum(struct skbd_btf *btf, __u32 id, size_t *cap)
 	return 0;
 }
 
-/* FUNCs: pahole writes a kernel's sorted by name (6.18's 55,800 of its
- * 62,000 named types), so the pass keeps their ids without reading a name
- * (their strings' cache misses were most of its time) and a wanted name is
- * then bisected for, the hit checked by an exact compare: the first of equal
- * names, the lowest id where they are sorted (elsewhere, one of them). BTF
- * whose FUNCs are not in order can make bisection miss one: the name is then
- * marked unsure, and a lookup of it as a FUNC scans them (find_by_name_kind). */
+/* FUNCs: pahole 1.29+ writes a kernel's sorted by name (6.18's 55,800 of its
+ * 70,700 named types), so the pass keeps their ids without reading a name
+ * and a wanted name is then bisected for, the hit checked by an exact
+ * compare: the first of equal names, the lowest id where they are sorted
+ * (elsewhere, one of them). A miss is marked unsure: older pahole wrote them
+ * out of order, where bisection can miss a FUNC that is there; the first
+ * lookup of such a name as a FUNC settles every unsure name in one pass over
+ * the FUNCs' names (resolve_unsure_funcs), the cost the pass had before. */
 static void bisect_func(struct skbd_btf *btf, struct found_name *f)
 {
 	size_t lo = 0, hi = btf->nr_funcs;
@@ -485,6 +486,42 @@ static void bisect_func(struct skbd_btf *btf, struct found_name *f)
 		f->ids[BTF_KIND_FUNC] = btf->funcs[lo]; /* the first of equal names: the lowest id */
 	else
 		f->func_unsure = true;
+}
+
+/* The names bisection missed among the FUNCs, settled by one pass over
+ * their names (once, on the first lookup of such a name as a FUNC: on BTF
+ * whose FUNCs are out of order, or for a name no FUNC has): the lowest id of
+ * each, or none. */
+static int resolve_unsure_funcs(struct skbd_btf *btf)
+{
+	__u64 *filter = calloc((1u << KEY_BITS) / 64, sizeof(*filter));
+
+	if (!filter)
+		return -ENOMEM;
+	for (size_t i = 0; i < btf->nr_found; i++) {
+		__u32 slot = key_slot(btf->found[i].key);
+
+		if (btf->found[i].func_unsure)
+			filter[slot / 64] |= 1ull << (slot % 64);
+	}
+	for (__u32 n = 0; n < btf->nr_funcs; n++) {
+		const struct btf_type *t = type_at(btf, btf->funcs[n]);
+		__u32 key = name_key_at(btf, t->name_off), slot = key_slot(key);
+
+		if (!key || !(filter[slot / 64] & (1ull << (slot % 64))))
+			continue;
+		for (size_t i = 0; i < btf->nr_found; i++) {
+			struct found_name *f = &btf->found[i];
+
+			if (f->func_unsure && f->key == key && !f->ids[BTF_KIND_FUNC] &&
+			    !strcmp(f->name, btf->strs + t->name_off))
+				f->ids[BTF_KIND_FUNC] = btf->funcs[n];
+		}
+	}
+	for (size_t i = 0; i < btf->nr_found; i++)
+		btf->found[i].func_unsure = false;
+	free(filter);
+	return 0;
 }
 
 /* One pass over the named types but FUNCs (ids ascending: the first hit of
@@ -568,7 +605,9 @@ int skbd_btf__find_by_name_kind(const struct skbd_btf *cbtf, const char *name, _
 	if (btf->found_built) {
 		const struct found_name *f = lookup_found(btf, name);
 
-		if (f && !(kind == BTF_KIND_FUNC && !f->ids[kind] && f->func_unsure))
+		if (f && kind == BTF_KIND_FUNC && f->func_unsure && resolve_unsure_funcs(btf))
+			return -ENOMEM;
+		if (f)
 			return kind < NR_KINDS && f->ids[kind] ? (int)f->ids[kind] : -ENOENT;
 	}
 	if (!is_indexed_kind(kind)) { /* FUNC and the rest: one pass, no index */

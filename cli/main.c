@@ -247,13 +247,10 @@ static void counters_run(void *arg)
 /* The kernel's counters, the baseline of their deltas, are read as a job
  * (/proc and netlink in every namespace: about 1.3 ms of CPU), from as early
  * as the namespace to watch is known, while the kernel's BTF is read and the
- * programs load. At nice 19: on 2 CPUs it shared one with the opening of
- * the BPF object, which the start-up waits for first (here 0.5 ms later
- * without it); it is needed only once the programs are loaded. */
+ * programs load. */
 static void start_counters(struct cli_run *r, struct cli_setup *s, __u32 netns)
 {
 	r->netns_filter = netns;
-	s->counters.nice = 19;
 	skbd_job__start(&s->counters, counters_run, r);
 }
 

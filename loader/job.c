@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Start-up jobs: a thread each, placed on another CPU than the caller's, or
  * run by the caller when it needs the result before that thread began. */
-#include <errno.h>
 #include <sched.h>
-#include <unistd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <skbdrop/job.h>
 
 static bool claim(struct skbd_job *job)
@@ -23,34 +19,8 @@ static void *job_thread(void *arg)
 	 * hold it while the caller's is idle) */
 	if (job->narrowed)
 		sched_setaffinity(0, sizeof(job->cpus), &job->cpus);
-	/* this thread only (Linux's nice is per thread) */
-	if (job->nice) {
-		pid_t tid = (pid_t)syscall(SYS_gettid);
-
-		__atomic_store_n(&job->tid, tid, __ATOMIC_SEQ_CST);
-		setpriority(PRIO_PROCESS, (id_t)tid, job->base_nice + job->nice);
-		if (__atomic_load_n(&job->hurry, __ATOMIC_SEQ_CST)) /* waited for already */
-			setpriority(PRIO_PROCESS, (id_t)tid, job->base_nice);
-	}
 	job->fn(job->arg);
-	__atomic_store_n(&job->tid, 0, __ATOMIC_SEQ_CST); /* not to be reniced once gone (a tid is reused) */
 	return NULL;
-}
-
-/* Its caller waits for it now: back to the caller's priority, so that a
- * busy host's other work cannot keep a nice 19 job (and the start-up) waiting
- * (raising a priority again takes CAP_SYS_NICE, which a tracer started as
- * root has; without it the job keeps its nice). */
-static void hurry(struct skbd_job *job)
-{
-	pid_t tid;
-
-	if (!job->nice)
-		return;
-	__atomic_store_n(&job->hurry, 1, __ATOMIC_SEQ_CST);
-	tid = __atomic_load_n(&job->tid, __ATOMIC_SEQ_CST);
-	if (tid) /* else the thread sees hurry once it has set its nice */
-		setpriority(PRIO_PROCESS, (id_t)tid, job->base_nice);
 }
 
 void skbd_job__start(struct skbd_job *job, skbd_job_fn fn, void *arg)
@@ -62,12 +32,6 @@ void skbd_job__start(struct skbd_job *job, skbd_job_fn fn, void *arg)
 	job->fn = fn;
 	job->arg = arg;
 	job->claimed = 0;
-	job->hurry = 0;
-	job->tid = 0;
-	errno = 0;
-	job->base_nice = getpriority(PRIO_PROCESS, 0);
-	if (job->base_nice == -1 && errno)
-		job->base_nice = 0;
 	job->pending = true;
 	job->narrowed = false;
 	/* Some VMs' schedulers pack a new thread onto its creator's CPU while
@@ -96,8 +60,6 @@ void skbd_job__finish(struct skbd_job *job)
 		return;
 	if (claim(job))
 		job->fn(job->arg);
-	else
-		hurry(job);
 	if (job->has_thread)
 		pthread_join(job->thread, NULL);
 	job->pending = job->has_thread = false;

@@ -7,22 +7,16 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
-#include <sys/types.h>
 
 typedef void (*skbd_job_fn)(void *arg);
 
 /* Caller-owned (a job is waited for before its caller returns); zero it
- * (and set nice, if wanted) before skbd_job__start. */
+ * before skbd_job__start. */
 struct skbd_job {
 	pthread_t thread;
 	skbd_job_fn fn;
 	void *arg;
 	int claimed;     /* set (atomically) by whoever runs fn */
-	int nice;        /* set before start: its thread's nice increment, 0-19 (not when run by the caller);
-			  * undone once the caller waits for it (skbd_job__finish) */
-	int base_nice;   /* the caller's */
-	int hurry;       /* set (atomically) when the caller waits: the thread's nice goes back */
-	pid_t tid;       /* the thread's, once it lowered its priority (atomic) */
 	bool has_thread; /* a thread was made: it is joined */
 	bool pending;    /* started and not finished yet */
 	bool narrowed;   /* its thread was placed off the caller's CPU: cpus is restored */
