@@ -412,14 +412,34 @@ static __u32 key_slot(__u32 key)
 	return (key * 2654435761u) >> (32 - KEY_BITS);
 }
 
-static const struct found_name *lookup_found(const struct skbd_btf *btf, const char *name)
+/* The wanted names' keys (name_key) as bits of a 2^KEY_BITS bitmap: a key
+ * whose bit is clear is no wanted name's. */
+static void filter_add(__u64 *filter, __u32 key)
 {
-	__u32 key = name_key(name);
+	__u32 slot = key_slot(key);
 
+	filter[slot / 64] |= 1ull << (slot % 64);
+}
+
+static bool filter_has(const __u64 *filter, __u32 key)
+{
+	__u32 slot = key_slot(key);
+
+	return key && (filter[slot / 64] & (1ull << (slot % 64)));
+}
+
+/* The wanted name NAME, whose name_key is KEY (each is listed once). */
+static struct found_name *lookup_found_key(const struct skbd_btf *btf, __u32 key, const char *name)
+{
 	for (size_t i = 0; i < btf->nr_found; i++)
 		if (btf->found[i].key == key && !strcmp(btf->found[i].name, name))
 			return &btf->found[i];
 	return NULL;
+}
+
+static struct found_name *lookup_found(const struct skbd_btf *btf, const char *name)
+{
+	return lookup_found_key(btf, name_key(name), name);
 }
 
 /* The name without a "___flavor" suffix (as find_struct reads it), malloc'd. */
@@ -444,7 +464,7 @@ static int add_found(struct skbd_btf *btf, const char *name, __u64 *filter)
 	f = &btf->found[btf->nr_found++];
 	f->name = base;
 	f->key = name_key(base);
-	filter[key_slot(f->key) / 64] |= 1ull << (key_slot(f->key) % 64);
+	filter_add(filter, f->key);
 	return 0;
 }
 
@@ -498,25 +518,19 @@ static int resolve_unsure_funcs(struct skbd_btf *btf)
 
 	if (!filter)
 		return -ENOMEM;
-	for (size_t i = 0; i < btf->nr_found; i++) {
-		__u32 slot = key_slot(btf->found[i].key);
-
+	for (size_t i = 0; i < btf->nr_found; i++)
 		if (btf->found[i].func_unsure)
-			filter[slot / 64] |= 1ull << (slot % 64);
-	}
+			filter_add(filter, btf->found[i].key);
 	for (__u32 n = 0; n < btf->nr_funcs; n++) {
 		const struct btf_type *t = type_at(btf, btf->funcs[n]);
-		__u32 key = name_key_at(btf, t->name_off), slot = key_slot(key);
+		__u32 key = name_key_at(btf, t->name_off);
+		struct found_name *f;
 
-		if (!key || !(filter[slot / 64] & (1ull << (slot % 64))))
+		if (!filter_has(filter, key))
 			continue;
-		for (size_t i = 0; i < btf->nr_found; i++) {
-			struct found_name *f = &btf->found[i];
-
-			if (f->func_unsure && f->key == key && !f->ids[BTF_KIND_FUNC] &&
-			    !strcmp(f->name, btf->strs + t->name_off))
-				f->ids[BTF_KIND_FUNC] = btf->funcs[n];
-		}
+		f = lookup_found_key(btf, key, btf->strs + t->name_off);
+		if (f && f->func_unsure && !f->ids[BTF_KIND_FUNC])
+			f->ids[BTF_KIND_FUNC] = btf->funcs[n];
 	}
 	for (size_t i = 0; i < btf->nr_found; i++)
 		btf->found[i].func_unsure = false;
@@ -550,24 +564,18 @@ int skbd_btf__find_names(struct skbd_btf *btf, const char *const *names, size_t 
 	for (__u32 n = 0; n < btf->nr_named && !err; n++) {
 		__u32 id = btf->named[n];
 		const struct btf_type *t = type_at(btf, id);
-		__u32 kind = BTF_INFO_KIND(t->info), key, slot;
+		__u32 kind = BTF_INFO_KIND(t->info), key;
 		const char *s = btf->strs + t->name_off;
+		struct found_name *f;
 
 		if (enum_part && (kind == BTF_KIND_ENUM || kind == 19 /* ENUM64 */) && strstr(s, enum_part))
 			err = add_found_enum(btf, id, &enum_cap);
 		key = name_key_at(btf, t->name_off);
-		slot = key_slot(key);
-		if (!key || !(filter[slot / 64] & (1ull << (slot % 64))))
+		if (!filter_has(filter, key))
 			continue;
-		for (size_t i = 0; i < btf->nr_found; i++) {
-			struct found_name *f = &btf->found[i];
-
-			if (f->key == key && !strcmp(f->name, s)) {
-				if (!f->ids[kind])
-					f->ids[kind] = id;
-				break;
-			}
-		}
+		f = lookup_found_key(btf, key, s);
+		if (f && !f->ids[kind])
+			f->ids[kind] = id;
 	}
 	for (size_t i = 0; i < btf->nr_found && !err; i++)
 		bisect_func(btf, &btf->found[i]);

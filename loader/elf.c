@@ -984,6 +984,16 @@ static void log_verifier(const char *section, char *log)
 	}
 }
 
+/* The slot of a placeholder call (helper number SKBD_INLINE_CALL + slot), or
+ * -1 for any other instruction. */
+static int placeholder_slot(const struct bpf_insn *in)
+{
+	if (in->code != (BPF_JMP | BPF_CALL) || in->src_reg != 0 || (__u32)in->imm < SKBD_INLINE_CALL ||
+	    (__u32)in->imm >= SKBD_INLINE_CALL + SKBD_INLINE_MAX)
+		return -1;
+	return (int)((__u32)in->imm - SKBD_INLINE_CALL);
+}
+
 /* Rewrite the placeholder calls (skbd_obj__set_inline) in a linked program.
  * 0, or -EINVAL for a two-instruction slot whose call is not preceded by
  * "r2 = imm" (the object was not built for it: logged). */
@@ -991,16 +1001,14 @@ static int link_inline(const struct skbd_obj *obj, const struct prog *p, struct 
 {
 	for (size_t i = 0; i < cnt; i++) {
 		const struct inline_slot *sl;
-		__u32 k;
+		int k = placeholder_slot(&insns[i]);
 
-		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != 0 ||
-		    (__u32)insns[i].imm < SKBD_INLINE_CALL || (__u32)insns[i].imm >= SKBD_INLINE_CALL + SKBD_INLINE_MAX)
+		if (k < 0)
 			continue;
-		k = (__u32)insns[i].imm - SKBD_INLINE_CALL;
 		sl = &obj->inl[k];
 		if (sl->cnt == 2) {
 			if (!i || insns[i - 1].code != (BPF_ALU64 | BPF_MOV | BPF_K) || insns[i - 1].dst_reg != BPF_REG_2) {
-				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: placeholder call %u without \"r2 = imm\" before it",
+				skbd_log(SKBD_LOG_WARN, "elf: %s: insn %zu: placeholder call %d without \"r2 = imm\" before it",
 					 p->section, i, k);
 				return -EINVAL;
 			}
@@ -1134,22 +1142,15 @@ static struct bpf_insn *link_funcs(struct skbd_obj *obj, const struct prog *p, s
 	return out;
 }
 
-/* Does P call placeholder K? */
-static bool uses_inline(const struct prog *p, __u32 k)
-{
-	for (size_t i = 0; i < p->insn_cnt; i++)
-		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == 0 &&
-		    (__u32)p->insns[i].imm == SKBD_INLINE_CALL + k)
-			return true;
-	return false;
-}
-
-/* Does P call an optional placeholder? */
+/* Does P call an optional placeholder that is set? */
 static bool uses_optional(const struct skbd_obj *obj, const struct prog *p)
 {
-	for (size_t k = 0; k < SKBD_INLINE_MAX; k++)
-		if (obj->inl[k].cnt && obj->inl[k].optional && uses_inline(p, (__u32)k))
+	for (size_t i = 0; i < p->insn_cnt; i++) {
+		int k = placeholder_slot(&p->insns[i]);
+
+		if (k >= 0 && obj->inl[k].cnt && obj->inl[k].optional)
 			return true;
+	}
 	return false;
 }
 

@@ -19,8 +19,8 @@
 #include <skbdrop/bpfobj.h>
 #include <skbdrop/btf.h>
 #include <skbdrop/fileio.h>
-#include <skbdrop/job.h>
 #include <skbdrop/filter.h>
+#include <skbdrop/job.h>
 #include <skbdrop/loader.h>
 #include <skbdrop/log.h>
 #include <skbdrop/monitor.h>
